@@ -1,0 +1,37 @@
+package org.flinktriton.client;
+
+import java.util.List;
+
+/**
+ * The annotated classes do not match the model: a tensor the model lacks, a datatype or a fixed
+ * dimension that differs, a batch dimension the model does not have. Every mismatch found is
+ * listed, one per line, in the message and in {@link #mismatches()}.
+ */
+public class TritonSchemaException extends TritonException {
+    private static final long serialVersionUID = 1L;
+
+    private final List<String> mismatches;
+
+    public TritonSchemaException(String model, List<String> mismatches) {
+        super(format(model, mismatches));
+        this.mismatches = List.copyOf(mismatches);
+    }
+
+    /** Each mismatch as one sentence. */
+    public List<String> mismatches() {
+        return mismatches;
+    }
+
+    private static String format(String model, List<String> mismatches) {
+        StringBuilder message =
+                new StringBuilder("The annotated classes do not match model '")
+                        .append(model)
+                        .append("' (")
+                        .append(mismatches.size())
+                        .append(mismatches.size() == 1 ? " mismatch):" : " mismatches):");
+        for (String mismatch : mismatches) {
+            message.append("\n  - ").append(mismatch);
+        }
+        return message.toString();
+    }
+}

@@ -1,0 +1,32 @@
+package org.flinktriton.client;
+
+/**
+ * The server answered with an HTTP status of 400 or above. {@link #statusCode()} is that status and
+ * {@link #error()} the server's {@code "error"} text (or, when the body was not the protocol's
+ * error object, the body itself, shortened).
+ *
+ * <p>Triton maps its own error codes to statuses: INVALID_ARG is 400, NOT_FOUND 404, UNAVAILABLE
+ * 503, INTERNAL 500 and UNSUPPORTED 501.
+ */
+public class TritonServerException extends TritonException {
+    private static final long serialVersionUID = 1L;
+
+    private final int statusCode;
+    private final String error;
+
+    public TritonServerException(String message, int statusCode, String error) {
+        super(message);
+        this.statusCode = statusCode;
+        this.error = error;
+    }
+
+    /** The HTTP status the server answered with. */
+    public int statusCode() {
+        return statusCode;
+    }
+
+    /** The server's error text; never null, empty when the server sent none. */
+    public String error() {
+        return error;
+    }
+}
