@@ -1,0 +1,744 @@
+package org.flinktriton.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
+import org.apache.flink.api.common.typeutils.base.IntSerializer;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Gauge;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.jobgraph.OperatorID;
+import org.apache.flink.runtime.metrics.groups.InternalOperatorMetricGroup;
+import org.apache.flink.runtime.metrics.util.InterceptingOperatorMetricGroup;
+import org.apache.flink.runtime.metrics.util.InterceptingTaskMetricGroup;
+import org.apache.flink.runtime.operators.testutils.MockEnvironment;
+import org.apache.flink.runtime.operators.testutils.MockEnvironmentBuilder;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.watermark.Watermark;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.streaming.runtime.tasks.mailbox.Mail;
+import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
+import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
+import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
+import org.apache.flink.util.FlinkException;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Drives {@link AsyncBatchWaitOperator} through Flink's operator test harness. The test thread is
+ * the task's mailbox thread; completions from other threads reach it as mails, which {@link
+ * #runMails} (or the operator's own yield) executes.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@SuppressWarnings("try") // the harness's close() declares InterruptedException
+class AsyncBatchWaitOperatorTest {
+
+    private static final Duration LONG = Duration.ofHours(1);
+
+    // -----------------------------------------------------------------------------------------
+    // Batch triggers
+
+    @Test
+    void sendsABatchAsSoonAsItHoldsMaxBatchSizeRecords() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(3, LONG, 10), true)) {
+            harness.open();
+            for (int i = 1; i <= 7; i++) {
+                harness.processElement(i, i);
+            }
+
+            assertThat(function.batchInputs()).containsExactly(List.of(1, 2, 3), List.of(4, 5, 6));
+
+            harness.endInputAsync(function);
+            assertThat(function.batchInputs())
+                    .containsExactly(List.of(1, 2, 3), List.of(4, 5, 6), List.of(7));
+        }
+    }
+
+    @Test
+    void sendsAPartialBatchWhenItsOldestRecordHasWaitedMaxBatchDelay() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(10, Duration.ofMillis(50), 10), true)) {
+            harness.open();
+            harness.setProcessingTime(0);
+            harness.processElement(1, 1);
+            harness.setProcessingTime(20);
+            harness.processElement(2, 2);
+            harness.setProcessingTime(49);
+            assertThat(function.batchInputs()).isEmpty();
+
+            harness.setProcessingTime(50);
+            assertThat(function.batchInputs()).containsExactly(List.of(1, 2));
+
+            // The next batch's delay counts from its own first record.
+            harness.setProcessingTime(60);
+            harness.processElement(3, 3);
+            harness.setProcessingTime(109);
+            assertThat(function.batchInputs()).hasSize(1);
+            harness.setProcessingTime(110);
+            assertThat(function.batchInputs()).containsExactly(List.of(1, 2), List.of(3));
+        }
+    }
+
+    @Test
+    void aBatchSentBySizeLeavesNoDelayTimerBehind() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(2, Duration.ofMillis(50), 10), true)) {
+            harness.open();
+            harness.setProcessingTime(0);
+            harness.processElement(1, 1);
+            harness.processElement(2, 2);
+            harness.processElement(3, 3);
+            assertThat(function.batchInputs()).containsExactly(List.of(1, 2));
+
+            // The first buffer's timer (due at 50) must not cut the second buffer short.
+            harness.setProcessingTime(30);
+            harness.processElement(4, 4);
+            assertThat(function.batchInputs()).containsExactly(List.of(1, 2), List.of(3, 4));
+            harness.processElement(5, 5);
+            harness.setProcessingTime(60);
+            assertThat(function.batchInputs()).hasSize(2);
+            harness.setProcessingTime(80);
+            assertThat(function.batchInputs()).last().isEqualTo(List.of(5));
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Output order and timestamps
+
+    @Test
+    void orderedModeEmitsInInputOrderWhateverOrderBatchesCompleteIn() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(2, LONG, 10), true)) {
+            harness.open();
+            for (int i = 1; i <= 6; i++) {
+                harness.processElement(i, i);
+            }
+            function.completeTimesTen(2);
+            function.completeTimesTen(1);
+            runMails(harness);
+            assertThat(harness.extractOutputValues()).isEmpty();
+
+            function.completeTimesTen(0);
+            runMails(harness);
+            assertThat(harness.extractOutputValues()).containsExactly(10, 20, 30, 40, 50, 60);
+        }
+    }
+
+    @Test
+    void unorderedModeEmitsEachBatchAsItCompletes() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(2, LONG, 10), false)) {
+            harness.open();
+            for (int i = 1; i <= 6; i++) {
+                harness.processElement(i, i);
+            }
+            function.completeTimesTen(2);
+            runMails(harness);
+            assertThat(harness.extractOutputValues()).containsExactly(50, 60);
+
+            function.completeTimesTen(0);
+            runMails(harness);
+            function.completeTimesTen(1);
+            runMails(harness);
+            assertThat(harness.extractOutputValues()).containsExactly(50, 60, 10, 20, 30, 40);
+        }
+    }
+
+    @Test
+    void resultsAlignedWithTheirInputsKeepTheInputTimestamps() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(3, LONG, 10), false)) {
+            harness.open();
+            harness.processElement(new StreamRecord<>(1, 100L));
+            harness.processElement(new StreamRecord<>(2)); // no timestamp
+            harness.processElement(new StreamRecord<>(3, 50L));
+            function.completeTimesTen(0);
+            runMails(harness);
+
+            assertThat(harness.extractOutputStreamRecords())
+                    .extracting(AsyncBatchWaitOperatorTest::describe)
+                    .containsExactly("10@100", "20@-", "30@50");
+        }
+    }
+
+    @Test
+    void resultsNotAlignedWithTheirInputsCarryTheLatestTimestampOfTheBatch() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(3, LONG, 10), true)) {
+            harness.open();
+            harness.processElement(new StreamRecord<>(1, 100L));
+            harness.processElement(new StreamRecord<>(2));
+            harness.processElement(new StreamRecord<>(3, 150L));
+            harness.processElement(new StreamRecord<>(4));
+            harness.processElement(new StreamRecord<>(5));
+            harness.processElement(new StreamRecord<>(6));
+            function.complete(0, List.of(6)); // one sum for three inputs
+            function.complete(1, List.of(4, 5, 6, 7)); // four results for three inputs
+            runMails(harness);
+
+            assertThat(harness.extractOutputStreamRecords())
+                    .extracting(AsyncBatchWaitOperatorTest::describe)
+                    .containsExactly("6@150", "4@-", "5@-", "6@-", "7@-");
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Watermarks
+
+    @Test
+    void unorderedModeHoldsAWatermarkUntilEveryEarlierRecordIsEmitted() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(2, LONG, 10), false)) {
+            harness.open();
+            harness.processElement(1, 1);
+            harness.processElement(2, 2); // batch 0
+            harness.processElement(3, 3); // buffered, sent as batch 1 by the watermark
+            harness.processWatermark(3);
+            harness.processElement(4, 4);
+            harness.processElement(5, 5); // batch 2, after the watermark
+            assertThat(function.batchInputs())
+                    .containsExactly(List.of(1, 2), List.of(3), List.of(4, 5));
+
+            function.completeTimesTen(2);
+            runMails(harness);
+            assertThat(harness.getOutput()).isEmpty();
+
+            function.completeTimesTen(1);
+            runMails(harness);
+            assertThat(describeAll(harness)).containsExactly("30@3");
+
+            function.completeTimesTen(0);
+            runMails(harness);
+            assertThat(describeAll(harness))
+                    .containsExactly("30@3", "10@1", "20@2", "WM3", "40@4", "50@5");
+        }
+    }
+
+    @Test
+    void orderedModeKeepsWatermarksInPlace() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(2, LONG, 10), true)) {
+            harness.open();
+            harness.processElement(1, 1);
+            harness.processWatermark(1);
+            harness.processWatermark(2); // replaces the queued watermark 1
+            harness.processElement(3, 3);
+            harness.processElement(4, 4);
+            harness.processWatermark(4);
+
+            function.completeTimesTen(1);
+            runMails(harness);
+            assertThat(harness.getOutput()).isEmpty();
+
+            function.completeTimesTen(0);
+            runMails(harness);
+            assertThat(describeAll(harness)).containsExactly("10@1", "WM2", "30@3", "40@4", "WM4");
+        }
+    }
+
+    @Test
+    void aWatermarkWithNothingPendingPassesStraightThrough() throws Exception {
+        try (var harness = harness(new DoublingFunction(), options(2, LONG, 10), false)) {
+            harness.open();
+            harness.processWatermark(7);
+            assertThat(describeAll(harness)).containsExactly("WM7");
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Back-pressure
+
+    @Test
+    void neverHasMoreThanCapacityBatchesInFlight() throws Exception {
+        int capacity = 2;
+        int records = 8;
+        ManualFunction function = new ManualFunction();
+        AtomicInteger completed = new AtomicInteger();
+        List<Integer> outstandingAtCompletion = new CopyOnWriteArrayList<>();
+        AtomicReference<Throwable> completerFailure = new AtomicReference<>();
+
+        // Completes batches one by one from another thread, like an HTTP client would, after
+        // giving the task thread ample time to (wrongly) send more.
+        Thread completer =
+                new Thread(
+                        () -> {
+                            try {
+                                for (int i = 0; i < records; i++) {
+                                    function.awaitBatches(i + 1);
+                                    Thread.sleep(30);
+                                    outstandingAtCompletion.add(
+                                            function.batchInputs().size() - completed.get());
+                                    completed.incrementAndGet();
+                                    function.completeTimesTen(i);
+                                }
+                            } catch (Throwable t) {
+                                completerFailure.set(t);
+                            }
+                        },
+                        "completer");
+
+        try (var harness = harness(function, options(1, LONG, capacity), true)) {
+            harness.open();
+            completer.start();
+            for (int i = 1; i <= records; i++) {
+                harness.processElement(i, i); // blocks (yields) while capacity is reached
+            }
+            harness.endInput();
+            completer.join();
+
+            assertThat(completerFailure.get()).isNull();
+            assertThat(outstandingAtCompletion).allMatch(n -> n <= capacity).contains(capacity);
+            assertThat(harness.extractOutputValues())
+                    .containsExactly(10, 20, 30, 40, 50, 60, 70, 80);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Timeouts and failures
+
+    @Test
+    void aBatchOverItsTimeoutFailsTheTaskByDefault() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(2, LONG, 10, Duration.ofMillis(100)), true)) {
+            harness.open();
+            harness.setProcessingTime(0);
+            harness.processElement(1, 1);
+            harness.processElement(2, 2);
+            harness.setProcessingTime(99);
+            runMails(harness);
+
+            harness.setProcessingTime(100);
+            assertThatThrownBy(() -> runMails(harness))
+                    .isInstanceOf(FlinkException.class)
+                    .hasMessageContaining("Async batch of 2 records")
+                    .rootCause()
+                    .isInstanceOf(TimeoutException.class)
+                    .hasMessageContaining("Async batch of 2 records")
+                    .hasMessageContaining("100 ms");
+        }
+    }
+
+    @Test
+    void anOverriddenTimeoutBatchMayEmitFallbackResults() throws Exception {
+        ManualFunction function =
+                new ManualFunction() {
+                    @Override
+                    public void timeoutBatch(List<Integer> inputs, ResultFuture<Integer> future) {
+                        future.complete(Collections.nCopies(inputs.size(), -1));
+                    }
+                };
+        MetricsHarness metrics = new MetricsHarness();
+        try (var harness =
+                metrics.harness(function, options(2, LONG, 10, Duration.ofMillis(100)), true)) {
+            harness.open();
+            harness.setProcessingTime(0);
+            harness.processElement(1, 1);
+            harness.processElement(2, 2);
+            harness.setProcessingTime(100);
+            runMails(harness);
+            function.completeTimesTen(0); // too late: the first completion wins
+            runMails(harness);
+
+            assertThat(describeAll(harness)).containsExactly("-1@1", "-1@2");
+            assertThat(metrics.counter(AsyncBatchWaitOperator.METRIC_TIMEOUTS)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aBatchCompletedExceptionallyFailsTheTaskWithItsCause() throws Exception {
+        IllegalStateException boom = new IllegalStateException("model exploded");
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(2, LONG, 10), true)) {
+            harness.open();
+            harness.processElement(1, 1);
+            harness.processElement(2, 2);
+            function.batch(0).future.completeExceptionally(boom);
+
+            assertThatThrownBy(harness::endInput)
+                    .isInstanceOf(FlinkException.class)
+                    .hasMessageContaining("Async batch of 2 records")
+                    .hasCause(boom);
+        }
+    }
+
+    @Test
+    void anExceptionFromAsyncInvokeBatchFailsTheTaskWithItsCause() throws Exception {
+        IllegalArgumentException boom = new IllegalArgumentException("bad batch");
+        AsyncBatchFunction<Integer, Integer> function =
+                (inputs, future) -> {
+                    throw boom;
+                };
+        try (var harness = harness(function, options(1, LONG, 10), true)) {
+            harness.open();
+            assertThatThrownBy(() -> harness.processElement(1, 1))
+                    .isInstanceOf(FlinkException.class)
+                    .hasMessageContaining("Async batch of 1 record ")
+                    .hasCause(boom);
+        }
+    }
+
+    @Test
+    void aNullResultFailsWithAMessageInsteadOfANullPointerException() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(2, LONG, 10), true)) {
+            harness.open();
+            harness.processElement(1, 1);
+            harness.processElement(2, 2);
+            function.complete(0, java.util.Arrays.asList(10, null));
+
+            assertThatThrownBy(() -> runMails(harness))
+                    .isInstanceOf(FlinkException.class)
+                    .hasMessageContaining("null result at position 1");
+        }
+    }
+
+    @Test
+    void completingABatchTwiceIsIgnored() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(2, LONG, 10), true)) {
+            harness.open();
+            harness.processElement(1, 1);
+            harness.processElement(2, 2);
+            function.completeTimesTen(0);
+            function.complete(0, List.of(7, 7));
+            function.batch(0).future.completeExceptionally(new IllegalStateException("late"));
+            harness.endInput();
+
+            assertThat(harness.extractOutputValues()).containsExactly(10, 20);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // End of input
+
+    @Test
+    void endOfInputSendsThePartialBatchAndWaitsForEveryBatchInFlight() throws Exception {
+        Executor later = CompletableFuture.delayedExecutor(20, TimeUnit.MILLISECONDS);
+        AsyncBatchFunction<Integer, Integer> function =
+                (inputs, future) ->
+                        CompletableFuture.runAsync(
+                                () ->
+                                        future.complete(
+                                                inputs.stream()
+                                                        .map(x -> x * 2)
+                                                        .collect(Collectors.toList())),
+                                later);
+        try (var harness = harness(function, options(2, LONG, 2), false)) {
+            harness.open();
+            for (int i = 1; i <= 5; i++) {
+                harness.processElement(i, i);
+            }
+            harness.endInput();
+            assertThat(harness.extractOutputValues()).containsExactlyInAnyOrder(2, 4, 6, 8, 10);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Checkpoints
+
+    @ParameterizedTest(name = "ordered={0}")
+    @ValueSource(booleans = {true, false})
+    void aRestoreResendsBufferedAndInFlightRecordsAndNothingElse(boolean ordered) throws Exception {
+        AsyncBatchOptions options = options(2, LONG, 4);
+        ManualFunction before = new ManualFunction();
+        OperatorSubtaskState snapshot;
+        List<String> emittedBefore;
+        try (var harness = harness(before, options, ordered)) {
+            harness.open();
+            for (int i = 1; i <= 7; i++) {
+                harness.processElement(i, 100 + i);
+            }
+            // Batches [1,2] [3,4] [5,6] are in flight, 7 is buffered. Only [1,2] gets emitted;
+            // [5,6] completes too, but in ordered mode it must wait behind [3,4].
+            before.completeTimesTen(0);
+            if (ordered) {
+                before.completeTimesTen(2);
+            }
+            runMails(harness);
+            emittedBefore = describeAll(harness);
+            snapshot = harness.snapshot(1L, 1L);
+        }
+        assertThat(emittedBefore).containsExactly("10@101", "20@102");
+
+        ManualFunction after = new ManualFunction();
+        try (var harness = harness(after, options, ordered)) {
+            harness.initializeState(snapshot);
+            harness.open();
+            assertThat(after.batchInputs()).containsExactly(List.of(3, 4), List.of(5, 6));
+            harness.processElement(8, 108);
+            assertThat(after.batchInputs())
+                    .containsExactly(List.of(3, 4), List.of(5, 6), List.of(7, 8));
+            harness.endInputAsync(after);
+
+            List<String> emittedAfter = describeAll(harness);
+            assertThat(emittedAfter)
+                    .containsExactly("30@103", "40@104", "50@105", "60@106", "70@107", "80@108");
+        }
+    }
+
+    @Test
+    void aRestoredWatermarkStaysBehindTheRecordsBeforeIt() throws Exception {
+        AsyncBatchOptions options = options(2, LONG, 4);
+        OperatorSubtaskState snapshot;
+        try (var harness = harness(new ManualFunction(), options, false)) {
+            harness.open();
+            harness.processElement(1, 1);
+            harness.processWatermark(5);
+            harness.processElement(6, 6);
+            snapshot = harness.snapshot(1L, 1L);
+        }
+        ManualFunction after = new ManualFunction();
+        try (var harness = harness(after, options, false)) {
+            harness.initializeState(snapshot);
+            harness.open();
+            after.completeTimesTen(0);
+            runMails(harness);
+            assertThat(describeAll(harness)).containsExactly("10@1", "WM5");
+            harness.endInputAsync(after);
+            assertThat(describeAll(harness)).containsExactly("10@1", "WM5", "60@6");
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Metrics
+
+    @Test
+    void reportsBatchMetrics() throws Exception {
+        MetricsHarness metrics = new MetricsHarness();
+        ManualFunction function = new ManualFunction();
+        try (var harness = metrics.harness(function, options(2, LONG, 10), true)) {
+            harness.open();
+            for (int i = 1; i <= 5; i++) {
+                harness.processElement(i, i);
+            }
+            assertThat(metrics.gauge(AsyncBatchWaitOperator.METRIC_IN_FLIGHT)).isEqualTo(2);
+            harness.endInputAsync(function);
+
+            assertThat(metrics.counter(AsyncBatchWaitOperator.METRIC_RECORDS)).isEqualTo(5);
+            assertThat(metrics.counter(AsyncBatchWaitOperator.METRIC_BATCHES)).isEqualTo(3);
+            assertThat(metrics.counter(AsyncBatchWaitOperator.METRIC_FAILURES)).isZero();
+            assertThat(metrics.gauge(AsyncBatchWaitOperator.METRIC_IN_FLIGHT)).isZero();
+            Histogram sizes = metrics.histogram(AsyncBatchWaitOperator.METRIC_BATCH_SIZE);
+            assertThat(sizes.getCount()).isEqualTo(3);
+            assertThat(sizes.getStatistics().getMax()).isEqualTo(2);
+            assertThat(sizes.getStatistics().getMin()).isEqualTo(1);
+            assertThat(metrics.histogram(AsyncBatchWaitOperator.METRIC_LATENCY).getCount())
+                    .isEqualTo(3);
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Support
+
+    static AsyncBatchOptions options(int maxBatchSize, Duration delay, int capacity) {
+        return options(maxBatchSize, delay, capacity, LONG);
+    }
+
+    static AsyncBatchOptions options(
+            int maxBatchSize, Duration delay, int capacity, Duration timeout) {
+        return AsyncBatchOptions.builder()
+                .maxBatchSize(maxBatchSize)
+                .maxBatchDelay(delay)
+                .capacity(capacity)
+                .timeout(timeout)
+                .build();
+    }
+
+    static Harness harness(
+            AsyncBatchFunction<Integer, Integer> function,
+            AsyncBatchOptions options,
+            boolean ordered)
+            throws Exception {
+        return new Harness(new AsyncBatchWaitOperatorFactory<>(function, options, ordered), null);
+    }
+
+    /** Runs every mail queued so far, as the task's mailbox loop would between records. */
+    static void runMails(AbstractStreamOperatorTestHarness<?> harness) throws Exception {
+        Optional<Mail> mail;
+        while ((mail = harness.getTaskMailbox().tryTake(TaskMailbox.MIN_PRIORITY)).isPresent()) {
+            mail.get().run();
+        }
+    }
+
+    static String describe(StreamRecord<? extends Integer> record) {
+        return record.getValue() + "@" + (record.hasTimestamp() ? record.getTimestamp() : "-");
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<String> describeAll(AbstractStreamOperatorTestHarness<Integer> harness) {
+        List<String> described = new ArrayList<>();
+        for (Object element : harness.getOutput()) {
+            if (element instanceof Watermark) {
+                described.add("WM" + ((Watermark) element).getTimestamp());
+            } else {
+                described.add(describe((StreamRecord<Integer>) element));
+            }
+        }
+        return described;
+    }
+
+    /** The harness, plus an end of input that completes whatever the function still holds. */
+    static final class Harness extends OneInputStreamOperatorTestHarness<Integer, Integer> {
+        Harness(AsyncBatchWaitOperatorFactory<Integer, Integer> factory, MockEnvironment env)
+                throws Exception {
+            super(
+                    factory,
+                    IntSerializer.INSTANCE,
+                    env != null
+                            ? env
+                            : new MockEnvironmentBuilder()
+                                    .setTaskName("AsyncBatchWaitOperatorTest")
+                                    .build());
+        }
+
+        /**
+         * Ends the input while a helper thread completes (times ten) every batch the function
+         * receives, including the partial batch that endInput itself sends.
+         */
+        void endInputAsync(ManualFunction function) throws Exception {
+            Thread completer =
+                    new Thread(
+                            () -> {
+                                try {
+                                    function.completeAllUntilInterrupted();
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                            },
+                            "end-of-input-completer");
+            completer.start();
+            try {
+                endInput();
+            } finally {
+                completer.interrupt();
+                completer.join();
+            }
+        }
+    }
+
+    /** A harness whose operator metrics can be read back by name. */
+    static final class MetricsHarness {
+        private final InterceptingOperatorMetricGroup operatorGroup =
+                new InterceptingOperatorMetricGroup();
+
+        Harness harness(
+                AsyncBatchFunction<Integer, Integer> function,
+                AsyncBatchOptions options,
+                boolean ordered)
+                throws Exception {
+            MockEnvironment env =
+                    new MockEnvironmentBuilder()
+                            .setTaskName("AsyncBatchWaitOperatorTest")
+                            .setMetricGroup(
+                                    new InterceptingTaskMetricGroup() {
+                                        @Override
+                                        public InternalOperatorMetricGroup getOrAddOperator(
+                                                OperatorID id,
+                                                String name,
+                                                Map<String, String> additionalVariables) {
+                                            return operatorGroup;
+                                        }
+                                    })
+                            .build();
+            return new Harness(
+                    new AsyncBatchWaitOperatorFactory<>(function, options, ordered), env);
+        }
+
+        long counter(String name) {
+            return ((Counter) operatorGroup.get(name)).getCount();
+        }
+
+        int gauge(String name) {
+            return ((Number) ((Gauge<?>) operatorGroup.get(name)).getValue()).intValue();
+        }
+
+        Histogram histogram(String name) {
+            return (Histogram) operatorGroup.get(name);
+        }
+    }
+
+    /** A batch the function received and the future that completes it. */
+    static final class Received {
+        final List<Integer> inputs;
+        final ResultFuture<Integer> future;
+
+        Received(List<Integer> inputs, ResultFuture<Integer> future) {
+            this.inputs = inputs;
+            this.future = future;
+        }
+    }
+
+    /** Keeps every batch for the test to complete by hand, from any thread. */
+    static class ManualFunction implements AsyncBatchFunction<Integer, Integer> {
+        private final List<Received> received = new CopyOnWriteArrayList<>();
+        private final LinkedBlockingQueue<Received> unclaimed = new LinkedBlockingQueue<>();
+
+        @Override
+        public void asyncInvokeBatch(List<Integer> inputs, ResultFuture<Integer> future) {
+            Received batch = new Received(List.copyOf(inputs), future);
+            received.add(batch);
+            unclaimed.add(batch);
+        }
+
+        List<List<Integer>> batchInputs() {
+            return received.stream().map(r -> r.inputs).collect(Collectors.toList());
+        }
+
+        Received batch(int index) {
+            return received.get(index);
+        }
+
+        void complete(int index, List<Integer> results) {
+            batch(index).future.complete(results);
+        }
+
+        void completeTimesTen(int index) {
+            Received batch = batch(index);
+            batch.future.complete(
+                    batch.inputs.stream().map(x -> x * 10).collect(Collectors.toList()));
+        }
+
+        void awaitBatches(int count) throws InterruptedException {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (received.size() < count && System.nanoTime() < deadline) {
+                Thread.sleep(1);
+            }
+        }
+
+        /** Completes every batch, past and future; completing one twice is harmless. */
+        void completeAllUntilInterrupted() throws InterruptedException {
+            while (true) {
+                Received batch = unclaimed.take();
+                batch.future.complete(
+                        batch.inputs.stream().map(x -> x * 10).collect(Collectors.toList()));
+            }
+        }
+    }
+
+    /** Completes each batch synchronously with every input doubled. */
+    static final class DoublingFunction implements AsyncBatchFunction<Integer, Integer> {
+        @Override
+        public void asyncInvokeBatch(List<Integer> inputs, ResultFuture<Integer> future) {
+            future.complete(inputs.stream().map(x -> x * 2).collect(Collectors.toList()));
+        }
+    }
+}
