@@ -34,6 +34,7 @@ import org.apache.flink.streaming.api.watermark.Watermark;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.runtime.tasks.mailbox.Mail;
 import org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox;
+import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.util.FlinkException;
@@ -256,6 +257,22 @@ class AsyncBatchWaitOperatorTest {
     }
 
     @Test
+    void anIdleStatusWaitsBehindEarlierRecordsToo() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(4, LONG, 10), false)) {
+            harness.open();
+            harness.processElement(1, 1);
+            harness.processWatermarkStatus(WatermarkStatus.IDLE);
+            assertThat(harness.getOutput()).isEmpty();
+
+            function.completeTimesTen(0);
+            runMails(harness);
+            harness.processWatermarkStatus(WatermarkStatus.ACTIVE);
+            assertThat(describeAll(harness)).containsExactly("10@1", "IDLE", "ACTIVE");
+        }
+    }
+
+    @Test
     void aWatermarkWithNothingPendingPassesStraightThrough() throws Exception {
         try (var harness = harness(new DoublingFunction(), options(2, LONG, 10), false)) {
             harness.open();
@@ -276,14 +293,15 @@ class AsyncBatchWaitOperatorTest {
         List<Integer> outstandingAtCompletion = new CopyOnWriteArrayList<>();
         AtomicReference<Throwable> completerFailure = new AtomicReference<>();
 
-        // Completes batches one by one from another thread, like an HTTP client would, after
-        // giving the task thread ample time to (wrongly) send more.
+        // Completes batches one by one from another thread, like an HTTP client would, each time
+        // after capacity batches are out and the task thread had ample time to (wrongly) send
+        // more.
         Thread completer =
                 new Thread(
                         () -> {
                             try {
                                 for (int i = 0; i < records; i++) {
-                                    function.awaitBatches(i + 1);
+                                    function.awaitBatches(Math.min(i + capacity, records));
                                     Thread.sleep(30);
                                     outstandingAtCompletion.add(
                                             function.batchInputs().size() - completed.get());
@@ -306,7 +324,8 @@ class AsyncBatchWaitOperatorTest {
             completer.join();
 
             assertThat(completerFailure.get()).isNull();
-            assertThat(outstandingAtCompletion).allMatch(n -> n <= capacity).contains(capacity);
+            // Never a third batch while two are out; the last batch goes out alone.
+            assertThat(outstandingAtCompletion).containsExactly(2, 2, 2, 2, 2, 2, 2, 1);
             assertThat(harness.extractOutputValues())
                     .containsExactly(10, 20, 30, 40, 50, 60, 70, 80);
         }
@@ -408,6 +427,34 @@ class AsyncBatchWaitOperatorTest {
             assertThatThrownBy(() -> runMails(harness))
                     .isInstanceOf(FlinkException.class)
                     .hasMessageContaining("null result at position 1");
+        }
+    }
+
+    @Test
+    void aCollectionSupplierIsEvaluatedOnTheTaskThread() throws Exception {
+        Thread testThread = Thread.currentThread();
+        AtomicReference<Thread> evaluatedOn = new AtomicReference<>();
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(2, LONG, 10), true)) {
+            harness.open();
+            harness.processElement(1, 1);
+            harness.processElement(2, 2);
+            Thread completer =
+                    new Thread(
+                            () ->
+                                    function.batch(0)
+                                            .future
+                                            .complete(
+                                                    () -> {
+                                                        evaluatedOn.set(Thread.currentThread());
+                                                        return List.of(5, 6);
+                                                    }));
+            completer.start();
+            completer.join();
+            harness.endInput();
+
+            assertThat(evaluatedOn.get()).isSameAs(testThread);
+            assertThat(describeAll(harness)).containsExactly("5@1", "6@2");
         }
     }
 
@@ -589,6 +636,8 @@ class AsyncBatchWaitOperatorTest {
         for (Object element : harness.getOutput()) {
             if (element instanceof Watermark) {
                 described.add("WM" + ((Watermark) element).getTimestamp());
+            } else if (element instanceof WatermarkStatus) {
+                described.add(((WatermarkStatus) element).isIdle() ? "IDLE" : "ACTIVE");
             } else {
                 described.add(describe((StreamRecord<Integer>) element));
             }
