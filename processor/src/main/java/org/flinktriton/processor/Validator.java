@@ -1,0 +1,761 @@
+package org.flinktriton.processor;
+
+import com.palantir.javapoet.ClassName;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.StringJoiner;
+import javax.lang.model.element.AnnotationValue;
+import javax.lang.model.element.Element;
+import javax.lang.model.element.ElementKind;
+import javax.lang.model.element.ExecutableElement;
+import javax.lang.model.element.Modifier;
+import javax.lang.model.element.NestingKind;
+import javax.lang.model.element.TypeElement;
+import javax.lang.model.type.ArrayType;
+import javax.lang.model.type.DeclaredType;
+import javax.lang.model.type.TypeKind;
+import javax.lang.model.type.TypeMirror;
+import javax.lang.model.util.Elements;
+import org.flinktriton.annotations.TritonDataType;
+
+/**
+ * Stage two: checks a {@link ClassModel} against every rule, collecting all problems, and resolves
+ * it into a {@link CodecModel} only when there are none.
+ */
+final class Validator {
+    private static final Map<TritonDataType, String> JAVA_TYPES =
+            new EnumMap<>(TritonDataType.class);
+
+    static {
+        JAVA_TYPES.put(TritonDataType.BOOL, "boolean/boolean[]");
+        JAVA_TYPES.put(TritonDataType.INT8, "byte/byte[]");
+        JAVA_TYPES.put(TritonDataType.UINT8, "byte/byte[]");
+        JAVA_TYPES.put(TritonDataType.INT16, "short/short[]");
+        JAVA_TYPES.put(TritonDataType.UINT16, "short/short[]");
+        JAVA_TYPES.put(TritonDataType.INT32, "int/int[]");
+        JAVA_TYPES.put(TritonDataType.UINT32, "int/int[]");
+        JAVA_TYPES.put(TritonDataType.INT64, "long/long[]");
+        JAVA_TYPES.put(TritonDataType.UINT64, "long/long[]");
+        JAVA_TYPES.put(TritonDataType.FP16, "float/float[]");
+        JAVA_TYPES.put(TritonDataType.BF16, "float/float[]");
+        JAVA_TYPES.put(TritonDataType.FP32, "float/float[]");
+        JAVA_TYPES.put(TritonDataType.FP64, "double/double[]");
+        JAVA_TYPES.put(TritonDataType.BYTES, "String/String[]/byte[]");
+    }
+
+    private static final Map<String, JavaType.Leaf> BOXES =
+            Map.of(
+                    "java.lang.Boolean", JavaType.Leaf.BOOLEAN,
+                    "java.lang.Byte", JavaType.Leaf.BYTE,
+                    "java.lang.Short", JavaType.Leaf.SHORT,
+                    "java.lang.Integer", JavaType.Leaf.INT,
+                    "java.lang.Long", JavaType.Leaf.LONG,
+                    "java.lang.Float", JavaType.Leaf.FLOAT,
+                    "java.lang.Double", JavaType.Leaf.DOUBLE);
+
+    private static final String GENERAL_FIX =
+            "use a primitive, String, byte[], an array of them or a List of boxed values or"
+                    + " Strings (see the type table in the README)";
+
+    private final Elements elements;
+
+    Validator(Elements elements) {
+        this.elements = elements;
+    }
+
+    /**
+     * Checks {@code model}; on success returns the resolved codec, otherwise an empty result and
+     * every problem in {@code report}.
+     */
+    Optional<CodecModel> validate(ClassModel model, Report report) {
+        TypeElement type = model.type();
+        boolean hasOutputs = false;
+        boolean hasInputs = false;
+        for (ClassModel.Member member : model.members()) {
+            hasInputs |= member.direction() == Direction.INPUT;
+            hasOutputs |= member.direction() == Direction.OUTPUT;
+        }
+        checkClass(model, hasOutputs, report);
+        checkModel(model, hasInputs, report);
+
+        Map<String, ClassModel.Member> inputNames = new LinkedHashMap<>();
+        Map<String, ClassModel.Member> outputNames = new LinkedHashMap<>();
+        List<CodecModel.Tensor> inputs = new ArrayList<>();
+        List<CodecModel.Tensor> outputs = new ArrayList<>();
+        for (ClassModel.Member member : model.members()) {
+            boolean input = member.direction() == Direction.INPUT;
+            Optional<CodecModel.Tensor> tensor =
+                    checkMember(model, member, input ? inputs.size() : outputs.size(), report);
+            checkDuplicate(member, input ? inputNames : outputNames, report);
+            tensor.ifPresent(input ? inputs::add : outputs::add);
+        }
+        if (!report.isClean()) {
+            return Optional.empty();
+        }
+
+        List<CodecModel.Component> components = new ArrayList<>();
+        for (ClassModel.Component component : model.components()) {
+            Optional<CodecModel.Tensor> output =
+                    outputs.stream()
+                            .filter(tensor -> tensor.writeName().equals(component.name()))
+                            .findFirst();
+            components.add(new CodecModel.Component(component.name(), component.type(), output));
+        }
+        Optional<ClassModel.ModelAnnotation> annotation = model.model();
+        return Optional.of(
+                new CodecModel(
+                        type,
+                        ClassName.get(type),
+                        codecName(ClassName.get(type)),
+                        model.label(),
+                        annotation.map(ClassModel.ModelAnnotation::name),
+                        annotation
+                                .map(ClassModel.ModelAnnotation::version)
+                                .filter(version -> !version.isEmpty()),
+                        inputs,
+                        outputs,
+                        components,
+                        suppressions(model)));
+    }
+
+    /** {@code com.acme.Outer.Review} → {@code com.acme.Outer_ReviewTritonCodec}. */
+    static ClassName codecName(ClassName type) {
+        return ClassName.get(
+                type.packageName(), String.join("_", type.simpleNames()) + "TritonCodec");
+    }
+
+    private void checkClass(ClassModel model, boolean hasOutputs, Report report) {
+        TypeElement type = model.type();
+        String label = model.label();
+        if (type.getKind() != ElementKind.CLASS && type.getKind() != ElementKind.RECORD) {
+            report.add(
+                    Message.CLASS_KIND,
+                    type,
+                    label,
+                    "an " + type.getKind().name().toLowerCase(java.util.Locale.ROOT));
+            return;
+        }
+        if (type.getNestingKind() == NestingKind.LOCAL
+                || type.getNestingKind() == NestingKind.ANONYMOUS) {
+            report.add(Message.CLASS_LOCAL, type, label);
+            return;
+        }
+        for (Element outer = type;
+                outer instanceof TypeElement nested;
+                outer = outer.getEnclosingElement()) {
+            if (nested.getModifiers().contains(Modifier.PRIVATE)) {
+                report.add(Message.CLASS_PRIVATE, type, label);
+                break;
+            }
+        }
+        if (isGeneric(type)) {
+            report.add(Message.CLASS_GENERIC, type, label);
+        }
+        if (!hasOutputs) {
+            return;
+        }
+        if (isInner(type)) {
+            report.add(Message.CLASS_INNER, type, label);
+        } else if (type.getModifiers().contains(Modifier.ABSTRACT)) {
+            report.add(Message.CLASS_ABSTRACT, type, label);
+        } else if (type.getKind() == ElementKind.CLASS && !model.noArgConstructor()) {
+            report.add(Message.NO_CONSTRUCTOR, type, label);
+        }
+    }
+
+    private static boolean isInner(TypeElement type) {
+        return type.getKind() == ElementKind.CLASS
+                && type.getNestingKind() == NestingKind.MEMBER
+                && !type.getModifiers().contains(Modifier.STATIC);
+    }
+
+    /** Generic itself, or an inner class of a generic class (whose type arguments it carries). */
+    private static boolean isGeneric(TypeElement type) {
+        for (TypeElement current = type; ; ) {
+            if (!current.getTypeParameters().isEmpty()) {
+                return true;
+            }
+            if (!isInner(current)
+                    || !(current.getEnclosingElement() instanceof TypeElement outer)) {
+                return false;
+            }
+            current = outer;
+        }
+    }
+
+    private void checkModel(ClassModel model, boolean hasInputs, Report report) {
+        if (model.model().isEmpty()) {
+            return;
+        }
+        ClassModel.ModelAnnotation annotation = model.model().get();
+        if (annotation.name() == null || annotation.name().isBlank()) {
+            report.add(
+                    Message.MODEL_BLANK_NAME,
+                    model.type(),
+                    annotation.mirror(),
+                    annotation.nameValue(),
+                    model.label());
+        }
+        if (!annotation.version().isEmpty() && annotation.version().isBlank()) {
+            report.add(
+                    Message.MODEL_BLANK_VERSION,
+                    model.type(),
+                    annotation.mirror(),
+                    annotation.versionValue(),
+                    model.label());
+        }
+        if (!hasInputs) {
+            report.add(
+                    Message.MODEL_WITHOUT_INPUTS,
+                    model.type(),
+                    annotation.mirror(),
+                    null,
+                    model.label());
+        }
+    }
+
+    private void checkDuplicate(
+            ClassModel.Member member, Map<String, ClassModel.Member> seen, Report report) {
+        if (member.name() == null || member.name().isBlank()) {
+            return;
+        }
+        ClassModel.Member first = seen.putIfAbsent(member.name(), member);
+        if (first != null) {
+            report.add(
+                    Message.DUPLICATE_NAME,
+                    member.element(),
+                    member.mirror(),
+                    member.nameValue(),
+                    member.subject(),
+                    first.label(),
+                    member.direction().noun());
+        }
+    }
+
+    /** Checks one member; returns its tensor when the member itself has no problem. */
+    private Optional<CodecModel.Tensor> checkMember(
+            ClassModel model, ClassModel.Member member, int index, Report report) {
+        boolean clean = true;
+        if (member.name() == null || member.name().isBlank()) {
+            report.add(
+                    Message.BLANK_NAME,
+                    member.element(),
+                    member.mirror(),
+                    member.nameValue(),
+                    member.subject());
+            clean = false;
+        }
+        if (ModelReader.unresolved(member.type())) {
+            report.add(
+                    Message.UNRESOLVED_TYPE,
+                    member.element(),
+                    member.mirror(),
+                    null,
+                    member.subject(),
+                    member.type());
+            return Optional.empty();
+        }
+        if (member.element().getModifiers().contains(Modifier.STATIC)) {
+            String noun = member.kind().noun();
+            report.add(
+                    Message.STATIC_MEMBER,
+                    member.element(),
+                    member.mirror(),
+                    null,
+                    member.subject(),
+                    noun,
+                    noun);
+            return Optional.empty();
+        }
+        if (member.kind() == ClassModel.Kind.METHOD && !checkMethod(model, member, report)) {
+            return Optional.empty();
+        }
+        clean &= checkAccess(model, member, report);
+
+        Optional<Resolved> resolved = resolveType(member, report);
+        if (resolved.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<int[]> shape = resolveShape(member, resolved.get().javaType(), report);
+        if (!clean || shape.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(tensor(member, index, resolved.get(), shape.get()));
+    }
+
+    private boolean checkMethod(ClassModel model, ClassModel.Member member, Report report) {
+        ExecutableElement method = (ExecutableElement) member.element();
+        String name = method.getSimpleName().toString();
+        if (model.isRecord()
+                && method.getParameters().isEmpty()
+                && model.components().stream().anyMatch(c -> c.name().equals(name))) {
+            report.add(
+                    Message.RECORD_ACCESSOR, method, member.mirror(), null, member.subject(), name);
+            return false;
+        }
+        boolean bool =
+                method.getReturnType().getKind() == TypeKind.BOOLEAN
+                        || method.getReturnType().toString().equals("java.lang.Boolean");
+        boolean getter =
+                !member.property().isEmpty()
+                        && (name.startsWith("get") || bool)
+                        && method.getParameters().isEmpty()
+                        && method.getReturnType().getKind() != TypeKind.VOID
+                        && !method.getModifiers().contains(Modifier.PRIVATE);
+        if (!getter) {
+            report.add(Message.NOT_A_GETTER, method, member.mirror(), null, member.subject());
+        }
+        return getter;
+    }
+
+    /** Whether generated code can read an input from, and store an output into, the member. */
+    private boolean checkAccess(ClassModel model, ClassModel.Member member, Report report) {
+        Element element = member.element();
+        boolean input = member.direction() == Direction.INPUT;
+        boolean isPrivate = element.getModifiers().contains(Modifier.PRIVATE);
+        switch (member.kind()) {
+            case FIELD -> {
+                if (input && isPrivate && member.getter().isEmpty()) {
+                    report.add(
+                            Message.NO_GETTER,
+                            element,
+                            member.mirror(),
+                            null,
+                            member.subject(),
+                            model.label(),
+                            "get" + ModelReader.capitalize(member.property()));
+                    return false;
+                }
+                if (!input && element.getModifiers().contains(Modifier.FINAL)) {
+                    report.add(
+                            Message.FINAL_OUTPUT, element, member.mirror(), null, member.subject());
+                    return false;
+                }
+                if (!input && isPrivate && member.setter().isEmpty()) {
+                    report.add(
+                            Message.NO_SETTER,
+                            element,
+                            member.mirror(),
+                            null,
+                            member.subject(),
+                            model.label(),
+                            "set" + ModelReader.capitalize(member.property()),
+                            display(member.type()));
+                    return false;
+                }
+                return true;
+            }
+            case METHOD -> {
+                if (!input && member.setter().isEmpty()) {
+                    report.add(
+                            Message.NO_SETTER,
+                            element,
+                            member.mirror(),
+                            null,
+                            member.subject(),
+                            model.label(),
+                            "set" + ModelReader.capitalize(member.property()),
+                            display(member.type()));
+                    return false;
+                }
+                return true;
+            }
+            default -> {
+                return true;
+            }
+        }
+    }
+
+    /** A member's datatype and Java side, once both are known to fit. */
+    private record Resolved(TritonDataType datatype, JavaType javaType) {}
+
+    /** What a Java type is made of, before the datatype is considered. */
+    private record Structure(JavaType.Leaf leaf, int arrays, boolean list, boolean boxed) {}
+
+    private Optional<Resolved> resolveType(ClassModel.Member member, Report report) {
+        StringBuilder fix = new StringBuilder();
+        Structure structure = structure(member.type(), fix);
+        if (structure == null) {
+            report.add(
+                    Message.UNSUPPORTED_TYPE,
+                    member.element(),
+                    member.mirror(),
+                    null,
+                    member.subject(),
+                    display(member.type()),
+                    fix);
+            return Optional.empty();
+        }
+        TritonDataType datatype = member.datatype();
+        boolean byteArray =
+                structure.leaf() == JavaType.Leaf.BYTE
+                        && structure.arrays() >= 1
+                        && !structure.boxed()
+                        && !structure.list();
+        if (byteArray) {
+            // byte[] is a tensor of bytes (INT8/UINT8) or one BYTES element; byte[][] without a
+            // datatype is a tensor of BYTES elements, as the type table says.
+            if (datatype == TritonDataType.AUTO && structure.arrays() == 1) {
+                report.add(
+                        Message.BYTE_ARRAY_AMBIGUOUS,
+                        member.element(),
+                        member.mirror(),
+                        null,
+                        member.subject());
+                return Optional.empty();
+            }
+            if (datatype == TritonDataType.AUTO || datatype == TritonDataType.BYTES) {
+                return Optional.of(
+                        new Resolved(
+                                TritonDataType.BYTES,
+                                new JavaType(
+                                        JavaType.Leaf.BLOB, structure.arrays() - 1, false, false)));
+            }
+            if (datatype == TritonDataType.INT8 || datatype == TritonDataType.UINT8) {
+                return Optional.of(
+                        new Resolved(
+                                datatype,
+                                new JavaType(
+                                        JavaType.Leaf.BYTE, structure.arrays(), false, false)));
+            }
+            mismatch(member, datatype, "INT8, UINT8 or BYTES", report);
+            return Optional.empty();
+        }
+        Set<TritonDataType> allowed = structure.leaf().datatypes();
+        if (datatype == TritonDataType.AUTO) {
+            datatype = structure.leaf().defaultDatatype();
+        } else if (!allowed.contains(datatype)) {
+            mismatch(member, datatype, orList(structure.leaf()), report);
+            return Optional.empty();
+        }
+        return Optional.of(
+                new Resolved(
+                        datatype,
+                        new JavaType(
+                                structure.leaf(),
+                                structure.list() ? 1 : structure.arrays(),
+                                structure.list(),
+                                structure.boxed())));
+    }
+
+    private void mismatch(
+            ClassModel.Member member, TritonDataType datatype, String allowed, Report report) {
+        String noun =
+                switch (member.kind()) {
+                    case FIELD -> "field";
+                    case COMPONENT -> "component";
+                    case METHOD -> "return type";
+                };
+        report.add(
+                Message.DATATYPE_MISMATCH,
+                member.element(),
+                member.mirror(),
+                member.datatypeValue(),
+                member.subject(),
+                datatype,
+                withArticle(display(member.type())),
+                allowed,
+                noun,
+                JAVA_TYPES.get(datatype));
+    }
+
+    /** "FP32, FP16 or BF16" for float, in the declaration order of the datatypes. */
+    private static String orList(JavaType.Leaf leaf) {
+        List<String> names = new ArrayList<>();
+        if (leaf.datatypes().contains(leaf.defaultDatatype())) {
+            names.add(leaf.defaultDatatype().name());
+        }
+        for (TritonDataType datatype : TritonDataType.values()) {
+            if (leaf.datatypes().contains(datatype) && datatype != leaf.defaultDatatype()) {
+                names.add(datatype.name());
+            }
+        }
+        if (names.size() == 1) {
+            return names.get(0);
+        }
+        return String.join(", ", names.subList(0, names.size() - 1))
+                + " or "
+                + names.get(names.size() - 1);
+    }
+
+    /** What a Java type is made of, or null (with a fix in {@code fix}) when it is no tensor. */
+    private Structure structure(TypeMirror type, StringBuilder fix) {
+        int arrays = 0;
+        TypeMirror element = type;
+        while (element instanceof ArrayType array) {
+            arrays++;
+            element = array.getComponentType();
+        }
+        JavaType.Leaf primitive = primitive(element.getKind());
+        if (primitive != null) {
+            return new Structure(primitive, arrays, false, false);
+        }
+        if (element.getKind() == TypeKind.CHAR) {
+            fix.append("use a String, or short/int for the UTF-16 code");
+            return null;
+        }
+        if (!(element instanceof DeclaredType declared)
+                || !(declared.asElement() instanceof TypeElement named)) {
+            fix.append(GENERAL_FIX);
+            return null;
+        }
+        String name = named.getQualifiedName().toString();
+        if (name.equals("java.lang.String")) {
+            return new Structure(JavaType.Leaf.STRING, arrays, false, false);
+        }
+        JavaType.Leaf boxed = BOXES.get(name);
+        if (boxed != null) {
+            if (arrays > 0) {
+                fix.append("use ")
+                        .append(boxed.typeName())
+                        .append("[]".repeat(arrays))
+                        .append(", primitive arrays are the supported (and fast) form");
+                return null;
+            }
+            return new Structure(boxed, 0, false, true);
+        }
+        if (name.equals("java.util.List") && declared.getTypeArguments().size() == 1) {
+            TypeMirror argument = declared.getTypeArguments().get(0);
+            if (arrays == 0
+                    && argument instanceof DeclaredType elementType
+                    && elementType.asElement() instanceof TypeElement elementName) {
+                String qualified = elementName.getQualifiedName().toString();
+                if (qualified.equals("java.lang.String")) {
+                    return new Structure(JavaType.Leaf.STRING, 0, true, false);
+                }
+                if (BOXES.containsKey(qualified)) {
+                    return new Structure(BOXES.get(qualified), 0, true, true);
+                }
+            }
+            fix.append(
+                    "a List must hold boxed primitives or Strings, such as List<Float>; use an"
+                            + " array such as float[][] for more dimensions");
+            return null;
+        }
+        fix.append(GENERAL_FIX);
+        return null;
+    }
+
+    private static JavaType.Leaf primitive(TypeKind kind) {
+        return switch (kind) {
+            case BOOLEAN -> JavaType.Leaf.BOOLEAN;
+            case BYTE -> JavaType.Leaf.BYTE;
+            case SHORT -> JavaType.Leaf.SHORT;
+            case INT -> JavaType.Leaf.INT;
+            case LONG -> JavaType.Leaf.LONG;
+            case FLOAT -> JavaType.Leaf.FLOAT;
+            case DOUBLE -> JavaType.Leaf.DOUBLE;
+            default -> null;
+        };
+    }
+
+    /** The shape with defaults applied, when it fits the Java type. */
+    private Optional<int[]> resolveShape(
+            ClassModel.Member member, JavaType javaType, Report report) {
+        int[] declared = member.shape();
+        boolean valid = true;
+        for (int i = 0; i < declared.length; i++) {
+            if (declared[i] == 0 || declared[i] < -1) {
+                AnnotationValue value =
+                        i < member.dimValues().size()
+                                ? member.dimValues().get(i)
+                                : member.shapeValue();
+                report.add(
+                        Message.BAD_DIMENSION,
+                        member.element(),
+                        member.mirror(),
+                        value,
+                        member.subject(),
+                        i,
+                        format(declared));
+                valid = false;
+            }
+        }
+        if (!valid) {
+            return Optional.empty();
+        }
+        int rank = javaType.rank();
+        int[] shape = declared;
+        if (shape.length == 0) {
+            shape = new int[Math.max(rank, 1)];
+            java.util.Arrays.fill(shape, rank == 0 ? 1 : -1);
+        }
+        String typeName = display(member.type());
+        if (rank == 0) {
+            for (int dim : shape) {
+                if (dim != 1) {
+                    report.add(
+                            Message.SCALAR_SHAPE,
+                            member.element(),
+                            member.mirror(),
+                            member.shapeValue(),
+                            member.subject(),
+                            format(shape),
+                            javaType.leaf() == JavaType.Leaf.BLOB
+                                    ? "byte[] with datatype BYTES"
+                                    : typeName,
+                            member.kind().noun());
+                    return Optional.empty();
+                }
+            }
+        } else if (rank == 1) {
+            int variable = 0;
+            for (int dim : shape) {
+                variable += dim < 0 ? 1 : 0;
+            }
+            if (shape.length > 1 && variable > 1) {
+                report.add(
+                        Message.FLAT_VARIABLE_DIMENSIONS,
+                        member.element(),
+                        member.mirror(),
+                        member.shapeValue(),
+                        member.subject(),
+                        format(shape),
+                        typeName,
+                        shape.length);
+                return Optional.empty();
+            }
+        } else if (shape.length != rank) {
+            report.add(
+                    Message.RANK_MISMATCH,
+                    member.element(),
+                    member.mirror(),
+                    member.shapeValue(),
+                    member.subject(),
+                    format(shape),
+                    shape.length,
+                    typeName,
+                    rank,
+                    rank);
+            return Optional.empty();
+        }
+        return Optional.of(shape);
+    }
+
+    private CodecModel.Tensor tensor(
+            ClassModel.Member member, int index, Resolved resolved, int[] shape) {
+        CodecModel.Via readVia;
+        String readName;
+        CodecModel.Via writeVia;
+        String writeName;
+        switch (member.kind()) {
+            case COMPONENT -> {
+                readVia = CodecModel.Via.METHOD;
+                readName = member.property();
+                writeVia = CodecModel.Via.COMPONENT;
+                writeName = member.property();
+            }
+            case METHOD -> {
+                readVia = CodecModel.Via.METHOD;
+                readName = member.element().getSimpleName().toString();
+                writeVia = CodecModel.Via.METHOD;
+                writeName = member.setter().map(s -> s.getSimpleName().toString()).orElse("");
+            }
+            default -> {
+                boolean direct = !member.element().getModifiers().contains(Modifier.PRIVATE);
+                String field = member.element().getSimpleName().toString();
+                readVia = direct ? CodecModel.Via.FIELD : CodecModel.Via.METHOD;
+                readName =
+                        direct
+                                ? field
+                                : member.getter().map(g -> g.getSimpleName().toString()).orElse("");
+                writeVia = direct ? CodecModel.Via.FIELD : CodecModel.Via.METHOD;
+                writeName =
+                        direct
+                                ? field
+                                : member.setter().map(s -> s.getSimpleName().toString()).orElse("");
+            }
+        }
+        return new CodecModel.Tensor(
+                index,
+                member.name(),
+                resolved.datatype(),
+                shape,
+                resolved.javaType(),
+                member.label(),
+                member.property().isEmpty()
+                        ? member.element().getSimpleName().toString()
+                        : member.property(),
+                readVia,
+                readName,
+                writeVia,
+                writeName);
+    }
+
+    /** "deprecation"/"removal" when generated code touches a deprecated element. */
+    private List<String> suppressions(ClassModel model) {
+        Set<Element> used = new LinkedHashSet<>();
+        for (Element outer = model.type();
+                outer instanceof TypeElement;
+                outer = outer.getEnclosingElement()) {
+            used.add(outer);
+        }
+        for (ClassModel.Member member : model.members()) {
+            used.add(member.element());
+            member.getter().ifPresent(used::add);
+            member.setter().ifPresent(used::add);
+        }
+        if (model.isRecord()) {
+            for (Element enclosed : model.type().getEnclosedElements()) {
+                if (enclosed.getKind() == ElementKind.CONSTRUCTOR
+                        || enclosed.getKind() == ElementKind.METHOD) {
+                    used.add(enclosed);
+                }
+            }
+        } else {
+            for (Element enclosed : model.type().getEnclosedElements()) {
+                if (enclosed.getKind() == ElementKind.CONSTRUCTOR) {
+                    used.add(enclosed);
+                }
+            }
+        }
+        Set<String> suppressions = new LinkedHashSet<>();
+        for (Element element : used) {
+            Deprecated deprecated = element.getAnnotation(Deprecated.class);
+            if (deprecated != null || elements.isDeprecated(element)) {
+                suppressions.add(
+                        deprecated != null && deprecated.forRemoval() ? "removal" : "deprecation");
+            }
+        }
+        return List.copyOf(suppressions);
+    }
+
+    /** {@code {-1, 4}}, as the shape is written in the annotation. */
+    static String format(int[] shape) {
+        StringJoiner joined = new StringJoiner(", ", "{", "}");
+        for (int dim : shape) {
+            joined.add(Integer.toString(dim));
+        }
+        return joined.toString();
+    }
+
+    /** A type as a user writes it: {@code String}, {@code float[][]}, {@code List<Float>}. */
+    static String display(TypeMirror type) {
+        if (type instanceof ArrayType array) {
+            return display(array.getComponentType()) + "[]";
+        }
+        if (type instanceof DeclaredType declared
+                && declared.asElement() instanceof TypeElement named) {
+            String name = named.getSimpleName().toString();
+            if (declared.getTypeArguments().isEmpty()) {
+                return name;
+            }
+            StringJoiner arguments = new StringJoiner(", ", name + "<", ">");
+            for (TypeMirror argument : declared.getTypeArguments()) {
+                arguments.add(display(argument));
+            }
+            return arguments.toString();
+        }
+        return type.toString();
+    }
+
+    private static String withArticle(String noun) {
+        return ("aeiouAEIOU".indexOf(noun.charAt(0)) >= 0 ? "an " : "a ") + noun;
+    }
+}
