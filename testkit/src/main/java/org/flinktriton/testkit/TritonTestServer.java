@@ -1,0 +1,421 @@
+package org.flinktriton.testkit;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An embedded KServe v2 / Triton-compatible inference server for tests: a real HTTP server on
+ * {@code 127.0.0.1} and an ephemeral port, serving {@linkplain TestModel models written in Java}.
+ * Jobs and clients talk to it exactly as they would to Triton, so a whole Flink job can be tested
+ * without a GPU, a container or a network.
+ *
+ * <h2>How to test your own job</h2>
+ *
+ * <p>1. Describe the model your job calls, with the names, datatypes and dims of its {@code
+ * config.pbtxt}, and a handler that computes plausible outputs (or use one of {@link TestModels}):
+ *
+ * <pre>{@code
+ * TestModel sentiment = TestModel.builder("sentiment")
+ *         .maxBatchSize(32)
+ *         .input("TEXT", TritonDataType.BYTES, 1)
+ *         .output("SCORE", TritonDataType.FP32, 1)
+ *         .handler(request -> {
+ *             String[] texts = request.input("TEXT").toStrings();
+ *             float[] scores = new float[texts.length];
+ *             for (int i = 0; i < texts.length; i++) {
+ *                 scores[i] = texts[i].contains("good") ? 0.9f : 0.1f;
+ *             }
+ *             return List.of(Tensor.ofFloats("SCORE", TritonDataType.FP32,
+ *                     request.outputShape("SCORE"), scores));
+ *         })
+ *         .build();
+ * }</pre>
+ *
+ * <p>2. Start a server around the test and point the job at {@link #endpoint()}:
+ *
+ * <pre>{@code
+ * class SentimentJobTest {
+ *     static TritonTestServer triton;
+ *
+ *     @BeforeAll static void start() { triton = TritonTestServer.builder().model(sentiment).start(); }
+ *     @AfterAll static void stop() { triton.close(); }
+ *
+ *     @Test void scoresEveryReview() throws Exception {
+ *         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+ *         DataStream<Scored> out = TritonInference.builder(Review.class, Scored.class)
+ *                 .endpoint(triton.endpoint())              // "http://127.0.0.1:41234"
+ *                 .model("sentiment")
+ *                 .maxBatchSize(32)
+ *                 .build()
+ *                 .apply(env.fromData(reviews));
+ *         List<Scored> results = out.executeAndCollect(1000);
+ *
+ *         assertThat(results).hasSize(reviews.size());
+ *         assertThat(triton.stats().records("sentiment")).isEqualTo(reviews.size());
+ *         assertThat(triton.stats().batchSizes("sentiment")).allMatch(size -> size <= 32);
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>3. Check how the job copes with a bad day, with {@link #faults()}: slow answers, errors, a
+ * dropped connection, a truncated or malformed body.
+ *
+ * <pre>{@code
+ * triton.faults().latency(Duration.ofMillis(300));            // beyond the job's timeout
+ * triton.faults().failNext(3, 503, "overloaded");              // a transient failure
+ * triton.faults().dropNext(1);                                 // the connection just closes
+ * }</pre>
+ *
+ * <p>{@link #stats()} counts what reached the server (requests and batch sizes per model, records,
+ * peak concurrency) and {@link ServerStats#reset()} starts over between tests.
+ *
+ * <h2>What it serves</h2>
+ *
+ * <ul>
+ *   <li>{@code GET /v2}, {@code /v2/health/live}, {@code /v2/health/ready} ({@link
+ *       #setReady(boolean)}), {@code POST /v2/repository/index};
+ *   <li>{@code GET /v2/models/{m}[/versions/{v}]}: metadata, with the batch dimension as {@code -1}
+ *       in each shape when {@code max_batch_size > 0}; {@code …/ready}; Triton's {@code …/config}
+ *       ({@code max_batch_size}, {@code dims} without the batch dimension, {@code TYPE_FP32}-style
+ *       types);
+ *   <li>{@code POST …/infer}: JSON and binary tensors both ways, {@code FP16}/{@code BF16} always
+ *       binary; the response carries only the outputs asked for (all when none were); request
+ *       bodies may be gzip or deflate compressed, and responses are compressed when {@code
+ *       Accept-Encoding} asks for it (unless {@link Builder#compressResponses(boolean) turned
+ *       off}).
+ * </ul>
+ *
+ * <p>Requests are validated as Triton validates them, and refused with 400 and {@code {"error": …}}
+ * naming the model and the tensor: an unknown, missing or repeated input, an unknown requested
+ * output, a datatype or shape that differs from the declaration ({@code -1} dims accept any size),
+ * a batch larger than {@code max_batch_size} or inconsistent across inputs, a batch dimension sent
+ * to a model with {@code max_batch_size} 0 (or none sent to one that batches), FP16/BF16 as JSON,
+ * byte counts that do not match, an {@code Inference-Header-Content-Length} beyond the body, a body
+ * over 64 MiB ({@link Builder#maxRequestSize}). An unknown model is 404, a wrong method 405.
+ *
+ * <p>The server is for tests: it listens on loopback only, and it sets the JVM-wide system property
+ * {@code sun.net.httpserver.nodelay=true} (unless already set) so that the JDK's HTTP server does
+ * not hold small responses back for 40 ms. It can also run on its own with a few {@linkplain
+ * TestModels#samples() sample models}: {@code java -cp … org.flinktriton.testkit.TritonTestServer
+ * 8000}.
+ */
+public final class TritonTestServer implements AutoCloseable {
+    /** The version {@code GET /v2} reports. */
+    static final String VERSION = "0.1.0";
+
+    private static final int DEFAULT_WORKER_THREADS = 32;
+    private static final long DEFAULT_MAX_REQUEST_SIZE = 64L * 1024 * 1024;
+
+    private final HttpServer http;
+    private final ThreadPoolExecutor workers;
+    private final String endpoint;
+    private final Map<String, TestModel> models = new ConcurrentHashMap<>();
+    private final Set<String> unreadyModels = ConcurrentHashMap.newKeySet();
+    private final Faults faults = new Faults();
+    private final ServerStats stats = new ServerStats();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile boolean ready = true;
+
+    private TritonTestServer(Builder builder) throws IOException {
+        NoDelay.ensure();
+        for (TestModel model : builder.models.values()) {
+            models.put(model.name(), model);
+        }
+        InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        http = HttpServer.create(new InetSocketAddress(loopback, builder.port), 1024);
+        int port = http.getAddress().getPort();
+        endpoint = "http://127.0.0.1:" + port;
+        workers =
+                new ThreadPoolExecutor(
+                        builder.workerThreads,
+                        builder.workerThreads,
+                        10,
+                        TimeUnit.SECONDS,
+                        new LinkedBlockingQueue<>(),
+                        threads("triton-test-server-" + port + "-"));
+        workers.allowCoreThreadTimeOut(true);
+        http.setExecutor(workers);
+        http.createContext(
+                "/",
+                new V2Handler(
+                        this,
+                        new ObjectMapper(),
+                        builder.maxRequestSize,
+                        builder.compressResponses));
+        http.start();
+    }
+
+    /** Starts configuring a server. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Starts a server with these models and the defaults. */
+    public static TritonTestServer start(TestModel... models) {
+        return builder().models(Arrays.asList(models)).start();
+    }
+
+    /** The base URL, {@code http://127.0.0.1:PORT}, without a trailing slash. */
+    public String endpoint() {
+        return endpoint;
+    }
+
+    /** The port the server listens on. */
+    public int port() {
+        return http.getAddress().getPort();
+    }
+
+    /** The fault switches; settable while requests run. */
+    public Faults faults() {
+        return faults;
+    }
+
+    /** The traffic counters. */
+    public ServerStats stats() {
+        return stats;
+    }
+
+    /** The models served now, by name. */
+    public List<TestModel> models() {
+        List<TestModel> list = new ArrayList<>(models.values());
+        list.sort(Comparator.comparing(TestModel::name));
+        return list;
+    }
+
+    /** The model served under {@code name}, or null. */
+    public TestModel model(String name) {
+        return models.get(name);
+    }
+
+    /** Serves {@code model}, replacing a model of the same name (as a reload would). */
+    public void addModel(TestModel model) {
+        models.put(model.name(), Objects.requireNonNull(model, "model"));
+    }
+
+    /**
+     * Stops serving the model (as an unload would): its paths answer 404 from now on.
+     *
+     * @return whether it was served
+     */
+    public boolean removeModel(String name) {
+        unreadyModels.remove(name);
+        return models.remove(name) != null;
+    }
+
+    /** Sets what {@code /v2/health/ready} and every {@code …/ready} answer (200 or 400). */
+    public void setReady(boolean ready) {
+        this.ready = ready;
+    }
+
+    /**
+     * Marks one model ready or not: when not, its {@code …/ready} answers 400 and its inference
+     * requests 503, while its metadata is still served.
+     */
+    public void setModelReady(String name, boolean ready) {
+        if (ready) {
+            unreadyModels.remove(name);
+        } else {
+            unreadyModels.add(name);
+        }
+    }
+
+    boolean isReady() {
+        return ready;
+    }
+
+    boolean isModelReady(String name) {
+        return !unreadyModels.contains(name);
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        return closed.get();
+    }
+
+    /**
+     * Stops the server: the port is released, open connections are closed, requests being handled
+     * are interrupted without an answer, and every thread of the server has ended when this
+     * returns. Idempotent.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        http.stop(0);
+        workers.shutdownNow();
+        try {
+            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
+                throw new IllegalStateException(
+                        "A model handler of " + this + " ignored interruption for 10 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "TritonTestServer{" + endpoint + ", models=" + models.keySet() + '}';
+    }
+
+    /**
+     * Runs a server with the {@linkplain TestModels#samples() sample models} until the process is
+     * stopped, for trying a client by hand: {@code TritonTestServer [port]} (default 8000; 0 for
+     * any free port).
+     */
+    public static void main(String[] args) throws InterruptedException {
+        PrintStream out = System.out;
+        if (args.length > 1 || (args.length == 1 && !args[0].matches("\\d{1,5}"))) {
+            out.println("Usage: TritonTestServer [port]   (default 8000; 0 picks a free port)");
+            return;
+        }
+        int port = args.length == 1 ? Integer.parseInt(args[0]) : 8000;
+        TritonTestServer server = builder().models(TestModels.samples()).port(port).start();
+        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "triton-test-server-stop"));
+        out.println("Triton test server listening on " + server.endpoint());
+        for (TestModel model : server.models()) {
+            out.println("  " + model);
+        }
+        out.println("Try: curl " + server.endpoint() + "/v2/models/simple/config");
+        new CountDownLatch(1).await();
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger count = new AtomicInteger();
+        return task -> {
+            Thread thread = new Thread(task, prefix + count.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    /** Sets the JDK HTTP server's TCP_NODELAY switch before its configuration is first read. */
+    private static final class NoDelay {
+        static {
+            if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+                System.setProperty("sun.net.httpserver.nodelay", "true");
+            }
+        }
+
+        static void ensure() {
+            // Loading this class runs the static initializer once.
+        }
+    }
+
+    /**
+     * Configures and starts a {@link TritonTestServer}.
+     *
+     * <pre>{@code
+     * TritonTestServer server = TritonTestServer.builder()
+     *         .model(TestModels.simple())
+     *         .workerThreads(64)
+     *         .start();
+     * }</pre>
+     */
+    public static final class Builder {
+        private final Map<String, TestModel> models = new LinkedHashMap<>();
+        private int port;
+        private int workerThreads = DEFAULT_WORKER_THREADS;
+        private long maxRequestSize = DEFAULT_MAX_REQUEST_SIZE;
+        private boolean compressResponses = true;
+
+        private Builder() {}
+
+        /**
+         * Serves {@code model}.
+         *
+         * @throws IllegalArgumentException when a model of that name was added already
+         */
+        public Builder model(TestModel model) {
+            Objects.requireNonNull(model, "model");
+            if (models.putIfAbsent(model.name(), model) != null) {
+                throw new IllegalArgumentException(
+                        "Two models are named '" + model.name() + "'; model names must be unique");
+            }
+            return this;
+        }
+
+        /** Serves each of {@code models}. */
+        public Builder models(Collection<TestModel> models) {
+            models.forEach(this::model);
+            return this;
+        }
+
+        /** The port to listen on; 0 (the default) picks a free one. */
+        public Builder port(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("Port " + port + " is not in 0..65535");
+            }
+            this.port = port;
+            return this;
+        }
+
+        /**
+         * The most requests handled at the same time (default 32); more wait in a queue. Injected
+         * latency and model cost hold a thread, so a concurrency test needs at least as many
+         * threads as the client's concurrency limit.
+         */
+        public Builder workerThreads(int threads) {
+            if (threads < 1) {
+                throw new IllegalArgumentException("workerThreads must be at least 1: " + threads);
+            }
+            this.workerThreads = threads;
+            return this;
+        }
+
+        /** The largest request body accepted, after decompression; default 64 MiB like Triton. */
+        public Builder maxRequestSize(long bytes) {
+            if (bytes < 1) {
+                throw new IllegalArgumentException("maxRequestSize must be positive: " + bytes);
+            }
+            this.maxRequestSize = bytes;
+            return this;
+        }
+
+        /**
+         * Whether to compress responses when {@code Accept-Encoding} asks for gzip or deflate, as
+         * Triton does; default true. Note that OkHttp asks for gzip unless told otherwise.
+         */
+        public Builder compressResponses(boolean compress) {
+            this.compressResponses = compress;
+            return this;
+        }
+
+        /**
+         * Binds the port and starts serving.
+         *
+         * @throws UncheckedIOException when the port cannot be bound
+         */
+        public TritonTestServer start() {
+            try {
+                return new TritonTestServer(this);
+            } catch (IOException e) {
+                throw new UncheckedIOException(
+                        "Cannot start the Triton test server on 127.0.0.1:" + port, e);
+            }
+        }
+    }
+}
