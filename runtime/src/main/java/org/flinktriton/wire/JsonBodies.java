@@ -299,7 +299,12 @@ final class JsonBodies {
                     throw new TritonProtocolException(
                             what + ": has neither 'data' nor a binary_data_size parameter");
                 }
-                int count = Tensor.elementCount(name, shape);
+                int count;
+                try {
+                    count = Tensor.elementCount(name, shape);
+                } catch (TritonProtocolException e) {
+                    throw new TritonProtocolException(context + ": " + e.getMessage(), e);
+                }
                 byte[] raw = dataToRaw(data, datatype, count, what);
                 tensors.add(checked(name, datatype, shape, raw, 0, raw.length, what));
             }
