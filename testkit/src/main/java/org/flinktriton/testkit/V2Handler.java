@@ -90,8 +90,7 @@ final class V2Handler implements HttpHandler {
             if (infer) {
                 // Before close(): that flushes the last bytes, so a client that has read the whole
                 // answer always finds it counted.
-                int status = exchange.getResponseCode();
-                server.stats().inferFinished(status, cutShort || status < 0);
+                server.stats().inferFinished(exchange.getResponseCode(), cutShort);
             }
             exchange.close();
         }
@@ -416,6 +415,7 @@ final class V2Handler implements HttpHandler {
     private byte[] readBody(HttpExchange exchange) throws IOException {
         Headers headers = exchange.getRequestHeaders();
         String declared = headers.getFirst("Content-Length");
+        byte[] raw;
         if (declared != null) {
             long length;
             try {
@@ -426,8 +426,11 @@ final class V2Handler implements HttpHandler {
             if (length > maxRequestSize) {
                 throw tooLarge(length);
             }
+            // The JDK server ends the stream at Content-Length; read it in one piece.
+            raw = exchange.getRequestBody().readNBytes((int) length);
+        } else {
+            raw = readLimited(exchange.getRequestBody());
         }
-        byte[] raw = readLimited(exchange.getRequestBody());
         String coding = headers.getFirst("Content-Encoding");
         if (coding == null) {
             return raw;
