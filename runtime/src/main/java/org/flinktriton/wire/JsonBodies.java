@@ -421,7 +421,9 @@ final class JsonBodies {
             case BOOL:
                 if (node.isBoolean()) {
                     out.writeBool(node.booleanValue());
-                } else if (node.isIntegralNumber() && (node.intValue() | 1) == 1) {
+                } else if (node.isIntegralNumber()
+                        && node.canConvertToInt()
+                        && (node.intValue() | 1) == 1) {
                     out.writeBool(node.intValue() == 1);
                 } else {
                     throw badElement(node, datatype, index, what);
@@ -476,13 +478,13 @@ final class JsonBodies {
                 out.writeInt64(node.bigIntegerValue().longValue());
                 break;
             case FP16:
-                out.writeFp16((float) real(node, datatype, index, what));
+                out.writeFp16(single(node, datatype, index, what));
                 break;
             case BF16:
-                out.writeBf16((float) real(node, datatype, index, what));
+                out.writeBf16(single(node, datatype, index, what));
                 break;
             case FP32:
-                out.writeFp32((float) real(node, datatype, index, what));
+                out.writeFp32(single(node, datatype, index, what));
                 break;
             case FP64:
                 out.writeFp64(real(node, datatype, index, what));
@@ -508,6 +510,16 @@ final class JsonBodies {
             throw badElement(node, datatype, index, what);
         }
         return value;
+    }
+
+    /** A single-precision value; a finite number beyond float's range is an error, not infinity. */
+    private static float single(JsonNode node, TritonDataType datatype, int index, String what) {
+        double value = real(node, datatype, index, what);
+        float narrowed = (float) value;
+        if (Float.isInfinite(narrowed) && !Double.isInfinite(value)) {
+            throw badElement(node, datatype, index, what);
+        }
+        return narrowed;
     }
 
     private static double real(JsonNode node, TritonDataType datatype, int index, String what) {

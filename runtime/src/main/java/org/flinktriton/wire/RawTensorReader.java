@@ -125,11 +125,8 @@ final class RawTensorReader extends TensorReader {
     @Override
     public short[] readInt16s(int output, int count) {
         int at = take(output, 2L * count);
-        byte[] buf = bufs[output];
         short[] values = new short[count];
-        for (int i = 0; i < count; i++, at += 2) {
-            values[i] = (short) RawLayout.SHORT.get(buf, at);
-        }
+        RawLayout.view(bufs[output], at, 2 * count).asShortBuffer().get(values);
         return values;
     }
 
@@ -141,11 +138,8 @@ final class RawTensorReader extends TensorReader {
     @Override
     public int[] readInt32s(int output, int count) {
         int at = take(output, 4L * count);
-        byte[] buf = bufs[output];
         int[] values = new int[count];
-        for (int i = 0; i < count; i++, at += 4) {
-            values[i] = (int) RawLayout.INT.get(buf, at);
-        }
+        RawLayout.view(bufs[output], at, 4 * count).asIntBuffer().get(values);
         return values;
     }
 
@@ -157,11 +151,8 @@ final class RawTensorReader extends TensorReader {
     @Override
     public long[] readInt64s(int output, int count) {
         int at = take(output, 8L * count);
-        byte[] buf = bufs[output];
         long[] values = new long[count];
-        for (int i = 0; i < count; i++, at += 8) {
-            values[i] = (long) RawLayout.LONG.get(buf, at);
-        }
+        RawLayout.view(bufs[output], at, 8 * count).asLongBuffer().get(values);
         return values;
     }
 
@@ -205,11 +196,8 @@ final class RawTensorReader extends TensorReader {
     @Override
     public float[] readFp32s(int output, int count) {
         int at = take(output, 4L * count);
-        byte[] buf = bufs[output];
         float[] values = new float[count];
-        for (int i = 0; i < count; i++, at += 4) {
-            values[i] = (float) RawLayout.FLOAT.get(buf, at);
-        }
+        RawLayout.view(bufs[output], at, 4 * count).asFloatBuffer().get(values);
         return values;
     }
 
@@ -221,11 +209,8 @@ final class RawTensorReader extends TensorReader {
     @Override
     public double[] readFp64s(int output, int count) {
         int at = take(output, 8L * count);
-        byte[] buf = bufs[output];
         double[] values = new double[count];
-        for (int i = 0; i < count; i++, at += 8) {
-            values[i] = (double) RawLayout.DOUBLE.get(buf, at);
-        }
+        RawLayout.view(bufs[output], at, 8 * count).asDoubleBuffer().get(values);
         return values;
     }
 

@@ -80,10 +80,7 @@ final class RawTensorWriter extends TensorWriter {
     @Override
     public void writeInt16s(short[] values) {
         int at = reserve(2L * values.length);
-        for (short value : values) {
-            RawLayout.SHORT.set(buf, at, value);
-            at += 2;
-        }
+        RawLayout.view(buf, at, 2 * values.length).asShortBuffer().put(values);
     }
 
     @Override
@@ -94,10 +91,7 @@ final class RawTensorWriter extends TensorWriter {
     @Override
     public void writeInt32s(int[] values) {
         int at = reserve(4L * values.length);
-        for (int value : values) {
-            RawLayout.INT.set(buf, at, value);
-            at += 4;
-        }
+        RawLayout.view(buf, at, 4 * values.length).asIntBuffer().put(values);
     }
 
     @Override
@@ -108,10 +102,7 @@ final class RawTensorWriter extends TensorWriter {
     @Override
     public void writeInt64s(long[] values) {
         int at = reserve(8L * values.length);
-        for (long value : values) {
-            RawLayout.LONG.set(buf, at, value);
-            at += 8;
-        }
+        RawLayout.view(buf, at, 8 * values.length).asLongBuffer().put(values);
     }
 
     @Override
@@ -150,10 +141,7 @@ final class RawTensorWriter extends TensorWriter {
     @Override
     public void writeFp32s(float[] values) {
         int at = reserve(4L * values.length);
-        for (float value : values) {
-            RawLayout.FLOAT.set(buf, at, value);
-            at += 4;
-        }
+        RawLayout.view(buf, at, 4 * values.length).asFloatBuffer().put(values);
     }
 
     @Override
@@ -164,10 +152,7 @@ final class RawTensorWriter extends TensorWriter {
     @Override
     public void writeFp64s(double[] values) {
         int at = reserve(8L * values.length);
-        for (double value : values) {
-            RawLayout.DOUBLE.set(buf, at, value);
-            at += 8;
-        }
+        RawLayout.view(buf, at, 8 * values.length).asDoubleBuffer().put(values);
     }
 
     @Override

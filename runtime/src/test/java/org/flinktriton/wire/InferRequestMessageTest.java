@@ -119,6 +119,16 @@ class InferRequestMessageTest {
                                         "{\"inputs\":[{\"name\":\"A\",\"datatype\":\"FP32\",\"shape\":[1]}]}"))
                 .hasMessageContaining("neither 'data' nor a binary_data_size");
         assertThatThrownBy(() -> parse("[1,2]")).hasMessageContaining("not a JSON object");
+        assertThatThrownBy(
+                        () ->
+                                parse(
+                                        "{\"inputs\":[{\"name\":\"B\",\"datatype\":\"BOOL\",\"shape\":[1],\"data\":[4294967297]}]}"))
+                .hasMessageContaining("data element 0 is 4294967297, not a BOOL");
+        assertThatThrownBy(
+                        () ->
+                                parse(
+                                        "{\"inputs\":[{\"name\":\"F\",\"datatype\":\"FP32\",\"shape\":[1],\"data\":[1e40]}]}"))
+                .hasMessageContaining("not a FP32");
     }
 
     @Test
