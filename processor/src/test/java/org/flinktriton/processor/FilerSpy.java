@@ -31,6 +31,16 @@ import javax.tools.JavaFileObject;
 final class FilerSpy implements Processor {
     private final TritonCodecProcessor delegate = new TritonCodecProcessor();
     private final List<String> written = new ArrayList<>();
+    private final Throwable failure;
+
+    FilerSpy() {
+        this(null);
+    }
+
+    /** A spy whose filer throws {@code failure} instead of creating a source file. */
+    FilerSpy(Throwable failure) {
+        this.failure = failure;
+    }
 
     /** The names of the source files the processor created, in order. */
     List<String> written() {
@@ -78,6 +88,15 @@ final class FilerSpy implements Processor {
         @Override
         public JavaFileObject createSourceFile(CharSequence name, Element... originating)
                 throws IOException {
+            if (failure instanceof IOException e) {
+                throw e;
+            }
+            if (failure instanceof RuntimeException e) {
+                throw e;
+            }
+            if (failure instanceof Error e) {
+                throw e;
+            }
             written.add(name.toString());
             return filer.createSourceFile(name, originating);
         }
