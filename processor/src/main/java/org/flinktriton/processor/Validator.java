@@ -2,10 +2,12 @@ package org.flinktriton.processor;
 
 import com.palantir.javapoet.ClassName;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -138,7 +140,7 @@ final class Validator {
                     Message.CLASS_KIND,
                     type,
                     label,
-                    "an " + type.getKind().name().toLowerCase(java.util.Locale.ROOT));
+                    "an " + type.getKind().name().toLowerCase(Locale.ROOT));
             return;
         }
         if (type.getNestingKind() == NestingKind.LOCAL
@@ -299,9 +301,12 @@ final class Validator {
                     Message.RECORD_ACCESSOR, method, member.mirror(), null, member.subject(), name);
             return false;
         }
+        TypeMirror result = method.getReturnType();
         boolean bool =
-                method.getReturnType().getKind() == TypeKind.BOOLEAN
-                        || method.getReturnType().toString().equals("java.lang.Boolean");
+                result.getKind() == TypeKind.BOOLEAN
+                        || (result instanceof DeclaredType declared
+                                && declared.asElement() instanceof TypeElement named
+                                && named.getQualifiedName().contentEquals("java.lang.Boolean"));
         boolean getter =
                 !member.property().isEmpty()
                         && (name.startsWith("get") || bool)
@@ -584,7 +589,7 @@ final class Validator {
         int[] shape = declared;
         if (shape.length == 0) {
             shape = new int[Math.max(rank, 1)];
-            java.util.Arrays.fill(shape, rank == 0 ? 1 : -1);
+            Arrays.fill(shape, rank == 0 ? 1 : -1);
         }
         String typeName = display(member.type());
         if (rank == 0) {
@@ -701,18 +706,18 @@ final class Validator {
             member.getter().ifPresent(used::add);
             member.setter().ifPresent(used::add);
         }
-        if (model.isRecord()) {
-            for (Element enclosed : model.type().getEnclosedElements()) {
-                if (enclosed.getKind() == ElementKind.CONSTRUCTOR
-                        || enclosed.getKind() == ElementKind.METHOD) {
-                    used.add(enclosed);
-                }
-            }
-        } else {
-            for (Element enclosed : model.type().getEnclosedElements()) {
-                if (enclosed.getKind() == ElementKind.CONSTRUCTOR) {
-                    used.add(enclosed);
-                }
+        Set<String> componentNames = new LinkedHashSet<>();
+        for (ClassModel.Component component : model.components()) {
+            componentNames.add(component.name());
+        }
+        for (Element enclosed : model.type().getEnclosedElements()) {
+            boolean accessor =
+                    enclosed instanceof ExecutableElement method
+                            && method.getKind() == ElementKind.METHOD
+                            && method.getParameters().isEmpty()
+                            && componentNames.contains(method.getSimpleName().toString());
+            if (enclosed.getKind() == ElementKind.CONSTRUCTOR || accessor) {
+                used.add(enclosed);
             }
         }
         Set<String> suppressions = new LinkedHashSet<>();
