@@ -1,0 +1,97 @@
+package org.flinktriton.client;
+
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import okhttp3.Call;
+
+/**
+ * The future a client call returns. It owns the HTTP calls made on its behalf: when it completes in
+ * any way (a result, a failure, {@link #cancel}) the calls still running are cancelled, so that a
+ * caller's {@code cancel} reaches the socket and one failed sub-request stops its siblings.
+ */
+final class Operation<T> extends CompletableFuture<T> {
+    private final Consumer<Operation<?>> onDone;
+
+    /** Calls still running; null once this operation is done. Guarded by {@code this}. */
+    private Set<Call> calls = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    Operation(Consumer<Operation<?>> onDone) {
+        this.onDone = onDone;
+    }
+
+    /**
+     * Records a call made for this operation; returns false, having cancelled the call, when the
+     * operation is done already and the call must not be enqueued.
+     */
+    boolean attach(Call call) {
+        synchronized (this) {
+            if (calls != null) {
+                calls.add(call);
+                return true;
+            }
+        }
+        call.cancel();
+        return false;
+    }
+
+    /** Forgets a call that has finished. */
+    synchronized void detach(Call call) {
+        if (calls != null) {
+            calls.remove(call);
+        }
+    }
+
+    /** Whether this operation is still waiting for its result. */
+    synchronized boolean isActive() {
+        return calls != null;
+    }
+
+    // The bookkeeping runs before the value is published: a dependent stage that closes the
+    // client must not wait for the operation that is completing it.
+    @Override
+    public boolean complete(T value) {
+        finish();
+        return super.complete(value);
+    }
+
+    @Override
+    public boolean completeExceptionally(Throwable failure) {
+        finish();
+        return super.completeExceptionally(failure);
+    }
+
+    @Override
+    public boolean cancel(boolean mayInterruptIfRunning) {
+        finish();
+        return super.cancel(mayInterruptIfRunning);
+    }
+
+    @Override
+    public void obtrudeValue(T value) {
+        finish();
+        super.obtrudeValue(value);
+    }
+
+    @Override
+    public void obtrudeException(Throwable failure) {
+        finish();
+        super.obtrudeException(failure);
+    }
+
+    private void finish() {
+        Set<Call> running;
+        synchronized (this) {
+            running = calls;
+            calls = null;
+        }
+        if (running != null) {
+            for (Call call : running) {
+                call.cancel();
+            }
+            onDone.accept(this);
+        }
+    }
+}
