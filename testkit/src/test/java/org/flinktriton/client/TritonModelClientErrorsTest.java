@@ -1,0 +1,415 @@
+package org.flinktriton.client;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.client.ClientTestTypes.AddSubRequest;
+import org.flinktriton.client.ClientTestTypes.AddSubResult;
+import org.flinktriton.client.ClientTestTypes.Vector;
+import org.flinktriton.client.ClientTestTypes.VectorOut;
+import org.flinktriton.client.ClientTestTypes.WrongRequest;
+import org.flinktriton.client.ClientTestTypes.WrongResult;
+import org.flinktriton.testkit.TestModel;
+import org.flinktriton.testkit.TestModels;
+import org.flinktriton.testkit.TritonTestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Each kind of failure, and what its message says. */
+class TritonModelClientErrorsTest {
+    private static final String SECRET = "s3cr3t-t0k3n";
+
+    private static TritonTestServer server;
+
+    @BeforeAll
+    static void start() {
+        TestModel picky =
+                TestModel.builder("picky")
+                        .maxBatchSize(8)
+                        .input("INPUT0", TritonDataType.FP32, 16)
+                        .input("INPUT1", TritonDataType.FP32, 16)
+                        .output("OUTPUT0", TritonDataType.FP32, 16)
+                        .output("OUTPUT1", TritonDataType.FP32, 16)
+                        .handler(
+                                request -> {
+                                    throw new IllegalArgumentException(
+                                            "INPUT0 must not be negative");
+                                })
+                        .build();
+        server =
+                TritonTestServer.builder()
+                        .model(TestModels.addSub("add_sub", TritonDataType.FP32, 16, 8))
+                        .model(picky)
+                        .model(TestModels.identity("identity_fp32", 64, TritonDataType.FP32, -1))
+                        .model(
+                                TestModels.identity("chunked_fp32", 64, TritonDataType.FP32, -1)
+                                        .toBuilder()
+                                        .chunkedBinaryResponses(true)
+                                        .build())
+                        .start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        server.faults().clear();
+        server.stats().reset();
+    }
+
+    private static TritonModelClient.Builder client(String model) {
+        return TritonModelClient.builder()
+                .endpoint(server.endpoint())
+                .model(model)
+                .bearerToken(SECRET)
+                .header("X-Api-Key", SECRET);
+    }
+
+    private static List<AddSubRequest> records(int n) {
+        List<AddSubRequest> records = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            records.add(AddSubRequest.of(i));
+        }
+        return records;
+    }
+
+    /** The failure of {@code future}, unwrapped, checked to name the model and hide secrets. */
+    private static Throwable failure(CompletableFuture<?> future, String model) {
+        Throwable thrown = catchThrowable(() -> future.orTimeout(15, SECONDS).join());
+        assertThat(thrown).isInstanceOf(CompletionException.class);
+        Throwable cause = thrown.getCause();
+        assertThat(cause).isInstanceOf(TritonException.class);
+        assertThat(cause.getMessage()).contains("'" + model + "'").doesNotContain(SECRET);
+        return cause;
+    }
+
+    // ---- server errors -----------------------------------------------------------------------
+
+    @Test
+    void anErrorStatusBecomesATritonServerExceptionWithTheServersText() {
+        server.faults().failNext(1, 503, "model is overloaded, retry later");
+        try (TritonModelClient client = client("add_sub").build()) {
+            Throwable e = failure(client.infer(records(3), AddSubResult.class), "add_sub");
+
+            assertThat(e).isInstanceOf(TritonServerException.class);
+            TritonServerException server = (TritonServerException) e;
+            assertThat(server.statusCode()).isEqualTo(503);
+            assertThat(server.error()).isEqualTo("model is overloaded, retry later");
+            assertThat(server.getMessage())
+                    .contains("HTTP 503")
+                    .contains("model is overloaded, retry later")
+                    .contains("/v2/models/add_sub/infer");
+        }
+    }
+
+    @Test
+    void aModelsInvalidArgumentIs400WithItsMessage() {
+        try (TritonModelClient client = client("picky").build()) {
+            Throwable e = failure(client.infer(records(2), AddSubResult.class), "picky");
+
+            assertThat(e).isInstanceOf(TritonServerException.class);
+            assertThat(((TritonServerException) e).statusCode()).isEqualTo(400);
+            assertThat(e.getMessage()).contains("INPUT0 must not be negative");
+        }
+    }
+
+    @Test
+    void anUnknownModelFailsWith404FromTheMetadata() {
+        try (TritonModelClient client = client("no_such_model").build()) {
+            Throwable e = failure(client.infer(records(1), AddSubResult.class), "no_such_model");
+
+            assertThat(e).isInstanceOf(TritonServerException.class);
+            assertThat(((TritonServerException) e).statusCode()).isEqualTo(404);
+            assertThat(e.getMessage()).contains("GET /v2/models/no_such_model");
+        }
+        assertThat(server.stats().inferRequests()).isZero();
+    }
+
+    @Test
+    void oneFailedRequestFailsTheWholeCall() {
+        server.faults().failEvery(3, 500, "boom");
+        try (TritonModelClient client = client("add_sub").maxConcurrentRequests(1).build()) {
+            Throwable e = failure(client.infer(records(40), AddSubResult.class), "add_sub");
+
+            assertThat(e).isInstanceOf(TritonServerException.class);
+            assertThat(((TritonServerException) e).error()).isEqualTo("boom");
+        }
+    }
+
+    // ---- transport failures ------------------------------------------------------------------
+
+    @Test
+    void aRefusedConnectionNamesTheEndpoint() throws IOException {
+        int port;
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = socket.getLocalPort();
+        }
+        try (TritonModelClient client =
+                TritonModelClient.builder()
+                        .endpoint("127.0.0.1:" + port)
+                        .model("add_sub")
+                        .build()) {
+            Throwable e = failure(client.infer(records(1), AddSubResult.class), "add_sub");
+
+            assertThat(e.getClass()).isEqualTo(TritonException.class);
+            assertThat(e.getMessage())
+                    .contains("cannot connect to http://127.0.0.1:" + port)
+                    .contains("refused");
+        }
+    }
+
+    @Test
+    void aDroppedConnectionNamesTheEndpoint() {
+        // Several, so that OkHttp's one silent retry on a fresh connection fails too.
+        server.faults().dropNext(5);
+        try (TritonModelClient client = client("add_sub").build()) {
+            client.modelInfo().join();
+            Throwable e = failure(client.infer(records(1), AddSubResult.class), "add_sub");
+
+            assertThat(e.getClass()).isEqualTo(TritonException.class);
+            assertThat(e.getMessage())
+                    .contains("POST /v2/models/add_sub/infer")
+                    .contains(server.endpoint())
+                    .contains("connection broke");
+        }
+    }
+
+    @Test
+    void aTruncatedBodyIsAProtocolError() {
+        server.faults().truncateNext(1);
+        try (TritonModelClient client = client("add_sub").build()) {
+            Throwable e = failure(client.infer(records(4), AddSubResult.class), "add_sub");
+
+            assertThat(e).isInstanceOf(TritonProtocolException.class);
+            assertThat(e.getMessage()).contains("broke off").contains(server.endpoint());
+        }
+    }
+
+    @Test
+    void aMalformedBodyIsAProtocolError() {
+        server.faults().malformNext(1);
+        try (TritonModelClient client = client("add_sub").build()) {
+            Throwable e = failure(client.infer(records(4), AddSubResult.class), "add_sub");
+
+            assertThat(e).isInstanceOf(TritonProtocolException.class);
+            assertThat(e.getMessage()).contains("not valid JSON");
+        }
+    }
+
+    @Test
+    void aSlowAnswerTimesOutWithinBounds() {
+        server.faults().latency(Duration.ofSeconds(3));
+        try (TritonModelClient client =
+                client("add_sub").requestTimeout(Duration.ofMillis(300)).build()) {
+            client.modelInfo().join();
+            long start = System.nanoTime();
+            CompletableFuture<List<AddSubResult>> future =
+                    client.infer(records(2), AddSubResult.class);
+            Throwable e = failure(future, "add_sub");
+            long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(e).isInstanceOf(TritonTimeoutException.class);
+            assertThat(e.getMessage()).contains("requestTimeout 300 ms");
+            assertThat(elapsedMillis).isBetween(280L, 1_500L);
+        }
+    }
+
+    // ---- response size cap -------------------------------------------------------------------
+
+    @Test
+    void refusesAResponseOverTheCapByItsContentLength() {
+        assertRefusedOverCap("identity_fp32");
+    }
+
+    @Test
+    void refusesAChunkedResponseOverTheCapByCounting() {
+        assertRefusedOverCap("chunked_fp32");
+    }
+
+    private static void assertRefusedOverCap(String model) {
+        float[] big = new float[50_000]; // 200 kB out
+        float[] small = new float[1_000];
+        Arrays.fill(big, 1.5f);
+        try (TritonModelClient client = client(model).maxResponseBytes(100_000).build()) {
+            Throwable e = failure(client.infer(List.of(new Vector(big)), VectorOut.class), model);
+
+            assertThat(e.getClass()).isEqualTo(TritonException.class);
+            assertThat(e.getMessage()).contains("over maxResponseBytes 100000");
+
+            List<VectorOut> fits = client.infer(List.of(new Vector(small)), VectorOut.class).join();
+            assertThat(fits.get(0).values()).hasSize(1_000);
+        }
+    }
+
+    // ---- bad records and schema mismatches ---------------------------------------------------
+
+    @Test
+    void aRecordThatDoesNotFitItsSpecFailsBeforeAnythingIsSent() {
+        List<AddSubRequest> records = records(3);
+        records.get(1).a = new float[15];
+        try (TritonModelClient client = client("add_sub").build()) {
+            Throwable e = failure(client.infer(records, AddSubResult.class), "add_sub");
+
+            assertThat(e.getClass()).isEqualTo(TritonException.class);
+            assertThat(e.getMessage()).contains("INPUT0").contains("16");
+        }
+        assertThat(server.stats().inferRequests()).isZero();
+    }
+
+    @Test
+    void aNullRecordFailsClearly() {
+        List<AddSubRequest> records = records(3);
+        records.set(2, null);
+        try (TritonModelClient client = client("add_sub").build()) {
+            Throwable e = failure(client.infer(records, AddSubResult.class), "add_sub");
+
+            assertThat(e.getMessage()).contains("record 2 of 3 is null");
+        }
+    }
+
+    @Test
+    void aSchemaMismatchListsEveryProblemAndSendsNothing() {
+        List<WrongRequest> records = List.of(new WrongRequest(new int[8], 1f));
+        try (TritonModelClient client = client("add_sub").build()) {
+            Throwable e = failure(client.infer(records, WrongResult.class), "add_sub");
+
+            assertThat(e).isInstanceOf(TritonSchemaException.class);
+            List<String> mismatches = ((TritonSchemaException) e).mismatches();
+            assertThat(mismatches).hasSize(5);
+            assertThat(mismatches)
+                    .anySatisfy(
+                            m ->
+                                    assertThat(m)
+                                            .contains("'INPUT0'")
+                                            .contains("INT32")
+                                            .contains("FP32"))
+                    .anySatisfy(
+                            m ->
+                                    assertThat(m)
+                                            .contains("'INPUT0'")
+                                            .contains("[8]")
+                                            .contains("[16]"))
+                    .anySatisfy(m -> assertThat(m).contains("'EXTRA'").contains("does not have"))
+                    .anySatisfy(m -> assertThat(m).contains("INPUT1").contains("requires"))
+                    .anySatisfy(m -> assertThat(m).contains("'OUTPUT9'"));
+            assertThat(e.getMessage()).contains("(5 mismatches)");
+
+            assertThatThrownBy(() -> client.validate(WrongRequest.class, WrongResult.class))
+                    .isInstanceOf(TritonSchemaException.class)
+                    .hasMessage(e.getMessage());
+            client.validate(AddSubRequest.class, AddSubResult.class);
+        }
+        assertThat(server.stats().inferRequests()).isZero();
+    }
+
+    @Test
+    void aBatchDimensionTheModelDoesNotHaveIsASchemaMismatch() {
+        // max_batch_size 0 with dims [-1, 16]: the leading -1 is data, not a batch dimension.
+        TestModel unbatched =
+                TestModel.builder("unbatched")
+                        .input("INPUT0", TritonDataType.FP32, -1, 16)
+                        .input("INPUT1", TritonDataType.FP32, -1, 16)
+                        .output("OUTPUT0", TritonDataType.FP32, -1, 16)
+                        .output("OUTPUT1", TritonDataType.FP32, -1, 16)
+                        .handler(request -> List.of())
+                        .build();
+        server.addModel(unbatched);
+        try (TritonModelClient client = client("unbatched").build()) {
+            assertThatThrownBy(() -> client.validate(AddSubRequest.class, AddSubResult.class))
+                    .isInstanceOf(TritonSchemaException.class)
+                    .hasMessageContaining("(4 mismatches)")
+                    .hasMessageContaining("the model takes no batch dimension");
+            failure(client.infer(records(2), AddSubResult.class), "unbatched");
+        } finally {
+            server.removeModel("unbatched");
+        }
+        assertThat(server.stats().inferRequests()).isZero();
+    }
+
+    // ---- builder -----------------------------------------------------------------------------
+
+    @Test
+    void buildNamesWhatIsMissing() {
+        assertThatThrownBy(() -> TritonModelClient.builder().model("m").build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("needs an endpoint");
+        assertThatThrownBy(() -> TritonModelClient.builder().endpoint("http://h:1").build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("needs a model name");
+        assertThatThrownBy(
+                        () ->
+                                TritonModelClient.builder()
+                                        .endpoint("http://h:1")
+                                        .modelFrom(Vector.class)
+                                        .build())
+                .hasMessageContaining(Vector.class.getName() + " has no @TritonModel name");
+        assertThatThrownBy(() -> TritonModelClient.builder().endpoint("ftp://h"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> TritonModelClient.builder().endpoint("http://u:" + SECRET + "@h"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(SECRET));
+        assertThatThrownBy(() -> TritonModelClient.builder().header("X-Key", SECRET + "\n"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotContain(SECRET));
+        assertThatThrownBy(() -> TritonModelClient.builder().header("Content-Type", "text/plain"))
+                .hasMessageContaining("set by the client");
+        assertThatThrownBy(() -> TritonModelClient.builder().maxConcurrentRequests(0))
+                .hasMessageContaining("maxConcurrentRequests");
+    }
+
+    @Test
+    void acceptsACallersTrustStoreOrSslContext() throws Exception {
+        KeyStore trustStore = KeyStore.getInstance(KeyStore.getDefaultType());
+        trustStore.load(null, null);
+        TrustManagerFactory factory =
+                TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init(trustStore);
+        X509TrustManager trustManager = (X509TrustManager) factory.getTrustManagers()[0];
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, new TrustManager[] {trustManager}, null);
+        try (TritonModelClient a =
+                        TritonModelClient.builder()
+                                .endpoint("https://127.0.0.1:1")
+                                .model("m")
+                                .trustStore(trustStore)
+                                .build();
+                TritonModelClient b =
+                        TritonModelClient.builder()
+                                .endpoint("https://127.0.0.1:1")
+                                .model("m")
+                                .sslContext(context, trustManager)
+                                .build()) {
+            assertThat(a.endpoint()).isEqualTo("https://127.0.0.1:1");
+            assertThat(b.model()).isEqualTo("m");
+        }
+    }
+
+    @Test
+    void toStringShowsNoHeaderValues() {
+        try (TritonModelClient client = client("add_sub").build()) {
+            assertThat(client.toString()).contains("add_sub").doesNotContain(SECRET);
+        }
+    }
+}
