@@ -91,13 +91,10 @@ public final class InferRequestMessage {
             throw new TritonProtocolException(context + ": 'parameters' is not an object");
         }
         Map<String, Object> values = new LinkedHashMap<>();
-        node.fields()
-                .forEachRemaining(
-                        field ->
-                                values.put(
-                                        field.getKey(),
-                                        JsonBodies.MAPPER.convertValue(
-                                                field.getValue(), Object.class)));
+        for (Map.Entry<String, JsonNode> field : node.properties()) {
+            values.put(
+                    field.getKey(), JsonBodies.MAPPER.convertValue(field.getValue(), Object.class));
+        }
         return values;
     }
 
