@@ -1,0 +1,116 @@
+package org.flinktriton.benchmarks.client;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.client.TritonModelClient;
+import org.flinktriton.testkit.TestModels;
+import org.flinktriton.testkit.TritonTestServer;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Requests per second of {@link TritonModelClient} against the embedded {@link TritonTestServer}
+ * over loopback HTTP, one call at a time: an add_sub model over FP32 vectors of {@code width} (16
+ * like Triton's quick-start model, 512 like an embedding), at batch sizes 1, 16 and 64, with binary
+ * tensors or JSON. Records per second are the score times {@code batch}.
+ *
+ * <p>After each measurement iteration it prints the CPU time that the client's threads and the
+ * server's threads spent per request, to tell which side is the bottleneck.
+ *
+ * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ClientBenchmark}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 3, time = 2)
+@Fork(1)
+public class ClientBenchmark {
+    @Param({"16", "512"})
+    public int width;
+
+    @Param({"1", "16", "64"})
+    public int batch;
+
+    @Param({"true", "false"})
+    public boolean binary;
+
+    private TritonTestServer server;
+    private TritonModelClient client;
+    private List<VectorPair> records;
+    private final CpuAccounting cpu = new CpuAccounting();
+    private long requestsAtStart;
+
+    @Setup(Level.Trial)
+    public void start() throws Exception {
+        server =
+                TritonTestServer.builder()
+                        .compressResponses(false)
+                        .model(TestModels.addSub("add_sub", TritonDataType.FP32, width, 64))
+                        .start();
+        client =
+                TritonModelClient.builder()
+                        .endpoint(server.endpoint())
+                        .model("add_sub")
+                        .binaryData(binary)
+                        .acceptCompressedResponses(false)
+                        .build();
+        SplittableRandom random = new SplittableRandom(1);
+        records = new ArrayList<>(batch);
+        for (int r = 0; r < batch; r++) {
+            float[] a = new float[width];
+            float[] b = new float[width];
+            for (int i = 0; i < width; i++) {
+                a[i] = (float) random.nextGaussian();
+                b[i] = (float) random.nextGaussian();
+            }
+            records.add(new VectorPair(a, b));
+        }
+        client.infer(records, SumDifference.class).join(); // validates the schema once
+    }
+
+    @Setup(Level.Iteration)
+    public void startIteration() {
+        requestsAtStart = server.stats().inferRequests();
+        cpu.start();
+    }
+
+    @Benchmark
+    public List<SumDifference> infer() {
+        return client.infer(records, SumDifference.class).join();
+    }
+
+    @TearDown(Level.Iteration)
+    public void reportCpu() {
+        long[] nanos = cpu.elapsed();
+        long requests = Math.max(1, server.stats().inferRequests() - requestsAtStart);
+        System.out.printf(
+                Locale.ROOT,
+                "%n  cpu per request: client %.1f us (%.2f us/record), server %.1f us [%d requests]%n",
+                nanos[0] / 1e3 / requests,
+                nanos[0] / 1e3 / requests / batch,
+                nanos[1] / 1e3 / requests,
+                requests);
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() {
+        client.close();
+        server.close();
+    }
+}
