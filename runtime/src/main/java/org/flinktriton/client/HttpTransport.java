@@ -89,6 +89,7 @@ final class HttpTransport {
                         .connectionPool(
                                 new ConnectionPool(
                                         settings.maxConcurrentRequests, 5, TimeUnit.MINUTES))
+                        .socketFactory(new NoDelaySocketFactory())
                         .connectTimeout(settings.connectTimeout)
                         // One deadline for the whole call, body included; no per-read deadline
                         // that would fire first on a slow model.
