@@ -1,0 +1,347 @@
+package org.flinktriton.flink;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.flinktriton.client.TritonException;
+import org.flinktriton.client.TritonModelClient;
+import org.flinktriton.client.TritonModelInfo;
+import org.flinktriton.client.TritonSchemaException;
+import org.flinktriton.client.TritonTimeoutException;
+import org.flinktriton.codec.TritonCodecs;
+import org.flinktriton.codec.TritonInputCodec;
+import org.flinktriton.codec.TritonOutputCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link AsyncBatchFunction} behind {@link TritonInference}: each batch the operator forms is
+ * one {@link TritonModelClient#infer} call on a Triton (or KServe v2) model, and its outputs, one
+ * per input and in input order, are the batch's results.
+ *
+ * <p>Get one from {@link TritonInference#function()} (or {@link
+ * TritonInference#function(TritonInference.Combiner)}) when you want to place it with {@link
+ * AsyncBatchDataStream} yourself; {@link TritonInference#apply} does that for you:
+ *
+ * <pre>{@code
+ * TritonInference<AddSubRequest, AddSubResult> inference =
+ *         TritonInference.builder(AddSubRequest.class, AddSubResult.class)
+ *                 .endpoint("http://triton:8000")
+ *                 .model("add_sub")
+ *                 .build();
+ * DataStream<AddSubResult> results =
+ *         AsyncBatchDataStream.unorderedWaitBatch(
+ *                 requests,
+ *                 inference.function(),
+ *                 AsyncBatchOptions.fromConfig(env.getConfiguration()),
+ *                 TypeInformation.of(AddSubResult.class));
+ * }</pre>
+ *
+ * <p>Life cycle, per parallel instance:
+ *
+ * <ul>
+ *   <li>The instance carries only serializable settings: classes, endpoint, model, version,
+ *       headers, timeouts, limits and the optional combiner. Header values travel in the job graph,
+ *       as any connector's credentials do, and are never logged.
+ *   <li>{@code open} builds the {@link TritonModelClient} and compares the classes' generated
+ *       codecs with the model's metadata. When they do not match, the job fails at once with the
+ *       {@link TritonSchemaException}, which lists every mismatch; it is wrapped in Flink's {@link
+ *       SuppressRestartsException}, because no restart can fix a class that does not fit the model.
+ *       A server that cannot be reached fails the task like any other error, so the restart
+ *       strategy retries it.
+ *   <li>{@code asyncInvokeBatch} starts one {@code infer} call (the client splits it into several
+ *       requests when the batch is larger than the model's {@code max_batch_size}) and completes
+ *       the batch with its outputs, or exceptionally with the {@link TritonException}, which fails
+ *       the task so that Flink's restart strategy applies; the operator then replays the batch from
+ *       its checkpointed state.
+ *   <li>{@code timeoutBatch} fails the batch with a {@link TritonTimeoutException} that names the
+ *       model and cancels the batch's HTTP calls.
+ *   <li>{@code close} closes the client gracefully: calls in flight may finish within the close
+ *       timeout, then everything left is cancelled and every thread and connection released.
+ * </ul>
+ *
+ * <p>With a combiner, each output is combined with the input it belongs to, in input order, on the
+ * task thread (so the combiner needs no synchronisation).
+ *
+ * @param <IN> the annotated class whose {@code @TritonInput}s are sent
+ * @param <OUT> the results: the annotated output class, or what the combiner makes
+ */
+public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFunction<IN, OUT> {
+
+    private static final long serialVersionUID = 1L;
+
+    private static final Logger LOG = LoggerFactory.getLogger(TritonInferenceFunction.class);
+
+    private final TritonClientConfig config;
+    private final Class<IN> inputType;
+    private final Class<?> modelOutputType;
+
+    /** Null when the model's outputs are the results themselves. */
+    private final TritonInference.Combiner<? super IN, ?, ? extends OUT> combiner;
+
+    /** The operator's maxBatchSize, only to explain in the log how batches become requests. */
+    private final int operatorBatchSize;
+
+    private transient TritonModelClient client;
+    private transient TritonInputCodec<IN> inputCodec;
+    private transient TritonOutputCodec<?> outputCodec;
+
+    /** Calls in flight by the operator's future, so that a timeout can cancel its HTTP calls. */
+    private transient Map<ResultFuture<?>, CompletableFuture<?>> calls;
+
+    private TritonInferenceFunction(
+            TritonClientConfig config,
+            Class<IN> inputType,
+            Class<?> modelOutputType,
+            TritonInference.Combiner<? super IN, ?, ? extends OUT> combiner,
+            int operatorBatchSize) {
+        this.config = Objects.requireNonNull(config, "config");
+        this.inputType = Objects.requireNonNull(inputType, "inputType");
+        this.modelOutputType = Objects.requireNonNull(modelOutputType, "modelOutputType");
+        this.combiner = combiner;
+        this.operatorBatchSize = operatorBatchSize;
+    }
+
+    /** A function whose results are the model's outputs. */
+    static <IN, OUT> TritonInferenceFunction<IN, OUT> of(
+            TritonClientConfig config,
+            Class<IN> inputType,
+            Class<OUT> outputType,
+            int operatorBatchSize) {
+        return new TritonInferenceFunction<>(
+                config, inputType, outputType, null, operatorBatchSize);
+    }
+
+    /** A function whose results are {@code combiner(input, output)}. */
+    static <IN, M, OUT> TritonInferenceFunction<IN, OUT> combining(
+            TritonClientConfig config,
+            Class<IN> inputType,
+            Class<M> outputType,
+            TritonInference.Combiner<? super IN, ? super M, ? extends OUT> combiner,
+            int operatorBatchSize) {
+        return new TritonInferenceFunction<>(
+                config,
+                inputType,
+                outputType,
+                Objects.requireNonNull(combiner, "combiner"),
+                operatorBatchSize);
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        super.open(openContext);
+        inputCodec = TritonCodecs.forInput(inputType);
+        outputCodec = TritonCodecs.forOutput(modelOutputType);
+        calls = new ConcurrentHashMap<>();
+        TritonModelClient opened = config.clientBuilder().build();
+        try {
+            opened.validate(inputCodec, outputCodec);
+            explainBatching(opened.modelInfo().join());
+        } catch (TritonSchemaException e) {
+            opened.close();
+            throw new SuppressRestartsException(e);
+        } catch (RuntimeException e) {
+            opened.close();
+            throw e;
+        }
+        client = opened;
+    }
+
+    /** Says once per job how the operator's batches turn into requests for this model. */
+    private void explainBatching(TritonModelInfo info) {
+        if (subtaskIndex() != 0 || !LOG.isInfoEnabled()) {
+            return;
+        }
+        int modelLimit = info.maxBatchSize();
+        String model = config.modelText();
+        if (modelLimit == 0) {
+            LOG.info(
+                    "Model {} has max_batch_size 0: each record of a batch (up to {}) goes out as"
+                            + " a request of its own.",
+                    model,
+                    operatorBatchSize);
+        } else if (modelLimit > 0 && operatorBatchSize > modelLimit) {
+            LOG.info(
+                    "Model {} takes at most {} records per request: a batch of up to {} records"
+                            + " goes out as up to {} requests.",
+                    model,
+                    modelLimit,
+                    operatorBatchSize,
+                    (operatorBatchSize + modelLimit - 1) / modelLimit);
+        } else if (modelLimit > operatorBatchSize && config.requestBatchSize == 0) {
+            LOG.info(
+                    "Model {} takes up to {} records per request, but batches hold at most {}; set"
+                            + " TritonInference.Builder.maxBatchSize({}) to send fuller requests.",
+                    model,
+                    modelLimit,
+                    operatorBatchSize,
+                    modelLimit);
+        } else {
+            LOG.info(
+                    "Model {} (max_batch_size {}): batches of up to {} records, one request each.",
+                    model,
+                    modelLimit,
+                    operatorBatchSize);
+        }
+    }
+
+    private int subtaskIndex() {
+        try {
+            return getRuntimeContext().getTaskInfo().getIndexOfThisSubtask();
+        } catch (IllegalStateException e) {
+            // Opened outside an operator, as in a unit test: there is only one instance.
+            return 0;
+        }
+    }
+
+    @Override
+    public void asyncInvokeBatch(List<IN> inputs, ResultFuture<OUT> resultFuture) {
+        TritonModelClient current = client;
+        if (current == null) {
+            throw new IllegalStateException(
+                    "TritonInferenceFunction for model "
+                            + config.modelText()
+                            + " was used before open() or after close()");
+        }
+        CompletableFuture<? extends List<?>> call = infer(current, inputs, outputCodec);
+        calls.put(resultFuture, call);
+        // Attached after the put: a call that has already completed runs this at once, and the
+        // entry must not outlive it.
+        call.whenComplete(
+                (outputs, error) -> {
+                    calls.remove(resultFuture);
+                    if (error != null) {
+                        resultFuture.completeExceptionally(unwrap(error));
+                    } else if (combiner == null) {
+                        resultFuture.complete(asResults(outputs));
+                    } else {
+                        // On the task thread: the combiner is user code that need not be
+                        // thread-safe, and the client's threads should be free for HTTP.
+                        resultFuture.complete(() -> combine(inputs, outputs));
+                    }
+                });
+    }
+
+    private <M> CompletableFuture<List<M>> infer(
+            TritonModelClient current, List<IN> inputs, TritonOutputCodec<M> codec) {
+        return current.infer(inputs, inputCodec, codec);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Collection<OUT> asResults(List<?> outputs) {
+        // Without a combiner OUT is the model output class itself.
+        return (Collection<OUT>) outputs;
+    }
+
+    @SuppressWarnings("unchecked")
+    private List<OUT> combine(List<IN> inputs, List<?> outputs) throws Exception {
+        if (outputs.size() != inputs.size()) {
+            throw new TritonException(
+                    "Model "
+                            + config.modelText()
+                            + " returned "
+                            + outputs.size()
+                            + " outputs for "
+                            + inputs.size()
+                            + " inputs; cannot combine them one to one");
+        }
+        TritonInference.Combiner<IN, Object, OUT> combine =
+                (TritonInference.Combiner<IN, Object, OUT>) combiner;
+        List<OUT> results = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            results.add(combine.combine(inputs.get(i), outputs.get(i)));
+        }
+        return results;
+    }
+
+    /**
+     * Fails the batch with a {@link TritonTimeoutException} naming the model, then cancels its HTTP
+     * calls: their late answers would be ignored anyway, and they hold connections.
+     */
+    @Override
+    public void timeoutBatch(List<IN> inputs, ResultFuture<OUT> resultFuture) {
+        String limit =
+                resultFuture instanceof BatchTimeouts.TimedResultFuture
+                        ? "the operator timeout of "
+                                + TritonClientConfig.millis(
+                                        ((BatchTimeouts.TimedResultFuture) resultFuture).timeout())
+                        : "the operator timeout";
+        int size = inputs.size();
+        resultFuture.completeExceptionally(
+                new TritonTimeoutException(
+                        "Inference of a batch of "
+                                + size
+                                + (size == 1 ? " record" : " records")
+                                + " on model "
+                                + config.modelText()
+                                + " at "
+                                + config.endpoint
+                                + " did not complete within "
+                                + limit
+                                + "; its requests were cancelled. Raise TritonInference's"
+                                + " timeout(...), or lower maxBatchSize or capacity if the server"
+                                + " is overloaded."));
+        CompletableFuture<?> call = calls == null ? null : calls.remove(resultFuture);
+        if (call != null) {
+            call.cancel(true);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        TritonModelClient current = client;
+        client = null;
+        if (current != null) {
+            current.close();
+        }
+        if (calls != null) {
+            calls.clear();
+        }
+        super.close();
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    /** The class whose {@code @TritonInput}s are sent. */
+    public Class<IN> inputType() {
+        return inputType;
+    }
+
+    /** The class the model's outputs are decoded into (before any combiner). */
+    public Class<?> modelOutputType() {
+        return modelOutputType;
+    }
+
+    /** The model's name. */
+    public String model() {
+        return config.model;
+    }
+
+    @Override
+    public String toString() {
+        return "TritonInferenceFunction{"
+                + inputType.getSimpleName()
+                + " -> "
+                + modelOutputType.getSimpleName()
+                + (combiner == null ? "" : " (combined)")
+                + ", "
+                + config
+                + '}';
+    }
+}
