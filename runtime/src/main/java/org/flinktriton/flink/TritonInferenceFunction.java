@@ -218,7 +218,10 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         // entry must not outlive it.
         call.whenComplete(
                 (outputs, error) -> {
-                    calls.remove(resultFuture);
+                    if (calls.remove(resultFuture) == null) {
+                        // timeoutBatch has answered this batch already and cancelled the call.
+                        return;
+                    }
                     if (error != null) {
                         resultFuture.completeExceptionally(unwrap(error));
                     } else if (combiner == null) {

@@ -1,0 +1,264 @@
+package org.flinktriton.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
+import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.client.TritonSchemaException;
+import org.flinktriton.client.TritonServerException;
+import org.flinktriton.client.TritonTimeoutException;
+import org.flinktriton.flink.InferenceTypes.AddSubRequest;
+import org.flinktriton.flink.InferenceTypes.AddSubResult;
+import org.flinktriton.flink.InferenceTypes.Labelled;
+import org.flinktriton.flink.InferenceTypes.WrongRequest;
+import org.flinktriton.testkit.TestModels;
+import org.flinktriton.testkit.TritonTestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * Drives a {@link TritonInferenceFunction} directly, the way the operator does (open, batches,
+ * timeout, close), against the test server.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class TritonInferenceFunctionTest {
+
+    private static TritonTestServer server;
+
+    private final List<TritonInferenceFunction<?, ?>> opened = new ArrayList<>();
+
+    @BeforeAll
+    static void startServer() {
+        server =
+                TritonTestServer.builder()
+                        .model(
+                                TestModels.addSub(
+                                        "add_sub", TritonDataType.FP32, InferenceTypes.LENGTH, 8))
+                        .start();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        server.faults().clear();
+        server.stats().reset();
+    }
+
+    @AfterEach
+    void closeFunctions() throws Exception {
+        for (TritonInferenceFunction<?, ?> function : opened) {
+            function.close();
+        }
+    }
+
+    private TritonInference.Builder<AddSubRequest, AddSubResult> builder() {
+        return TritonInference.builder(AddSubRequest.class, AddSubResult.class)
+                .endpoint(server.endpoint());
+    }
+
+    private <I, O> TritonInferenceFunction<I, O> open(TritonInferenceFunction<I, O> function)
+            throws Exception {
+        function.open(null);
+        opened.add(function);
+        return function;
+    }
+
+    private static List<AddSubRequest> requests(int count) {
+        List<AddSubRequest> requests = new ArrayList<>();
+        for (int id = 0; id < count; id++) {
+            requests.add(AddSubRequest.of(id));
+        }
+        return requests;
+    }
+
+    @Test
+    void aBatchIsOneInferCallSplitToTheModelsLimit() throws Exception {
+        TritonInferenceFunction<AddSubRequest, AddSubResult> function =
+                open(builder().build().function());
+        RecordingFuture<AddSubResult> future = new RecordingFuture<>();
+
+        function.asyncInvokeBatch(requests(20), future);
+
+        List<AddSubResult> results = new ArrayList<>(future.results());
+        assertThat(results).hasSize(20);
+        for (int id = 0; id < 20; id++) {
+            assertThat(InferenceTypes.isSumOf(id, results.get(id).sum())).isTrue();
+            assertThat(InferenceTypes.isDifferenceOf(id, results.get(id).difference())).isTrue();
+        }
+        // 32 per batch by default, but the model takes at most 8 per request.
+        assertThat(server.stats().batchSizes("add_sub")).containsExactlyInAnyOrder(8, 8, 4);
+        assertThat(future.completions).hasSize(1);
+    }
+
+    @Test
+    void theCombinerRunsWhereTheOperatorRunsTheSupplierInInputOrder() throws Exception {
+        TritonInferenceFunction<AddSubRequest, Labelled> function =
+                open(
+                        builder()
+                                .build()
+                                .function(
+                                        (request, result) ->
+                                                new Labelled(
+                                                        request.id,
+                                                        result.sum()[0],
+                                                        result.difference()[0])));
+        RecordingFuture<Labelled> future = new RecordingFuture<>();
+
+        function.asyncInvokeBatch(requests(12), future);
+
+        List<Labelled> results = new ArrayList<>(future.results());
+        assertThat(future.suppliedBySupplier).isTrue();
+        for (int id = 0; id < 12; id++) {
+            assertThat(results.get(id)).isEqualTo(new Labelled(id, id, id));
+        }
+    }
+
+    @Test
+    void aServerErrorCompletesTheBatchWithTheTritonException() throws Exception {
+        TritonInferenceFunction<AddSubRequest, AddSubResult> function =
+                open(builder().build().function());
+        server.faults().failNext(1, 503, "model is reloading");
+        RecordingFuture<AddSubResult> future = new RecordingFuture<>();
+
+        function.asyncInvokeBatch(requests(3), future);
+
+        assertThatThrownBy(future::results)
+                .isInstanceOfSatisfying(
+                        TritonServerException.class,
+                        e -> {
+                            assertThat(e.statusCode()).isEqualTo(503);
+                            assertThat(e.error()).isEqualTo("model is reloading");
+                            assertThat(e.getMessage()).contains("add_sub");
+                        });
+    }
+
+    @Test
+    void aTimeoutFailsTheBatchNamingTheModelAndCancelsItsRequests() throws Exception {
+        TritonInferenceFunction<AddSubRequest, AddSubResult> function =
+                open(builder().closeTimeout(Duration.ofSeconds(20)).build().function());
+        server.faults().latency(Duration.ofSeconds(3));
+        RecordingFuture<AddSubResult> future = new RecordingFuture<>();
+        List<AddSubRequest> batch = requests(2);
+
+        function.asyncInvokeBatch(batch, future);
+        assertThat(server.stats().awaitInFlight(1, Duration.ofSeconds(5))).isTrue();
+        function.timeoutBatch(batch, future);
+
+        assertThatThrownBy(future::results)
+                .isInstanceOf(TritonTimeoutException.class)
+                .hasMessageContaining(
+                        "batch of 2 records on model 'add_sub' at " + server.endpoint())
+                .hasMessageContaining("requests were cancelled");
+        // Nothing is left in flight, so close does not wait for the slow answer.
+        long start = System.nanoTime();
+        function.close();
+        assertThat(System.nanoTime() - start).isLessThan(TimeUnit.SECONDS.toNanos(2));
+        assertThat(future.completions).hasSize(1);
+    }
+
+    @Test
+    void closeLetsACallInFlightFinish() throws Exception {
+        TritonInferenceFunction<AddSubRequest, AddSubResult> function =
+                open(builder().build().function());
+        server.faults().latency(Duration.ofMillis(300));
+        RecordingFuture<AddSubResult> future = new RecordingFuture<>();
+
+        function.asyncInvokeBatch(requests(4), future);
+        assertThat(server.stats().awaitInFlight(1, Duration.ofSeconds(5))).isTrue();
+        function.close();
+
+        assertThat(future.results()).hasSize(4);
+        assertThatThrownBy(() -> function.asyncInvokeBatch(requests(1), new RecordingFuture<>()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("after close()");
+    }
+
+    @Test
+    void classesThatDoNotMatchTheModelFailOpenWithoutRestarts() {
+        TritonInferenceFunction<WrongRequest, AddSubResult> function =
+                TritonInference.builder(WrongRequest.class, AddSubResult.class)
+                        .endpoint(server.endpoint())
+                        .model("add_sub")
+                        .build()
+                        .function();
+
+        assertThatThrownBy(() -> function.open(null))
+                .isInstanceOf(SuppressRestartsException.class)
+                .cause()
+                .isInstanceOf(TritonSchemaException.class)
+                .hasMessageStartingWith("The annotated classes do not match model 'add_sub'")
+                .hasMessageContaining("INPUT0");
+        assertThat(server.stats().inferRequests()).isZero();
+    }
+
+    @Test
+    void anUnknownModelFailsOpenAndLeavesRestartsToFlink() {
+        TritonInferenceFunction<AddSubRequest, AddSubResult> function =
+                builder().model("not_deployed").build().function();
+
+        assertThatThrownBy(() -> function.open(null))
+                .isInstanceOf(TritonServerException.class)
+                .hasMessageContaining("not_deployed");
+    }
+
+    /** Records every completion attempt; runs a supplier at once, as the mailbox would. */
+    static final class RecordingFuture<T> implements ResultFuture<T> {
+        final List<Object> completions = new CopyOnWriteArrayList<>();
+        final CompletableFuture<Collection<T>> first = new CompletableFuture<>();
+        volatile boolean suppliedBySupplier;
+
+        @Override
+        public void complete(Collection<T> results) {
+            completions.add(results);
+            first.complete(results);
+        }
+
+        @Override
+        public void completeExceptionally(Throwable error) {
+            completions.add(error);
+            first.completeExceptionally(error);
+        }
+
+        @Override
+        public void complete(CollectionSupplier<T> supplier) {
+            suppliedBySupplier = true;
+            try {
+                complete(supplier.get());
+            } catch (Exception e) {
+                completeExceptionally(e);
+            }
+        }
+
+        /** The results, or the failure itself (not wrapped). */
+        Collection<T> results() throws Exception {
+            try {
+                return first.get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof Exception) {
+                    throw (Exception) cause;
+                }
+                throw e;
+            }
+        }
+    }
+}
