@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.OptionalLong;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.util.CloseableIterator;
 
 /**
  * Runs a sample's job, collects its results into the client, and prints the first few results and
@@ -41,7 +42,13 @@ public final class SampleRun {
             throws Exception {
         out.println(jobName + ": " + options);
         OptionalLong before = server.requests();
-        List<T> collected = new ArrayList<>(results.executeAndCollect(jobName, Integer.MAX_VALUE));
+        List<T> collected = new ArrayList<>();
+        CloseableIterator<T> iterator = results.executeAndCollect(jobName);
+        try {
+            iterator.forEachRemaining(collected::add);
+        } finally {
+            iterator.close();
+        }
         OptionalLong after = server.requests();
         if (collected.size() != options.records()) {
             out.println(
