@@ -1,0 +1,448 @@
+package org.flinktriton.benchmarks.flink;
+
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.connector.sink2.Sink;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.client.TritonModelClient;
+import org.flinktriton.flink.TritonInference;
+import org.flinktriton.testkit.TestModels;
+import org.flinktriton.testkit.TritonTestServer;
+
+/**
+ * Records per second and latency of Flink jobs that run every record through a Triton model: the
+ * batch operator ({@link TritonInference}) against Flink's stock per-record async I/O ({@link
+ * AsyncDataStream#unorderedWait} calling a {@link TritonModelClient} once per record), both in the
+ * same run, against the same embedded {@link TritonTestServer}.
+ *
+ * <p>The model is add_sub over FP32[16] with {@code max_batch_size} 128 and a fixed cost of 2 ms
+ * per request, whatever its size, as a GPU kernel launch costs; responses are not compressed. Both
+ * pipelines get the same concurrency: per parallel instance, {@code concurrency} requests in flight
+ * ({@code capacity} batches and {@code maxConcurrentRequests} for the batch operator; {@code
+ * capacity} records and {@code maxConcurrentRequests} for async I/O). Sources, the operator and the
+ * sink chain into one task per subtask; everything, the server included, shares one JVM.
+ *
+ * <p>Records/s is the record count over the span from the first record created to the last one at
+ * the sink (job start-up excluded). Latency runs from a record's creation to the sink; in a paced
+ * run, from the moment it was due, so that a source slowed by back-pressure does not hide latency.
+ *
+ * <p>Run (Flink is a provided dependency of this module, so it runs with the module's class path):
+ *
+ * <pre>
+ * mvn -B -q install -DskipTests -pl benchmarks -am
+ * mvn -B -q -pl benchmarks dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+ * java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) \
+ *     org.flinktriton.benchmarks.flink.FlinkBatchBenchmark [parallelism=2] [concurrency=4]
+ * </pre>
+ */
+public final class FlinkBatchBenchmark {
+
+    private static final String MODEL = "bench_add_sub";
+    private static final int MODEL_MAX_BATCH = 128;
+    private static final Duration COST_PER_REQUEST = Duration.ofMillis(2);
+
+    private final int parallelism;
+    private final int concurrency;
+    private final TritonTestServer server;
+    private final String endpoint;
+
+    private FlinkBatchBenchmark(int parallelism, int concurrency, TritonTestServer server) {
+        this.parallelism = parallelism;
+        this.concurrency = concurrency;
+        this.server = server;
+        this.endpoint = server.endpoint();
+    }
+
+    public static void main(String[] args) throws Exception {
+        int parallelism = args.length > 0 ? Integer.parseInt(args[0]) : 2;
+        int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        try (TritonTestServer server =
+                TritonTestServer.builder()
+                        .model(
+                                TestModels.withCost(
+                                        TestModels.addSub(
+                                                MODEL,
+                                                TritonDataType.FP32,
+                                                BenchRequest.WIDTH,
+                                                MODEL_MAX_BATCH),
+                                        COST_PER_REQUEST,
+                                        Duration.ZERO))
+                        .compressResponses(false)
+                        .workerThreads(Math.max(32, 2 * parallelism * concurrency))
+                        .start()) {
+            new FlinkBatchBenchmark(parallelism, concurrency, server).run();
+        }
+    }
+
+    private void run() throws Exception {
+        System.out.printf(
+                Locale.ROOT,
+                "# Flink batch operator vs per-record async I/O%n"
+                        + "model %s: FP32[%d], max_batch_size %d, %d ms per request;"
+                        + " parallelism %d, %d requests in flight per subtask;"
+                        + " %d available processors, Java %s%n%n",
+                MODEL,
+                BenchRequest.WIDTH,
+                MODEL_MAX_BATCH,
+                COST_PER_REQUEST.toMillis(),
+                parallelism,
+                concurrency,
+                Runtime.getRuntime().availableProcessors(),
+                System.getProperty("java.version"));
+
+        // Warm-up: class loading, JIT, connection pools; not reported.
+        perRecord(4_000, 0);
+        batched(64, Duration.ofMillis(5), 40_000, 0);
+
+        System.out.println("## Headline: maxBatchSize 64, maxBatchDelay 5 ms, full speed");
+        System.out.println();
+        System.out.println("| round | per-record async I/O rec/s | batch operator rec/s | ratio |");
+        System.out.println("| ---: | ---: | ---: | ---: |");
+        double[] baseline = new double[3];
+        double[] batch = new double[3];
+        for (int round = 0; round < 3; round++) {
+            baseline[round] = perRecord(20_000, 0).recordsPerSecond;
+            batch[round] = batched(64, Duration.ofMillis(5), 400_000, 0).recordsPerSecond;
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %d | %,.0f | %,.0f | %.1f× |%n",
+                    round + 1,
+                    baseline[round],
+                    batch[round],
+                    batch[round] / baseline[round]);
+        }
+        double medianBaseline = median(baseline);
+        double medianBatch = median(batch);
+        System.out.printf(
+                Locale.ROOT,
+                "| median | %,.0f | %,.0f | **%.1f×** |%n%n",
+                medianBaseline,
+                medianBatch,
+                medianBatch / medianBaseline);
+
+        System.out.println("## Full speed by maxBatchSize (maxBatchDelay 5 ms)");
+        System.out.println();
+        System.out.println(
+                "| pipeline | maxBatchSize | records | rec/s | mean request size | p50 ms | p99 ms |");
+        System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        row("per-record async I/O", "1", perRecord(20_000, 0));
+        for (int size : new int[] {1, 8, 16, 32, 64, 128}) {
+            int records = Math.min(400_000, 20_000 * size);
+            row(
+                    "batch operator",
+                    Integer.toString(size),
+                    batched(size, Duration.ofMillis(5), records, 0));
+        }
+        System.out.println();
+
+        System.out.println("## Paced input: latency by maxBatchDelay (maxBatchSize 64)");
+        System.out.println();
+        System.out.println(
+                "| input rec/s | pipeline | maxBatchDelay | rec/s | mean request size | p50 ms |"
+                        + " p99 ms |");
+        System.out.println("| ---: | --- | ---: | ---: | ---: | ---: | ---: |");
+        int slow = 2_000;
+        pacedRow(slow, "per-record async I/O", "–", perRecord(slow * 4, slow));
+        for (int delay : new int[] {1, 5, 20}) {
+            pacedRow(
+                    slow,
+                    "batch operator",
+                    delay + " ms",
+                    batched(64, Duration.ofMillis(delay), slow * 4, slow));
+        }
+        int fast = 40_000;
+        for (int delay : new int[] {1, 5, 20}) {
+            pacedRow(
+                    fast,
+                    "batch operator",
+                    delay + " ms",
+                    batched(64, Duration.ofMillis(delay), fast * 4, fast));
+        }
+    }
+
+    private void row(String pipeline, String size, Result result) {
+        System.out.printf(
+                Locale.ROOT,
+                "| %s | %s | %,d | %,.0f | %.1f | %.1f | %.1f |%n",
+                pipeline,
+                size,
+                result.records,
+                result.recordsPerSecond,
+                result.meanRequestSize,
+                result.p50Millis,
+                result.p99Millis);
+    }
+
+    private void pacedRow(int rate, String pipeline, String delay, Result result) {
+        System.out.printf(
+                Locale.ROOT,
+                "| %,d | %s | %s | %,.0f | %.1f | %.1f | %.1f |%n",
+                rate,
+                pipeline,
+                delay,
+                result.recordsPerSecond,
+                result.meanRequestSize,
+                result.p50Millis,
+                result.p99Millis);
+    }
+
+    // ---------------------------------------------------------------------------------------
+
+    /** The batch operator, unordered, with the combiner that timestamps each result. */
+    private Result batched(int maxBatchSize, Duration delay, int records, int ratePerSecond)
+            throws Exception {
+        StreamExecutionEnvironment env = environment();
+        TritonInference.builder(BenchRequest.class, BenchResult.class)
+                .endpoint(endpoint)
+                .model(MODEL)
+                .maxBatchSize(maxBatchSize)
+                .maxBatchDelay(delay)
+                .capacity(concurrency)
+                .maxConcurrentRequests(concurrency)
+                .ordered(false)
+                .build()
+                .apply(source(env, records, ratePerSecond), Timed::of, Timed.class)
+                .sinkTo(new TimingSink());
+        return execute(env, records, "batch operator, maxBatchSize " + maxBatchSize);
+    }
+
+    /** Flink's own async I/O, one request per record, same concurrency. */
+    private Result perRecord(int records, int ratePerSecond) throws Exception {
+        StreamExecutionEnvironment env = environment();
+        AsyncDataStream.unorderedWait(
+                        source(env, records, ratePerSecond),
+                        new PerRecordInference(endpoint, concurrency),
+                        30,
+                        TimeUnit.SECONDS,
+                        concurrency)
+                .returns(Timed.class)
+                .sinkTo(new TimingSink());
+        return execute(env, records, "per-record async I/O");
+    }
+
+    private StreamExecutionEnvironment environment() {
+        Configuration configuration = new Configuration();
+        return StreamExecutionEnvironment.createLocalEnvironment(parallelism, configuration);
+    }
+
+    private DataStream<BenchRequest> source(
+            StreamExecutionEnvironment env, int records, int ratePerSecond) {
+        return env.fromSequence(0, records - 1)
+                .map(new Pacer((double) ratePerSecond / parallelism))
+                .returns(BenchRequest.class);
+    }
+
+    private Result execute(StreamExecutionEnvironment env, int records, String name)
+            throws Exception {
+        Measurements.reset(records);
+        long requestsBefore = requestCount();
+        env.execute(name);
+        long requests = requestCount() - requestsBefore;
+        int seen = Measurements.COUNT.get();
+        if (seen != records || Measurements.WRONG.get() != 0) {
+            throw new IllegalStateException(
+                    name
+                            + ": "
+                            + seen
+                            + " outputs for "
+                            + records
+                            + " records, "
+                            + Measurements.WRONG.get()
+                            + " wrong");
+        }
+        long[] latencies = Arrays.copyOf(Measurements.LATENCIES, seen);
+        Arrays.sort(latencies);
+        double seconds = (Measurements.LAST.get() - Measurements.FIRST.get()) / 1e9;
+        return new Result(
+                records,
+                records / seconds,
+                requests == 0 ? 0 : (double) records / requests,
+                percentile(latencies, 0.50) / 1e6,
+                percentile(latencies, 0.99) / 1e6);
+    }
+
+    private long requestCount() {
+        return server.stats().inferRequests(MODEL);
+    }
+
+    private static long percentile(long[] sorted, double p) {
+        if (sorted.length == 0) {
+            return 0;
+        }
+        int index = (int) Math.ceil(p * sorted.length) - 1;
+        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
+    }
+
+    private static double median(double[] values) {
+        double[] sorted = values.clone();
+        Arrays.sort(sorted);
+        return sorted[sorted.length / 2];
+    }
+
+    private static final class Result {
+        final int records;
+        final double recordsPerSecond;
+        final double meanRequestSize;
+        final double p50Millis;
+        final double p99Millis;
+
+        Result(
+                int records,
+                double recordsPerSecond,
+                double meanRequestSize,
+                double p50Millis,
+                double p99Millis) {
+            this.records = records;
+            this.recordsPerSecond = recordsPerSecond;
+            this.meanRequestSize = meanRequestSize;
+            this.p50Millis = p50Millis;
+            this.p99Millis = p99Millis;
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Job parts. The MiniCluster runs in this JVM, so they report through static fields.
+
+    /** Where the sink reports; reset before each job. */
+    static final class Measurements {
+        static long[] LATENCIES = new long[0];
+        static final AtomicInteger COUNT = new AtomicInteger();
+        static final AtomicLong WRONG = new AtomicLong();
+        static final AtomicLong FIRST = new AtomicLong(Long.MAX_VALUE);
+        static final AtomicLong LAST = new AtomicLong(Long.MIN_VALUE);
+
+        static void reset(int records) {
+            LATENCIES = new long[records];
+            COUNT.set(0);
+            WRONG.set(0);
+            FIRST.set(Long.MAX_VALUE);
+            LAST.set(Long.MIN_VALUE);
+        }
+    }
+
+    /**
+     * Turns sequence numbers into requests; at a rate above zero it holds each back until it is due
+     * (per subtask) and stamps it with that moment, not with when it got out.
+     */
+    static final class Pacer extends RichMapFunction<Long, BenchRequest> {
+        private final double ratePerSubtask;
+        private transient long startNanos;
+        private transient long emitted;
+
+        Pacer(double ratePerSubtask) {
+            this.ratePerSubtask = ratePerSubtask;
+        }
+
+        @Override
+        public void open(OpenContext openContext) {
+            startNanos = 0;
+            emitted = 0;
+        }
+
+        @Override
+        public BenchRequest map(Long id) {
+            long now = System.nanoTime();
+            long created = now;
+            if (ratePerSubtask > 0) {
+                if (emitted == 0) {
+                    startNanos = now;
+                }
+                created = startNanos + (long) (emitted * 1e9 / ratePerSubtask);
+                while (System.nanoTime() < created) {
+                    LockSupport.parkNanos(created - System.nanoTime());
+                }
+            }
+            emitted++;
+            Measurements.FIRST.accumulateAndGet(created, Math::min);
+            return BenchRequest.of(id, created);
+        }
+    }
+
+    /** The baseline: one {@code infer} call, of one record, per record. */
+    static final class PerRecordInference extends RichAsyncFunction<BenchRequest, Timed> {
+        private final String endpoint;
+        private final int maxConcurrentRequests;
+        private transient TritonModelClient client;
+
+        PerRecordInference(String endpoint, int maxConcurrentRequests) {
+            this.endpoint = endpoint;
+            this.maxConcurrentRequests = maxConcurrentRequests;
+        }
+
+        @Override
+        public void open(OpenContext openContext) {
+            client =
+                    TritonModelClient.builder()
+                            .endpoint(endpoint)
+                            .model(MODEL)
+                            .maxBatchSize(1)
+                            .maxConcurrentRequests(maxConcurrentRequests)
+                            .build();
+            client.validate(BenchRequest.class, BenchResult.class);
+        }
+
+        @Override
+        public void asyncInvoke(BenchRequest request, ResultFuture<Timed> resultFuture) {
+            client.infer(List.of(request), BenchResult.class)
+                    .whenComplete(
+                            (results, error) -> {
+                                if (error != null) {
+                                    resultFuture.completeExceptionally(error);
+                                } else {
+                                    resultFuture.complete(
+                                            List.of(Timed.of(request, results.get(0))));
+                                }
+                            });
+        }
+
+        @Override
+        public void close() {
+            if (client != null) {
+                client.close();
+            }
+        }
+    }
+
+    /** Records each output's latency and the time of the last one. */
+    static final class TimingSink implements Sink<Timed> {
+        @Override
+        public SinkWriter<Timed> createWriter(WriterInitContext context) {
+            return new SinkWriter<>() {
+                @Override
+                public void write(Timed timed, Context context) {
+                    long now = System.nanoTime();
+                    if (!timed.correct()) {
+                        Measurements.WRONG.incrementAndGet();
+                    }
+                    int index = Measurements.COUNT.getAndIncrement();
+                    if (index < Measurements.LATENCIES.length) {
+                        Measurements.LATENCIES[index] = now - timed.createdNanos();
+                    }
+                    Measurements.LAST.accumulateAndGet(now, Math::max);
+                }
+
+                @Override
+                public void flush(boolean endOfInput) {}
+
+                @Override
+                public void close() {}
+            };
+        }
+    }
+}
