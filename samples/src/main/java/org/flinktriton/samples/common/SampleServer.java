@@ -27,7 +27,7 @@ import org.flinktriton.testkit.TritonTestServer;
  * A server with neither reports no count.
  *
  * <pre>{@code
- * try (SampleServer server = SampleServer.start(options, SimpleModel::embedded)) {
+ * try (SampleServer server = SampleServer.start(options, SimpleJob::embeddedModel)) {
  *     long before = server.requests().orElse(0);
  *     ... run the job against server.endpoint() ...
  * }

@@ -17,9 +17,9 @@ import org.flinktriton.samples.common.SampleServer;
  * back.
  *
  * <pre>{@code
- * mvn -B -q -pl samples exec:java -Dexec.mainClass=org.flinktriton.samples.image.ImageClassificationJob
- * mvn -B -q -pl samples exec:java -Dexec.mainClass=org.flinktriton.samples.image.ImageClassificationJob \
- *     -Dexec.args="--endpoint http://localhost:8000"
+ * mvn -B -q -pl samples exec:exec -Dexec.mainClass=org.flinktriton.samples.image.ImageClassificationJob
+ * mvn -B -q -pl samples exec:exec -Dexec.mainClass=org.flinktriton.samples.image.ImageClassificationJob \
+ *     -Dsample.args="--endpoint http://localhost:8000"
  * }</pre>
  *
  * <p>On the embedded server the model is {@link ColorClassifier}, which recovers the class each

@@ -20,9 +20,9 @@ import org.flinktriton.testkit.TestModels;
  * against it unchanged.
  *
  * <pre>{@code
- * mvn -B -q -pl samples exec:java -Dexec.mainClass=org.flinktriton.samples.simple.SimpleJob
- * mvn -B -q -pl samples exec:java -Dexec.mainClass=org.flinktriton.samples.simple.SimpleJob \
- *     -Dexec.args="--endpoint http://localhost:8000"
+ * mvn -B -q -pl samples exec:exec -Dexec.mainClass=org.flinktriton.samples.simple.SimpleJob
+ * mvn -B -q -pl samples exec:exec -Dexec.mainClass=org.flinktriton.samples.simple.SimpleJob \
+ *     -Dsample.args="--endpoint http://localhost:8000"
  * }</pre>
  *
  * <p>The job: {@code fromSequence} → {@link SimpleRequest} stamped with its ingest time → {@code

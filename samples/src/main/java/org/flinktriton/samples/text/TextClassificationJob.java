@@ -17,9 +17,9 @@ import org.flinktriton.samples.common.SampleServer;
  *
  * <pre>{@code
  * # on the embedded test server, which runs the Java version of the model (TextScorer)
- * mvn -B -q -pl samples exec:java
+ * mvn -B -q -pl samples exec:exec
  * # on a Triton serving samples/model_repository
- * mvn -B -q -pl samples exec:java -Dexec.args="--endpoint http://localhost:8000"
+ * mvn -B -q -pl samples exec:exec -Dsample.args="--endpoint http://localhost:8000"
  * }</pre>
  *
  * <p>The job: {@code fromSequence} → generate a review, stamped with its ingest time → {@code
