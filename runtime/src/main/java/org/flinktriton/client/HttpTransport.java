@@ -12,7 +12,6 @@ import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -36,6 +35,7 @@ import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import okio.Buffer;
 import okio.BufferedSink;
 import okio.BufferedSource;
 import okio.GzipSource;
@@ -53,6 +53,9 @@ final class HttpTransport {
 
     /** The most of an error body that is read to find the server's message. */
     private static final int ERROR_BODY_LIMIT = 64 * 1024;
+
+    /** Okio's segment size: how much one read of a body without a Content-Length asks for. */
+    private static final long SEGMENT_BYTES = 8192;
 
     /** The most of a non-JSON error body that goes into a message. */
     private static final int ERROR_TEXT_LIMIT = 300;
@@ -89,7 +92,7 @@ final class HttpTransport {
                         .connectionPool(
                                 new ConnectionPool(
                                         settings.maxConcurrentRequests, 5, TimeUnit.MINUTES))
-                        .socketFactory(new NoDelaySocketFactory())
+                        .socketFactory(new ClientSocketFactory())
                         .connectTimeout(settings.connectTimeout)
                         // One deadline for the whole call, body included; no per-read deadline
                         // that would fire first on a slow model.
@@ -374,29 +377,22 @@ final class HttpTransport {
         BufferedSource source = body.source();
         if ("gzip".equalsIgnoreCase(response.header("Content-Encoding"))) {
             // The server compressed without being asked (OkHttp decompresses only what it asked
-            // for).
+            // for): the Content-Length is the compressed size.
             source = Okio.buffer(new GzipSource(source));
+        } else if (declared >= 0) {
+            // One copy, into an array of the final size. A body that ends early throws.
+            byte[] bytes = new byte[(int) declared];
+            source.readFully(bytes);
+            return bytes;
         }
-        byte[] buf =
-                new byte[(int) (declared >= 0 ? Math.min(declared, limit) : Math.min(limit, 8192))];
-        int length = 0;
-        while (true) {
-            if (length == buf.length) {
-                if (length >= limit) {
-                    if (source.exhausted()) {
-                        break;
-                    }
-                    throw tooLarge(what, "it has more than " + limit + " bytes", limit);
-                }
-                buf = Arrays.copyOf(buf, (int) Math.min(limit, Math.max(8192, 2L * buf.length)));
+        // Unknown length: gather OkHttp's segments without copying, then copy once.
+        Buffer gathered = new Buffer();
+        while (source.read(gathered, SEGMENT_BYTES) != -1) {
+            if (gathered.size() > limit) {
+                throw tooLarge(what, "it has more than " + limit + " bytes", limit);
             }
-            int read = source.read(buf, length, buf.length - length);
-            if (read < 0) {
-                break;
-            }
-            length += read;
         }
-        return length == buf.length ? buf : Arrays.copyOf(buf, length);
+        return gathered.readByteArray();
     }
 
     private TritonException tooLarge(String what, String detail, long limit) {

@@ -262,9 +262,7 @@ public final class Tensor {
     public short[] toInt16s() {
         require(TritonDataType.INT16, TritonDataType.UINT16);
         short[] values = new short[elementCount];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (short) RawLayout.SHORT.get(buf, offset + 2 * i);
-        }
+        RawLayout.view(buf, offset, length).asShortBuffer().get(values);
         return values;
     }
 
@@ -272,9 +270,7 @@ public final class Tensor {
     public int[] toInt32s() {
         require(TritonDataType.INT32, TritonDataType.UINT32);
         int[] values = new int[elementCount];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (int) RawLayout.INT.get(buf, offset + 4 * i);
-        }
+        RawLayout.view(buf, offset, length).asIntBuffer().get(values);
         return values;
     }
 
@@ -282,9 +278,7 @@ public final class Tensor {
     public long[] toInt64s() {
         require(TritonDataType.INT64, TritonDataType.UINT64);
         long[] values = new long[elementCount];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (long) RawLayout.LONG.get(buf, offset + 8 * i);
-        }
+        RawLayout.view(buf, offset, length).asLongBuffer().get(values);
         return values;
     }
 
@@ -292,18 +286,15 @@ public final class Tensor {
     public float[] toFloats() {
         require(TritonDataType.FP32, TritonDataType.FP16, TritonDataType.BF16);
         float[] values = new float[elementCount];
-        for (int i = 0; i < values.length; i++) {
-            switch (datatype) {
-                case FP32:
-                    values[i] = (float) RawLayout.FLOAT.get(buf, offset + 4 * i);
-                    break;
-                case FP16:
-                    values[i] =
-                            HalfFloats.fromHalf((short) RawLayout.SHORT.get(buf, offset + 2 * i));
-                    break;
-                default:
-                    values[i] =
-                            HalfFloats.fromBf16((short) RawLayout.SHORT.get(buf, offset + 2 * i));
+        if (datatype == TritonDataType.FP32) {
+            RawLayout.view(buf, offset, length).asFloatBuffer().get(values);
+        } else if (datatype == TritonDataType.FP16) {
+            for (int i = 0; i < values.length; i++) {
+                values[i] = HalfFloats.fromHalf((short) RawLayout.SHORT.get(buf, offset + 2 * i));
+            }
+        } else {
+            for (int i = 0; i < values.length; i++) {
+                values[i] = HalfFloats.fromBf16((short) RawLayout.SHORT.get(buf, offset + 2 * i));
             }
         }
         return values;
@@ -313,9 +304,7 @@ public final class Tensor {
     public double[] toDoubles() {
         require(TritonDataType.FP64);
         double[] values = new double[elementCount];
-        for (int i = 0; i < values.length; i++) {
-            values[i] = (double) RawLayout.DOUBLE.get(buf, offset + 8 * i);
-        }
+        RawLayout.view(buf, offset, length).asDoubleBuffer().get(values);
         return values;
     }
 

@@ -426,8 +426,13 @@ final class V2Handler implements HttpHandler {
             if (length > maxRequestSize) {
                 throw tooLarge(length);
             }
-            // The JDK server ends the stream at Content-Length; read it in one piece.
-            raw = exchange.getRequestBody().readNBytes((int) length);
+            // The JDK server ends the stream at Content-Length: read straight into an array of
+            // that size (readNBytes(int) would gather 8 KiB chunks and copy them again).
+            raw = new byte[(int) length];
+            int read = exchange.getRequestBody().readNBytes(raw, 0, raw.length);
+            if (read < raw.length) {
+                raw = Arrays.copyOf(raw, read);
+            }
         } else {
             raw = readLimited(exchange.getRequestBody());
         }

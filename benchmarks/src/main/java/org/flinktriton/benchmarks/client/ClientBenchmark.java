@@ -29,16 +29,17 @@ import org.openjdk.jmh.annotations.Warmup;
  * like Triton's quick-start model, 512 like an embedding), at batch sizes 1, 16 and 64, with binary
  * tensors or JSON. Records per second are the score times {@code batch}.
  *
- * <p>After each measurement iteration it prints the CPU time that the client's threads and the
- * server's threads spent per request, to tell which side is the bottleneck.
+ * <p>After each iteration it prints the CPU time that the client's threads and the server's threads
+ * spent per request, to tell which side is the bottleneck. The warm-up is long because both sides
+ * keep getting faster for about 20 s (JIT of OkHttp, the JDK HTTP server and Jackson on 2 cores).
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ClientBenchmark}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 2)
-@Measurement(iterations = 3, time = 2)
+@Warmup(iterations = 10, time = 2)
+@Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class ClientBenchmark {
     @Param({"16", "512"})
