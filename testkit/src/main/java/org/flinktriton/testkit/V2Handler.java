@@ -44,6 +44,9 @@ import org.flinktriton.wire.Tensor;
 final class V2Handler implements HttpHandler {
     private static final String JSON = EncodedBody.JSON;
 
+    /** Whether the infer request that this thread handles still counts as in flight. */
+    private final ThreadLocal<Boolean> inFlight = ThreadLocal.withInitial(() -> false);
+
     private final TritonTestServer server;
     private final ObjectMapper mapper;
     private final long maxRequestSize;
@@ -70,6 +73,7 @@ final class V2Handler implements HttpHandler {
             if (isInferPath(path) && method.equals("POST")) {
                 infer = true;
                 server.stats().inferStarted(path.get(2));
+                inFlight.set(true);
                 cutShort = infer(exchange, path);
             } else {
                 route(exchange, path, method);
@@ -88,6 +92,7 @@ final class V2Handler implements HttpHandler {
             sendError(exchange, 500, "The test server failed: " + e);
         } finally {
             if (infer) {
+                leaveFlight(); // when no answer was sent
                 // Before close(): that flushes the last bytes, so a client that has read the whole
                 // answer always finds it counted.
                 server.stats().inferFinished(exchange.getResponseCode(), cutShort);
@@ -299,7 +304,7 @@ final class V2Handler implements HttpHandler {
                     ("{\"model_name\":\"" + model.name() + "\",\"outputs\":[{\"name\":")
                             .getBytes(UTF_8);
             headers.set("Content-Type", JSON);
-            exchange.sendResponseHeaders(200, broken.length);
+            sendHeaders(exchange, 200, broken.length);
             exchange.getResponseBody().write(broken);
             return false;
         }
@@ -327,16 +332,16 @@ final class V2Handler implements HttpHandler {
             }
             if (after == Faults.After.TRUNCATE) {
                 // Promise the whole body, send half, and let handle() close the connection.
-                exchange.sendResponseHeaders(200, bytes.length);
+                sendHeaders(exchange, 200, bytes.length);
                 exchange.getResponseBody().write(bytes, 0, bytes.length / 2);
                 exchange.getResponseBody().flush();
                 return true;
             }
-            exchange.sendResponseHeaders(200, chunked ? 0 : bytes.length);
+            sendHeaders(exchange, 200, chunked ? 0 : bytes.length);
             exchange.getResponseBody().write(bytes);
             return false;
         }
-        exchange.sendResponseHeaders(200, chunked ? 0 : encoded.length());
+        sendHeaders(exchange, 200, chunked ? 0 : encoded.length());
         OutputStream out = exchange.getResponseBody();
         encoded.writeTo(out);
         return false;
@@ -584,12 +589,28 @@ final class V2Handler implements HttpHandler {
             body = compress(body, coding);
             exchange.getResponseHeaders().set("Content-Encoding", coding);
         }
-        exchange.sendResponseHeaders(status, body.length);
+        sendHeaders(exchange, status, body.length);
         exchange.getResponseBody().write(body);
     }
 
-    private static void sendEmpty(HttpExchange exchange, int status) throws IOException {
-        exchange.sendResponseHeaders(status, -1);
+    private void sendEmpty(HttpExchange exchange, int status) throws IOException {
+        sendHeaders(exchange, status, -1);
+    }
+
+    /**
+     * Every answer starts here. An infer request leaves the in-flight count first: once the headers
+     * are out the client may read the answer and send its next request before this thread returns.
+     */
+    private void sendHeaders(HttpExchange exchange, int status, long length) throws IOException {
+        leaveFlight();
+        exchange.sendResponseHeaders(status, length);
+    }
+
+    private void leaveFlight() {
+        if (inFlight.get()) {
+            inFlight.set(false);
+            server.stats().inferAnswering();
+        }
     }
 
     private void sendError(HttpExchange exchange, int status, String message) {
