@@ -11,6 +11,7 @@ import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
@@ -305,9 +306,13 @@ final class HttpTransport {
                     settings.modelText
                             + ": TLS with "
                             + settings.endpointText
-                            + " failed ("
-                            + rootMessage(e)
-                            + ")",
+                            + (hasCause(e, CertificateException.class)
+                                    ? " failed, the server's certificate was rejected ("
+                                            + rootMessage(e)
+                                            + "); to trust a private CA or a self-signed"
+                                            + " certificate, configure the client's trustStore"
+                                            + " or sslContext"
+                                    : " failed (" + rootMessage(e) + ")"),
                     e);
         }
         return new TritonException(
@@ -331,6 +336,15 @@ final class HttpTransport {
             }
         }
         return message;
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean isConnectTimeout(IOException e) {

@@ -2,6 +2,8 @@ package org.flinktriton.testkit;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -24,12 +26,13 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
 
 /**
  * An embedded KServe v2 / Triton-compatible inference server for tests: a real HTTP server on
- * {@code 127.0.0.1} and an ephemeral port, serving {@linkplain TestModel models written in Java}.
- * Jobs and clients talk to it exactly as they would to Triton, so a whole Flink job can be tested
- * without a GPU, a container or a network.
+ * {@code 127.0.0.1} and an ephemeral port, serving {@linkplain TestModel models written in Java};
+ * HTTPS instead with {@link Builder#https(SSLContext)}. Jobs and clients talk to it exactly as they
+ * would to Triton, so a whole Flink job can be tested without a GPU, a container or a network.
  *
  * <h2>How to test your own job</h2>
  *
@@ -144,9 +147,16 @@ public final class TritonTestServer implements AutoCloseable {
             models.put(model.name(), model);
         }
         InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
-        http = HttpServer.create(new InetSocketAddress(loopback, builder.port), 1024);
+        InetSocketAddress address = new InetSocketAddress(loopback, builder.port);
+        if (builder.sslContext == null) {
+            http = HttpServer.create(address, 1024);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 1024);
+            https.setHttpsConfigurator(new HttpsConfigurator(builder.sslContext));
+            http = https;
+        }
         int port = http.getAddress().getPort();
-        endpoint = "http://127.0.0.1:" + port;
+        endpoint = (builder.sslContext == null ? "http" : "https") + "://127.0.0.1:" + port;
         workers =
                 new ThreadPoolExecutor(
                         builder.workerThreads,
@@ -177,7 +187,10 @@ public final class TritonTestServer implements AutoCloseable {
         return builder().models(Arrays.asList(models)).start();
     }
 
-    /** The base URL, {@code http://127.0.0.1:PORT}, without a trailing slash. */
+    /**
+     * The base URL, {@code http://127.0.0.1:PORT} ({@code https://…} when built with {@link
+     * Builder#https(SSLContext)}), without a trailing slash.
+     */
     public String endpoint() {
         return endpoint;
     }
@@ -341,6 +354,7 @@ public final class TritonTestServer implements AutoCloseable {
         private int workerThreads = DEFAULT_WORKER_THREADS;
         private long maxRequestSize = DEFAULT_MAX_REQUEST_SIZE;
         private boolean compressResponses = true;
+        private SSLContext sslContext;
 
         private Builder() {}
 
@@ -401,6 +415,18 @@ public final class TritonTestServer implements AutoCloseable {
          */
         public Builder compressResponses(boolean compress) {
             this.compressResponses = compress;
+            return this;
+        }
+
+        /**
+         * Serves HTTPS instead of HTTP, with the key and certificate of {@code serverContext} (an
+         * {@link SSLContext} initialised with a key manager); {@link TritonTestServer#endpoint()}
+         * then starts with {@code https://127.0.0.1:PORT}. For testing a client's TLS settings: the
+         * certificate must be valid for {@code 127.0.0.1} (an IP subjectAltName) and trusted by the
+         * client.
+         */
+        public Builder https(SSLContext serverContext) {
+            this.sslContext = Objects.requireNonNull(serverContext, "serverContext");
             return this;
         }
 

@@ -8,17 +8,12 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.client.ClientTestTypes.AddSubRequest;
 import org.flinktriton.client.ClientTestTypes.AddSubResult;
@@ -377,33 +372,6 @@ class TritonModelClientErrorsTest {
                 .hasMessageContaining("set by the client");
         assertThatThrownBy(() -> TritonModelClient.builder().maxConcurrentRequests(0))
                 .hasMessageContaining("maxConcurrentRequests");
-    }
-
-    @Test
-    void acceptsACallersTrustStoreOrSslContext() throws Exception {
-        KeyStore trustStore = KeyStore.getInstance(KeyStore.getDefaultType());
-        trustStore.load(null, null);
-        TrustManagerFactory factory =
-                TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        factory.init(trustStore);
-        X509TrustManager trustManager = (X509TrustManager) factory.getTrustManagers()[0];
-        SSLContext context = SSLContext.getInstance("TLS");
-        context.init(null, new TrustManager[] {trustManager}, null);
-        try (TritonModelClient a =
-                        TritonModelClient.builder()
-                                .endpoint("https://127.0.0.1:1")
-                                .model("m")
-                                .trustStore(trustStore)
-                                .build();
-                TritonModelClient b =
-                        TritonModelClient.builder()
-                                .endpoint("https://127.0.0.1:1")
-                                .model("m")
-                                .sslContext(context, trustManager)
-                                .build()) {
-            assertThat(a.endpoint()).isEqualTo("https://127.0.0.1:1");
-            assertThat(b.model()).isEqualTo("m");
-        }
     }
 
     @Test

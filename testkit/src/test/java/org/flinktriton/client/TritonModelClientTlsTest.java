@@ -1,0 +1,281 @@
+package org.flinktriton.client;
+
+import static java.util.concurrent.TimeUnit.SECONDS;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.io.InputStream;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.annotations.TritonInput;
+import org.flinktriton.annotations.TritonOutput;
+import org.flinktriton.client.ClientTestTypes.AddSubRequest;
+import org.flinktriton.client.ClientTestTypes.AddSubResult;
+import org.flinktriton.testkit.TestModels;
+import org.flinktriton.testkit.TritonTestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * {@link TritonModelClient} over real loopback TLS: the testkit server serves {@code https} with
+ * the test certificate in {@code tls/test-server.p12} (see {@code tls/README.txt}), and clients
+ * trust it through {@code trustStore} or {@code sslContext}, or do not trust it at all.
+ *
+ * <p>The large bodies matter: the client's sockets coalesce writes into 64 KiB chunks ({@link
+ * ClientSocketFactory}) under the JDK's TLS socket, so a TLS request of megabytes must neither hang
+ * nor arrive corrupted. Every call has a short requestTimeout, so that a hang fails the test.
+ */
+class TritonModelClientTlsTest {
+    private static final String KEYSTORE = "/tls/test-server.p12";
+    private static final char[] PASSWORD = "changeit".toCharArray();
+    private static final String ALIAS = "triton-test";
+
+    /** Wide enough that 64 records are 2 MiB of request (and of response) data. */
+    private static final int WIDTH = 4096;
+
+    private static final Duration REQUEST_TIMEOUT = Duration.ofSeconds(20);
+
+    private static TritonTestServer server;
+
+    /** Holds only the server's certificate, as a client's trust store. */
+    private static KeyStore trustStore;
+
+    @BeforeAll
+    static void start() throws Exception {
+        KeyStore keyStore = KeyStore.getInstance("PKCS12");
+        try (InputStream in = TritonModelClientTlsTest.class.getResourceAsStream(KEYSTORE)) {
+            assertThat(in).as(KEYSTORE + " on the test class path").isNotNull();
+            keyStore.load(in, PASSWORD);
+        }
+        KeyManagerFactory keys =
+                KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(keyStore, PASSWORD);
+        SSLContext serverContext = SSLContext.getInstance("TLS");
+        serverContext.init(keys.getKeyManagers(), null, null);
+
+        trustStore = KeyStore.getInstance("PKCS12");
+        trustStore.load(null, null);
+        trustStore.setCertificateEntry(ALIAS, keyStore.getCertificate(ALIAS));
+
+        server =
+                TritonTestServer.builder()
+                        .https(serverContext)
+                        .model(TestModels.addSub("add_sub", TritonDataType.FP32, 16, 8))
+                        .model(TestModels.addSub("add_sub_wide", TritonDataType.FP32, WIDTH, 64))
+                        .start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        server.faults().clear();
+        server.stats().reset();
+    }
+
+    /** The two ways a caller hands the client its trust. */
+    enum Trust {
+        TRUST_STORE {
+            @Override
+            TritonModelClient.Builder configure(TritonModelClient.Builder builder) {
+                return builder.trustStore(trustStore);
+            }
+        },
+        SSL_CONTEXT {
+            @Override
+            TritonModelClient.Builder configure(TritonModelClient.Builder builder)
+                    throws Exception {
+                TrustManagerFactory factory =
+                        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+                factory.init(trustStore);
+                X509TrustManager trustManager = (X509TrustManager) factory.getTrustManagers()[0];
+                SSLContext context = SSLContext.getInstance("TLS");
+                context.init(null, new TrustManager[] {trustManager}, null);
+                return builder.sslContext(context, trustManager);
+            }
+        };
+
+        abstract TritonModelClient.Builder configure(TritonModelClient.Builder builder)
+                throws Exception;
+    }
+
+    private static TritonModelClient.Builder client(String model) {
+        return TritonModelClient.builder()
+                .endpoint(server.endpoint())
+                .model(model)
+                .requestTimeout(REQUEST_TIMEOUT);
+    }
+
+    private static <T> T join(CompletableFuture<T> future) {
+        return future.orTimeout(REQUEST_TIMEOUT.toSeconds() + 10, SECONDS).join();
+    }
+
+    @Test
+    void theServerSpeaksHttpsOnLoopback() {
+        assertThat(server.endpoint()).isEqualTo("https://127.0.0.1:" + server.port());
+    }
+
+    // ---- trusted ------------------------------------------------------------------------------
+
+    @ParameterizedTest
+    @EnumSource(Trust.class)
+    void aSmallBatchOverTls(Trust trust) throws Exception {
+        try (TritonModelClient client = trust.configure(client("add_sub")).build()) {
+            assertSmallBatch(client);
+        }
+        // max_batch_size 8: 10 records are two requests.
+        assertThat(server.stats().batchSizes("add_sub")).containsExactlyInAnyOrder(8, 2);
+    }
+
+    @ParameterizedTest
+    @EnumSource(Trust.class)
+    void largeBodiesOverTlsNeitherHangNorCorrupt(Trust trust) throws Exception {
+        try (TritonModelClient client = trust.configure(client("add_sub_wide")).build()) {
+            // One request of 64 records: 2 MiB of tensors in, 2 MiB out.
+            assertWide(client, wide(0, 64));
+            // Again on the pooled TLS connection, then four such requests at once.
+            assertWide(client, wide(64, 64));
+            assertWide(client, wide(128, 256));
+        }
+        assertThat(server.stats().batchSizes("add_sub_wide"))
+                .hasSize(6)
+                .allMatch(size -> size == 64);
+        assertThat(server.stats().errorResponses()).isZero();
+    }
+
+    @ParameterizedTest(name = "binaryData={0}")
+    @ValueSource(booleans = {true, false})
+    void binaryAndJsonBothWorkOverTls(boolean binary) throws Exception {
+        try (TritonModelClient client =
+                Trust.TRUST_STORE.configure(client("add_sub")).binaryData(binary).build()) {
+            assertSmallBatch(client);
+        }
+    }
+
+    private static void assertSmallBatch(TritonModelClient client) {
+        List<AddSubRequest> records = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            records.add(AddSubRequest.of(i * 100));
+        }
+        List<AddSubResult> out = join(client.infer(records, AddSubResult.class));
+
+        assertThat(out).hasSize(10);
+        for (int r = 0; r < 10; r++) {
+            float[] sum = new float[16];
+            float[] difference = new float[16];
+            for (int i = 0; i < 16; i++) {
+                sum[i] = r * 100 + i + 1;
+                difference[i] = r * 100 + i - 1;
+            }
+            assertThat(out.get(r).sum()).as("sum of record %d", r).containsExactly(sum);
+            assertThat(out.get(r).difference())
+                    .as("difference of record %d", r)
+                    .containsExactly(difference);
+        }
+    }
+
+    private static void assertWide(TritonModelClient client, List<WideRequest> records) {
+        assertThat(4L * WIDTH * 2 * Math.min(records.size(), 64)).isGreaterThan(1L << 20);
+        List<WideResult> out = join(client.infer(records, WideResult.class));
+
+        assertThat(out).hasSize(records.size());
+        for (int r = 0; r < records.size(); r++) {
+            WideRequest in = records.get(r);
+            float[] sum = new float[WIDTH];
+            float[] difference = new float[WIDTH];
+            for (int i = 0; i < WIDTH; i++) {
+                sum[i] = in.a()[i] + in.b()[i];
+                difference[i] = in.a()[i] - in.b()[i];
+            }
+            // The first wrong index, if any (containsExactly is quadratic on arrays this long).
+            assertThat(Arrays.mismatch(out.get(r).sum(), sum))
+                    .as("first wrong index in the sum of record %d", r)
+                    .isEqualTo(-1);
+            assertThat(Arrays.mismatch(out.get(r).difference(), difference))
+                    .as("first wrong index in the difference of record %d", r)
+                    .isEqualTo(-1);
+        }
+    }
+
+    /** Records {@code first…first+count-1}; every value distinct, so a shifted byte shows. */
+    private static List<WideRequest> wide(int first, int count) {
+        List<WideRequest> records = new ArrayList<>();
+        for (int r = first; r < first + count; r++) {
+            float[] a = new float[WIDTH];
+            float[] b = new float[WIDTH];
+            for (int i = 0; i < WIDTH; i++) {
+                a[i] = r * WIDTH + i; // below 2^24: exact in FP32
+                b[i] = (i % 7) - 3;
+            }
+            records.add(new WideRequest(a, b));
+        }
+        return records;
+    }
+
+    // ---- not trusted --------------------------------------------------------------------------
+
+    @Test
+    void withoutTrustTheFailureNamesTheModelTheEndpointAndTheCertificate() {
+        // The JVM's default trust store does not hold the self-signed test certificate.
+        try (TritonModelClient client = client("add_sub").build()) {
+            CompletableFuture<List<AddSubResult>> future =
+                    client.infer(List.of(AddSubRequest.of(0)), AddSubResult.class);
+            Throwable thrown = catchThrowable(() -> join(future));
+
+            assertThat(thrown).isInstanceOf(CompletionException.class);
+            Throwable e = thrown.getCause();
+            assertThat(e.getClass()).isEqualTo(TritonException.class);
+            assertThat(e.getMessage())
+                    .startsWith(
+                            "Model 'add_sub': TLS with "
+                                    + server.endpoint()
+                                    + " failed, the server's certificate was rejected (")
+                    .contains("configure the client's trustStore or sslContext");
+            assertThat(e.getCause()).isInstanceOf(SSLHandshakeException.class);
+        }
+        assertThat(server.stats().inferRequests()).isZero();
+    }
+
+    // ---- types ------------------------------------------------------------------------------
+
+    /** For add_sub_wide: FP32 [4096] twice, 32 KiB per record. */
+    record WideRequest(
+            @TritonInput(
+                            name = "INPUT0",
+                            shape = {WIDTH})
+                    float[] a,
+            @TritonInput(
+                            name = "INPUT1",
+                            shape = {WIDTH})
+                    float[] b) {}
+
+    record WideResult(
+            @TritonOutput(
+                            name = "OUTPUT0",
+                            shape = {WIDTH})
+                    float[] sum,
+            @TritonOutput(
+                            name = "OUTPUT1",
+                            shape = {WIDTH})
+                    float[] difference) {}
+}
