@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.IntStream;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.client.TritonException;
 import org.flinktriton.codec.TensorSpec;
@@ -40,12 +41,16 @@ public final class RequestEncoder<T> {
     private final boolean binary;
     private final boolean batched;
 
+    /** Whether any input has a variable dimension, so that records may need separate requests. */
+    private final boolean variable;
+
     private RequestEncoder(Builder<T> builder) {
         this.codec = builder.codec;
         this.inputs = codec.inputs();
         this.outputs = List.copyOf(builder.outputs);
         this.binary = builder.binary;
         this.batched = builder.batched;
+        this.variable = inputs.stream().anyMatch(TensorSpec::isVariable);
     }
 
     /** Starts an encoder for records of {@code codec}'s class. */
@@ -146,6 +151,14 @@ public final class RequestEncoder<T> {
         int[][] dims = new int[inputs.size()][];
         for (int i = 0; i < dims.length; i++) {
             dims[i] = new int[inputs.get(i).rank()];
+        }
+        if (!variable) {
+            for (T record : records) {
+                for (int i = 0; i < dims.length; i++) {
+                    codec.shape(record, i, dims[i]);
+                }
+            }
+            return List.of(IntStream.range(0, records.size()).toArray());
         }
         for (int r = 0; r < records.size(); r++) {
             List<Integer> key = new ArrayList<>();

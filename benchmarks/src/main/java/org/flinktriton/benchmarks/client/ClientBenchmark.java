@@ -38,7 +38,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 10, time = 2)
+@Warmup(iterations = 25, time = 2)
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class ClientBenchmark {
