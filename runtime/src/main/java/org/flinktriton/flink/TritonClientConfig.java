@@ -1,6 +1,10 @@
 package org.flinktriton.flink;
 
+import java.io.IOException;
 import java.io.Serializable;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +33,9 @@ final class TritonClientConfig implements Serializable {
     private final ArrayList<String> headerNames;
     private final ArrayList<String> headerValues;
 
+    /** Empty for the JVM's default trust. */
+    private final ArrayList<Certificate> trustedCertificates;
+
     /** Null for the client's default. */
     final Duration connectTimeout;
 
@@ -50,6 +57,7 @@ final class TritonClientConfig implements Serializable {
             String modelVersion,
             List<String> headerNames,
             List<String> headerValues,
+            List<Certificate> trustedCertificates,
             Duration connectTimeout,
             Duration requestTimeout,
             Duration closeTimeout,
@@ -62,6 +70,7 @@ final class TritonClientConfig implements Serializable {
         this.modelVersion = modelVersion;
         this.headerNames = new ArrayList<>(headerNames);
         this.headerValues = new ArrayList<>(headerValues);
+        this.trustedCertificates = new ArrayList<>(trustedCertificates);
         this.connectTimeout = connectTimeout;
         this.requestTimeout = requestTimeout;
         this.closeTimeout = closeTimeout;
@@ -86,6 +95,9 @@ final class TritonClientConfig implements Serializable {
         for (int i = 0; i < headerNames.size(); i++) {
             builder.header(headerNames.get(i), headerValues.get(i));
         }
+        if (!trustedCertificates.isEmpty()) {
+            builder.trustStore(trustStore());
+        }
         if (connectTimeout != null) {
             builder.connectTimeout(connectTimeout);
         }
@@ -102,6 +114,20 @@ final class TritonClientConfig implements Serializable {
             builder.maxBatchSize(requestBatchSize);
         }
         return builder;
+    }
+
+    private KeyStore trustStore() {
+        try {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            for (int i = 0; i < trustedCertificates.size(); i++) {
+                store.setCertificateEntry("trusted-" + i, trustedCertificates.get(i));
+            }
+            return store;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalStateException(
+                    "Cannot build the trust store for " + endpoint + ": " + e, e);
+        }
     }
 
     Optional<String> modelVersion() {
@@ -128,6 +154,9 @@ final class TritonClientConfig implements Serializable {
             for (int i = 0; i < headerNames.size(); i++) {
                 text.append(i == 0 ? "" : ", ").append(headerNames.get(i)).append(": <hidden>");
             }
+        }
+        if (!trustedCertificates.isEmpty()) {
+            text.append(", trusting ").append(trustedCertificates.size()).append(" certificate(s)");
         }
         if (requestTimeout != null) {
             text.append(", requestTimeout ").append(millis(requestTimeout));

@@ -1,8 +1,12 @@
 package org.flinktriton.flink;
 
 import java.io.Serializable;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -282,6 +286,7 @@ public final class TritonInference<IN, OUT> {
         private String modelVersion;
         private final List<String> headerNames = new ArrayList<>();
         private final List<String> headerValues = new ArrayList<>();
+        private final List<Certificate> trustedCertificates = new ArrayList<>();
         private Duration connectTimeout;
         private Duration requestTimeout;
         private Duration closeTimeout;
@@ -355,6 +360,37 @@ public final class TritonInference<IN, OUT> {
                 }
             }
             return header("Authorization", "Bearer " + token);
+        }
+
+        /**
+         * For an {@code https} endpoint whose certificate comes from a private CA or is
+         * self-signed: trusts the certificates in {@code trustStore} instead of the JVM's default
+         * trust. The certificates (public, unlike keys; entries' private keys are not taken) are
+         * copied into the job graph, so the store need not exist on the task managers. Without
+         * this, the JVM's default trust applies, which also honours {@code
+         * -Djavax.net.ssl.trustStore} in the task managers' {@code env.java.opts}.
+         *
+         * @throws IllegalArgumentException when the store holds no certificate or cannot be read
+         */
+        public Builder<IN, OUT> trustStore(KeyStore trustStore) {
+            Objects.requireNonNull(trustStore, "trustStore");
+            List<Certificate> certificates = new ArrayList<>();
+            try {
+                for (String alias : Collections.list(trustStore.aliases())) {
+                    Certificate certificate = trustStore.getCertificate(alias);
+                    if (certificate != null) {
+                        certificates.add(certificate);
+                    }
+                }
+            } catch (KeyStoreException e) {
+                throw new IllegalArgumentException("Cannot read the trust store: " + e, e);
+            }
+            if (certificates.isEmpty()) {
+                throw new IllegalArgumentException("The trust store holds no certificate");
+            }
+            trustedCertificates.clear();
+            trustedCertificates.addAll(certificates);
+            return this;
         }
 
         /** How long opening a connection may take; zero for no limit. Default 10 s. */
@@ -527,6 +563,7 @@ public final class TritonInference<IN, OUT> {
                             resolvedVersion,
                             headerNames,
                             headerValues,
+                            trustedCertificates,
                             connectTimeout,
                             requestTimeout,
                             closeTimeout,

@@ -4,7 +4,6 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
-import java.io.InputStream;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -12,7 +11,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManager;
@@ -23,6 +21,7 @@ import org.flinktriton.annotations.TritonInput;
 import org.flinktriton.annotations.TritonOutput;
 import org.flinktriton.client.ClientTestTypes.AddSubRequest;
 import org.flinktriton.client.ClientTestTypes.AddSubResult;
+import org.flinktriton.testkit.TestCertificates;
 import org.flinktriton.testkit.TestModels;
 import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -43,10 +42,6 @@ import org.junit.jupiter.params.provider.ValueSource;
  * nor arrive corrupted. Every call has a short requestTimeout, so that a hang fails the test.
  */
 class TritonModelClientTlsTest {
-    private static final String KEYSTORE = "/tls/test-server.p12";
-    private static final char[] PASSWORD = "changeit".toCharArray();
-    private static final String ALIAS = "triton-test";
-
     /** Wide enough that 64 records are 2 MiB of request (and of response) data. */
     private static final int WIDTH = 4096;
 
@@ -58,25 +53,11 @@ class TritonModelClientTlsTest {
     private static KeyStore trustStore;
 
     @BeforeAll
-    static void start() throws Exception {
-        KeyStore keyStore = KeyStore.getInstance("PKCS12");
-        try (InputStream in = TritonModelClientTlsTest.class.getResourceAsStream(KEYSTORE)) {
-            assertThat(in).as(KEYSTORE + " on the test class path").isNotNull();
-            keyStore.load(in, PASSWORD);
-        }
-        KeyManagerFactory keys =
-                KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        keys.init(keyStore, PASSWORD);
-        SSLContext serverContext = SSLContext.getInstance("TLS");
-        serverContext.init(keys.getKeyManagers(), null, null);
-
-        trustStore = KeyStore.getInstance("PKCS12");
-        trustStore.load(null, null);
-        trustStore.setCertificateEntry(ALIAS, keyStore.getCertificate(ALIAS));
-
+    static void start() {
+        trustStore = TestCertificates.trustStore();
         server =
                 TritonTestServer.builder()
-                        .https(serverContext)
+                        .https(TestCertificates.serverContext())
                         .model(TestModels.addSub("add_sub", TritonDataType.FP32, 16, 8))
                         .model(TestModels.addSub("add_sub_wide", TritonDataType.FP32, WIDTH, 64))
                         .start();

@@ -14,7 +14,9 @@ import java.util.concurrent.TimeUnit;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.util.InstantiationUtil;
 import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.client.TritonException;
 import org.flinktriton.client.TritonSchemaException;
 import org.flinktriton.client.TritonServerException;
 import org.flinktriton.client.TritonTimeoutException;
@@ -22,6 +24,7 @@ import org.flinktriton.flink.InferenceTypes.AddSubRequest;
 import org.flinktriton.flink.InferenceTypes.AddSubResult;
 import org.flinktriton.flink.InferenceTypes.Labelled;
 import org.flinktriton.flink.InferenceTypes.WrongRequest;
+import org.flinktriton.testkit.TestCertificates;
 import org.flinktriton.testkit.TestModels;
 import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -208,6 +211,53 @@ class TritonInferenceFunctionTest {
                 .hasMessageStartingWith("The annotated classes do not match model 'add_sub'")
                 .hasMessageContaining("INPUT0");
         assertThat(server.stats().inferRequests()).isZero();
+    }
+
+    @Test
+    void trustsAPrivateCertificateThatTravelsInTheJobGraph() throws Exception {
+        try (TritonTestServer https = httpsServer()) {
+            TritonInferenceFunction<AddSubRequest, AddSubResult> shipped =
+                    InstantiationUtil.clone(
+                            TritonInference.builder(AddSubRequest.class, AddSubResult.class)
+                                    .endpoint(https.endpoint())
+                                    .trustStore(TestCertificates.trustStore())
+                                    .build()
+                                    .function());
+            TritonInferenceFunction<AddSubRequest, AddSubResult> function = open(shipped);
+            RecordingFuture<AddSubResult> future = new RecordingFuture<>();
+
+            function.asyncInvokeBatch(requests(10), future);
+
+            List<AddSubResult> results = new ArrayList<>(future.results());
+            assertThat(results).hasSize(10);
+            for (int id = 0; id < 10; id++) {
+                assertThat(InferenceTypes.isSumOf(id, results.get(id).sum())).isTrue();
+            }
+            assertThat(https.stats().records()).isEqualTo(10);
+        }
+    }
+
+    @Test
+    void anUntrustedCertificateFailsOpenWithAHint() {
+        try (TritonTestServer https = httpsServer()) {
+            TritonInferenceFunction<AddSubRequest, AddSubResult> function =
+                    TritonInference.builder(AddSubRequest.class, AddSubResult.class)
+                            .endpoint(https.endpoint())
+                            .build()
+                            .function();
+
+            assertThatThrownBy(() -> function.open(null))
+                    .isInstanceOf(TritonException.class)
+                    .hasMessageContaining("certificate was rejected")
+                    .hasMessageContaining("trustStore");
+        }
+    }
+
+    private static TritonTestServer httpsServer() {
+        return TritonTestServer.builder()
+                .https(TestCertificates.serverContext())
+                .model(TestModels.addSub("add_sub", TritonDataType.FP32, InferenceTypes.LENGTH, 8))
+                .start();
     }
 
     @Test
