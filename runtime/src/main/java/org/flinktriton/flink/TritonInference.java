@@ -386,7 +386,10 @@ public final class TritonInference<IN, OUT> {
                 throw new IllegalArgumentException("Cannot read the trust store: " + e, e);
             }
             if (certificates.isEmpty()) {
-                throw new IllegalArgumentException("The trust store holds no certificate");
+                throw new IllegalArgumentException(
+                        "The trust store holds no certificate; import the server's CA certificate"
+                                + " (keytool -importcert) or leave trustStore unset for the JVM's"
+                                + " default trust");
             }
             trustedCertificates.clear();
             trustedCertificates.addAll(certificates);

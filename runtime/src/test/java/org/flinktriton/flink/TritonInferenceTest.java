@@ -3,6 +3,7 @@ package org.flinktriton.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.InvalidProgramException;
@@ -169,6 +170,19 @@ class TritonInferenceTest {
                                         .build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("requestTimeout");
+    }
+
+    @Test
+    void aTrustStoreWithoutCertificatesIsRefused() throws Exception {
+        KeyStore empty = KeyStore.getInstance(KeyStore.getDefaultType());
+        empty.load(null, null);
+
+        assertThatThrownBy(
+                        () ->
+                                TritonInference.builder(Request.class, Result.class)
+                                        .trustStore(empty))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("holds no certificate");
     }
 
     @Test
