@@ -147,18 +147,17 @@ public final class RequestEncoder<T> {
      * @throws TritonException when a record does not fit its spec
      */
     public List<int[]> groupByShape(List<? extends T> records) {
+        if (!variable) {
+            if (records.isEmpty()) {
+                return List.of();
+            }
+            shapes(records); // validates every record
+            return List.of(IntStream.range(0, records.size()).toArray());
+        }
         Map<List<Integer>, List<Integer>> groups = new LinkedHashMap<>();
         int[][] dims = new int[inputs.size()][];
         for (int i = 0; i < dims.length; i++) {
             dims[i] = new int[inputs.get(i).rank()];
-        }
-        if (!variable) {
-            for (T record : records) {
-                for (int i = 0; i < dims.length; i++) {
-                    codec.shape(record, i, dims[i]);
-                }
-            }
-            return List.of(IntStream.range(0, records.size()).toArray());
         }
         for (int r = 0; r < records.size(); r++) {
             List<Integer> key = new ArrayList<>();

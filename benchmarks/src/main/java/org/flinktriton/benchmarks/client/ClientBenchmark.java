@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>After each iteration it prints the CPU time that the client's threads and the server's threads
  * spent per request, to tell which side is the bottleneck. The warm-up is long because both sides
- * keep getting faster for about 20 s (JIT of OkHttp, the JDK HTTP server and Jackson on 2 cores).
+ * keep getting faster for about 50 s (JIT of OkHttp, the JDK HTTP server and Jackson on 2 cores).
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ClientBenchmark}.
  */
