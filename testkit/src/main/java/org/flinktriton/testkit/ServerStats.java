@@ -24,9 +24,9 @@ import java.util.TreeMap;
  *
  * <p>An infer request counts in {@link #inferRequests} as soon as it arrives, whatever its fate;
  * its batch size and records count only once its model has run. The in-flight window spans from
- * arrival, injected latency included, until the answer starts to go out; so a client that has its
- * answer and sends the next request never finds the previous one still counted, and {@link
- * #peakInFlight()} never exceeds the concurrency a client really used.
+ * arrival, injected latency included, until the answer starts to go out, which is also when its
+ * status counts; so a client that has its answer finds its status counted and the request no longer
+ * in flight, and {@link #peakInFlight()} never exceeds the concurrency a client really used.
  */
 public final class ServerStats {
     /** Enough for any test; the histogram counts beyond it. */
@@ -226,23 +226,21 @@ public final class ServerStats {
         }
     }
 
-    /** The request's answer starts to go out, or it ends without one. */
-    void inferAnswering() {
+    /** The request's answer starts to go out with {@code status}, or (-1) it ends without one. */
+    void inferAnswering(int status) {
         synchronized (lock) {
             inFlight--;
+            if (status > 0) {
+                statuses.merge(status, 1L, Long::sum);
+            }
             lock.notifyAll();
         }
     }
 
-    /** {@code status} is what was sent, or -1 when the connection was dropped. */
-    void inferFinished(int status, boolean cutShort) {
+    /** The answer was dropped or truncated on purpose. */
+    void inferCutShort() {
         synchronized (lock) {
-            if (status > 0) {
-                statuses.merge(status, 1L, Long::sum);
-            }
-            if (cutShort) {
-                dropped++;
-            }
+            dropped++;
             lock.notifyAll();
         }
     }

@@ -92,10 +92,11 @@ final class V2Handler implements HttpHandler {
             sendError(exchange, 500, "The test server failed: " + e);
         } finally {
             if (infer) {
-                leaveFlight(); // when no answer was sent
-                // Before close(): that flushes the last bytes, so a client that has read the whole
-                // answer always finds it counted.
-                server.stats().inferFinished(exchange.getResponseCode(), cutShort);
+                leaveFlight(-1); // when no answer was sent
+                if (cutShort) {
+                    // Before close(), which is what the client sees of a drop or a truncation.
+                    server.stats().inferCutShort();
+                }
             }
             exchange.close();
         }
@@ -598,18 +599,19 @@ final class V2Handler implements HttpHandler {
     }
 
     /**
-     * Every answer starts here. An infer request leaves the in-flight count first: once the headers
-     * are out the client may read the answer and send its next request before this thread returns.
+     * Every answer starts here. An infer request is counted as answered with {@code status}, and
+     * leaves the in-flight count, first: once the headers are out the client may read the answer
+     * and send its next request before this thread returns.
      */
     private void sendHeaders(HttpExchange exchange, int status, long length) throws IOException {
-        leaveFlight();
+        leaveFlight(status);
         exchange.sendResponseHeaders(status, length);
     }
 
-    private void leaveFlight() {
+    private void leaveFlight(int status) {
         if (inFlight.get()) {
             inFlight.set(false);
-            server.stats().inferAnswering();
+            server.stats().inferAnswering(status);
         }
     }
 
