@@ -42,6 +42,7 @@ class InferTest {
         server =
                 builder.model(TestModels.simple())
                         .model(TestModels.everyDatatype("echo_all", 4, -1))
+                        .model(TestModels.addSub("add_sub_fp32", TritonDataType.FP32, -1, 4))
                         .model(TestModels.everyDatatype("echo_all_unbatched", 0, 2, 3))
                         .model(
                                 TestModels.addSub("kserve", TritonDataType.FP32, 4, 8).toBuilder()
@@ -122,6 +123,33 @@ class InferTest {
         Tensor difference = response.outputs().get("OUTPUT1");
         assertThat(difference.shape()).containsExactly(3, 16);
         assertThat(difference.toInt32s()).containsOnly(-100);
+    }
+
+    @Test
+    void fp32AddSubComputesEveryElementOfLongVectors() {
+        int n = 3 * 700; // more than one 1024-element chunk, and not a multiple of it
+        float[] a = new float[n];
+        float[] b = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i * 0.5f;
+            b[i] = 1000 - i;
+        }
+        Body body =
+                request()
+                        .binary(Tensor.ofFloats("INPUT0", TritonDataType.FP32, shape(3, 700), a))
+                        .binary(Tensor.ofFloats("INPUT1", TritonDataType.FP32, shape(3, 700), b))
+                        .build();
+        Response response = infer(base + "/v2/models/add_sub_fp32/infer", body);
+
+        assertThat(response.status).as(response.toString()).isEqualTo(200);
+        float[] sum = response.outputs().get("OUTPUT0").toFloats();
+        float[] difference = response.outputs().get("OUTPUT1").toFloats();
+        assertThat(sum).hasSize(n);
+        assertThat(difference).hasSize(n);
+        for (int i = 0; i < n; i++) {
+            assertThat(sum[i]).as("OUTPUT0[%d]", i).isEqualTo(a[i] + b[i]);
+            assertThat(difference[i]).as("OUTPUT1[%d]", i).isEqualTo(a[i] - b[i]);
+        }
     }
 
     @Test
