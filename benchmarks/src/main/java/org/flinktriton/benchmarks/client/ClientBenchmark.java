@@ -7,6 +7,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.client.TritonModelClient;
+import org.flinktriton.testkit.TestModel;
 import org.flinktriton.testkit.TestModels;
 import org.flinktriton.testkit.TritonTestServer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -25,9 +26,17 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Requests per second of {@link TritonModelClient} against the embedded {@link TritonTestServer}
- * over loopback HTTP, one call at a time: an add_sub model over FP32 vectors of {@code width} (16
- * like Triton's quick-start model, 512 like an embedding), at batch sizes 1, 16 and 64, with binary
- * tensors or JSON. Records per second are the score times {@code batch}.
+ * over loopback HTTP, one call at a time, at batch sizes 1, 16 and 64, with binary tensors or JSON.
+ * Records per second are the score times {@code batch}. The {@code model}s:
+ *
+ * <ul>
+ *   <li>{@code add_sub_16}: Triton's quick-start add_sub over FP32[16], two inputs and two outputs
+ *       (128 bytes per record each way);
+ *   <li>{@code normalize_512}: an FP32[512] model, one embedding in and its unit-length version out
+ *       ({@link Normalize}; 2 KiB per record each way);
+ *   <li>{@code add_sub_512}: add_sub over FP32[512] (4 KiB per record each way), to show what twice
+ *       the bytes per record costs.
+ * </ul>
  *
  * <p>After each iteration it prints the CPU time that the client's threads and the server's threads
  * spent per request, to tell which side is the bottleneck. The warm-up is long because both sides
@@ -42,8 +51,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class ClientBenchmark {
-    @Param({"16", "512"})
-    public int width;
+    @Param({"add_sub_16", "normalize_512", "add_sub_512"})
+    public String model;
 
     @Param({"1", "16", "64"})
     public int batch;
@@ -53,36 +62,53 @@ public class ClientBenchmark {
 
     private TritonTestServer server;
     private TritonModelClient client;
-    private List<VectorPair> records;
+    private List<Object> records;
+    private Class<?> outputType;
     private final CpuAccounting cpu = new CpuAccounting();
     private long requestsAtStart;
 
     @Setup(Level.Trial)
     public void start() throws Exception {
-        server =
-                TritonTestServer.builder()
-                        .compressResponses(false)
-                        .model(TestModels.addSub("add_sub", TritonDataType.FP32, width, 64))
-                        .start();
+        SplittableRandom random = new SplittableRandom(1);
+        records = new ArrayList<>(batch);
+        TestModel served;
+        switch (model) {
+            case "normalize_512":
+                served = Normalize.model(64);
+                outputType = UnitEmbedding.class;
+                for (int r = 0; r < batch; r++) {
+                    records.add(new Embedding(gaussian(random, Normalize.WIDTH)));
+                }
+                break;
+            case "add_sub_16":
+            case "add_sub_512":
+                int width = model.equals("add_sub_16") ? 16 : 512;
+                served = TestModels.addSub("add_sub", TritonDataType.FP32, width, 64);
+                outputType = SumDifference.class;
+                for (int r = 0; r < batch; r++) {
+                    records.add(new VectorPair(gaussian(random, width), gaussian(random, width)));
+                }
+                break;
+            default:
+                throw new IllegalArgumentException("Unknown model " + model);
+        }
+        server = TritonTestServer.builder().compressResponses(false).model(served).start();
         client =
                 TritonModelClient.builder()
                         .endpoint(server.endpoint())
-                        .model("add_sub")
+                        .model(served.name())
                         .binaryData(binary)
                         .acceptCompressedResponses(false)
                         .build();
-        SplittableRandom random = new SplittableRandom(1);
-        records = new ArrayList<>(batch);
-        for (int r = 0; r < batch; r++) {
-            float[] a = new float[width];
-            float[] b = new float[width];
-            for (int i = 0; i < width; i++) {
-                a[i] = (float) random.nextGaussian();
-                b[i] = (float) random.nextGaussian();
-            }
-            records.add(new VectorPair(a, b));
+        client.infer(records, outputType).join(); // validates the schema once
+    }
+
+    private static float[] gaussian(SplittableRandom random, int width) {
+        float[] vector = new float[width];
+        for (int i = 0; i < width; i++) {
+            vector[i] = (float) random.nextGaussian();
         }
-        client.infer(records, SumDifference.class).join(); // validates the schema once
+        return vector;
     }
 
     @Setup(Level.Iteration)
@@ -92,8 +118,8 @@ public class ClientBenchmark {
     }
 
     @Benchmark
-    public List<SumDifference> infer() {
-        return client.infer(records, SumDifference.class).join();
+    public List<?> infer() {
+        return client.infer(records, outputType).join();
     }
 
     @TearDown(Level.Iteration)
