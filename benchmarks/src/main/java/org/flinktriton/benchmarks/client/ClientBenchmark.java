@@ -1,14 +1,9 @@
 package org.flinktriton.benchmarks.client;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
-import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.client.TritonModelClient;
-import org.flinktriton.testkit.TestModel;
-import org.flinktriton.testkit.TestModels;
 import org.flinktriton.testkit.TritonTestServer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -26,21 +21,14 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Requests per second of {@link TritonModelClient} against the embedded {@link TritonTestServer}
- * over loopback HTTP, one call at a time, at batch sizes 1, 16 and 64, with binary tensors or JSON.
- * Records per second are the score times {@code batch}. The {@code model}s:
- *
- * <ul>
- *   <li>{@code add_sub_16}: Triton's quick-start add_sub over FP32[16], two inputs and two outputs
- *       (128 bytes per record each way);
- *   <li>{@code normalize_512}: an FP32[512] model, one embedding in and its unit-length version out
- *       ({@link Normalize}; 2 KiB per record each way);
- *   <li>{@code add_sub_512}: add_sub over FP32[512] (4 KiB per record each way), to show what twice
- *       the bytes per record costs.
- * </ul>
+ * over loopback HTTP, one call at a time, for each {@link Workload} at batch sizes 1, 16 and 64,
+ * with binary tensors or JSON. Records per second are the score times {@code batch}.
  *
  * <p>After each iteration it prints the CPU time that the client's threads and the server's threads
  * spent per request, to tell which side is the bottleneck. The warm-up is long because both sides
  * keep getting faster for about 50 s (JIT of OkHttp, the JDK HTTP server and Jackson on 2 cores).
+ * Batch sizes run in separate forks, a minute or more apart; {@link ClientBatchRatio} compares
+ * batch 64 with batch 1 in the same minutes.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar ClientBenchmark}.
  */
@@ -69,46 +57,18 @@ public class ClientBenchmark {
 
     @Setup(Level.Trial)
     public void start() throws Exception {
-        SplittableRandom random = new SplittableRandom(1);
-        records = new ArrayList<>(batch);
-        TestModel served;
-        switch (model) {
-            case "normalize_512":
-                served = Normalize.model(64);
-                outputType = UnitEmbedding.class;
-                for (int r = 0; r < batch; r++) {
-                    records.add(new Embedding(gaussian(random, Normalize.WIDTH)));
-                }
-                break;
-            case "add_sub_16":
-            case "add_sub_512":
-                int width = model.equals("add_sub_16") ? 16 : 512;
-                served = TestModels.addSub("add_sub", TritonDataType.FP32, width, 64);
-                outputType = SumDifference.class;
-                for (int r = 0; r < batch; r++) {
-                    records.add(new VectorPair(gaussian(random, width), gaussian(random, width)));
-                }
-                break;
-            default:
-                throw new IllegalArgumentException("Unknown model " + model);
-        }
-        server = TritonTestServer.builder().compressResponses(false).model(served).start();
+        Workload workload = Workload.of(model);
+        records = workload.records(batch);
+        outputType = workload.outputType;
+        server = TritonTestServer.builder().compressResponses(false).model(workload.model).start();
         client =
                 TritonModelClient.builder()
                         .endpoint(server.endpoint())
-                        .model(served.name())
+                        .model(workload.model.name())
                         .binaryData(binary)
                         .acceptCompressedResponses(false)
                         .build();
         client.infer(records, outputType).join(); // validates the schema once
-    }
-
-    private static float[] gaussian(SplittableRandom random, int width) {
-        float[] vector = new float[width];
-        for (int i = 0; i < width; i++) {
-            vector[i] = (float) random.nextGaussian();
-        }
-        return vector;
     }
 
     @Setup(Level.Iteration)

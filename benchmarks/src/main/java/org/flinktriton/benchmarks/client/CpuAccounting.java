@@ -3,33 +3,41 @@ package org.flinktriton.benchmarks.client;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * CPU time of the client's threads versus the embedded server's, both in this JVM, told apart by
  * thread name: the server's are the JDK HTTP server's dispatcher and the testkit's workers; the
- * client's are the JMH thread that calls it, the client's dispatcher threads and OkHttp's. The
- * JVM's own threads (JIT compilers, GC) count for neither.
+ * client's are the JMH or main thread that calls it, the client's dispatcher threads and OkHttp's.
+ * The JVM's own threads (JIT compilers, GC) count for neither.
  */
 final class CpuAccounting {
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-    private long clientStart;
-    private long serverStart;
+    private Map<Long, long[]> atStart = Map.of();
 
     void start() {
-        long[] now = sample();
-        clientStart = now[0];
-        serverStart = now[1];
+        atStart = sample();
     }
 
-    /** Nanoseconds of CPU since {@link #start()}: {client, server}. */
+    /**
+     * Nanoseconds of CPU since {@link #start()}: {client, server}. Counted per thread, so that a
+     * pool thread that ends in between (OkHttp lets idle threads go after a minute) takes only its
+     * own time since the start with it, not all the time it ever used.
+     */
     long[] elapsed() {
-        long[] now = sample();
-        return new long[] {now[0] - clientStart, now[1] - serverStart};
+        long[] total = new long[2];
+        for (Map.Entry<Long, long[]> thread : sample().entrySet()) {
+            long[] now = thread.getValue();
+            long[] then = atStart.getOrDefault(thread.getKey(), new long[] {now[0], 0});
+            total[(int) now[0]] += now[1] - then[1];
+        }
+        return total;
     }
 
-    private long[] sample() {
-        long client = 0;
-        long server = 0;
+    /** Per thread of either side: {side (0 client, 1 server), CPU nanoseconds}. */
+    private Map<Long, long[]> sample() {
+        Map<Long, long[]> sides = new HashMap<>();
         long[] ids = threads.getAllThreadIds();
         ThreadInfo[] infos = threads.getThreadInfo(ids);
         for (int i = 0; i < ids.length; i++) {
@@ -39,14 +47,15 @@ final class CpuAccounting {
             }
             String name = infos[i].getThreadName();
             if (name.startsWith("triton-test-server") || name.startsWith("HTTP-Dispatcher")) {
-                server += cpu;
+                sides.put(ids[i], new long[] {1, cpu});
             } else if (name.contains("jmh-worker")
+                    || name.equals("main")
                     || name.startsWith("OkHttp")
                     || name.startsWith("Okio")
                     || name.startsWith("flink-triton")) {
-                client += cpu;
+                sides.put(ids[i], new long[] {0, cpu});
             }
         }
-        return new long[] {client, server};
+        return sides;
     }
 }
