@@ -232,9 +232,9 @@ public final class TestModels {
                 }
             case FP32:
                 {
-                    // From the request's little-endian bytes straight into the answer's: the
-                    // benchmarks' hot case. Bulk copies through small scratch arrays let the JIT
-                    // vectorise the arithmetic, with no full-size float[] in between.
+                    // From the request's little-endian bytes into the answer's: the benchmarks'
+                    // hot case. Bulk copies through two small scratch arrays keep the arithmetic on
+                    // plain arrays, with no full-size float[] in between.
                     FloatBuffer x = a.data().asFloatBuffer();
                     FloatBuffer y = b.data().asFloatBuffer();
                     byte[] sum = new byte[4 * n];
