@@ -48,6 +48,9 @@ final class TritonClientConfig implements Serializable {
     final boolean binaryData;
     final boolean compressRequests;
 
+    /** 0 for the client's default. */
+    final long maxResponseBytes;
+
     /** The most records per HTTP request; 0 lets the client take the model's max_batch_size. */
     final int requestBatchSize;
 
@@ -64,6 +67,7 @@ final class TritonClientConfig implements Serializable {
             int maxConcurrentRequests,
             boolean binaryData,
             boolean compressRequests,
+            long maxResponseBytes,
             int requestBatchSize) {
         this.endpoint = endpoint;
         this.model = model;
@@ -77,6 +81,7 @@ final class TritonClientConfig implements Serializable {
         this.maxConcurrentRequests = maxConcurrentRequests;
         this.binaryData = binaryData;
         this.compressRequests = compressRequests;
+        this.maxResponseBytes = maxResponseBytes;
         this.requestBatchSize = requestBatchSize;
     }
 
@@ -109,6 +114,9 @@ final class TritonClientConfig implements Serializable {
         }
         if (maxConcurrentRequests > 0) {
             builder.maxConcurrentRequests(maxConcurrentRequests);
+        }
+        if (maxResponseBytes != 0) {
+            builder.maxResponseBytes(maxResponseBytes);
         }
         if (requestBatchSize > 0) {
             builder.maxBatchSize(requestBatchSize);

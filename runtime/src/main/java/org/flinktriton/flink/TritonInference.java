@@ -273,6 +273,7 @@ public final class TritonInference<IN, OUT> {
      *   <tr><td>maxConcurrentRequests</td><td>16 per parallel instance</td></tr>
      *   <tr><td>binaryData</td><td>true</td></tr>
      *   <tr><td>compressRequests</td><td>false</td></tr>
+     *   <tr><td>maxResponseBytes</td><td>64 MiB per response</td></tr>
      * </table>
      *
      * @param <IN> the input class
@@ -293,6 +294,7 @@ public final class TritonInference<IN, OUT> {
         private int maxConcurrentRequests;
         private boolean binaryData = true;
         private boolean compressRequests;
+        private long maxResponseBytes;
         private Integer maxBatchSize;
         private AsyncBatchOptions.Builder batch = AsyncBatchOptions.builder();
         private boolean ordered = true;
@@ -444,6 +446,20 @@ public final class TritonInference<IN, OUT> {
         }
 
         /**
+         * The largest response body a request may get, default 64 MiB. A larger one fails its batch
+         * with a {@link org.flinktriton.client.TritonException} that names the model and the limit,
+         * before it is buffered. Raise it for models whose outputs per request are larger (a
+         * request holds up to {@link #maxBatchSize} records).
+         */
+        public Builder<IN, OUT> maxResponseBytes(long max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxResponseBytes must be positive, not " + max);
+            }
+            this.maxResponseBytes = max;
+            return this;
+        }
+
+        /**
          * The most records in one batch and in one request; set it to the model's {@code
          * max_batch_size}.
          *
@@ -573,6 +589,7 @@ public final class TritonInference<IN, OUT> {
                             maxConcurrentRequests,
                             binaryData,
                             compressRequests,
+                            maxResponseBytes,
                             maxBatchSize == null ? 0 : maxBatchSize);
             // Runs every client-side check (timeouts, headers) now rather than in the task.
             config.clientBuilder();

@@ -170,6 +170,16 @@ class TritonInferenceTest {
                                         .build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("requestTimeout");
+        assertThatThrownBy(() -> builder.maxResponseBytes(0))
+                .hasMessage("maxResponseBytes must be positive, not 0");
+        assertThatThrownBy(
+                        () ->
+                                TritonInference.builder(Request.class, Result.class)
+                                        .endpoint(ENDPOINT)
+                                        .maxResponseBytes(1L << 40)
+                                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxResponseBytes must be between 1 and");
     }
 
     @Test

@@ -238,6 +238,24 @@ class TritonInferenceFunctionTest {
     }
 
     @Test
+    void maxResponseBytesTravelsInTheJobGraphAndFailsALargerAnswer() throws Exception {
+        // The model's metadata (302 bytes) and config (765) fit; 8 records of two FP32[16]
+        // outputs are 1,024 bytes of tensor data alone.
+        TritonInferenceFunction<AddSubRequest, AddSubResult> function =
+                open(InstantiationUtil.clone(builder().maxResponseBytes(1000).build().function()));
+        RecordingFuture<AddSubResult> future = new RecordingFuture<>();
+
+        function.asyncInvokeBatch(requests(8), future);
+
+        assertThatThrownBy(future::results)
+                .isInstanceOf(TritonException.class)
+                .hasMessageContaining("add_sub")
+                .hasMessageContaining("over maxResponseBytes 1000")
+                .hasMessageContaining("raise maxResponseBytes");
+        assertThat(server.stats().records()).isEqualTo(8); // the server did answer
+    }
+
+    @Test
     void anUntrustedCertificateFailsOpenWithAHint() {
         try (TritonTestServer https = httpsServer()) {
             TritonInferenceFunction<AddSubRequest, AddSubResult> function =
