@@ -51,6 +51,12 @@ final class TritonClientConfig implements Serializable {
     /** 0 for the client's default. */
     final long maxResponseBytes;
 
+    /** Null: not sent. */
+    final Integer priority;
+
+    /** Null: not sent. */
+    final Duration serverTimeout;
+
     /** The most records per HTTP request; 0 lets the client take the model's max_batch_size. */
     final int requestBatchSize;
 
@@ -68,6 +74,8 @@ final class TritonClientConfig implements Serializable {
             boolean binaryData,
             boolean compressRequests,
             long maxResponseBytes,
+            Integer priority,
+            Duration serverTimeout,
             int requestBatchSize) {
         this.endpoint = endpoint;
         this.model = model;
@@ -82,6 +90,8 @@ final class TritonClientConfig implements Serializable {
         this.binaryData = binaryData;
         this.compressRequests = compressRequests;
         this.maxResponseBytes = maxResponseBytes;
+        this.priority = priority;
+        this.serverTimeout = serverTimeout;
         this.requestBatchSize = requestBatchSize;
     }
 
@@ -117,6 +127,12 @@ final class TritonClientConfig implements Serializable {
         }
         if (maxResponseBytes != 0) {
             builder.maxResponseBytes(maxResponseBytes);
+        }
+        if (priority != null) {
+            builder.priority(priority);
+        }
+        if (serverTimeout != null) {
+            builder.serverTimeout(serverTimeout);
         }
         if (requestBatchSize > 0) {
             builder.maxBatchSize(requestBatchSize);

@@ -274,6 +274,7 @@ public final class TritonInference<IN, OUT> {
      *   <tr><td>binaryData</td><td>true</td></tr>
      *   <tr><td>compressRequests</td><td>false</td></tr>
      *   <tr><td>maxResponseBytes</td><td>64 MiB per response</td></tr>
+     *   <tr><td>priority, serverTimeout</td><td>not sent (the model's defaults)</td></tr>
      * </table>
      *
      * @param <IN> the input class
@@ -295,6 +296,8 @@ public final class TritonInference<IN, OUT> {
         private boolean binaryData = true;
         private boolean compressRequests;
         private long maxResponseBytes;
+        private Integer priority;
+        private Duration serverTimeout;
         private Integer maxBatchSize;
         private AsyncBatchOptions.Builder batch = AsyncBatchOptions.builder();
         private boolean ordered = true;
@@ -460,6 +463,29 @@ public final class TritonInference<IN, OUT> {
         }
 
         /**
+         * Triton's request {@code priority} for every request of this operator: 1 is the highest,
+         * up to the model's {@code priority_levels}; 0 is the model's default. Not sent unless set.
+         */
+        public Builder<IN, OUT> priority(int priority) {
+            if (priority < 0) {
+                throw new IllegalArgumentException(
+                        "priority must not be negative, not " + priority);
+            }
+            this.priority = priority;
+            return this;
+        }
+
+        /**
+         * Triton's request {@code timeout}: how long the server may queue a request before it gives
+         * up on it and answers with an error, which fails the batch. Distinct from {@link
+         * #requestTimeout}, the client's own deadline. Not sent unless set.
+         */
+        public Builder<IN, OUT> serverTimeout(Duration timeout) {
+            this.serverTimeout = Objects.requireNonNull(timeout, "serverTimeout");
+            return this;
+        }
+
+        /**
          * The most records in one batch and in one request; set it to the model's {@code
          * max_batch_size}.
          *
@@ -590,6 +616,8 @@ public final class TritonInference<IN, OUT> {
                             binaryData,
                             compressRequests,
                             maxResponseBytes,
+                            priority,
+                            serverTimeout,
                             maxBatchSize == null ? 0 : maxBatchSize);
             // Runs every client-side check (timeouts, headers) now rather than in the task.
             config.clientBuilder();

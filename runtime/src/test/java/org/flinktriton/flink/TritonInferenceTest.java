@@ -180,6 +180,16 @@ class TritonInferenceTest {
                                         .build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("maxResponseBytes must be between 1 and");
+        assertThatThrownBy(() -> builder.priority(-1))
+                .hasMessage("priority must not be negative, not -1");
+        assertThatThrownBy(
+                        () ->
+                                TritonInference.builder(Request.class, Result.class)
+                                        .endpoint(ENDPOINT)
+                                        .serverTimeout(Duration.ofSeconds(-1))
+                                        .build())
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("serverTimeout");
     }
 
     @Test

@@ -7,10 +7,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
@@ -25,6 +27,7 @@ import org.flinktriton.flink.InferenceTypes.AddSubResult;
 import org.flinktriton.flink.InferenceTypes.Labelled;
 import org.flinktriton.flink.InferenceTypes.WrongRequest;
 import org.flinktriton.testkit.TestCertificates;
+import org.flinktriton.testkit.TestModel;
 import org.flinktriton.testkit.TestModels;
 import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -253,6 +256,42 @@ class TritonInferenceFunctionTest {
                 .hasMessageContaining("over maxResponseBytes 1000")
                 .hasMessageContaining("raise maxResponseBytes");
         assertThat(server.stats().records()).isEqualTo(8); // the server did answer
+    }
+
+    @Test
+    void priorityAndServerTimeoutReachTheServerAsRequestParameters() throws Exception {
+        TestModel addSub =
+                TestModels.addSub("add_sub", TritonDataType.FP32, InferenceTypes.LENGTH, 8);
+        AtomicReference<Map<String, Object>> seen = new AtomicReference<>();
+        try (TritonTestServer recording =
+                TritonTestServer.builder()
+                        .model(
+                                addSub.toBuilder()
+                                        .handler(
+                                                request -> {
+                                                    seen.set(request.parameters());
+                                                    return addSub.handler().infer(request);
+                                                })
+                                        .build())
+                        .start()) {
+            TritonInferenceFunction<AddSubRequest, AddSubResult> function =
+                    open(
+                            InstantiationUtil.clone(
+                                    TritonInference.builder(AddSubRequest.class, AddSubResult.class)
+                                            .endpoint(recording.endpoint())
+                                            .priority(2)
+                                            .serverTimeout(Duration.ofMillis(1500))
+                                            .build()
+                                            .function()));
+            RecordingFuture<AddSubResult> future = new RecordingFuture<>();
+
+            function.asyncInvokeBatch(requests(3), future);
+
+            assertThat(future.results()).hasSize(3);
+            assertThat(seen.get()).containsOnlyKeys("priority", "timeout");
+            assertThat(seen.get().get("priority")).hasToString("2");
+            assertThat(seen.get().get("timeout")).hasToString("1500000"); // microseconds
+        }
     }
 
     @Test
