@@ -23,6 +23,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 import java.util.zip.GZIPOutputStream;
 import javax.net.ssl.SSLException;
 import okhttp3.Call;
@@ -306,7 +307,7 @@ final class HttpTransport {
                     settings.modelText
                             + ": TLS with "
                             + settings.endpointText
-                            + (hasCause(e, CertificateException.class)
+                            + (hasCause(e, CertificateException.class::isInstance)
                                     ? " failed, the server's certificate was rejected ("
                                             + rootMessage(e)
                                             + "); to trust a private CA or a self-signed"
@@ -338,9 +339,10 @@ final class HttpTransport {
         return message;
     }
 
-    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+    /** Whether {@code e} or any of its causes matches. */
+    private static boolean hasCause(Throwable e, Predicate<Throwable> matches) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (type.isInstance(t)) {
+            if (matches.test(t)) {
                 return true;
             }
         }
@@ -348,14 +350,12 @@ final class HttpTransport {
     }
 
     private static boolean isConnectTimeout(IOException e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof SocketTimeoutException
-                    && t.getMessage() != null
-                    && t.getMessage().toLowerCase(Locale.ROOT).contains("connect")) {
-                return true;
-            }
-        }
-        return false;
+        return hasCause(
+                e,
+                t ->
+                        t instanceof SocketTimeoutException
+                                && t.getMessage() != null
+                                && t.getMessage().toLowerCase(Locale.ROOT).contains("connect"));
     }
 
     /** A failure while reading a response body that had started to arrive. */

@@ -37,17 +37,8 @@ public final class ClientBatchRatio {
         Workload workload = Workload.of(name);
         List<Object> single = workload.records(1);
         List<Object> batch = workload.records(BATCH);
-        try (TritonTestServer server =
-                        TritonTestServer.builder()
-                                .compressResponses(false)
-                                .model(workload.model)
-                                .start();
-                TritonModelClient client =
-                        TritonModelClient.builder()
-                                .endpoint(server.endpoint())
-                                .model(workload.model.name())
-                                .acceptCompressedResponses(false)
-                                .build()) {
+        try (TritonTestServer server = workload.startServer();
+                TritonModelClient client = workload.client(server, true)) {
             long warmUpEnd = System.nanoTime() + WARM_UP_NANOS;
             for (int w = 0; System.nanoTime() < warmUpEnd; w++) {
                 Window.measure(

@@ -60,14 +60,8 @@ public class ClientBenchmark {
         Workload workload = Workload.of(model);
         records = workload.records(batch);
         outputType = workload.outputType;
-        server = TritonTestServer.builder().compressResponses(false).model(workload.model).start();
-        client =
-                TritonModelClient.builder()
-                        .endpoint(server.endpoint())
-                        .model(workload.model.name())
-                        .binaryData(binary)
-                        .acceptCompressedResponses(false)
-                        .build();
+        server = workload.startServer();
+        client = workload.client(server, binary);
         client.infer(records, outputType).join(); // validates the schema once
     }
 

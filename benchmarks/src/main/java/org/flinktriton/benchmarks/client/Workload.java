@@ -5,8 +5,10 @@ import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.Function;
 import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.client.TritonModelClient;
 import org.flinktriton.testkit.TestModel;
 import org.flinktriton.testkit.TestModels;
+import org.flinktriton.testkit.TritonTestServer;
 
 /**
  * A model the client benchmarks serve, with the records they send it:
@@ -57,6 +59,21 @@ final class Workload {
                 TestModels.addSub("add_sub", TritonDataType.FP32, width, 64),
                 SumDifference.class,
                 random -> new VectorPair(gaussian(random, width), gaussian(random, width)));
+    }
+
+    /** An embedded server for this workload's model, responses never compressed. */
+    TritonTestServer startServer() {
+        return TritonTestServer.builder().compressResponses(false).model(model).start();
+    }
+
+    /** A client of {@code server} for this workload's model, binary tensors or JSON. */
+    TritonModelClient client(TritonTestServer server, boolean binary) {
+        return TritonModelClient.builder()
+                .endpoint(server.endpoint())
+                .model(model.name())
+                .binaryData(binary)
+                .acceptCompressedResponses(false)
+                .build();
     }
 
     /** {@code batch} records of Gaussian values, the same for the same {@code batch}. */
