@@ -42,6 +42,10 @@ import okio.BufferedSink;
 import okio.BufferedSource;
 import okio.GzipSource;
 import okio.Okio;
+import org.flinktriton.TritonException;
+import org.flinktriton.TritonProtocolException;
+import org.flinktriton.TritonServerException;
+import org.flinktriton.TritonTimeoutException;
 import org.flinktriton.wire.EncodedBody;
 
 /**

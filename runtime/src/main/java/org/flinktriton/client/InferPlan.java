@@ -1,6 +1,7 @@
 package org.flinktriton.client;
 
 import java.util.List;
+import org.flinktriton.TritonSchemaException;
 import org.flinktriton.codec.TritonInputCodec;
 import org.flinktriton.codec.TritonOutputCodec;
 import org.flinktriton.wire.RequestEncoder;

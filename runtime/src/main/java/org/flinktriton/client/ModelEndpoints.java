@@ -10,6 +10,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 import okhttp3.HttpUrl;
 import okhttp3.Response;
+import org.flinktriton.TritonException;
+import org.flinktriton.TritonProtocolException;
 
 /**
  * The model's URLs and its GET endpoints: health, readiness, metadata and Triton's configuration.

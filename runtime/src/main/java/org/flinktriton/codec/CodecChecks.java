@@ -1,7 +1,7 @@
 package org.flinktriton.codec;
 
 import java.util.List;
-import org.flinktriton.client.TritonException;
+import org.flinktriton.TritonException;
 
 /**
  * Builds the exceptions that generated codecs throw when a record's value does not fit its tensor

@@ -1,7 +1,7 @@
 package org.flinktriton.codec;
 
 import java.lang.reflect.InvocationTargetException;
-import org.flinktriton.client.TritonException;
+import org.flinktriton.TritonException;
 
 /**
  * Finds the codec that the annotation processor generated for a class: for {@code com.acme.Review}

@@ -10,9 +10,9 @@ import java.util.Optional;
  *
  * <p>The wire layer calls {@link #shape} for every record and input before it calls {@link #write}:
  * {@code shape} validates the value (not null, fixed dimensions as declared, no ragged rows, no
- * null elements) and throws a {@link org.flinktriton.client.TritonException} naming the field and
- * the tensor when it does not fit, so that {@code write} can copy without checks. Implementations
- * are stateless and thread-safe.
+ * null elements) and throws a {@link org.flinktriton.TritonException} naming the field and the
+ * tensor when it does not fit, so that {@code write} can copy without checks. Implementations are
+ * stateless and thread-safe.
  *
  * @param <T> the annotated class
  */
@@ -38,8 +38,8 @@ public interface TritonInputCodec<T> {
      * (whose length is that input's rank): declared dimensions as they are, variable ones from the
      * value.
      *
-     * @throws org.flinktriton.client.TritonException when the value is null or does not fit the
-     *     declared shape; the message names the class, the field and the tensor
+     * @throws org.flinktriton.TritonException when the value is null or does not fit the declared
+     *     shape; the message names the class, the field and the tensor
      */
     void shape(T record, int input, int[] dims);
 

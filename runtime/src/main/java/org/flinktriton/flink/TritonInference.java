@@ -450,9 +450,9 @@ public final class TritonInference<IN, OUT> {
 
         /**
          * The largest response body a request may get, default 64 MiB. A larger one fails its batch
-         * with a {@link org.flinktriton.client.TritonException} that names the model and the limit,
-         * before it is buffered. Raise it for models whose outputs per request are larger (a
-         * request holds up to {@link #maxBatchSize} records).
+         * with a {@link org.flinktriton.TritonException} that names the model and the limit, before
+         * it is buffered. Raise it for models whose outputs per request are larger (a request holds
+         * up to {@link #maxBatchSize} records).
          */
         public Builder<IN, OUT> maxResponseBytes(long max) {
             if (max < 1) {
@@ -514,8 +514,7 @@ public final class TritonInference<IN, OUT> {
 
         /**
          * How long a batch may take, its requests included, before it fails with a {@link
-         * org.flinktriton.client.TritonTimeoutException} (and its requests are cancelled). Default
-         * 30 s.
+         * org.flinktriton.TritonTimeoutException} (and its requests are cancelled). Default 30 s.
          */
         public Builder<IN, OUT> timeout(Duration timeout) {
             batch.timeout(timeout);
@@ -559,8 +558,7 @@ public final class TritonInference<IN, OUT> {
          * @throws IllegalStateException naming what is missing: the endpoint, or the model when it
          *     is neither given nor on the input class's {@code @TritonModel}
          * @throws IllegalArgumentException when a batch setting is out of range
-         * @throws org.flinktriton.client.TritonException when a class has no generated codec for
-         *     its role
+         * @throws org.flinktriton.TritonException when a class has no generated codec for its role
          */
         public TritonInference<IN, OUT> build() {
             TritonInputCodec<IN> input = TritonCodecs.forInput(inputType);

@@ -6,7 +6,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.flinktriton.client.TritonProtocolException;
+import org.flinktriton.TritonProtocolException;
 
 /**
  * A parsed KServe v2 inference request, as a server sees it: the request id and parameters, the

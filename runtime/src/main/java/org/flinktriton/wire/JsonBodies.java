@@ -17,8 +17,8 @@ import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.flinktriton.TritonProtocolException;
 import org.flinktriton.annotations.TritonDataType;
-import org.flinktriton.client.TritonProtocolException;
 
 /**
  * The JSON half of a KServe v2 body: writing a header whose tensors carry either {@code data} or

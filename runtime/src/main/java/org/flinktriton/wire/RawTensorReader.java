@@ -3,7 +3,7 @@ package org.flinktriton.wire;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.util.Arrays;
-import org.flinktriton.client.TritonProtocolException;
+import org.flinktriton.TritonProtocolException;
 import org.flinktriton.codec.TensorReader;
 
 /**

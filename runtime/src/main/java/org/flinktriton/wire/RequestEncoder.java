@@ -10,8 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.stream.IntStream;
+import org.flinktriton.TritonException;
 import org.flinktriton.annotations.TritonDataType;
-import org.flinktriton.client.TritonException;
 import org.flinktriton.codec.TensorSpec;
 import org.flinktriton.codec.TritonInputCodec;
 

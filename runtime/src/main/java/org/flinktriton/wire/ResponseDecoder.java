@@ -7,9 +7,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import org.flinktriton.TritonException;
+import org.flinktriton.TritonProtocolException;
 import org.flinktriton.annotations.TritonDataType;
-import org.flinktriton.client.TritonException;
-import org.flinktriton.client.TritonProtocolException;
 import org.flinktriton.codec.TensorSpec;
 import org.flinktriton.codec.TritonOutputCodec;
 

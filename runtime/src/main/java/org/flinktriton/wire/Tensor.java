@@ -6,8 +6,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Objects;
+import org.flinktriton.TritonProtocolException;
 import org.flinktriton.annotations.TritonDataType;
-import org.flinktriton.client.TritonProtocolException;
 
 /**
  * One whole tensor of a request or a response, as the protocol sees it: a name, a datatype, a full

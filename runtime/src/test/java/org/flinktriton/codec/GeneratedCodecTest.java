@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import org.flinktriton.TritonException;
 import org.flinktriton.annotations.TritonDataType;
-import org.flinktriton.client.TritonException;
 import org.junit.jupiter.api.Test;
 
 /**

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.util.List;
-import org.flinktriton.client.TritonException;
+import org.flinktriton.TritonException;
 import org.flinktriton.wire.RequestEncoder;
 import org.junit.jupiter.api.Test;
 

@@ -14,10 +14,10 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.transformations.OneInputTransformation;
 import org.apache.flink.util.InstantiationUtil;
+import org.flinktriton.TritonException;
 import org.flinktriton.annotations.TritonInput;
 import org.flinktriton.annotations.TritonModel;
 import org.flinktriton.annotations.TritonOutput;
-import org.flinktriton.client.TritonException;
 import org.junit.jupiter.api.Test;
 
 /**

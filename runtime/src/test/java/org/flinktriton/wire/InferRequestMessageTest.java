@@ -8,8 +8,8 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
+import org.flinktriton.TritonProtocolException;
 import org.flinktriton.annotations.TritonDataType;
-import org.flinktriton.client.TritonProtocolException;
 import org.junit.jupiter.api.Test;
 
 /** Parsing requests the way a server does, JSON and binary, and rejecting broken ones. */

@@ -10,8 +10,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.flinktriton.TritonException;
 import org.flinktriton.annotations.TritonDataType;
-import org.flinktriton.client.TritonException;
 import org.flinktriton.codec.TritonCodecs;
 import org.junit.jupiter.api.Test;
 

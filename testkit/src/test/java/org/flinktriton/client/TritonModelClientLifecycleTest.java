@@ -16,6 +16,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
+import org.flinktriton.TritonException;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.client.ClientTestTypes.AddSubRequest;
 import org.flinktriton.client.ClientTestTypes.AddSubResult;

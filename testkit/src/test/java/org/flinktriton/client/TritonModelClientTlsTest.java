@@ -16,6 +16,7 @@ import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
+import org.flinktriton.TritonException;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.annotations.TritonInput;
 import org.flinktriton.annotations.TritonOutput;

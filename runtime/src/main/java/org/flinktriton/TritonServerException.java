@@ -1,4 +1,4 @@
-package org.flinktriton.client;
+package org.flinktriton;
 
 /**
  * The server answered with an HTTP status of 400 or above. {@link #statusCode()} is that status and

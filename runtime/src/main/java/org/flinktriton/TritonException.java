@@ -1,4 +1,4 @@
-package org.flinktriton.client;
+package org.flinktriton;
 
 /**
  * The root of every failure flink-triton reports: a server that cannot be reached, a server error,

@@ -1,4 +1,4 @@
-package org.flinktriton.client;
+package org.flinktriton;
 
 /**
  * A response that breaks the KServe v2 protocol or Triton's binary extension: a header that is not

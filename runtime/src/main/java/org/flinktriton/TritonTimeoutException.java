@@ -1,4 +1,4 @@
-package org.flinktriton.client;
+package org.flinktriton;
 
 /** A call did not complete within its deadline; the message names the model and the deadline. */
 public class TritonTimeoutException extends TritonException {

@@ -1,4 +1,4 @@
-package org.flinktriton.client;
+package org.flinktriton;
 
 import java.util.List;
 
