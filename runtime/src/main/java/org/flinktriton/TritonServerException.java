@@ -7,6 +7,10 @@ package org.flinktriton;
  *
  * <p>Triton maps its own error codes to statuses: INVALID_ARG is 400, NOT_FOUND 404, UNAVAILABLE
  * 503, INTERNAL 500 and UNSUPPORTED 501.
+ *
+ * <p>{@linkplain #retryable() Retryable} for the statuses that say "not now" rather than "not
+ * this": 408 (request timeout), 429 (too many requests), 502, 503 and 504 (a gateway or the server
+ * is unavailable for the moment).
  */
 public class TritonServerException extends TritonException {
     private static final long serialVersionUID = 1L;
@@ -15,7 +19,7 @@ public class TritonServerException extends TritonException {
     private final String error;
 
     public TritonServerException(String message, int statusCode, String error) {
-        super(message);
+        super(message, null, isRetryable(statusCode));
         this.statusCode = statusCode;
         this.error = error;
     }
@@ -28,5 +32,14 @@ public class TritonServerException extends TritonException {
     /** The server's error text; never null, empty when the server sent none. */
     public String error() {
         return error;
+    }
+
+    /** Whether a request answered with {@code statusCode} may pass on a second try. */
+    public static boolean isRetryable(int statusCode) {
+        return statusCode == 408
+                || statusCode == 429
+                || statusCode == 502
+                || statusCode == 503
+                || statusCode == 504;
     }
 }

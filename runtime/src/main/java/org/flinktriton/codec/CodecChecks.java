@@ -1,7 +1,7 @@
 package org.flinktriton.codec;
 
 import java.util.List;
-import org.flinktriton.TritonException;
+import org.flinktriton.TritonRecordException;
 
 /**
  * Builds the exceptions that generated codecs throw when a record's value does not fit its tensor
@@ -14,8 +14,8 @@ public final class CodecChecks {
     private CodecChecks() {}
 
     /** The member's value is null. */
-    public static TritonException nullValue(String member, TensorSpec tensor) {
-        return new TritonException(
+    public static TritonRecordException nullValue(String member, TensorSpec tensor) {
+        return new TritonRecordException(
                 member
                         + " is null, but tensor "
                         + describe(tensor)
@@ -23,8 +23,9 @@ public final class CodecChecks {
     }
 
     /** The element or row at {@code index} (one index per dimension walked) is null. */
-    public static TritonException nullElement(String member, TensorSpec tensor, int... index) {
-        return new TritonException(
+    public static TritonRecordException nullElement(
+            String member, TensorSpec tensor, int... index) {
+        return new TritonRecordException(
                 member
                         + path(index)
                         + " is null, but tensor "
@@ -36,9 +37,9 @@ public final class CodecChecks {
      * A fixed dimension does not match: the array at {@code index} (the whole value when {@code
      * index} is empty) has {@code length} entries in {@code dimension}.
      */
-    public static TritonException wrongLength(
+    public static TritonRecordException wrongLength(
             String member, TensorSpec tensor, int dimension, int length, int... index) {
-        return new TritonException(
+        return new TritonRecordException(
                 member
                         + path(index)
                         + " has length "
@@ -56,14 +57,14 @@ public final class CodecChecks {
      * A variable dimension differs between rows: the row at {@code index} has {@code length}
      * entries in {@code dimension} where the rows before it have {@code expected}.
      */
-    public static TritonException ragged(
+    public static TritonRecordException ragged(
             String member,
             TensorSpec tensor,
             int dimension,
             int expected,
             int length,
             int... index) {
-        return new TritonException(
+        return new TritonRecordException(
                 member
                         + path(index)
                         + " has length "
@@ -78,8 +79,9 @@ public final class CodecChecks {
     }
 
     /** A flat array for a fully fixed multi-dimensional shape has the wrong number of elements. */
-    public static TritonException wrongElementCount(String member, TensorSpec tensor, int count) {
-        return new TritonException(
+    public static TritonRecordException wrongElementCount(
+            String member, TensorSpec tensor, int count) {
+        return new TritonRecordException(
                 member
                         + " has "
                         + count
@@ -94,12 +96,12 @@ public final class CodecChecks {
      * A flat array for a shape with one variable dimension has a number of elements that the fixed
      * dimensions do not divide.
      */
-    public static TritonException notMultiple(String member, TensorSpec tensor, int count) {
+    public static TritonRecordException notMultiple(String member, TensorSpec tensor, int count) {
         long block = 1;
         for (int i = 0; i < tensor.rank(); i++) {
             block *= Math.max(tensor.dim(i), 1);
         }
-        return new TritonException(
+        return new TritonRecordException(
                 member
                         + " has "
                         + count
