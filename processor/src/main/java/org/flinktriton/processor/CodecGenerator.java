@@ -260,7 +260,7 @@ final class CodecGenerator {
                     && tensor.shape().length == 1) {
                 return CodeBlock.of("dims[0] = 1");
             }
-            String name = names.newName("shapeOf" + ModelReader.capitalize(tensor.property()));
+            String name = names.newName("shapeOf" + Names.capitalize(tensor.property()));
             MethodSpec.Builder helper =
                     MethodSpec.methodBuilder(name)
                             .addModifiers(Modifier.PRIVATE, Modifier.STATIC)
@@ -504,7 +504,7 @@ final class CodecGenerator {
             if (javaType.bulkRows() && javaType.rank() == 1) {
                 return CodeBlock.of("out.$L($L)", writerMethod(tensor, true), value);
             }
-            String name = names.newName("write" + ModelReader.capitalize(tensor.property()));
+            String name = names.newName("write" + Names.capitalize(tensor.property()));
             CodeBlock.Builder code = CodeBlock.builder();
             int loops = javaType.bulkRows() ? javaType.rank() - 1 : javaType.rank();
             CodeBlock array = value;
@@ -637,7 +637,7 @@ final class CodecGenerator {
                 return CodeBlock.of(
                         "in.$L($L, $L)", readerMethod(tensor, true), output, flatCount(tensor));
             }
-            String name = names.newName("read" + ModelReader.capitalize(tensor.property()));
+            String name = names.newName("read" + Names.capitalize(tensor.property()));
             CodeBlock.Builder code = CodeBlock.builder();
             if (javaType.list()) {
                 code.addStatement("int count = $L", flatCount(tensor))

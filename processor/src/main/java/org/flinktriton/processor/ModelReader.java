@@ -43,7 +43,7 @@ final class ModelReader {
     }
 
     ClassModel read(TypeElement type) {
-        String label = label(type);
+        String label = Names.label(type);
         List<ClassModel.Member> members = new ArrayList<>();
         List<ClassModel.Component> components = new ArrayList<>();
         if (type.getKind() == ElementKind.RECORD) {
@@ -170,7 +170,7 @@ final class ModelReader {
         } else {
             ExecutableElement method = (ExecutableElement) enclosed;
             String name = method.getSimpleName().toString();
-            String property = property(name);
+            String property = Names.property(name);
             TypeMirror result = method.getReturnType();
             members.add(
                     member(
@@ -315,9 +315,9 @@ final class ModelReader {
     private Optional<ExecutableElement> getter(
             TypeElement type, String property, TypeMirror value) {
         List<String> names = new ArrayList<>();
-        names.add("get" + capitalize(property));
+        names.add("get" + Names.capitalize(property));
         if (value.getKind() == TypeKind.BOOLEAN || types.isSameType(value, boxedBoolean())) {
-            names.add("is" + capitalize(property));
+            names.add("is" + Names.capitalize(property));
         }
         names.add(property);
         for (String name : names) {
@@ -334,7 +334,8 @@ final class ModelReader {
     /** A setter {@code setX(value)} for a private field or an annotated getter. */
     private Optional<ExecutableElement> setter(
             TypeElement type, String property, TypeMirror value) {
-        for (ExecutableElement method : usableMethods(type, "set" + capitalize(property), 1)) {
+        for (ExecutableElement method :
+                usableMethods(type, "set" + Names.capitalize(property), 1)) {
             ExecutableType resolved = resolve(type, method);
             if (types.isSameType(resolved.getParameterTypes().get(0), value)) {
                 return Optional.of(method);
@@ -407,43 +408,6 @@ final class ModelReader {
             }
         }
         return true;
-    }
-
-    /** "Review" for a top-level class, "Outer.Review" for a nested one. */
-    static String label(TypeElement type) {
-        StringBuilder label = new StringBuilder(type.getSimpleName());
-        if (label.length() == 0) {
-            return "an anonymous class";
-        }
-        for (Element outer = type.getEnclosingElement();
-                outer instanceof TypeElement enclosing;
-                outer = outer.getEnclosingElement()) {
-            label.insert(0, enclosing.getSimpleName() + ".");
-        }
-        return label.toString();
-    }
-
-    /** The bean property of a getter name: {@code text} for getText or isText; "" otherwise. */
-    static String property(String methodName) {
-        for (String prefix : new String[] {"get", "is"}) {
-            if (methodName.length() > prefix.length()
-                    && methodName.startsWith(prefix)
-                    && Character.isUpperCase(methodName.charAt(prefix.length()))) {
-                String rest = methodName.substring(prefix.length());
-                // JavaBeans: getURL is property URL, getUrl is url.
-                if (rest.length() > 1 && Character.isUpperCase(rest.charAt(1))) {
-                    return rest;
-                }
-                return Character.toLowerCase(rest.charAt(0)) + rest.substring(1);
-            }
-        }
-        return "";
-    }
-
-    static String capitalize(String property) {
-        return property.isEmpty()
-                ? property
-                : Character.toUpperCase(property.charAt(0)) + property.substring(1);
     }
 
     /** Whether {@code type} mentions a type that is not resolved (yet). */

@@ -11,7 +11,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.StringJoiner;
 import javax.lang.model.element.AnnotationValue;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
@@ -114,7 +113,7 @@ final class Validator {
                 new CodecModel(
                         type,
                         ClassName.get(type),
-                        codecName(ClassName.get(type)),
+                        Names.codecName(ClassName.get(type)),
                         model.label(),
                         annotation.map(ClassModel.ModelAnnotation::name),
                         annotation
@@ -124,12 +123,6 @@ final class Validator {
                         outputs,
                         components,
                         suppressions(model)));
-    }
-
-    /** {@code com.acme.Outer.Review} → {@code com.acme.Outer_ReviewTritonCodec}. */
-    static ClassName codecName(ClassName type) {
-        return ClassName.get(
-                type.packageName(), String.join("_", type.simpleNames()) + "TritonCodec");
     }
 
     private void checkClass(ClassModel model, boolean hasOutputs, Report report) {
@@ -334,7 +327,7 @@ final class Validator {
                             null,
                             member.subject(),
                             model.label(),
-                            "get" + ModelReader.capitalize(member.property()));
+                            "get" + Names.capitalize(member.property()));
                     return false;
                 }
                 if (!input && element.getModifiers().contains(Modifier.FINAL)) {
@@ -350,8 +343,8 @@ final class Validator {
                             null,
                             member.subject(),
                             model.label(),
-                            "set" + ModelReader.capitalize(member.property()),
-                            display(member.type()));
+                            "set" + Names.capitalize(member.property()),
+                            Names.display(member.type()));
                     return false;
                 }
                 return true;
@@ -365,8 +358,8 @@ final class Validator {
                             null,
                             member.subject(),
                             model.label(),
-                            "set" + ModelReader.capitalize(member.property()),
-                            display(member.type()));
+                            "set" + Names.capitalize(member.property()),
+                            Names.display(member.type()));
                     return false;
                 }
                 return true;
@@ -393,7 +386,7 @@ final class Validator {
                     member.mirror(),
                     null,
                     member.subject(),
-                    display(member.type()),
+                    Names.display(member.type()),
                     fix);
             return Optional.empty();
         }
@@ -464,7 +457,7 @@ final class Validator {
                 member.datatypeValue(),
                 member.subject(),
                 datatype,
-                withArticle(display(member.type())),
+                Names.withArticle(Names.display(member.type())),
                 allowed,
                 noun,
                 JAVA_TYPES.get(datatype));
@@ -578,7 +571,7 @@ final class Validator {
                         value,
                         member.subject(),
                         i,
-                        format(declared));
+                        Names.format(declared));
                 valid = false;
             }
         }
@@ -591,7 +584,7 @@ final class Validator {
             shape = new int[Math.max(rank, 1)];
             Arrays.fill(shape, rank == 0 ? 1 : -1);
         }
-        String typeName = display(member.type());
+        String typeName = Names.display(member.type());
         if (rank == 0) {
             for (int dim : shape) {
                 if (dim != 1) {
@@ -601,7 +594,7 @@ final class Validator {
                             member.mirror(),
                             member.shapeValue(),
                             member.subject(),
-                            format(shape),
+                            Names.format(shape),
                             javaType.leaf() == JavaType.Leaf.BLOB
                                     ? "byte[] with datatype BYTES"
                                     : typeName,
@@ -621,7 +614,7 @@ final class Validator {
                         member.mirror(),
                         member.shapeValue(),
                         member.subject(),
-                        format(shape),
+                        Names.format(shape),
                         typeName,
                         shape.length);
                 return Optional.empty();
@@ -633,7 +626,7 @@ final class Validator {
                     member.mirror(),
                     member.shapeValue(),
                     member.subject(),
-                    format(shape),
+                    Names.format(shape),
                     shape.length,
                     typeName,
                     rank,
@@ -729,38 +722,5 @@ final class Validator {
             }
         }
         return List.copyOf(suppressions);
-    }
-
-    /** {@code {-1, 4}}, as the shape is written in the annotation. */
-    static String format(int[] shape) {
-        StringJoiner joined = new StringJoiner(", ", "{", "}");
-        for (int dim : shape) {
-            joined.add(Integer.toString(dim));
-        }
-        return joined.toString();
-    }
-
-    /** A type as a user writes it: {@code String}, {@code float[][]}, {@code List<Float>}. */
-    static String display(TypeMirror type) {
-        if (type instanceof ArrayType array) {
-            return display(array.getComponentType()) + "[]";
-        }
-        if (type instanceof DeclaredType declared
-                && declared.asElement() instanceof TypeElement named) {
-            String name = named.getSimpleName().toString();
-            if (declared.getTypeArguments().isEmpty()) {
-                return name;
-            }
-            StringJoiner arguments = new StringJoiner(", ", name + "<", ">");
-            for (TypeMirror argument : declared.getTypeArguments()) {
-                arguments.add(display(argument));
-            }
-            return arguments.toString();
-        }
-        return type.toString();
-    }
-
-    private static String withArticle(String noun) {
-        return ("aeiouAEIOU".indexOf(noun.charAt(0)) >= 0 ? "an " : "a ") + noun;
     }
 }
