@@ -3,7 +3,6 @@ package org.flinktriton.processor;
 import com.palantir.javapoet.ClassName;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -18,7 +17,6 @@ import javax.lang.model.element.ExecutableElement;
 import javax.lang.model.element.Modifier;
 import javax.lang.model.element.NestingKind;
 import javax.lang.model.element.TypeElement;
-import javax.lang.model.type.ArrayType;
 import javax.lang.model.type.DeclaredType;
 import javax.lang.model.type.TypeKind;
 import javax.lang.model.type.TypeMirror;
@@ -30,40 +28,6 @@ import org.flinktriton.annotations.TritonDataType;
  * it into a {@link CodecModel} only when there are none.
  */
 final class Validator {
-    private static final Map<TritonDataType, String> JAVA_TYPES =
-            new EnumMap<>(TritonDataType.class);
-
-    static {
-        JAVA_TYPES.put(TritonDataType.BOOL, "boolean/boolean[]");
-        JAVA_TYPES.put(TritonDataType.INT8, "byte/byte[]");
-        JAVA_TYPES.put(TritonDataType.UINT8, "byte/byte[]");
-        JAVA_TYPES.put(TritonDataType.INT16, "short/short[]");
-        JAVA_TYPES.put(TritonDataType.UINT16, "short/short[]");
-        JAVA_TYPES.put(TritonDataType.INT32, "int/int[]");
-        JAVA_TYPES.put(TritonDataType.UINT32, "int/int[]");
-        JAVA_TYPES.put(TritonDataType.INT64, "long/long[]");
-        JAVA_TYPES.put(TritonDataType.UINT64, "long/long[]");
-        JAVA_TYPES.put(TritonDataType.FP16, "float/float[]");
-        JAVA_TYPES.put(TritonDataType.BF16, "float/float[]");
-        JAVA_TYPES.put(TritonDataType.FP32, "float/float[]");
-        JAVA_TYPES.put(TritonDataType.FP64, "double/double[]");
-        JAVA_TYPES.put(TritonDataType.BYTES, "String/String[]/byte[]");
-    }
-
-    private static final Map<String, JavaType.Leaf> BOXES =
-            Map.of(
-                    "java.lang.Boolean", JavaType.Leaf.BOOLEAN,
-                    "java.lang.Byte", JavaType.Leaf.BYTE,
-                    "java.lang.Short", JavaType.Leaf.SHORT,
-                    "java.lang.Integer", JavaType.Leaf.INT,
-                    "java.lang.Long", JavaType.Leaf.LONG,
-                    "java.lang.Float", JavaType.Leaf.FLOAT,
-                    "java.lang.Double", JavaType.Leaf.DOUBLE);
-
-    private static final String GENERAL_FIX =
-            "use a primitive, String, byte[], an array of them or a List of boxed values or"
-                    + " Strings (see the type table in the README)";
-
     private final Elements elements;
 
     Validator(Elements elements) {
@@ -273,7 +237,7 @@ final class Validator {
         }
         clean &= checkAccess(model, member, report);
 
-        Optional<Resolved> resolved = resolveType(member, report);
+        Optional<TypeRules.Resolved> resolved = resolveType(member, report);
         if (resolved.isEmpty()) {
             return Optional.empty();
         }
@@ -370,15 +334,9 @@ final class Validator {
         }
     }
 
-    /** A member's datatype and Java side, once both are known to fit. */
-    private record Resolved(TritonDataType datatype, JavaType javaType) {}
-
-    /** What a Java type is made of, before the datatype is considered. */
-    private record Structure(JavaType.Leaf leaf, int arrays, boolean list, boolean boxed) {}
-
-    private Optional<Resolved> resolveType(ClassModel.Member member, Report report) {
+    private Optional<TypeRules.Resolved> resolveType(ClassModel.Member member, Report report) {
         StringBuilder fix = new StringBuilder();
-        Structure structure = structure(member.type(), fix);
+        TypeRules.Structure structure = TypeRules.structure(member.type(), fix);
         if (structure == null) {
             report.add(
                     Message.UNSUPPORTED_TYPE,
@@ -391,55 +349,20 @@ final class Validator {
             return Optional.empty();
         }
         TritonDataType datatype = member.datatype();
-        boolean byteArray =
-                structure.leaf() == JavaType.Leaf.BYTE
-                        && structure.arrays() >= 1
-                        && !structure.boxed()
-                        && !structure.list();
-        if (byteArray) {
-            // byte[] is a tensor of bytes (INT8/UINT8) or one BYTES element; byte[][] without a
-            // datatype is a tensor of BYTES elements, as the type table says.
-            if (datatype == TritonDataType.AUTO && structure.arrays() == 1) {
-                report.add(
-                        Message.BYTE_ARRAY_AMBIGUOUS,
-                        member.element(),
-                        member.mirror(),
-                        null,
-                        member.subject());
-                return Optional.empty();
-            }
-            if (datatype == TritonDataType.AUTO || datatype == TritonDataType.BYTES) {
-                return Optional.of(
-                        new Resolved(
-                                TritonDataType.BYTES,
-                                new JavaType(
-                                        JavaType.Leaf.BLOB, structure.arrays() - 1, false, false)));
-            }
-            if (datatype == TritonDataType.INT8 || datatype == TritonDataType.UINT8) {
-                return Optional.of(
-                        new Resolved(
-                                datatype,
-                                new JavaType(
-                                        JavaType.Leaf.BYTE, structure.arrays(), false, false)));
-            }
-            mismatch(member, datatype, "INT8, UINT8 or BYTES", report);
+        if (TypeRules.ambiguous(structure, datatype)) {
+            report.add(
+                    Message.BYTE_ARRAY_AMBIGUOUS,
+                    member.element(),
+                    member.mirror(),
+                    null,
+                    member.subject());
             return Optional.empty();
         }
-        Set<TritonDataType> allowed = structure.leaf().datatypes();
-        if (datatype == TritonDataType.AUTO) {
-            datatype = structure.leaf().defaultDatatype();
-        } else if (!allowed.contains(datatype)) {
-            mismatch(member, datatype, orList(structure.leaf()), report);
-            return Optional.empty();
+        Optional<TypeRules.Resolved> resolved = TypeRules.resolve(structure, datatype);
+        if (resolved.isEmpty()) {
+            mismatch(member, datatype, TypeRules.allowed(structure), report);
         }
-        return Optional.of(
-                new Resolved(
-                        datatype,
-                        new JavaType(
-                                structure.leaf(),
-                                structure.list() ? 1 : structure.arrays(),
-                                structure.list(),
-                                structure.boxed())));
+        return resolved;
     }
 
     private void mismatch(
@@ -460,97 +383,7 @@ final class Validator {
                 Names.withArticle(Names.display(member.type())),
                 allowed,
                 noun,
-                JAVA_TYPES.get(datatype));
-    }
-
-    /** "FP32, FP16 or BF16" for float, in the declaration order of the datatypes. */
-    private static String orList(JavaType.Leaf leaf) {
-        List<String> names = new ArrayList<>();
-        if (leaf.datatypes().contains(leaf.defaultDatatype())) {
-            names.add(leaf.defaultDatatype().name());
-        }
-        for (TritonDataType datatype : TritonDataType.values()) {
-            if (leaf.datatypes().contains(datatype) && datatype != leaf.defaultDatatype()) {
-                names.add(datatype.name());
-            }
-        }
-        if (names.size() == 1) {
-            return names.get(0);
-        }
-        return String.join(", ", names.subList(0, names.size() - 1))
-                + " or "
-                + names.get(names.size() - 1);
-    }
-
-    /** What a Java type is made of, or null (with a fix in {@code fix}) when it is no tensor. */
-    private Structure structure(TypeMirror type, StringBuilder fix) {
-        int arrays = 0;
-        TypeMirror element = type;
-        while (element instanceof ArrayType array) {
-            arrays++;
-            element = array.getComponentType();
-        }
-        JavaType.Leaf primitive = primitive(element.getKind());
-        if (primitive != null) {
-            return new Structure(primitive, arrays, false, false);
-        }
-        if (element.getKind() == TypeKind.CHAR) {
-            fix.append("use a String, or short/int for the UTF-16 code");
-            return null;
-        }
-        if (!(element instanceof DeclaredType declared)
-                || !(declared.asElement() instanceof TypeElement named)) {
-            fix.append(GENERAL_FIX);
-            return null;
-        }
-        String name = named.getQualifiedName().toString();
-        if (name.equals("java.lang.String")) {
-            return new Structure(JavaType.Leaf.STRING, arrays, false, false);
-        }
-        JavaType.Leaf boxed = BOXES.get(name);
-        if (boxed != null) {
-            if (arrays > 0) {
-                fix.append("use ")
-                        .append(boxed.typeName())
-                        .append("[]".repeat(arrays))
-                        .append(", primitive arrays are the supported (and fast) form");
-                return null;
-            }
-            return new Structure(boxed, 0, false, true);
-        }
-        if (name.equals("java.util.List") && declared.getTypeArguments().size() == 1) {
-            TypeMirror argument = declared.getTypeArguments().get(0);
-            if (arrays == 0
-                    && argument instanceof DeclaredType elementType
-                    && elementType.asElement() instanceof TypeElement elementName) {
-                String qualified = elementName.getQualifiedName().toString();
-                if (qualified.equals("java.lang.String")) {
-                    return new Structure(JavaType.Leaf.STRING, 0, true, false);
-                }
-                if (BOXES.containsKey(qualified)) {
-                    return new Structure(BOXES.get(qualified), 0, true, true);
-                }
-            }
-            fix.append(
-                    "a List must hold boxed primitives or Strings, such as List<Float>; use an"
-                            + " array such as float[][] for more dimensions");
-            return null;
-        }
-        fix.append(GENERAL_FIX);
-        return null;
-    }
-
-    private static JavaType.Leaf primitive(TypeKind kind) {
-        return switch (kind) {
-            case BOOLEAN -> JavaType.Leaf.BOOLEAN;
-            case BYTE -> JavaType.Leaf.BYTE;
-            case SHORT -> JavaType.Leaf.SHORT;
-            case INT -> JavaType.Leaf.INT;
-            case LONG -> JavaType.Leaf.LONG;
-            case FLOAT -> JavaType.Leaf.FLOAT;
-            case DOUBLE -> JavaType.Leaf.DOUBLE;
-            default -> null;
-        };
+                TypeRules.javaTypes(datatype));
     }
 
     /** The shape with defaults applied, when it fits the Java type. */
@@ -637,7 +470,7 @@ final class Validator {
     }
 
     private CodecModel.Tensor tensor(
-            ClassModel.Member member, int index, Resolved resolved, int[] shape) {
+            ClassModel.Member member, int index, TypeRules.Resolved resolved, int[] shape) {
         CodecModel.Via readVia;
         String readName;
         CodecModel.Via writeVia;
