@@ -1,10 +1,14 @@
 package org.flinktriton.processor;
 
+import com.palantir.javapoet.ArrayTypeName;
+import com.palantir.javapoet.ClassName;
+import com.palantir.javapoet.TypeName;
 import java.util.ArrayList;
-import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.StringJoiner;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.type.ArrayType;
 import javax.lang.model.type.DeclaredType;
@@ -18,35 +22,18 @@ import org.flinktriton.annotations.TritonDataType;
  * turns a wrong answer into a message.
  */
 final class TypeRules {
-    private static final Map<TritonDataType, String> JAVA_TYPES =
-            new EnumMap<>(TritonDataType.class);
+    /** The boxed element types by qualified name: {@code java.lang.Float} is a boxed float. */
+    private static final Map<String, JavaType.Leaf> BOXES = new HashMap<>();
 
     static {
-        JAVA_TYPES.put(TritonDataType.BOOL, "boolean/boolean[]");
-        JAVA_TYPES.put(TritonDataType.INT8, "byte/byte[]");
-        JAVA_TYPES.put(TritonDataType.UINT8, "byte/byte[]");
-        JAVA_TYPES.put(TritonDataType.INT16, "short/short[]");
-        JAVA_TYPES.put(TritonDataType.UINT16, "short/short[]");
-        JAVA_TYPES.put(TritonDataType.INT32, "int/int[]");
-        JAVA_TYPES.put(TritonDataType.UINT32, "int/int[]");
-        JAVA_TYPES.put(TritonDataType.INT64, "long/long[]");
-        JAVA_TYPES.put(TritonDataType.UINT64, "long/long[]");
-        JAVA_TYPES.put(TritonDataType.FP16, "float/float[]");
-        JAVA_TYPES.put(TritonDataType.BF16, "float/float[]");
-        JAVA_TYPES.put(TritonDataType.FP32, "float/float[]");
-        JAVA_TYPES.put(TritonDataType.FP64, "double/double[]");
-        JAVA_TYPES.put(TritonDataType.BYTES, "String/String[]/byte[]");
+        for (JavaType.Leaf leaf : JavaType.Leaf.values()) {
+            if (leaf.isPrimitive()) {
+                BOXES.put(leaf.typeName().box().toString(), leaf);
+            }
+        }
     }
 
-    private static final Map<String, JavaType.Leaf> BOXES =
-            Map.of(
-                    "java.lang.Boolean", JavaType.Leaf.BOOLEAN,
-                    "java.lang.Byte", JavaType.Leaf.BYTE,
-                    "java.lang.Short", JavaType.Leaf.SHORT,
-                    "java.lang.Integer", JavaType.Leaf.INT,
-                    "java.lang.Long", JavaType.Leaf.LONG,
-                    "java.lang.Float", JavaType.Leaf.FLOAT,
-                    "java.lang.Double", JavaType.Leaf.DOUBLE);
+    private static final String STRING = JavaType.Leaf.STRING.typeName().toString();
 
     private static final String GENERAL_FIX =
             "use a primitive, String, byte[], an array of them or a List of boxed values or"
@@ -80,58 +67,29 @@ final class TypeRules {
      * #ambiguous}; empty when {@code datatype} cannot hold the type.
      */
     static Optional<Resolved> resolve(Structure structure, TritonDataType datatype) {
-        if (structure.byteArray()) {
-            if (datatype == TritonDataType.AUTO || datatype == TritonDataType.BYTES) {
-                return Optional.of(
-                        new Resolved(
-                                TritonDataType.BYTES,
-                                new JavaType(
-                                        JavaType.Leaf.BLOB, structure.arrays() - 1, false, false)));
-            }
-            if (datatype == TritonDataType.INT8 || datatype == TritonDataType.UINT8) {
-                return Optional.of(
-                        new Resolved(
-                                datatype,
-                                new JavaType(
-                                        JavaType.Leaf.BYTE, structure.arrays(), false, false)));
-            }
-            return Optional.empty();
+        JavaType.Leaf leaf = structure.leaf();
+        int rank = structure.list() ? 1 : structure.arrays();
+        if (structure.byteArray()
+                && (datatype == TritonDataType.AUTO
+                        || JavaType.Leaf.BLOB.datatypes().contains(datatype))) {
+            leaf = JavaType.Leaf.BLOB;
+            rank--;
         }
         if (datatype == TritonDataType.AUTO) {
-            datatype = structure.leaf().defaultDatatype();
-        } else if (!structure.leaf().datatypes().contains(datatype)) {
+            datatype = leaf.defaultDatatype();
+        } else if (!leaf.datatypes().contains(datatype)) {
             return Optional.empty();
         }
         return Optional.of(
                 new Resolved(
-                        datatype,
-                        new JavaType(
-                                structure.leaf(),
-                                structure.list() ? 1 : structure.arrays(),
-                                structure.list(),
-                                structure.boxed())));
+                        datatype, new JavaType(leaf, rank, structure.list(), structure.boxed())));
     }
 
     /** The datatypes a type can travel as, for a fix: "FP32, FP16 or BF16" for float. */
     static String allowed(Structure structure) {
-        return structure.byteArray() ? "INT8, UINT8 or BYTES" : orList(structure.leaf());
-    }
-
-    /** The Java types a datatype can hold, for a fix: "float/float[]" for FP32. */
-    static String javaTypes(TritonDataType datatype) {
-        return JAVA_TYPES.get(datatype);
-    }
-
-    /** "FP32, FP16 or BF16" for float, in the declaration order of the datatypes. */
-    private static String orList(JavaType.Leaf leaf) {
-        List<String> names = new ArrayList<>();
-        if (leaf.datatypes().contains(leaf.defaultDatatype())) {
-            names.add(leaf.defaultDatatype().name());
-        }
-        for (TritonDataType datatype : TritonDataType.values()) {
-            if (leaf.datatypes().contains(datatype) && datatype != leaf.defaultDatatype()) {
-                names.add(datatype.name());
-            }
+        List<String> names = datatypeNames(structure.leaf());
+        if (structure.byteArray()) {
+            names.addAll(datatypeNames(JavaType.Leaf.BLOB));
         }
         if (names.size() == 1) {
             return names.get(0);
@@ -139,6 +97,37 @@ final class TypeRules {
         return String.join(", ", names.subList(0, names.size() - 1))
                 + " or "
                 + names.get(names.size() - 1);
+    }
+
+    /** The default datatype first, then the others in their declaration order. */
+    private static List<String> datatypeNames(JavaType.Leaf leaf) {
+        List<String> names = new ArrayList<>();
+        names.add(leaf.defaultDatatype().name());
+        for (TritonDataType datatype : TritonDataType.values()) {
+            if (leaf.datatypes().contains(datatype) && datatype != leaf.defaultDatatype()) {
+                names.add(datatype.name());
+            }
+        }
+        return names;
+    }
+
+    /** The Java types a datatype can hold, for a fix: "float/float[]" for FP32. */
+    static String javaTypes(TritonDataType datatype) {
+        StringJoiner types = new StringJoiner("/");
+        for (JavaType.Leaf leaf : JavaType.Leaf.values()) {
+            if (leaf.datatypes().contains(datatype)) {
+                String name =
+                        leaf.typeName() instanceof ClassName named
+                                ? named.simpleName()
+                                : leaf.typeName().toString();
+                types.add(name);
+                // byte[] is its own array form: byte[][] needs no mention.
+                if (!(leaf.typeName() instanceof ArrayTypeName)) {
+                    types.add(name + "[]");
+                }
+            }
+        }
+        return types.toString();
     }
 
     /** What a Java type is made of, or null (with a fix in {@code fix}) when it is no tensor. */
@@ -149,7 +138,7 @@ final class TypeRules {
             arrays++;
             element = array.getComponentType();
         }
-        JavaType.Leaf primitive = primitive(element.getKind());
+        JavaType.Leaf primitive = primitive(element);
         if (primitive != null) {
             return new Structure(primitive, arrays, false, false);
         }
@@ -163,7 +152,7 @@ final class TypeRules {
             return null;
         }
         String name = named.getQualifiedName().toString();
-        if (name.equals("java.lang.String")) {
+        if (name.equals(STRING)) {
             return new Structure(JavaType.Leaf.STRING, arrays, false, false);
         }
         JavaType.Leaf boxed = BOXES.get(name);
@@ -183,7 +172,7 @@ final class TypeRules {
                     && argument instanceof DeclaredType elementType
                     && elementType.asElement() instanceof TypeElement elementName) {
                 String qualified = elementName.getQualifiedName().toString();
-                if (qualified.equals("java.lang.String")) {
+                if (qualified.equals(STRING)) {
                     return new Structure(JavaType.Leaf.STRING, 0, true, false);
                 }
                 if (BOXES.containsKey(qualified)) {
@@ -199,16 +188,15 @@ final class TypeRules {
         return null;
     }
 
-    private static JavaType.Leaf primitive(TypeKind kind) {
-        return switch (kind) {
-            case BOOLEAN -> JavaType.Leaf.BOOLEAN;
-            case BYTE -> JavaType.Leaf.BYTE;
-            case SHORT -> JavaType.Leaf.SHORT;
-            case INT -> JavaType.Leaf.INT;
-            case LONG -> JavaType.Leaf.LONG;
-            case FLOAT -> JavaType.Leaf.FLOAT;
-            case DOUBLE -> JavaType.Leaf.DOUBLE;
-            default -> null;
-        };
+    private static JavaType.Leaf primitive(TypeMirror type) {
+        if (type.getKind().isPrimitive()) {
+            TypeName name = TypeName.get(type);
+            for (JavaType.Leaf leaf : JavaType.Leaf.values()) {
+                if (leaf.typeName().equals(name)) {
+                    return leaf;
+                }
+            }
+        }
+        return null;
     }
 }
