@@ -13,7 +13,8 @@ import org.flinktriton.annotations.TritonDataType;
 
 /**
  * Stage one's output: what an annotated class declares, read from the elements as written and not
- * yet judged. {@link Validator} turns it into a {@link CodecModel} or into errors.
+ * yet judged. {@link Validator} turns it into errors, or {@link CodecModelBuilder} into a {@link
+ * CodecModel}.
  *
  * @param type the annotated class
  * @param label the class as messages name it, for example {@code Outer.Review}

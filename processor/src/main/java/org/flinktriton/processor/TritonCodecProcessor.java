@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -42,9 +43,10 @@ import org.flinktriton.annotations.TritonOutput;
  *
  * <p>Each class goes through three stages: {@link ModelReader} reads the annotated elements into a
  * model, {@link Validator} checks it and collects every problem, and {@link CodecGenerator} writes
- * the codec only from a model without problems. A class whose member types are not resolved yet
- * (because another processor generates them) waits for a later round; it is reported only if the
- * types are still missing in the last round.
+ * the codec only from a model without problems, once {@link CodecModelBuilder} has built the
+ * codec's model from it. A class whose member types are not resolved yet (because another processor
+ * generates them) waits for a later round; it is reported only if the types are still missing in
+ * the last round.
  */
 @AutoService(Processor.class)
 public final class TritonCodecProcessor extends AbstractProcessor {
@@ -57,6 +59,7 @@ public final class TritonCodecProcessor extends AbstractProcessor {
     private Messager messager;
     private ModelReader reader;
     private Validator validator;
+    private CodecModelBuilder builder;
     private CodecGenerator generator;
 
     /** For the service loader. */
@@ -67,7 +70,8 @@ public final class TritonCodecProcessor extends AbstractProcessor {
         super.init(env);
         messager = env.getMessager();
         reader = new ModelReader(env);
-        validator = new Validator(env.getElementUtils());
+        validator = new Validator();
+        builder = new CodecModelBuilder(env.getElementUtils());
         generator =
                 new CodecGenerator(
                         env.getElementUtils()
@@ -148,19 +152,20 @@ public final class TritonCodecProcessor extends AbstractProcessor {
         }
         done.add(key);
         Report report = new Report();
-        Optional<CodecModel> codec = validator.validate(model, report);
+        Optional<List<Validator.Checked>> checked = validator.validate(model, report);
         report.printTo(messager);
-        if (codec.isEmpty()) {
+        if (checked.isEmpty()) {
             return;
         }
-        JavaFile file = generator.generate(codec.get());
+        CodecModel codec = builder.build(model, checked.get());
+        JavaFile file = generator.generate(codec);
         try {
             file.writeTo(processingEnv.getFiler());
         } catch (IOException e) {
             messager.printMessage(
                     Diagnostic.Kind.ERROR,
                     Message.CANNOT_WRITE.format(
-                            model.label(), codec.get().codecName().canonicalName(), e),
+                            model.label(), codec.codecName().canonicalName(), e),
                     type);
         }
     }

@@ -1,15 +1,12 @@
 package org.flinktriton.processor;
 
-import com.palantir.javapoet.ClassName;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import javax.lang.model.element.AnnotationValue;
 import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
@@ -20,26 +17,28 @@ import javax.lang.model.element.TypeElement;
 import javax.lang.model.type.DeclaredType;
 import javax.lang.model.type.TypeKind;
 import javax.lang.model.type.TypeMirror;
-import javax.lang.model.util.Elements;
 import org.flinktriton.annotations.TritonDataType;
 
 /**
  * Stage two: checks a {@link ClassModel} against every rule, collecting all problems, and resolves
- * it into a {@link CodecModel} only when there are none.
+ * each member's datatype and shape on the way, since checking them is resolving them. {@link
+ * CodecModelBuilder} builds the codec's model from the result only when there are no problems.
  */
 final class Validator {
-    private final Elements elements;
-
-    Validator(Elements elements) {
-        this.elements = elements;
-    }
+    /**
+     * A member that passed every check, with its datatype and shape resolved.
+     *
+     * @param member the member as read
+     * @param type its datatype, {@code AUTO} inferred, and its Java side
+     * @param shape its per-record shape, defaults applied
+     */
+    record Checked(ClassModel.Member member, TypeRules.Resolved type, int[] shape) {}
 
     /**
-     * Checks {@code model}; on success returns the resolved codec, otherwise an empty result and
-     * every problem in {@code report}.
+     * Checks {@code model}; on success returns its members, checked and in declaration order,
+     * otherwise an empty result and every problem in {@code report}.
      */
-    Optional<CodecModel> validate(ClassModel model, Report report) {
-        TypeElement type = model.type();
+    Optional<List<Checked>> validate(ClassModel model, Report report) {
         boolean hasOutputs = false;
         boolean hasInputs = false;
         for (ClassModel.Member member : model.members()) {
@@ -51,42 +50,15 @@ final class Validator {
 
         Map<String, ClassModel.Member> inputNames = new LinkedHashMap<>();
         Map<String, ClassModel.Member> outputNames = new LinkedHashMap<>();
-        List<CodecModel.Tensor> inputs = new ArrayList<>();
-        List<CodecModel.Tensor> outputs = new ArrayList<>();
+        List<Checked> checked = new ArrayList<>();
         for (ClassModel.Member member : model.members()) {
-            boolean input = member.direction() == Direction.INPUT;
-            Optional<CodecModel.Tensor> tensor =
-                    checkMember(model, member, input ? inputs.size() : outputs.size(), report);
-            checkDuplicate(member, input ? inputNames : outputNames, report);
-            tensor.ifPresent(input ? inputs::add : outputs::add);
+            checkMember(model, member, report).ifPresent(checked::add);
+            checkDuplicate(
+                    member,
+                    member.direction() == Direction.INPUT ? inputNames : outputNames,
+                    report);
         }
-        if (!report.isClean()) {
-            return Optional.empty();
-        }
-
-        List<CodecModel.Component> components = new ArrayList<>();
-        for (ClassModel.Component component : model.components()) {
-            Optional<CodecModel.Tensor> output =
-                    outputs.stream()
-                            .filter(tensor -> tensor.writeName().equals(component.name()))
-                            .findFirst();
-            components.add(new CodecModel.Component(component.name(), component.type(), output));
-        }
-        Optional<ClassModel.ModelAnnotation> annotation = model.model();
-        return Optional.of(
-                new CodecModel(
-                        type,
-                        ClassName.get(type),
-                        Names.codecName(ClassName.get(type)),
-                        model.label(),
-                        annotation.map(ClassModel.ModelAnnotation::name),
-                        annotation
-                                .map(ClassModel.ModelAnnotation::version)
-                                .filter(version -> !version.isEmpty()),
-                        inputs,
-                        outputs,
-                        components,
-                        suppressions(model)));
+        return report.isClean() ? Optional.of(checked) : Optional.empty();
     }
 
     private void checkClass(ClassModel model, boolean hasOutputs, Report report) {
@@ -197,9 +169,9 @@ final class Validator {
         }
     }
 
-    /** Checks one member; returns its tensor when the member itself has no problem. */
-    private Optional<CodecModel.Tensor> checkMember(
-            ClassModel model, ClassModel.Member member, int index, Report report) {
+    /** Checks one member; returns it, resolved, when the member itself has no problem. */
+    private Optional<Checked> checkMember(
+            ClassModel model, ClassModel.Member member, Report report) {
         boolean clean = true;
         if (member.name() == null || member.name().isBlank()) {
             report.add(
@@ -245,7 +217,7 @@ final class Validator {
         if (!clean || shape.isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(tensor(member, index, resolved.get(), shape.get()));
+        return Optional.of(new Checked(member, resolved.get(), shape.get()));
     }
 
     private boolean checkMethod(ClassModel model, ClassModel.Member member, Report report) {
@@ -467,93 +439,5 @@ final class Validator {
             return Optional.empty();
         }
         return Optional.of(shape);
-    }
-
-    private CodecModel.Tensor tensor(
-            ClassModel.Member member, int index, TypeRules.Resolved resolved, int[] shape) {
-        CodecModel.Via readVia;
-        String readName;
-        CodecModel.Via writeVia;
-        String writeName;
-        switch (member.kind()) {
-            case COMPONENT -> {
-                readVia = CodecModel.Via.METHOD;
-                readName = member.property();
-                writeVia = CodecModel.Via.COMPONENT;
-                writeName = member.property();
-            }
-            case METHOD -> {
-                readVia = CodecModel.Via.METHOD;
-                readName = member.element().getSimpleName().toString();
-                writeVia = CodecModel.Via.METHOD;
-                writeName = member.setter().map(s -> s.getSimpleName().toString()).orElse("");
-            }
-            default -> {
-                boolean direct = !member.element().getModifiers().contains(Modifier.PRIVATE);
-                String field = member.element().getSimpleName().toString();
-                readVia = direct ? CodecModel.Via.FIELD : CodecModel.Via.METHOD;
-                readName =
-                        direct
-                                ? field
-                                : member.getter().map(g -> g.getSimpleName().toString()).orElse("");
-                writeVia = direct ? CodecModel.Via.FIELD : CodecModel.Via.METHOD;
-                writeName =
-                        direct
-                                ? field
-                                : member.setter().map(s -> s.getSimpleName().toString()).orElse("");
-            }
-        }
-        return new CodecModel.Tensor(
-                index,
-                member.name(),
-                resolved.datatype(),
-                shape,
-                resolved.javaType(),
-                member.label(),
-                member.property().isEmpty()
-                        ? member.element().getSimpleName().toString()
-                        : member.property(),
-                readVia,
-                readName,
-                writeVia,
-                writeName);
-    }
-
-    /** "deprecation"/"removal" when generated code touches a deprecated element. */
-    private List<String> suppressions(ClassModel model) {
-        Set<Element> used = new LinkedHashSet<>();
-        for (Element outer = model.type();
-                outer instanceof TypeElement;
-                outer = outer.getEnclosingElement()) {
-            used.add(outer);
-        }
-        for (ClassModel.Member member : model.members()) {
-            used.add(member.element());
-            member.getter().ifPresent(used::add);
-            member.setter().ifPresent(used::add);
-        }
-        Set<String> componentNames = new LinkedHashSet<>();
-        for (ClassModel.Component component : model.components()) {
-            componentNames.add(component.name());
-        }
-        for (Element enclosed : model.type().getEnclosedElements()) {
-            boolean accessor =
-                    enclosed instanceof ExecutableElement method
-                            && method.getKind() == ElementKind.METHOD
-                            && method.getParameters().isEmpty()
-                            && componentNames.contains(method.getSimpleName().toString());
-            if (enclosed.getKind() == ElementKind.CONSTRUCTOR || accessor) {
-                used.add(enclosed);
-            }
-        }
-        Set<String> suppressions = new LinkedHashSet<>();
-        for (Element element : used) {
-            Deprecated deprecated = element.getAnnotation(Deprecated.class);
-            if (deprecated != null || elements.isDeprecated(element)) {
-                suppressions.add(
-                        deprecated != null && deprecated.forRemoval() ? "removal" : "deprecation");
-            }
-        }
-        return List.copyOf(suppressions);
     }
 }
