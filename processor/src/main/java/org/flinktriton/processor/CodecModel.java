@@ -15,7 +15,6 @@ import org.flinktriton.annotations.TritonDataType;
  * @param type the annotated class
  * @param typeName the annotated class, for generated code
  * @param codecName the generated codec's name
- * @param label the class as runtime messages name it
  * @param modelName the {@code @TritonModel} name, when the class has one
  * @param modelVersion the {@code @TritonModel} version, when it names one
  * @param inputs the inputs in declaration order
@@ -27,7 +26,6 @@ record CodecModel(
         TypeElement type,
         ClassName typeName,
         ClassName codecName,
-        String label,
         Optional<String> modelName,
         Optional<String> modelVersion,
         List<Tensor> inputs,

@@ -46,7 +46,6 @@ final class CodecModelBuilder {
                 type,
                 ClassName.get(type),
                 Names.codecName(ClassName.get(type)),
-                model.label(),
                 annotation.map(ClassModel.ModelAnnotation::name),
                 annotation
                         .map(ClassModel.ModelAnnotation::version)
