@@ -1,17 +1,15 @@
 package org.flinktriton.client;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiFunction;
 import okhttp3.HttpUrl;
 import okhttp3.Response;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonProtocolException;
+import org.flinktriton.wire.ModelConfig;
+import org.flinktriton.wire.ModelMetadata;
 
 /**
  * The model's URLs and its GET endpoints: health, readiness, metadata and Triton's configuration.
@@ -130,7 +128,7 @@ final class ModelEndpoints {
                     if (response.code() != 200) {
                         throw unexpected(what, response);
                     }
-                    return readJson(response, what);
+                    return read(response, what, ModelMetadata::parse);
                 },
                 (metadata, error) -> {
                     if (error != null) {
@@ -140,8 +138,8 @@ final class ModelEndpoints {
                         fetchMetadata(result, false);
                     } else {
                         try {
-                            Metadata parsed = parseMetadata(metadata, what);
-                            fetchConfig(result, parsed);
+                            checkVersion(metadata);
+                            fetchConfig(result, metadata);
                         } catch (TritonException e) {
                             result.completeExceptionally(e);
                         }
@@ -149,7 +147,7 @@ final class ModelEndpoints {
                 });
     }
 
-    private void fetchConfig(CompletableFuture<TritonModelInfo> result, Metadata metadata) {
+    private void fetchConfig(CompletableFuture<TritonModelInfo> result, ModelMetadata metadata) {
         HttpUrl url = modelUrl("config");
         String what = describe("GET", url);
         transport.send(
@@ -159,7 +157,7 @@ final class ModelEndpoints {
                 response -> {
                     int code = response.code();
                     if (code == 400 || code == 404 || code == 405 || code == 501) {
-                        return HttpTransport.JSON.nullNode(); // no config endpoint here
+                        return null; // no config endpoint here
                     }
                     if (code >= 400) {
                         throw transport.serverError(response, what);
@@ -167,18 +165,14 @@ final class ModelEndpoints {
                     if (code != 200) {
                         throw unexpected(what, response);
                     }
-                    return readJson(response, what);
+                    return read(response, what, ModelConfig::parse);
                 },
                 (config, error) -> {
                     if (error != null) {
                         result.completeExceptionally(error);
                         return;
                     }
-                    try {
-                        result.complete(combine(metadata, config, what));
-                    } catch (TritonException e) {
-                        result.completeExceptionally(e);
-                    }
+                    result.complete(TritonModelInfo.of(settings.model, metadata, config));
                 });
     }
 
@@ -193,172 +187,27 @@ final class ModelEndpoints {
                         + settings.endpointText);
     }
 
-    private JsonNode readJson(Response response, String what) throws IOException {
+    /** Reads the body with {@code parser}; a broken document names the model. */
+    private <T> T read(Response response, String what, BiFunction<byte[], String, T> parser)
+            throws IOException {
         byte[] body = transport.readBody(response, settings.maxResponseBytes, what);
-        JsonNode json;
         try {
-            json = HttpTransport.JSON.readTree(body);
-        } catch (IOException e) {
-            throw new TritonProtocolException(
-                    settings.modelText + ": the answer to " + what + " is not JSON", e);
-        }
-        if (json == null || !json.isObject()) {
-            throw new TritonProtocolException(
-                    settings.modelText + ": the answer to " + what + " is not a JSON object");
-        }
-        return json;
-    }
-
-    /** The parts of the metadata the client uses. */
-    private static final class Metadata {
-        final String name;
-        final List<String> versions;
-        final String platform;
-        final List<TritonModelInfo.Tensor> inputs;
-        final List<TritonModelInfo.Tensor> outputs;
-
-        Metadata(
-                String name,
-                List<String> versions,
-                String platform,
-                List<TritonModelInfo.Tensor> inputs,
-                List<TritonModelInfo.Tensor> outputs) {
-            this.name = name;
-            this.versions = versions;
-            this.platform = platform;
-            this.inputs = inputs;
-            this.outputs = outputs;
+            return parser.apply(body, what);
+        } catch (TritonProtocolException e) {
+            throw e.inModel(settings.model, settings.modelVersion);
         }
     }
 
-    private Metadata parseMetadata(JsonNode json, String what) {
-        String name = text(json.get("name"));
-        List<String> versions = new ArrayList<>();
-        JsonNode versionsNode = json.get("versions");
-        if (versionsNode != null && versionsNode.isArray()) {
-            for (JsonNode version : versionsNode) {
-                if (version.isValueNode() && !version.isNull()) {
-                    versions.add(version.asText());
-                }
-            }
-        }
+    private void checkVersion(ModelMetadata metadata) {
         if (settings.modelVersion != null
                 && !versionPaths
-                && !versions.isEmpty()
-                && !versions.contains(settings.modelVersion)) {
+                && !metadata.versions().isEmpty()
+                && !metadata.versions().contains(settings.modelVersion)) {
             throw new TritonException(
                     settings.modelText
                             + ": the server does not take version paths and lists only versions "
-                            + versions
+                            + metadata.versions()
                             + " for the model");
         }
-        return new Metadata(
-                name == null ? settings.model : name,
-                versions,
-                text(json.get("platform")),
-                tensors(json.get("inputs"), "input", what),
-                tensors(json.get("outputs"), "output", what));
-    }
-
-    private List<TritonModelInfo.Tensor> tensors(JsonNode array, String role, String what) {
-        List<TritonModelInfo.Tensor> tensors = new ArrayList<>();
-        if (array == null || array.isNull()) {
-            return tensors;
-        }
-        if (!array.isArray()) {
-            throw new TritonProtocolException(
-                    settings.modelText + ": " + what + " has '" + role + "s' that is not an array");
-        }
-        for (JsonNode node : array) {
-            String name = node.isObject() ? text(node.get("name")) : null;
-            if (name == null || name.isEmpty()) {
-                throw new TritonProtocolException(
-                        settings.modelText + ": " + what + " lists an " + role + " without a name");
-            }
-            String datatype = text(node.get("datatype"));
-            JsonNode shapeNode = node.get("shape");
-            long[] shape;
-            if (shapeNode == null || shapeNode.isNull()) {
-                shape = new long[0];
-            } else if (shapeNode.isArray()) {
-                shape = new long[shapeNode.size()];
-                for (int d = 0; d < shape.length; d++) {
-                    JsonNode dim = shapeNode.get(d);
-                    if (!dim.isIntegralNumber() || dim.asLong() < -1) {
-                        throw new TritonProtocolException(
-                                settings.modelText
-                                        + ": "
-                                        + what
-                                        + ": "
-                                        + role
-                                        + " '"
-                                        + name
-                                        + "' has an invalid shape "
-                                        + shapeNode);
-                    }
-                    shape[d] = dim.asLong();
-                }
-            } else {
-                throw new TritonProtocolException(
-                        settings.modelText
-                                + ": "
-                                + what
-                                + ": "
-                                + role
-                                + " '"
-                                + name
-                                + "' has a shape that is not an array: "
-                                + shapeNode);
-            }
-            tensors.add(new TritonModelInfo.Tensor(name, datatype == null ? "" : datatype, shape));
-        }
-        return tensors;
-    }
-
-    private TritonModelInfo combine(Metadata metadata, JsonNode config, String what) {
-        Integer configMax = null;
-        Set<String> optional = new HashSet<>();
-        if (config != null && config.isObject()) {
-            JsonNode max = config.get("max_batch_size");
-            if (max != null && max.isIntegralNumber() && max.asLong() >= 0) {
-                configMax = (int) Math.min(Integer.MAX_VALUE, max.asLong());
-            } else if (max != null && !max.isNull()) {
-                throw new TritonProtocolException(
-                        settings.modelText + ": " + what + " has an invalid max_batch_size " + max);
-            }
-            JsonNode inputs = config.get("input");
-            if (inputs != null && inputs.isArray()) {
-                for (JsonNode input : inputs) {
-                    JsonNode flag = input.get("optional");
-                    String name = text(input.get("name"));
-                    if (name != null && flag != null && flag.asBoolean(false)) {
-                        optional.add(name);
-                    }
-                }
-            }
-        }
-        int maxBatchSize;
-        if (configMax != null) {
-            maxBatchSize = configMax;
-        } else {
-            boolean batched = !metadata.inputs.isEmpty();
-            for (TritonModelInfo.Tensor input : metadata.inputs) {
-                batched &= input.rank() > 0 && input.dim(0) == -1;
-            }
-            maxBatchSize = batched ? -1 : 0;
-        }
-        return new TritonModelInfo(
-                metadata.name,
-                metadata.versions,
-                metadata.platform,
-                metadata.inputs,
-                metadata.outputs,
-                maxBatchSize,
-                configMax != null,
-                optional);
-    }
-
-    private static String text(JsonNode node) {
-        return node == null || node.isNull() || !node.isValueNode() ? null : node.asText();
     }
 }

@@ -1,10 +1,14 @@
 package org.flinktriton.client;
 
-import java.util.Arrays;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
+import org.flinktriton.wire.ModelConfig;
+import org.flinktriton.wire.ModelMetadata;
+import org.flinktriton.wire.TensorMetadata;
 
 /**
  * What a server says about one model: its metadata ({@code GET /v2/models/{m}}) and, where the
@@ -26,7 +30,7 @@ public final class TritonModelInfo {
     private final boolean fromConfig;
     private final Set<String> optionalInputs;
 
-    TritonModelInfo(
+    private TritonModelInfo(
             String name,
             List<String> versions,
             String platform,
@@ -43,6 +47,50 @@ public final class TritonModelInfo {
         this.maxBatchSize = maxBatchSize;
         this.fromConfig = fromConfig;
         this.optionalInputs = Set.copyOf(optionalInputs);
+    }
+
+    /**
+     * What the server says about {@code model}.
+     *
+     * @param config null when the server has no {@code …/config} endpoint
+     */
+    static TritonModelInfo of(String model, ModelMetadata metadata, ModelConfig config) {
+        OptionalInt configMax = config == null ? OptionalInt.empty() : config.maxBatchSize();
+        Set<String> optional = new HashSet<>();
+        if (config != null) {
+            for (ModelConfig.TensorConfig input : config.inputs()) {
+                if (input.optional()) {
+                    optional.add(input.name());
+                }
+            }
+        }
+        int maxBatchSize;
+        if (configMax.isPresent()) {
+            maxBatchSize = configMax.getAsInt();
+        } else {
+            boolean batched = !metadata.inputs().isEmpty();
+            for (TensorMetadata input : metadata.inputs()) {
+                batched &= input.rank() > 0 && input.dim(0) == -1;
+            }
+            maxBatchSize = batched ? -1 : 0;
+        }
+        return new TritonModelInfo(
+                metadata.name() == null ? model : metadata.name(),
+                metadata.versions(),
+                metadata.platform(),
+                tensors(metadata.inputs()),
+                tensors(metadata.outputs()),
+                maxBatchSize,
+                configMax.isPresent(),
+                optional);
+    }
+
+    private static List<Tensor> tensors(List<TensorMetadata> metadata) {
+        List<Tensor> tensors = new ArrayList<>(metadata.size());
+        for (TensorMetadata tensor : metadata) {
+            tensors.add(new Tensor(tensor));
+        }
+        return tensors;
     }
 
     /** The model's name as the server reports it. */
@@ -134,69 +182,49 @@ public final class TritonModelInfo {
      * shape, where {@code -1} marks a variable dimension (the batch dimension among them).
      */
     public static final class Tensor {
-        private final String name;
-        private final String datatype;
-        private final long[] shape;
+        private final TensorMetadata metadata;
 
-        Tensor(String name, String datatype, long[] shape) {
-            this.name = Objects.requireNonNull(name);
-            this.datatype = Objects.requireNonNull(datatype);
-            this.shape = shape.clone();
+        private Tensor(TensorMetadata metadata) {
+            this.metadata = metadata;
         }
 
         /** The tensor's name. */
         public String name() {
-            return name;
+            return metadata.name();
         }
 
         /** The datatype as the server names it, such as {@code FP32}. */
         public String datatype() {
-            return datatype;
+            return metadata.datatype();
         }
 
         /** The shape, including the batch dimension when the model batches; a copy. */
         public long[] shape() {
-            return shape.clone();
+            return metadata.shape();
         }
 
         int rank() {
-            return shape.length;
+            return metadata.rank();
         }
 
         long dim(int i) {
-            return shape[i];
+            return metadata.dim(i);
         }
 
         @Override
         public boolean equals(Object o) {
-            if (this == o) {
-                return true;
-            }
-            if (!(o instanceof Tensor)) {
-                return false;
-            }
-            Tensor other = (Tensor) o;
-            return name.equals(other.name)
-                    && datatype.equals(other.datatype)
-                    && Arrays.equals(shape, other.shape);
+            return o instanceof Tensor && metadata.equals(((Tensor) o).metadata);
         }
 
         @Override
         public int hashCode() {
-            return Objects.hash(name, datatype, Arrays.hashCode(shape));
+            return metadata.hashCode();
         }
 
         /** For example {@code INPUT0 FP32[-1,16]}. */
         @Override
         public String toString() {
-            StringBuilder text = new StringBuilder(name).append(' ').append(datatype).append('[');
-            for (int i = 0; i < shape.length; i++) {
-                if (i > 0) {
-                    text.append(',');
-                }
-                text.append(shape[i]);
-            }
-            return text.append(']').toString();
+            return metadata.toString();
         }
     }
 }
