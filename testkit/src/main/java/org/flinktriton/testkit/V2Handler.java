@@ -4,7 +4,6 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
@@ -30,8 +29,6 @@ import java.util.zip.GZIPOutputStream;
 import java.util.zip.Inflater;
 import java.util.zip.ZipException;
 import org.flinktriton.TritonProtocolException;
-import org.flinktriton.annotations.TritonDataType;
-import org.flinktriton.codec.TensorSpec;
 import org.flinktriton.wire.EncodedBody;
 import org.flinktriton.wire.InferRequestMessage;
 import org.flinktriton.wire.InferResponseMessage;
@@ -51,6 +48,7 @@ final class V2Handler implements HttpHandler {
     private final ObjectMapper mapper;
     private final long maxRequestSize;
     private final boolean compressResponses;
+    private final Documents documents;
 
     V2Handler(
             TritonTestServer server,
@@ -61,6 +59,7 @@ final class V2Handler implements HttpHandler {
         this.mapper = mapper;
         this.maxRequestSize = maxRequestSize;
         this.compressResponses = compressResponses;
+        this.documents = new Documents(server, mapper);
     }
 
     @Override
@@ -120,7 +119,7 @@ final class V2Handler implements HttpHandler {
         }
         if (path.size() == 1) {
             requireMethod(method, "GET", raw);
-            sendJson(exchange, serverMetadata());
+            send(exchange, 200, documents.serverMetadata());
             return;
         }
         String section = path.get(1);
@@ -137,7 +136,7 @@ final class V2Handler implements HttpHandler {
         }
         if (section.equals("repository") && path.size() == 3 && path.get(2).equals("index")) {
             requireMethod(method, "POST", raw);
-            sendJson(exchange, repositoryIndex());
+            send(exchange, 200, documents.repositoryIndex());
             return;
         }
         if (section.equals("models") && path.size() >= 3) {
@@ -166,7 +165,7 @@ final class V2Handler implements HttpHandler {
         switch (action) {
             case "":
                 requireMethod(method, "GET", raw);
-                sendJson(exchange, metadata(resolve(name, version)));
+                send(exchange, 200, documents.metadata(resolve(name, version)));
                 return;
             case "ready":
                 requireMethod(method, "GET", raw);
@@ -181,7 +180,7 @@ final class V2Handler implements HttpHandler {
                 if (!configured.hasConfigEndpoint()) {
                     throw HttpError.notFound("Not Found: " + raw);
                 }
-                sendJson(exchange, config(configured));
+                send(exchange, 200, documents.config(configured));
                 return;
             case "infer":
                 requireMethod(method, "POST", raw);
@@ -579,10 +578,6 @@ final class V2Handler implements HttpHandler {
         return out.toByteArray();
     }
 
-    private void sendJson(HttpExchange exchange, JsonNode json) throws IOException {
-        send(exchange, 200, mapper.writeValueAsBytes(json));
-    }
-
     private void send(HttpExchange exchange, int status, byte[] body) throws IOException {
         exchange.getResponseHeaders().set("Content-Type", JSON);
         String coding = responseCoding(exchange.getRequestHeaders());
@@ -626,113 +621,5 @@ final class V2Handler implements HttpHandler {
         } catch (IOException e) {
             // the client went away
         }
-    }
-
-    // ---- JSON documents -----------------------------------------------------------------------
-
-    private JsonNode serverMetadata() {
-        ObjectNode json = mapper.createObjectNode();
-        json.put("name", "flink-triton-testkit");
-        json.put("version", TritonTestServer.VERSION);
-        json.putArray("extensions")
-                .add("binary_tensor_data")
-                .add("model_configuration")
-                .add("model_repository");
-        return json;
-    }
-
-    private JsonNode repositoryIndex() {
-        ArrayNode index = mapper.createArrayNode();
-        for (TestModel model : server.models()) {
-            ObjectNode entry = index.addObject();
-            entry.put("name", model.name());
-            entry.put("version", model.version());
-            entry.put("state", server.isModelReady(model.name()) ? "READY" : "UNAVAILABLE");
-        }
-        return index;
-    }
-
-    /** KServe v2 model metadata: shapes with the batch dimension as -1 when the model batches. */
-    private JsonNode metadata(TestModel model) {
-        ObjectNode json = mapper.createObjectNode();
-        json.put("name", model.name());
-        if (model.nullOptionalFields()) {
-            json.putNull("versions");
-        } else {
-            json.putArray("versions").add(model.version());
-        }
-        json.put("platform", model.platform());
-        tensorMetadata(json.putArray("inputs"), model, model.inputs());
-        tensorMetadata(json.putArray("outputs"), model, model.outputs());
-        return json;
-    }
-
-    private static void tensorMetadata(ArrayNode array, TestModel model, List<TensorSpec> specs) {
-        for (TensorSpec spec : specs) {
-            ObjectNode tensor = array.addObject();
-            tensor.put("name", spec.name());
-            tensor.put("datatype", spec.datatype().name());
-            ArrayNode shape = tensor.putArray("shape");
-            if (model.isBatched()) {
-                shape.add(-1);
-            }
-            for (int dim : spec.shape()) {
-                shape.add(dim);
-            }
-            if (model.nullOptionalFields()) {
-                tensor.putNull("parameters");
-            }
-        }
-    }
-
-    /** Triton's model configuration: {@code dims} without the batch dimension. */
-    private JsonNode config(TestModel model) {
-        ObjectNode json = mapper.createObjectNode();
-        json.put("name", model.name());
-        json.put("platform", model.platform());
-        json.put("backend", "");
-        json.putObject("version_policy").putObject("latest").put("num_versions", 1);
-        json.put("max_batch_size", model.maxBatchSize());
-        ArrayNode inputs = json.putArray("input");
-        for (TensorSpec spec : model.inputs()) {
-            ObjectNode input = inputs.addObject();
-            input.put("name", spec.name());
-            input.put("data_type", configType(spec.datatype()));
-            input.put("format", "FORMAT_NONE");
-            dims(input.putArray("dims"), spec);
-            input.put("is_shape_tensor", false);
-            input.put("allow_ragged_batch", false);
-            input.put("optional", false);
-        }
-        ArrayNode outputs = json.putArray("output");
-        for (TensorSpec spec : model.outputs()) {
-            ObjectNode output = outputs.addObject();
-            output.put("name", spec.name());
-            output.put("data_type", configType(spec.datatype()));
-            dims(output.putArray("dims"), spec);
-            output.put("label_filename", "");
-            output.put("is_shape_tensor", false);
-        }
-        json.putArray("batch_input");
-        json.putArray("batch_output");
-        ObjectNode instances = json.putArray("instance_group").addObject();
-        instances.put("name", model.name() + "_0");
-        instances.put("kind", "KIND_CPU");
-        instances.put("count", 1);
-        if (model.isBatched()) {
-            json.putObject("dynamic_batching");
-        }
-        return json;
-    }
-
-    private static void dims(ArrayNode array, TensorSpec spec) {
-        for (int dim : spec.shape()) {
-            array.add(dim);
-        }
-    }
-
-    /** {@code TYPE_FP32} and so on; Triton's config calls BYTES {@code TYPE_STRING}. */
-    static String configType(TritonDataType datatype) {
-        return datatype == TritonDataType.BYTES ? "TYPE_STRING" : "TYPE_" + datatype.name();
     }
 }
