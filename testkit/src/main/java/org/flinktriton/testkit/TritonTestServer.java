@@ -1,6 +1,5 @@
 package org.flinktriton.testkit;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
@@ -168,12 +167,7 @@ public final class TritonTestServer implements AutoCloseable {
         workers.allowCoreThreadTimeOut(true);
         http.setExecutor(workers);
         http.createContext(
-                "/",
-                new V2Handler(
-                        this,
-                        new ObjectMapper(),
-                        builder.maxRequestSize,
-                        builder.compressResponses));
+                "/", new V2Handler(this, builder.maxRequestSize, builder.compressResponses));
         http.start();
     }
 
@@ -220,6 +214,40 @@ public final class TritonTestServer implements AutoCloseable {
     /** The model served under {@code name}, or null. */
     public TestModel model(String name) {
         return models.get(name);
+    }
+
+    /**
+     * The model a path names, as Triton resolves it: 404 for an unknown name or version, 501 for a
+     * version path to a model without {@link TestModel#hasVersionPaths()}.
+     *
+     * @param version the path's version, or null when it has none
+     */
+    TestModel resolve(String name, String version) {
+        TestModel model = model(name);
+        if (model == null) {
+            throw HttpError.notFound("Request for unknown model: '" + name + "' is not found");
+        }
+        if (version != null) {
+            if (!model.hasVersionPaths()) {
+                throw new HttpError(
+                        501,
+                        "Model versions in the URL path are not supported by this server"
+                                + " (model '"
+                                + name
+                                + "', version "
+                                + version
+                                + ")");
+            }
+            if (!version.equals(model.version())) {
+                throw HttpError.notFound(
+                        "Request for unknown model: '"
+                                + name
+                                + "' version "
+                                + version
+                                + " is not found");
+            }
+        }
+        return model;
     }
 
     /** Serves {@code model}, replacing a model of the same name (as a reload would). */

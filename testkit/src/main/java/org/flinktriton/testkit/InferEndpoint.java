@@ -1,0 +1,221 @@
+package org.flinktriton.testkit;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.flinktriton.TritonProtocolException;
+import org.flinktriton.wire.EncodedBody;
+import org.flinktriton.wire.InferRequestMessage;
+import org.flinktriton.wire.InferResponseMessage;
+import org.flinktriton.wire.Tensor;
+
+/**
+ * Answers {@code POST …/infer}: injects the configured latency and faults, parses and validates the
+ * request, runs the model's handler for the time the model costs, and sends the outputs as the
+ * request asked for them.
+ */
+final class InferEndpoint {
+    private final TritonTestServer server;
+    private final ObjectMapper mapper;
+    private final ContentCoding coding;
+    private final Replies replies;
+
+    InferEndpoint(
+            TritonTestServer server, ObjectMapper mapper, ContentCoding coding, Replies replies) {
+        this.server = server;
+        this.mapper = mapper;
+        this.coding = coding;
+        this.replies = replies;
+    }
+
+    /**
+     * Answers one request for {@code model} ({@code version} null when the path has none).
+     *
+     * @return whether the answer was cut short on purpose (dropped or truncated)
+     */
+    boolean infer(HttpExchange exchange, String modelName, String version)
+            throws IOException, InterruptedException {
+        byte[] body = coding.readBody(exchange);
+        long latency = server.faults().latency().toNanos();
+        if (latency > 0) {
+            sleepNanos(latency);
+        }
+        Faults.Before before = server.faults().beforeInfer();
+        if (before.drop) {
+            return true; // the handler closes the exchange before any header: the socket closes
+        }
+        if (before.fails()) {
+            throw new HttpError(before.status, before.error);
+        }
+        TestModel model = server.resolve(modelName, version);
+        if (!server.isModelReady(model.name())) {
+            throw new HttpError(503, "Model '" + model.name() + "' is not ready");
+        }
+        int headerLength = headerLength(exchange.getRequestHeaders());
+        InferRequestMessage message;
+        try {
+            message = InferRequestMessage.parse(body, headerLength);
+        } catch (TritonProtocolException e) {
+            throw HttpError.badRequest(forModel(e.getMessage(), model));
+        }
+        ModelRequest request =
+                RequestValidator.validate(model, message, body, headerLength, mapper);
+
+        long cost =
+                model.costPerRequest().toNanos()
+                        + request.batchSize() * model.costPerRecord().toNanos();
+        if (cost > 0) {
+            sleepNanos(cost);
+        }
+        List<Tensor> produced;
+        try {
+            produced = model.handler().infer(request);
+        } catch (IllegalArgumentException e) {
+            throw HttpError.badRequest(
+                    "Model '" + model.name() + "' rejected the request: " + e.getMessage());
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new HttpError(500, "Model '" + model.name() + "' failed: " + e);
+        }
+        List<Tensor> outputs = RequestValidator.checkOutputs(request, produced);
+        server.stats().executed(model.name(), request.batchSize());
+
+        boolean[] binary = new boolean[outputs.size()];
+        for (int i = 0; i < binary.length; i++) {
+            binary[i] = message.wantsBinary(outputs.get(i).name());
+        }
+        EncodedBody encoded =
+                InferResponseMessage.encode(
+                        model.name(), model.version(), message.id(), outputs, binary);
+        return send(exchange, model, encoded);
+    }
+
+    private boolean send(HttpExchange exchange, TestModel model, EncodedBody encoded)
+            throws IOException {
+        Headers headers = exchange.getResponseHeaders();
+        Faults.After after = server.faults().afterInfer();
+        if (after == Faults.After.MALFORM) {
+            byte[] broken =
+                    ("{\"model_name\":\"" + model.name() + "\",\"outputs\":[{\"name\":")
+                            .getBytes(UTF_8);
+            headers.set("Content-Type", EncodedBody.JSON);
+            replies.headers(exchange, 200, broken.length);
+            exchange.getResponseBody().write(broken);
+            return false;
+        }
+        int headerLength = encoded.headerLength();
+        byte[] bytes = null;
+        if (model.nullOptionalFields()) {
+            bytes = withNulls(encoded);
+            headerLength += bytes.length - (int) encoded.length();
+        }
+        boolean chunked = encoded.hasBinary() && model.chunkedBinaryResponses();
+        if (encoded.hasBinary()) {
+            headers.set(EncodedBody.HEADER_LENGTH, Integer.toString(headerLength));
+        }
+        if (!chunked) {
+            headers.set("Content-Type", encoded.contentType());
+        }
+        String encoding = coding.responseCoding(exchange.getRequestHeaders());
+        if (encoding != null || after == Faults.After.TRUNCATE || bytes != null) {
+            if (bytes == null) {
+                bytes = encoded.toByteArray();
+            }
+            if (encoding != null) {
+                bytes = ContentCoding.compress(bytes, encoding);
+                headers.set("Content-Encoding", encoding);
+            }
+            if (after == Faults.After.TRUNCATE) {
+                // Promise the whole body, send half, and let the handler close the connection.
+                replies.headers(exchange, 200, bytes.length);
+                exchange.getResponseBody().write(bytes, 0, bytes.length / 2);
+                exchange.getResponseBody().flush();
+                return true;
+            }
+            replies.headers(exchange, 200, chunked ? 0 : bytes.length);
+            exchange.getResponseBody().write(bytes);
+            return false;
+        }
+        replies.headers(exchange, 200, chunked ? 0 : encoded.length());
+        encoded.writeTo(exchange.getResponseBody());
+        return false;
+    }
+
+    /** The response with {@code null} for each optional field it leaves out. */
+    private byte[] withNulls(EncodedBody encoded) throws IOException {
+        byte[] all = encoded.toByteArray();
+        ObjectNode header = (ObjectNode) mapper.readTree(all, 0, encoded.headerLength());
+        if (!header.has("id")) {
+            header.putNull("id");
+        }
+        header.putNull("parameters");
+        for (JsonNode output : header.path("outputs")) {
+            if (!output.has("parameters")) {
+                ((ObjectNode) output).putNull("parameters");
+            }
+        }
+        byte[] json = mapper.writeValueAsBytes(header);
+        byte[] result = Arrays.copyOf(json, json.length + all.length - encoded.headerLength());
+        System.arraycopy(
+                all,
+                encoded.headerLength(),
+                result,
+                json.length,
+                all.length - encoded.headerLength());
+        return result;
+    }
+
+    /** Puts the model into a parse error's opening words, so that every message names it. */
+    private static String forModel(String message, TestModel model) {
+        String opening = "Inference request";
+        if (message.startsWith(opening)) {
+            return opening
+                    + " for model '"
+                    + model.name()
+                    + "'"
+                    + message.substring(opening.length());
+        }
+        return "Inference request for model '" + model.name() + "': " + message;
+    }
+
+    private static int headerLength(Headers headers) {
+        String value = headers.getFirst(EncodedBody.HEADER_LENGTH);
+        if (value == null) {
+            return -1;
+        }
+        try {
+            int length = Integer.parseInt(value.trim());
+            if (length >= 0) {
+                return length;
+            }
+        } catch (NumberFormatException e) {
+            // answered below
+        }
+        throw HttpError.badRequest(
+                EncodedBody.HEADER_LENGTH + " '" + value + "' is not a valid length in bytes");
+    }
+
+    private static void sleepNanos(long nanos) throws InterruptedException {
+        long deadline = System.nanoTime() + nanos;
+        for (long left = nanos; left > 0; left = deadline - System.nanoTime()) {
+            if (left >= 2_000_000) {
+                TimeUnit.NANOSECONDS.sleep(left);
+            } else {
+                LockSupport.parkNanos(left);
+            }
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+        }
+    }
+}
