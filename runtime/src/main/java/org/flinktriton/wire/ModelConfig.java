@@ -189,12 +189,12 @@ public final class ModelConfig {
     }
 
     /** The model's name; null when the document names none. */
-    public String name() {
+    String name() {
         return name;
     }
 
     /** The backend platform; null when the document names none. */
-    public String platform() {
+    String platform() {
         return platform;
     }
 
@@ -203,16 +203,17 @@ public final class ModelConfig {
         return maxBatchSize == null ? OptionalInt.empty() : OptionalInt.of(maxBatchSize);
     }
 
+    /** The inputs, in the order the document lists them. */
     public List<TensorConfig> inputs() {
         return inputs;
     }
 
-    public List<TensorConfig> outputs() {
+    List<TensorConfig> outputs() {
         return outputs;
     }
 
     /** Whether the document has a {@code dynamic_batching} section. */
-    public boolean dynamicBatching() {
+    boolean dynamicBatching() {
         return dynamicBatching;
     }
 
@@ -273,19 +274,21 @@ public final class ModelConfig {
             this.optional = optional;
         }
 
+        /** The tensor's name. */
         public String name() {
             return name;
         }
 
-        public String dataType() {
+        String dataType() {
             return dataType;
         }
 
         /** The dims without the batch dimension; a copy. */
-        public long[] dims() {
+        long[] dims() {
             return dims.clone();
         }
 
+        /** Whether the model runs without this input; false for an output. */
         public boolean optional() {
             return optional;
         }

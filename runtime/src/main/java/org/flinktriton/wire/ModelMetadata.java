@@ -152,10 +152,12 @@ public final class ModelMetadata {
         return platform;
     }
 
+    /** The inputs, in the order the document lists them. */
     public List<TensorMetadata> inputs() {
         return inputs;
     }
 
+    /** The outputs, in the order the document lists them. */
     public List<TensorMetadata> outputs() {
         return outputs;
     }

@@ -22,6 +22,7 @@ public final class TensorMetadata {
         this.shape = shape.clone();
     }
 
+    /** The tensor's name. */
     public String name() {
         return name;
     }
@@ -36,10 +37,12 @@ public final class TensorMetadata {
         return shape.clone();
     }
 
+    /** The number of dimensions. */
     public int rank() {
         return shape.length;
     }
 
+    /** Dimension {@code i}; {@code -1} when variable. */
     public long dim(int i) {
         return shape[i];
     }
