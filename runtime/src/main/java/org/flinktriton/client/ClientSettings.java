@@ -1,16 +1,30 @@
 package org.flinktriton.client;
 
+import java.io.IOException;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import javax.net.ssl.HostnameVerifier;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.HttpUrl;
 
-/** Everything a {@link TritonModelClient.Builder} collected, checked and frozen. */
+/**
+ * The client's resolved settings: its {@link TritonClientOptions}, the parts that cannot be
+ * serialized (TLS objects, the request id supplier), and what is derived from them once.
+ */
 final class ClientSettings {
+    /** What was configured and can be serialized. */
+    final TritonClientOptions options;
+
     final HttpUrl endpoint;
 
     /** The endpoint without credentials, query or fragment: what messages show. */
@@ -41,45 +55,90 @@ final class ClientSettings {
     final String modelText;
 
     ClientSettings(
-            HttpUrl endpoint,
-            String model,
-            String modelVersion,
-            Duration connectTimeout,
-            Duration requestTimeout,
-            Duration closeTimeout,
-            int maxConcurrentRequests,
-            boolean binaryData,
-            int maxBatchSize,
-            List<Map.Entry<String, String>> headers,
+            TritonClientOptions options,
             SSLSocketFactory sslSocketFactory,
             X509TrustManager trustManager,
             HostnameVerifier hostnameVerifier,
-            boolean compressRequests,
-            boolean acceptCompressedResponses,
-            Supplier<String> requestIds,
-            Map<String, Object> parameters,
-            long maxResponseBytes) {
-        this.endpoint = endpoint;
+            Supplier<String> requestIds) {
+        this.options = options;
+        this.endpoint = TritonClientOptions.parseEndpoint(options.endpoint());
         this.endpointText = describe(endpoint);
-        this.model = model;
-        this.modelVersion = modelVersion;
-        this.connectTimeout = connectTimeout;
-        this.requestTimeout = requestTimeout;
-        this.closeTimeout = closeTimeout;
-        this.maxConcurrentRequests = maxConcurrentRequests;
-        this.binaryData = binaryData;
-        this.maxBatchSize = maxBatchSize;
-        this.headers = List.copyOf(headers);
-        this.sslSocketFactory = sslSocketFactory;
-        this.trustManager = trustManager;
+        this.model = options.model();
+        this.modelVersion = options.modelVersion().orElse(null);
+        this.connectTimeout = options.connectTimeout();
+        this.requestTimeout = options.requestTimeout();
+        this.closeTimeout = options.closeTimeout();
+        this.maxConcurrentRequests = options.maxConcurrentRequests();
+        this.binaryData = options.binaryData();
+        this.maxBatchSize = options.maxBatchSize().orElse(0);
+        this.headers = options.headers();
+        if (sslSocketFactory == null && !options.trustedCertificates().isEmpty()) {
+            X509TrustManager trusting = trustManager(options.trustedCertificates());
+            this.sslSocketFactory = sslContext(trusting).getSocketFactory();
+            this.trustManager = trusting;
+        } else {
+            this.sslSocketFactory = sslSocketFactory;
+            this.trustManager = trustManager;
+        }
         this.hostnameVerifier = hostnameVerifier;
-        this.compressRequests = compressRequests;
-        this.acceptCompressedResponses = acceptCompressedResponses;
+        this.compressRequests = options.compressRequests();
+        this.acceptCompressedResponses = options.acceptCompressedResponses();
         this.requestIds = requestIds;
-        this.parameters = Map.copyOf(parameters);
-        this.maxResponseBytes = maxResponseBytes;
+        this.parameters = parameters(options);
+        this.maxResponseBytes = options.maxResponseBytes();
         this.modelText =
                 "Model '" + model + "'" + (modelVersion == null ? "" : " version " + modelVersion);
+    }
+
+    /** The free-form parameters, then priority and timeout, which win over free-form ones. */
+    private static Map<String, Object> parameters(TritonClientOptions options) {
+        Map<String, Object> parameters = new LinkedHashMap<>(options.parameters());
+        options.priority().ifPresent(priority -> parameters.put("priority", priority));
+        options.serverTimeout().ifPresent(timeout -> parameters.put("timeout", micros(timeout)));
+        return Map.copyOf(parameters);
+    }
+
+    private static long micros(Duration timeout) {
+        try {
+            return Math.multiplyExact(timeout.getSeconds(), 1_000_000L) + timeout.getNano() / 1_000;
+        } catch (ArithmeticException e) {
+            return Long.MAX_VALUE;
+        }
+    }
+
+    /** A trust manager that trusts exactly {@code certificates}. */
+    private static X509TrustManager trustManager(List<Certificate> certificates) {
+        try {
+            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
+            store.load(null, null);
+            for (int i = 0; i < certificates.size(); i++) {
+                store.setCertificateEntry("trusted-" + i, certificates.get(i));
+            }
+            TrustManagerFactory factory =
+                    TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            factory.init(store);
+            for (TrustManager manager : factory.getTrustManagers()) {
+                if (manager instanceof X509TrustManager) {
+                    return (X509TrustManager) manager;
+                }
+            }
+            throw new IllegalArgumentException(
+                    "the trusted certificates yield no X509TrustManager");
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException(
+                    "cannot use the trusted certificates: " + e.getMessage(), e);
+        }
+    }
+
+    /** A TLS context whose only trust is {@code trustManager}. */
+    private static SSLContext sslContext(X509TrustManager trustManager) {
+        try {
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(null, new TrustManager[] {trustManager}, null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
+        }
     }
 
     private static String describe(HttpUrl url) {

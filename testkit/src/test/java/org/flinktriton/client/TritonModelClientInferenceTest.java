@@ -196,6 +196,26 @@ class TritonModelClientInferenceTest {
     }
 
     @Test
+    void takesItsSettingsFromOptionsAndLaterSettersWin() {
+        TritonClientOptions options =
+                TritonClientOptions.builder()
+                        .endpoint(server.endpoint())
+                        .model("not_deployed")
+                        .maxBatchSize(3)
+                        .build();
+        List<AddSubRequest> records = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            records.add(AddSubRequest.of(i));
+        }
+        try (TritonModelClient client =
+                TritonModelClient.builder().options(options).model("add_sub").build()) {
+            assertThat(client.infer(records, AddSubResult.class).join()).hasSize(10);
+            assertThat(client.options()).isEqualTo(options.toBuilder().model("add_sub").build());
+        }
+        assertThat(server.stats().batchSizes("add_sub")).containsExactlyInAnyOrder(3, 3, 3, 1);
+    }
+
+    @Test
     void enrichesMutableObjectsAndRebuildsJavaRecords() {
         List<AddSubEnriched> objects = new ArrayList<>();
         List<AddSubEnrichedRecord> records = new ArrayList<>();

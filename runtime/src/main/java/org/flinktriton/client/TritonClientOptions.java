@@ -1,0 +1,807 @@
+package org.flinktriton.client;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.KeyStoreException;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import okhttp3.HttpUrl;
+import org.flinktriton.codec.TritonCodecs;
+import org.flinktriton.codec.TritonInputCodec;
+
+/**
+ * Every setting of a {@link TritonModelClient} that can travel in a Flink job graph: the server and
+ * model, headers, trusted certificates, timeouts, limits and Triton's request parameters. Immutable
+ * and {@link Serializable}; each setter of the {@link Builder} checks its value, and {@link
+ * Builder#build()} names what is missing.
+ *
+ * <pre>{@code
+ * TritonClientOptions options = TritonClientOptions.builder()
+ *         .endpoint("http://triton:8000")
+ *         .model("add_sub")
+ *         .bearerToken(token)
+ *         .requestTimeout(Duration.ofSeconds(10))
+ *         .build();
+ *
+ * TritonModelClient client = TritonModelClient.builder().options(options).build();
+ * TritonInference.builder(AddSubRequest.class, AddSubResult.class).client(options)...;
+ * }</pre>
+ *
+ * <p>Header values (and so a bearer token) are credentials more often than not: they travel with
+ * the options, as any connector's credentials do, but {@link #toString()} shows only their names.
+ */
+public final class TritonClientOptions implements Serializable {
+
+    private static final long serialVersionUID = 1L;
+
+    static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
+    static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+    static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
+    static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 16;
+    static final long DEFAULT_MAX_RESPONSE_BYTES = 64L << 20;
+
+    /** The largest response body a byte array can hold, with room for the body's framing. */
+    static final long MAX_RESPONSE_BYTES_LIMIT = Integer.MAX_VALUE - 16;
+
+    /** Headers that the client sets itself. */
+    private static final Set<String> RESERVED_HEADERS =
+            Set.of(
+                    "content-type",
+                    "content-length",
+                    "content-encoding",
+                    "transfer-encoding",
+                    "accept-encoding",
+                    "host",
+                    "connection",
+                    "inference-header-content-length");
+
+    private final String endpoint;
+    private final String model;
+
+    /** Null: no version segment in URLs. */
+    private final String modelVersion;
+
+    private final List<String> headerNames;
+    private final List<String> headerValues;
+
+    /** Empty for the JVM's default trust. */
+    private final List<Certificate> trustedCertificates;
+
+    private final Duration connectTimeout;
+    private final Duration requestTimeout;
+    private final Duration closeTimeout;
+    private final int maxConcurrentRequests;
+    private final boolean binaryData;
+
+    /** 0: the model's max_batch_size. */
+    private final int maxBatchSize;
+
+    private final boolean compressRequests;
+    private final boolean acceptCompressedResponses;
+    private final long maxResponseBytes;
+
+    /** Null: not sent. */
+    private final Integer priority;
+
+    /** Null: not sent. */
+    private final Duration serverTimeout;
+
+    /** Strings, booleans and longs, in the order given. */
+    private final Map<String, Object> parameters;
+
+    private TritonClientOptions(Builder builder, String model, String modelVersion) {
+        this.endpoint = builder.endpoint;
+        this.model = model;
+        this.modelVersion = modelVersion;
+        this.headerNames = List.copyOf(builder.headerNames);
+        this.headerValues = List.copyOf(builder.headerValues);
+        this.trustedCertificates = List.copyOf(builder.trustedCertificates);
+        this.connectTimeout = builder.connectTimeout;
+        this.requestTimeout = builder.requestTimeout;
+        this.closeTimeout = builder.closeTimeout;
+        this.maxConcurrentRequests = builder.maxConcurrentRequests;
+        this.binaryData = builder.binaryData;
+        this.maxBatchSize = builder.maxBatchSize;
+        this.compressRequests = builder.compressRequests;
+        this.acceptCompressedResponses = builder.acceptCompressedResponses;
+        this.maxResponseBytes = builder.maxResponseBytes;
+        this.priority = builder.priority;
+        this.serverTimeout = builder.serverTimeout;
+        this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(builder.parameters));
+    }
+
+    /** Starts from the defaults; an endpoint and a model are required. */
+    public static Builder builder() {
+        return new Builder("TritonClientOptions");
+    }
+
+    /**
+     * A builder for {@code subject}, which names the builder in {@link Builder#build}'s message.
+     */
+    static Builder builder(String subject) {
+        return new Builder(subject);
+    }
+
+    /** A builder that starts from these values. */
+    public Builder toBuilder() {
+        return toBuilder("TritonClientOptions");
+    }
+
+    /** {@link #toBuilder()} for {@code subject}, as {@link #builder(String)}. */
+    Builder toBuilder(String subject) {
+        Builder builder = new Builder(subject);
+        builder.endpoint = endpoint;
+        builder.model = model;
+        builder.modelVersion = modelVersion;
+        builder.headerNames.addAll(headerNames);
+        builder.headerValues.addAll(headerValues);
+        builder.trustedCertificates.addAll(trustedCertificates);
+        builder.connectTimeout = connectTimeout;
+        builder.requestTimeout = requestTimeout;
+        builder.closeTimeout = closeTimeout;
+        builder.maxConcurrentRequests = maxConcurrentRequests;
+        builder.binaryData = binaryData;
+        builder.maxBatchSize = maxBatchSize;
+        builder.compressRequests = compressRequests;
+        builder.acceptCompressedResponses = acceptCompressedResponses;
+        builder.maxResponseBytes = maxResponseBytes;
+        builder.priority = priority;
+        builder.serverTimeout = serverTimeout;
+        builder.parameters.putAll(parameters);
+        return builder;
+    }
+
+    /** The server's base URL as it was given (without surrounding blanks). */
+    public String endpoint() {
+        return endpoint;
+    }
+
+    /** The model's name. */
+    public String model() {
+        return model;
+    }
+
+    /** The model version; empty when the server's version policy picks it. */
+    public Optional<String> modelVersion() {
+        return Optional.ofNullable(modelVersion);
+    }
+
+    /** The extra HTTP headers in the order given. The values are credentials: never log them. */
+    public List<Map.Entry<String, String>> headers() {
+        List<Map.Entry<String, String>> headers = new ArrayList<>(headerNames.size());
+        for (int i = 0; i < headerNames.size(); i++) {
+            headers.add(
+                    new AbstractMap.SimpleImmutableEntry<>(
+                            headerNames.get(i), headerValues.get(i)));
+        }
+        return Collections.unmodifiableList(headers);
+    }
+
+    /** The names of the extra HTTP headers, in the order given. */
+    public List<String> headerNames() {
+        return headerNames;
+    }
+
+    /** The certificates an {@code https} endpoint is trusted by; empty for the JVM's default. */
+    public List<Certificate> trustedCertificates() {
+        return trustedCertificates;
+    }
+
+    /** How long opening a connection may take; zero for no limit. */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** How long one HTTP call may take; zero for no limit. */
+    public Duration requestTimeout() {
+        return requestTimeout;
+    }
+
+    /** How long closing the client waits for calls in flight. */
+    public Duration closeTimeout() {
+        return closeTimeout;
+    }
+
+    /** The most HTTP calls running at once. */
+    public int maxConcurrentRequests() {
+        return maxConcurrentRequests;
+    }
+
+    /** Whether tensors travel in Triton's binary extension rather than as JSON. */
+    public boolean binaryData() {
+        return binaryData;
+    }
+
+    /** The most records in one request; empty when the model's {@code max_batch_size} decides. */
+    public OptionalInt maxBatchSize() {
+        return maxBatchSize > 0 ? OptionalInt.of(maxBatchSize) : OptionalInt.empty();
+    }
+
+    /** Whether request bodies are gzip-compressed. */
+    public boolean compressRequests() {
+        return compressRequests;
+    }
+
+    /** Whether the server may compress responses. */
+    public boolean acceptCompressedResponses() {
+        return acceptCompressedResponses;
+    }
+
+    /** The largest response body accepted, in bytes. */
+    public long maxResponseBytes() {
+        return maxResponseBytes;
+    }
+
+    /** Triton's request {@code priority}; empty when none is sent. */
+    public OptionalInt priority() {
+        return priority == null ? OptionalInt.empty() : OptionalInt.of(priority);
+    }
+
+    /** Triton's request {@code timeout}; empty when none is sent. */
+    public Optional<Duration> serverTimeout() {
+        return Optional.ofNullable(serverTimeout);
+    }
+
+    /**
+     * The free-form request parameters, in the order given: strings, booleans and (any integer
+     * given, widened) longs. {@link #priority()} and {@link #serverTimeout()} are not among them.
+     */
+    public Map<String, Object> parameters() {
+        return parameters;
+    }
+
+    /** For example {@code 'add_sub'} or {@code 'add_sub' version 2}. */
+    private String modelText() {
+        return modelVersion == null ? "'" + model + "'" : "'" + model + "' version " + modelVersion;
+    }
+
+    @Override
+    public boolean equals(Object other) {
+        if (this == other) {
+            return true;
+        }
+        if (!(other instanceof TritonClientOptions)) {
+            return false;
+        }
+        TritonClientOptions that = (TritonClientOptions) other;
+        return endpoint.equals(that.endpoint)
+                && model.equals(that.model)
+                && Objects.equals(modelVersion, that.modelVersion)
+                && headerNames.equals(that.headerNames)
+                && headerValues.equals(that.headerValues)
+                && trustedCertificates.equals(that.trustedCertificates)
+                && connectTimeout.equals(that.connectTimeout)
+                && requestTimeout.equals(that.requestTimeout)
+                && closeTimeout.equals(that.closeTimeout)
+                && maxConcurrentRequests == that.maxConcurrentRequests
+                && binaryData == that.binaryData
+                && maxBatchSize == that.maxBatchSize
+                && compressRequests == that.compressRequests
+                && acceptCompressedResponses == that.acceptCompressedResponses
+                && maxResponseBytes == that.maxResponseBytes
+                && Objects.equals(priority, that.priority)
+                && Objects.equals(serverTimeout, that.serverTimeout)
+                && parameters.equals(that.parameters);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(
+                endpoint,
+                model,
+                modelVersion,
+                headerNames,
+                headerValues,
+                trustedCertificates,
+                connectTimeout,
+                requestTimeout,
+                closeTimeout,
+                maxConcurrentRequests,
+                binaryData,
+                maxBatchSize,
+                compressRequests,
+                acceptCompressedResponses,
+                maxResponseBytes,
+                priority,
+                serverTimeout,
+                parameters);
+    }
+
+    /**
+     * The model, the endpoint (without any query) and every setting that is not the default; header
+     * names only, never their values.
+     */
+    @Override
+    public String toString() {
+        StringBuilder text =
+                new StringBuilder("model ")
+                        .append(modelText())
+                        .append(" at ")
+                        .append(endpoint.replaceFirst("[?#].*", ""));
+        if (!headerNames.isEmpty()) {
+            text.append(", headers ");
+            for (int i = 0; i < headerNames.size(); i++) {
+                text.append(i == 0 ? "" : ", ").append(headerNames.get(i)).append(": <hidden>");
+            }
+        }
+        if (!trustedCertificates.isEmpty()) {
+            text.append(", trusting ").append(trustedCertificates.size()).append(" certificate(s)");
+        }
+        appendIf(
+                text,
+                !connectTimeout.equals(DEFAULT_CONNECT_TIMEOUT),
+                "connectTimeout",
+                millis(connectTimeout));
+        appendIf(
+                text,
+                !requestTimeout.equals(DEFAULT_REQUEST_TIMEOUT),
+                "requestTimeout",
+                millis(requestTimeout));
+        appendIf(
+                text,
+                !closeTimeout.equals(DEFAULT_CLOSE_TIMEOUT),
+                "closeTimeout",
+                millis(closeTimeout));
+        appendIf(
+                text,
+                maxConcurrentRequests != DEFAULT_MAX_CONCURRENT_REQUESTS,
+                "maxConcurrentRequests",
+                maxConcurrentRequests);
+        if (!binaryData) {
+            text.append(", JSON tensors");
+        }
+        appendIf(text, maxBatchSize > 0, "maxBatchSize", maxBatchSize);
+        appendIf(text, compressRequests, "compressRequests", true);
+        appendIf(text, acceptCompressedResponses, "acceptCompressedResponses", true);
+        appendIf(
+                text,
+                maxResponseBytes != DEFAULT_MAX_RESPONSE_BYTES,
+                "maxResponseBytes",
+                maxResponseBytes);
+        appendIf(text, priority != null, "priority", priority);
+        appendIf(
+                text,
+                serverTimeout != null,
+                "serverTimeout",
+                serverTimeout == null ? null : millis(serverTimeout));
+        appendIf(text, !parameters.isEmpty(), "parameters", parameters);
+        return text.toString();
+    }
+
+    private static void appendIf(StringBuilder text, boolean condition, String name, Object value) {
+        if (condition) {
+            text.append(", ").append(name).append(' ').append(value);
+        }
+    }
+
+    private static String millis(Duration duration) {
+        return String.format(Locale.ROOT, "%d ms", duration.toMillis());
+    }
+
+    /**
+     * Parses an endpoint as {@link Builder#endpoint} takes it.
+     *
+     * @throws IllegalArgumentException when it is not an http(s) URL or carries credentials
+     */
+    static HttpUrl parseEndpoint(String endpoint) {
+        Objects.requireNonNull(endpoint, "endpoint");
+        String text = endpoint.strip();
+        if (!text.contains("://")) {
+            text = "http://" + text;
+        }
+        HttpUrl url = HttpUrl.parse(text);
+        if (url == null) {
+            throw new IllegalArgumentException(
+                    "endpoint "
+                            + (endpoint.contains("@")
+                                    ? "(hidden: it holds credentials)"
+                                    : "'" + endpoint + "'")
+                            + " is not an http:// or https:// URL such as http://127.0.0.1:8000");
+        }
+        if (!url.username().isEmpty() || !url.password().isEmpty()) {
+            throw new IllegalArgumentException(
+                    "endpoint must not carry credentials; pass them with bearerToken(...) or"
+                            + " header(\"Authorization\", ...)");
+        }
+        return url;
+    }
+
+    /**
+     * Collects {@link TritonClientOptions}. Each setter checks its value at once ({@link
+     * IllegalArgumentException}); {@link #build()} requires an endpoint and a model.
+     *
+     * <table>
+     *   <caption>Defaults</caption>
+     *   <tr><td>modelVersion</td><td>none: the server's version policy picks</td></tr>
+     *   <tr><td>connectTimeout, requestTimeout, closeTimeout</td><td>10 s, 30 s, 10 s</td></tr>
+     *   <tr><td>maxConcurrentRequests</td><td>16</td></tr>
+     *   <tr><td>binaryData</td><td>true</td></tr>
+     *   <tr><td>maxBatchSize</td><td>the model's {@code max_batch_size}</td></tr>
+     *   <tr><td>compressRequests, acceptCompressedResponses</td><td>false</td></tr>
+     *   <tr><td>maxResponseBytes</td><td>64 MiB</td></tr>
+     *   <tr><td>priority, serverTimeout, parameters</td><td>not sent</td></tr>
+     *   <tr><td>trusted certificates</td><td>none: the JVM's default trust</td></tr>
+     * </table>
+     */
+    public static final class Builder {
+        private final String subject;
+        private String endpoint;
+        private String model;
+        private String modelVersion;
+        private String annotatedModel;
+        private String annotatedVersion;
+        private String annotatedClass;
+        private final List<String> headerNames = new ArrayList<>();
+        private final List<String> headerValues = new ArrayList<>();
+        private final List<Certificate> trustedCertificates = new ArrayList<>();
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+        private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
+        private boolean binaryData = true;
+        private int maxBatchSize;
+        private boolean compressRequests;
+        private boolean acceptCompressedResponses;
+        private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+        private Integer priority;
+        private Duration serverTimeout;
+        private final Map<String, Object> parameters = new LinkedHashMap<>();
+
+        private Builder(String subject) {
+            this.subject = subject;
+        }
+
+        /**
+         * The server's base URL, such as {@code http://triton:8000} or {@code https://host/prefix};
+         * {@code host:port} alone means {@code http://host:port}.
+         *
+         * @throws IllegalArgumentException when it is not an http(s) URL or carries credentials
+         */
+        public Builder endpoint(String endpoint) {
+            parseEndpoint(endpoint);
+            this.endpoint = endpoint.strip();
+            return this;
+        }
+
+        /** The model's name; wins over a {@code @TritonModel} name from {@link #modelFrom}. */
+        public Builder model(String model) {
+            Objects.requireNonNull(model, "model");
+            if (model.isBlank()) {
+                throw new IllegalArgumentException("model must not be blank");
+            }
+            this.model = model;
+            return this;
+        }
+
+        /**
+         * The model version; without one (null), URLs have no {@code /versions/} segment and the
+         * server picks the version by its policy.
+         */
+        public Builder modelVersion(String modelVersion) {
+            if (modelVersion != null && modelVersion.isBlank()) {
+                throw new IllegalArgumentException("modelVersion must not be blank");
+            }
+            this.modelVersion = modelVersion;
+            return this;
+        }
+
+        /**
+         * Takes the model name and version from {@code @TritonModel} on {@code inputType}, when
+         * {@link #model} and {@link #modelVersion} are not given.
+         */
+        public Builder modelFrom(Class<?> inputType) {
+            return modelFrom(TritonCodecs.forInput(Objects.requireNonNull(inputType, "inputType")));
+        }
+
+        /** Takes the model name and version from an input codec ({@code @TritonModel}). */
+        public Builder modelFrom(TritonInputCodec<?> input) {
+            Objects.requireNonNull(input, "input");
+            this.annotatedClass = input.type().getName();
+            this.annotatedModel = input.modelName().filter(name -> !name.isBlank()).orElse(null);
+            this.annotatedVersion =
+                    input.modelVersion().filter(version -> !version.isBlank()).orElse(null);
+            return this;
+        }
+
+        /**
+         * Adds an HTTP header to every request. Its value appears in no message, log or {@code
+         * toString}.
+         *
+         * @throws IllegalArgumentException for a header the client sets itself or characters HTTP
+         *     does not allow
+         */
+        public Builder header(String name, String value) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value of header " + name);
+            checkHeaderName(name);
+            if (RESERVED_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+                throw new IllegalArgumentException(
+                        "header " + name + " is set by the client itself");
+            }
+            for (int i = 0; i < value.length(); i++) {
+                char c = value.charAt(i);
+                if (c != '\t' && (c < 0x20 || c > 0x7e)) {
+                    throw new IllegalArgumentException(
+                            "the value of header "
+                                    + name
+                                    + " has a character HTTP does not allow at index "
+                                    + i);
+                }
+            }
+            headerNames.add(name);
+            headerValues.add(value);
+            return this;
+        }
+
+        /** Sends {@code Authorization: Bearer <token>}, replacing any Authorization header. */
+        public Builder bearerToken(String token) {
+            Objects.requireNonNull(token, "token");
+            for (int i = headerNames.size() - 1; i >= 0; i--) {
+                if (headerNames.get(i).equalsIgnoreCase("Authorization")) {
+                    headerNames.remove(i);
+                    headerValues.remove(i);
+                }
+            }
+            return header("Authorization", "Bearer " + token);
+        }
+
+        /**
+         * For an {@code https} endpoint whose certificate comes from a private CA or is
+         * self-signed: trusts the certificates in {@code trustStore} instead of the JVM's default
+         * trust. The certificates (public, unlike keys; entries' private keys are not taken) are
+         * copied, so that they travel with the options.
+         *
+         * @throws IllegalArgumentException when the store holds no certificate or cannot be read
+         */
+        public Builder trustStore(KeyStore trustStore) {
+            Objects.requireNonNull(trustStore, "trustStore");
+            List<Certificate> certificates = new ArrayList<>();
+            try {
+                for (String alias : Collections.list(trustStore.aliases())) {
+                    Certificate certificate = trustStore.getCertificate(alias);
+                    if (certificate != null) {
+                        certificates.add(certificate);
+                    }
+                }
+            } catch (KeyStoreException e) {
+                throw new IllegalArgumentException("Cannot read the trust store: " + e, e);
+            }
+            if (certificates.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "The trust store holds no certificate; import the server's CA certificate"
+                                + " (keytool -importcert) or leave trustStore unset for the JVM's"
+                                + " default trust");
+            }
+            return trustedCertificates(certificates);
+        }
+
+        /**
+         * Trusts the certificates of a PEM file ({@code -----BEGIN CERTIFICATE-----} blocks), as
+         * {@link #trustStore} does. The file is read now.
+         *
+         * @throws IllegalArgumentException when the file cannot be read or holds no certificate
+         */
+        public Builder trustStorePem(Path pemFile) {
+            Objects.requireNonNull(pemFile, "pemFile");
+            Collection<? extends Certificate> certificates;
+            try (InputStream in = Files.newInputStream(pemFile)) {
+                certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("Cannot read " + pemFile + ": " + e, e);
+            } catch (CertificateException e) {
+                certificates = List.of();
+            }
+            if (certificates.isEmpty()) {
+                throw new IllegalArgumentException(
+                        pemFile
+                                + " holds no certificate; it needs PEM blocks such as"
+                                + " -----BEGIN CERTIFICATE-----");
+            }
+            return trustedCertificates(certificates);
+        }
+
+        /** Trusts exactly {@code certificates}; an empty list restores the JVM's default trust. */
+        public Builder trustedCertificates(Collection<? extends Certificate> certificates) {
+            Objects.requireNonNull(certificates, "certificates");
+            List<Certificate> copy = new ArrayList<>(certificates);
+            copy.forEach(certificate -> Objects.requireNonNull(certificate, "certificate"));
+            trustedCertificates.clear();
+            trustedCertificates.addAll(copy);
+            return this;
+        }
+
+        /** How long opening a connection may take; zero for no limit. */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = nonNegative(timeout, "connectTimeout");
+            return this;
+        }
+
+        /**
+         * How long one HTTP call may take from start to the last byte of the response (time spent
+         * waiting for a free slot under {@link #maxConcurrentRequests} does not count); past it the
+         * call fails with a {@link org.flinktriton.TritonTimeoutException}. Zero for no limit.
+         */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = nonNegative(timeout, "requestTimeout");
+            return this;
+        }
+
+        /** How long {@link TritonModelClient#close()} waits for calls in flight. */
+        public Builder closeTimeout(Duration timeout) {
+            this.closeTimeout = nonNegative(timeout, "closeTimeout");
+            return this;
+        }
+
+        /** The most HTTP calls running at once; calls beyond it wait in a queue. */
+        public Builder maxConcurrentRequests(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException(
+                        "maxConcurrentRequests must be at least 1, not " + max);
+            }
+            this.maxConcurrentRequests = max;
+            return this;
+        }
+
+        /**
+         * Whether tensors travel in Triton's binary extension (the default) or as JSON; with false,
+         * requests carry JSON {@code data} and ask for JSON outputs (FP16 and BF16, which Triton
+         * accepts only binary, stay binary).
+         */
+        public Builder binaryData(boolean binaryData) {
+            this.binaryData = binaryData;
+            return this;
+        }
+
+        /**
+         * The most records in one request. It can lower the model's {@code max_batch_size}, never
+         * raise it; it sets the limit when the server does not state one (no {@code …/config}).
+         */
+        public Builder maxBatchSize(int max) {
+            if (max < 1) {
+                throw new IllegalArgumentException("maxBatchSize must be at least 1, not " + max);
+            }
+            this.maxBatchSize = max;
+            return this;
+        }
+
+        /** Whether request bodies are sent gzip-compressed ({@code Content-Encoding: gzip}). */
+        public Builder compressRequests(boolean compress) {
+            this.compressRequests = compress;
+            return this;
+        }
+
+        /**
+         * Whether the server may compress responses ({@code Accept-Encoding: gzip}); off by
+         * default, so that the server spends no CPU compressing tensors.
+         */
+        public Builder acceptCompressedResponses(boolean accept) {
+            this.acceptCompressedResponses = accept;
+            return this;
+        }
+
+        /**
+         * The largest response body accepted; a larger one is refused without being buffered (by
+         * its {@code Content-Length}, or by counting when it comes chunked).
+         */
+        public Builder maxResponseBytes(long max) {
+            if (max < 1 || max > MAX_RESPONSE_BYTES_LIMIT) {
+                throw new IllegalArgumentException(
+                        "maxResponseBytes must be between 1 and "
+                                + MAX_RESPONSE_BYTES_LIMIT
+                                + ", not "
+                                + max);
+            }
+            this.maxResponseBytes = max;
+            return this;
+        }
+
+        /**
+         * Triton's request {@code priority}: 1 is the highest, up to the model's {@code
+         * priority_levels}; 0 the model's default. Wins over a {@code parameter("priority", …)}.
+         */
+        public Builder priority(int priority) {
+            if (priority < 0) {
+                throw new IllegalArgumentException(
+                        "priority must not be negative, not " + priority);
+            }
+            this.priority = priority;
+            return this;
+        }
+
+        /**
+         * Triton's request {@code timeout}, sent in microseconds: how long the server may hold the
+         * request before it gives up on it (distinct from {@link #requestTimeout}, the client's own
+         * deadline). Wins over a {@code parameter("timeout", …)}.
+         */
+        public Builder serverTimeout(Duration timeout) {
+            this.serverTimeout = nonNegative(timeout, "serverTimeout");
+            return this;
+        }
+
+        /**
+         * Adds a request-level parameter, such as {@code sequence_id}; values are strings, booleans
+         * or integers (kept as {@code Long}).
+         */
+        public Builder parameter(String name, Object value) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value of parameter " + name);
+            if (value instanceof Integer || value instanceof Long || value instanceof Short) {
+                parameters.put(name, ((Number) value).longValue());
+            } else if (value instanceof String || value instanceof Boolean) {
+                parameters.put(name, value);
+            } else {
+                throw new IllegalArgumentException(
+                        "parameter "
+                                + name
+                                + " must be a String, Boolean, Integer or Long, not "
+                                + value.getClass().getName());
+            }
+            return this;
+        }
+
+        /**
+         * The validated options.
+         *
+         * @throws IllegalStateException when the endpoint or the model is missing
+         */
+        public TritonClientOptions build() {
+            if (endpoint == null) {
+                throw new IllegalStateException(
+                        subject + " needs an endpoint: call endpoint(\"http://host:8000\")");
+            }
+            String name = model != null ? model : annotatedModel;
+            if (name == null) {
+                throw new IllegalStateException(
+                        subject
+                                + " needs a model name: call model(\"name\"), or"
+                                + " modelFrom(Input.class) on a class annotated with"
+                                + " @TritonModel(name = ...)"
+                                + (annotatedClass == null
+                                        ? ""
+                                        : "; " + annotatedClass + " has no @TritonModel name"));
+            }
+            String version =
+                    modelVersion != null ? modelVersion : model == null ? annotatedVersion : null;
+            return new TritonClientOptions(this, name, version);
+        }
+
+        private static Duration nonNegative(Duration duration, String what) {
+            Objects.requireNonNull(duration, what);
+            if (duration.isNegative()) {
+                throw new IllegalArgumentException(what + " must not be negative");
+            }
+            return duration;
+        }
+
+        private static void checkHeaderName(String name) {
+            if (name.isEmpty()) {
+                throw new IllegalArgumentException("a header name must not be empty");
+            }
+            for (int i = 0; i < name.length(); i++) {
+                char c = name.charAt(i);
+                if (c <= 0x20 || c >= 0x7f || "()<>@,;:\\\"/[]?={}".indexOf(c) >= 0) {
+                    throw new IllegalArgumentException(
+                            "header name '" + name + "' has a character HTTP does not allow");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package org.flinktriton.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+import org.apache.flink.util.InstantiationUtil;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@link TritonClientOptions}: its builder and serialization. */
+class TritonClientOptionsTest {
+
+    private static final String SECRET = "s3cr3t-value";
+
+    /** The test certificate of the testkit's TLS tests (see tls/README.txt there). */
+    private static Path pem() throws URISyntaxException {
+        return Path.of(TritonClientOptionsTest.class.getResource("/tls/test-server.pem").toURI());
+    }
+
+    private static TritonClientOptions.Builder minimal() {
+        return TritonClientOptions.builder().endpoint("http://triton:8000").model("add_sub");
+    }
+
+    /** Every option set to something other than its default. */
+    private static TritonClientOptions everything() throws URISyntaxException {
+        return minimal()
+                .modelVersion("3")
+                .header("X-Api-Key", SECRET)
+                .header("X-Tenant", "7")
+                .bearerToken(SECRET)
+                .trustStorePem(pem())
+                .connectTimeout(Duration.ofSeconds(2))
+                .requestTimeout(Duration.ofMillis(1500))
+                .closeTimeout(Duration.ofSeconds(4))
+                .maxConcurrentRequests(5)
+                .binaryData(false)
+                .maxBatchSize(12)
+                .compressRequests(true)
+                .acceptCompressedResponses(true)
+                .maxResponseBytes(1 << 20)
+                .priority(2)
+                .serverTimeout(Duration.ofMillis(250))
+                .parameter("sequence_id", 42)
+                .parameter("sequence_start", true)
+                .parameter("tag", "blue")
+                .build();
+    }
+
+    @Test
+    void defaultsAreTheClientsOfToday() {
+        TritonClientOptions options = minimal().build();
+
+        assertThat(options.endpoint()).isEqualTo("http://triton:8000");
+        assertThat(options.model()).isEqualTo("add_sub");
+        assertThat(options.modelVersion()).isEmpty();
+        assertThat(options.headers()).isEmpty();
+        assertThat(options.trustedCertificates()).isEmpty();
+        assertThat(options.connectTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(options.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(options.closeTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(options.maxConcurrentRequests()).isEqualTo(16);
+        assertThat(options.binaryData()).isTrue();
+        assertThat(options.maxBatchSize()).isEmpty();
+        assertThat(options.compressRequests()).isFalse();
+        assertThat(options.acceptCompressedResponses()).isFalse();
+        assertThat(options.maxResponseBytes()).isEqualTo(64L << 20);
+        assertThat(options.priority()).isEmpty();
+        assertThat(options.serverTimeout()).isEmpty();
+        assertThat(options.parameters()).isEmpty();
+        assertThat(options).hasToString("model 'add_sub' at http://triton:8000");
+    }
+
+    @Test
+    void gettersReturnWhatWasSet() throws Exception {
+        TritonClientOptions options = everything();
+
+        assertThat(options.modelVersion()).contains("3");
+        assertThat(options.headerNames()).containsExactly("X-Api-Key", "X-Tenant", "Authorization");
+        assertThat(options.headers())
+                .containsExactly(
+                        Map.entry("X-Api-Key", SECRET),
+                        Map.entry("X-Tenant", "7"),
+                        Map.entry("Authorization", "Bearer " + SECRET));
+        assertThat(options.trustedCertificates()).hasSize(1);
+        assertThat(options.maxBatchSize()).hasValue(12);
+        assertThat(options.priority()).hasValue(2);
+        assertThat(options.serverTimeout()).contains(Duration.ofMillis(250));
+        // Integers are kept as longs, so that a value read from a configuration compares equal.
+        assertThat(options.parameters())
+                .containsExactly(
+                        Map.entry("sequence_id", 42L),
+                        Map.entry("sequence_start", true),
+                        Map.entry("tag", "blue"));
+    }
+
+    @Test
+    void eachOptionTakesPartInEquality() throws Exception {
+        TritonClientOptions base = everything();
+        List<UnaryOperator<TritonClientOptions.Builder>> changes =
+                List.of(
+                        b -> b.endpoint("http://triton:8001"),
+                        b -> b.model("other"),
+                        b -> b.modelVersion(null),
+                        b -> b.header("X-More", "1"),
+                        b -> b.bearerToken("other"),
+                        b -> b.trustedCertificates(List.of()),
+                        b -> b.connectTimeout(Duration.ofSeconds(3)),
+                        b -> b.requestTimeout(Duration.ofSeconds(3)),
+                        b -> b.closeTimeout(Duration.ofSeconds(3)),
+                        b -> b.maxConcurrentRequests(6),
+                        b -> b.binaryData(true),
+                        b -> b.maxBatchSize(13),
+                        b -> b.compressRequests(false),
+                        b -> b.acceptCompressedResponses(false),
+                        b -> b.maxResponseBytes(2 << 20),
+                        b -> b.priority(1),
+                        b -> b.serverTimeout(Duration.ofMillis(251)),
+                        b -> b.parameter("tag", "green"));
+        List<TritonClientOptions> variants = new ArrayList<>();
+        variants.add(base);
+        for (UnaryOperator<TritonClientOptions.Builder> change : changes) {
+            variants.add(change.apply(base.toBuilder()).build());
+        }
+
+        assertThat(base.toBuilder().build()).isEqualTo(base).hasSameHashCodeAs(base);
+        assertThat(variants).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void roundTripsThroughJavaSerialization() throws Exception {
+        TritonClientOptions options = everything();
+
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(options);
+        }
+        Object read;
+        try (ObjectInputStream in =
+                new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            read = in.readObject();
+        }
+
+        assertThat(read).isEqualTo(options).hasSameHashCodeAs(options);
+        assertThat(read).hasToString(options.toString());
+        assertThat(InstantiationUtil.clone(options)).isEqualTo(options);
+        assertThat(InstantiationUtil.clone(minimal().build())).isEqualTo(minimal().build());
+    }
+
+    @Test
+    void aPemFileWithoutCertificatesIsRefused(@TempDir Path dir) throws Exception {
+        Path empty = Files.writeString(dir.resolve("empty.pem"), "no certificate here\n");
+
+        Path notPem = Files.writeString(dir.resolve("key.pem"), "-----BEGIN PRIVATE KEY-----\n");
+
+        assertThatThrownBy(() -> minimal().trustStorePem(notPem))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(notPem + " holds no certificate");
+        assertThatThrownBy(() -> minimal().trustStorePem(empty))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith(empty + " holds no certificate");
+        assertThatThrownBy(() -> minimal().trustStorePem(dir.resolve("missing.pem")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("Cannot read " + dir.resolve("missing.pem"));
+    }
+
+    @Test
+    void toStringShowsNoHeaderValueAndNoToken() throws Exception {
+        TritonClientOptions options =
+                minimal()
+                        .endpoint("http://triton:8000/prefix?key=" + SECRET)
+                        .header("X-Api-Key", SECRET)
+                        .bearerToken(SECRET)
+                        .build();
+
+        assertThat(options.toString())
+                .isEqualTo(
+                        "model 'add_sub' at http://triton:8000/prefix, headers X-Api-Key:"
+                                + " <hidden>, Authorization: <hidden>")
+                .doesNotContain(SECRET);
+        assertThat(everything().toString())
+                .doesNotContain(SECRET)
+                .contains("version 3", "trusting 1 certificate(s)", "maxBatchSize 12");
+    }
+
+    @Test
+    void buildNamesWhatIsMissing() {
+        assertThatThrownBy(() -> TritonClientOptions.builder().model("m").build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage(
+                        "TritonClientOptions needs an endpoint: call"
+                                + " endpoint(\"http://host:8000\")");
+        assertThatThrownBy(() -> TritonClientOptions.builder().endpoint("h:1").build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage(
+                        "TritonClientOptions needs a model name: call model(\"name\"), or"
+                                + " modelFrom(Input.class) on a class annotated with"
+                                + " @TritonModel(name = ...)");
+    }
+
+    @Test
+    void settersRefuseBadValuesWithTodaysMessages() throws Exception {
+        TritonClientOptions.Builder builder = TritonClientOptions.builder();
+        KeyStore empty = KeyStore.getInstance(KeyStore.getDefaultType());
+        empty.load(null, null);
+
+        assertThatThrownBy(() -> builder.endpoint("ftp://h"))
+                .hasMessage(
+                        "endpoint 'ftp://h' is not an http:// or https:// URL such as"
+                                + " http://127.0.0.1:8000");
+        assertThatThrownBy(() -> builder.endpoint("http://u:" + SECRET + "@h"))
+                .hasMessageStartingWith("endpoint must not carry credentials");
+        assertThatThrownBy(() -> builder.model(" ")).hasMessage("model must not be blank");
+        assertThatThrownBy(() -> builder.modelVersion(""))
+                .hasMessage("modelVersion must not be blank");
+        assertThatThrownBy(() -> builder.header("X-Key", SECRET + "\n"))
+                .hasMessage(
+                        "the value of header X-Key has a character HTTP does not allow at index"
+                                + " 12");
+        assertThatThrownBy(() -> builder.header("Bad Name", "v"))
+                .hasMessage("header name 'Bad Name' has a character HTTP does not allow");
+        assertThatThrownBy(() -> builder.header("Host", "v"))
+                .hasMessage("header Host is set by the client itself");
+        assertThatThrownBy(() -> builder.trustStore(empty))
+                .hasMessageStartingWith("The trust store holds no certificate");
+        assertThatThrownBy(() -> builder.connectTimeout(Duration.ofMillis(-1)))
+                .hasMessage("connectTimeout must not be negative");
+        assertThatThrownBy(() -> builder.requestTimeout(Duration.ofMillis(-1)))
+                .hasMessage("requestTimeout must not be negative");
+        assertThatThrownBy(() -> builder.closeTimeout(Duration.ofMillis(-1)))
+                .hasMessage("closeTimeout must not be negative");
+        assertThatThrownBy(() -> builder.serverTimeout(Duration.ofMillis(-1)))
+                .hasMessage("serverTimeout must not be negative");
+        assertThatThrownBy(() -> builder.maxConcurrentRequests(0))
+                .hasMessage("maxConcurrentRequests must be at least 1, not 0");
+        assertThatThrownBy(() -> builder.maxBatchSize(0))
+                .hasMessage("maxBatchSize must be at least 1, not 0");
+        assertThatThrownBy(() -> builder.maxResponseBytes(0))
+                .hasMessage("maxResponseBytes must be between 1 and 2147483631, not 0");
+        assertThatThrownBy(() -> builder.priority(-1))
+                .hasMessage("priority must not be negative, not -1");
+        assertThatThrownBy(() -> builder.parameter("p", 1.5))
+                .hasMessage(
+                        "parameter p must be a String, Boolean, Integer or Long, not java.lang.Double");
+    }
+}
