@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import okhttp3.HttpUrl;
+import org.apache.flink.configuration.ReadableConfig;
 import org.flinktriton.codec.TritonCodecs;
 import org.flinktriton.codec.TritonInputCodec;
 
@@ -43,6 +44,9 @@ import org.flinktriton.codec.TritonInputCodec;
  *
  * TritonModelClient client = TritonModelClient.builder().options(options).build();
  * TritonInference.builder(AddSubRequest.class, AddSubResult.class).client(options)...;
+ *
+ * // or from a Flink configuration: the keys are in TritonClientConfigOptions
+ * TritonClientOptions fromJob = TritonClientOptions.fromConfig(env.getConfiguration());
  * }</pre>
  *
  * <p>Header values (and so a bearer token) are credentials more often than not: they travel with
@@ -138,6 +142,17 @@ public final class TritonClientOptions implements Serializable {
      */
     static Builder builder(String subject) {
         return new Builder(subject);
+    }
+
+    /**
+     * Reads the options from {@code config}, the keys of {@link TritonClientConfigOptions}, taking
+     * the default for each key that is not set.
+     *
+     * @throws IllegalArgumentException naming the key whose value is wrong
+     * @throws IllegalStateException when the endpoint or the model is not set
+     */
+    public static TritonClientOptions fromConfig(ReadableConfig config) {
+        return TritonClientConfigOptions.read(config);
     }
 
     /** A builder that starts from these values. */

@@ -7,20 +7,26 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectInputStream;
 import java.io.ObjectOutputStream;
+import java.lang.reflect.Field;
+import java.lang.reflect.Modifier;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MemorySize;
 import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** {@link TritonClientOptions}: its builder and serialization. */
+/** {@link TritonClientOptions}: its builder, serialization, and reading it from a configuration. */
 class TritonClientOptionsTest {
 
     private static final String SECRET = "s3cr3t-value";
@@ -160,6 +166,120 @@ class TritonClientOptionsTest {
     }
 
     @Test
+    void fromConfigReadsEveryKey() throws Exception {
+        Map<String, String> headers = new LinkedHashMap<>();
+        headers.put("X-Api-Key", SECRET);
+        headers.put("X-Tenant", "7");
+        Map<String, String> parameters = new LinkedHashMap<>();
+        parameters.put("sequence_id", "42");
+        parameters.put("sequence_start", "true");
+        parameters.put("tag", "blue");
+        Configuration config = new Configuration();
+        config.set(TritonClientConfigOptions.ENDPOINT, "http://triton:8000");
+        config.set(TritonClientConfigOptions.MODEL, "add_sub");
+        config.set(TritonClientConfigOptions.MODEL_VERSION, "3");
+        config.set(TritonClientConfigOptions.HEADERS, headers);
+        config.set(TritonClientConfigOptions.BEARER_TOKEN, SECRET);
+        config.set(TritonClientConfigOptions.TRUST_STORE_PEM, pem().toString());
+        config.set(TritonClientConfigOptions.CONNECT_TIMEOUT, Duration.ofSeconds(2));
+        config.set(TritonClientConfigOptions.REQUEST_TIMEOUT, Duration.ofMillis(1500));
+        config.set(TritonClientConfigOptions.CLOSE_TIMEOUT, Duration.ofSeconds(4));
+        config.set(TritonClientConfigOptions.MAX_CONCURRENT_REQUESTS, 5);
+        config.set(TritonClientConfigOptions.BINARY_DATA, false);
+        config.set(TritonClientConfigOptions.MAX_BATCH_SIZE, 12);
+        config.set(TritonClientConfigOptions.COMPRESS_REQUESTS, true);
+        config.set(TritonClientConfigOptions.ACCEPT_COMPRESSED_RESPONSES, true);
+        config.set(TritonClientConfigOptions.MAX_RESPONSE_BYTES, MemorySize.parse("1 mb"));
+        config.set(TritonClientConfigOptions.PRIORITY, 2);
+        config.set(TritonClientConfigOptions.SERVER_TIMEOUT, Duration.ofMillis(250));
+        config.set(TritonClientConfigOptions.PARAMETERS, parameters);
+
+        // A key added to TritonClientConfigOptions without a line above fails here.
+        assertThat(allOptions())
+                .allSatisfy(
+                        option -> assertThat(config.contains(option)).as(option.key()).isTrue());
+        assertThat(TritonClientOptions.fromConfig(config)).isEqualTo(everything());
+    }
+
+    @Test
+    void fromConfigParsesTheTextOfAConfigurationFile() throws Exception {
+        Map<String, String> text = new LinkedHashMap<>();
+        text.put("flink-triton.client.endpoint", "http://triton:8000");
+        text.put("flink-triton.client.model", "add_sub");
+        text.put("flink-triton.client.model-version", "3");
+        text.put("flink-triton.client.headers", "X-Api-Key:" + SECRET + ",X-Tenant:7");
+        text.put("flink-triton.client.bearer-token", SECRET);
+        text.put("flink-triton.client.trust-store-pem", pem().toString());
+        text.put("flink-triton.client.connect-timeout", "2 s");
+        text.put("flink-triton.client.request-timeout", "1500 ms");
+        text.put("flink-triton.client.close-timeout", "4s");
+        text.put("flink-triton.client.max-concurrent-requests", "5");
+        text.put("flink-triton.client.binary-data", "false");
+        text.put("flink-triton.client.max-batch-size", "12");
+        text.put("flink-triton.client.compress-requests", "true");
+        text.put("flink-triton.client.accept-compressed-responses", "true");
+        text.put("flink-triton.client.max-response-bytes", "1 mb");
+        text.put("flink-triton.client.priority", "2");
+        text.put("flink-triton.client.server-timeout", "250 ms");
+        text.put("flink-triton.client.parameters", "sequence_id:42,sequence_start:true,tag:blue");
+
+        assertThat(text.keySet())
+                .containsExactlyInAnyOrderElementsOf(
+                        allOptions().stream().map(ConfigOption::key).toList());
+        assertThat(TritonClientOptions.fromConfig(Configuration.fromMap(text)))
+                .isEqualTo(everything());
+    }
+
+    @Test
+    void fromConfigTakesTheBuildersDefaultsForKeysNotSet() {
+        Configuration config = new Configuration();
+        config.set(TritonClientConfigOptions.ENDPOINT, "http://triton:8000");
+        config.set(TritonClientConfigOptions.MODEL, "add_sub");
+
+        TritonClientOptions options = TritonClientOptions.fromConfig(config);
+
+        assertThat(options).isEqualTo(minimal().build());
+        assertThat(TritonClientConfigOptions.CONNECT_TIMEOUT.defaultValue())
+                .isEqualTo(options.connectTimeout());
+        assertThat(TritonClientConfigOptions.REQUEST_TIMEOUT.defaultValue())
+                .isEqualTo(options.requestTimeout());
+        assertThat(TritonClientConfigOptions.CLOSE_TIMEOUT.defaultValue())
+                .isEqualTo(options.closeTimeout());
+        assertThat(TritonClientConfigOptions.MAX_CONCURRENT_REQUESTS.defaultValue())
+                .isEqualTo(options.maxConcurrentRequests());
+        assertThat(TritonClientConfigOptions.BINARY_DATA.defaultValue())
+                .isEqualTo(options.binaryData());
+        assertThat(TritonClientConfigOptions.MAX_RESPONSE_BYTES.defaultValue().getBytes())
+                .isEqualTo(options.maxResponseBytes());
+    }
+
+    @Test
+    void fromConfigNamesTheKeyThatIsMissingOrWrong() {
+        assertThatThrownBy(() -> TritonClientOptions.fromConfig(new Configuration()))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage(
+                        "TritonClientOptions.fromConfig needs flink-triton.client.endpoint and"
+                                + " flink-triton.client.model");
+
+        Configuration config = new Configuration();
+        config.set(TritonClientConfigOptions.ENDPOINT, "http://triton:8000");
+        config.set(TritonClientConfigOptions.MODEL, "add_sub");
+        config.set(TritonClientConfigOptions.MAX_CONCURRENT_REQUESTS, 0);
+        assertThatThrownBy(() -> TritonClientOptions.fromConfig(config))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(
+                        "flink-triton.client.max-concurrent-requests: maxConcurrentRequests must be"
+                                + " at least 1, not 0");
+
+        config.set(TritonClientConfigOptions.MAX_CONCURRENT_REQUESTS, 1);
+        config.set(TritonClientConfigOptions.HEADERS, Map.of("Content-Type", SECRET));
+        assertThatThrownBy(() -> TritonClientOptions.fromConfig(config))
+                .hasMessage(
+                        "flink-triton.client.headers: header Content-Type is set by the client"
+                                + " itself");
+    }
+
+    @Test
     void aPemFileWithoutCertificatesIsRefused(@TempDir Path dir) throws Exception {
         Path empty = Files.writeString(dir.resolve("empty.pem"), "no certificate here\n");
 
@@ -254,5 +374,16 @@ class TritonClientOptionsTest {
         assertThatThrownBy(() -> builder.parameter("p", 1.5))
                 .hasMessage(
                         "parameter p must be a String, Boolean, Integer or Long, not java.lang.Double");
+    }
+
+    private static List<ConfigOption<?>> allOptions() throws IllegalAccessException {
+        List<ConfigOption<?>> options = new ArrayList<>();
+        for (Field field : TritonClientConfigOptions.class.getFields()) {
+            if (Modifier.isStatic(field.getModifiers()) && field.getType() == ConfigOption.class) {
+                options.add((ConfigOption<?>) field.get(null));
+            }
+        }
+        assertThat(options).hasSize(18);
+        return options;
     }
 }
