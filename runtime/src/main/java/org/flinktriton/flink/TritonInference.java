@@ -2,17 +2,16 @@ package org.flinktriton.flink;
 
 import java.io.Serializable;
 import java.security.KeyStore;
-import java.security.KeyStoreException;
-import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.flinktriton.client.TritonClientOptions;
 import org.flinktriton.client.TritonModelClient;
 import org.flinktriton.codec.TritonCodecs;
 import org.flinktriton.codec.TritonInputCodec;
@@ -56,6 +55,19 @@ import org.flinktriton.codec.TritonInputCodec;
  *                         ScoredReview.class);
  * }</pre>
  *
+ * <p>The client's settings may also come as one {@link TritonClientOptions}, built in code or read
+ * from the job's configuration (the keys of {@link
+ * org.flinktriton.client.TritonClientConfigOptions}):
+ *
+ * <pre>{@code
+ * DataStream<AddSubResult> results =
+ *         TritonInference.builder(AddSubRequest.class, AddSubResult.class)
+ *                 .client(TritonClientOptions.fromConfig(env.getConfiguration()))
+ *                 .maxBatchSize(64)
+ *                 .build()
+ *                 .apply(requests);
+ * }</pre>
+ *
  * <p>A class with both {@code @TritonInput}s and {@code @TritonOutput}s enriches itself: {@code
  * builder(Review.class, Review.class)} emits the sent records with their outputs filled in (new
  * instances for Java records). The outputs are set on the sent objects by the client's HTTP thread
@@ -81,19 +93,19 @@ public final class TritonInference<IN, OUT> {
 
     private final Class<IN> inputType;
     private final Class<OUT> outputType;
-    private final TritonClientConfig config;
+    private final TritonClientOptions client;
     private final AsyncBatchOptions options;
     private final boolean ordered;
 
     private TritonInference(
             Class<IN> inputType,
             Class<OUT> outputType,
-            TritonClientConfig config,
+            TritonClientOptions client,
             AsyncBatchOptions options,
             boolean ordered) {
         this.inputType = inputType;
         this.outputType = outputType;
-        this.config = config;
+        this.client = client;
         this.options = options;
         this.ordered = ordered;
     }
@@ -158,21 +170,21 @@ public final class TritonInference<IN, OUT> {
      * AsyncBatchDataStream}.
      */
     public TritonInferenceFunction<IN, OUT> function() {
-        return TritonInferenceFunction.of(config, inputType, outputType, options.maxBatchSize());
+        return TritonInferenceFunction.of(client, inputType, outputType, options.maxBatchSize());
     }
 
     /** The function whose results are {@code combiner(input, output)}. */
     public <R> TritonInferenceFunction<IN, R> function(
             Combiner<? super IN, ? super OUT, ? extends R> combiner) {
         return TritonInferenceFunction.combining(
-                config, inputType, outputType, combiner, options.maxBatchSize());
+                client, inputType, outputType, combiner, options.maxBatchSize());
     }
 
     /** The operator's name, such as {@code TritonInference(add_sub)}. */
     public String name() {
         return "TritonInference("
-                + config.model
-                + (config.modelVersion == null ? "" : ", version " + config.modelVersion)
+                + client.model()
+                + client.modelVersion().map(version -> ", version " + version).orElse("")
                 + ")";
     }
 
@@ -188,22 +200,27 @@ public final class TritonInference<IN, OUT> {
 
     /** The server's base URL as it was given. */
     public String endpoint() {
-        return config.endpoint;
+        return client.endpoint();
     }
 
     /** The model's name, given or taken from {@code @TritonModel}. */
     public String model() {
-        return config.model;
+        return client.model();
     }
 
     /** The model version, when one was given or {@code @TritonModel} names one. */
     public Optional<String> modelVersion() {
-        return config.modelVersion();
+        return client.modelVersion();
     }
 
     /** The names of the extra HTTP headers; their values are not exposed. */
     public List<String> headerNames() {
-        return config.headerNames();
+        return client.headerNames();
+    }
+
+    /** Every client setting: endpoint, model, headers, timeouts and the rest. */
+    public TritonClientOptions clientOptions() {
+        return client;
     }
 
     /** How the operator batches: maxBatchSize, maxBatchDelay, timeout, capacity. */
@@ -218,9 +235,8 @@ public final class TritonInference<IN, OUT> {
 
     /** The most records per HTTP request, when {@link Builder#maxBatchSize} set one. */
     public Optional<Integer> requestBatchSize() {
-        return config.requestBatchSize > 0
-                ? Optional.of(config.requestBatchSize)
-                : Optional.empty();
+        OptionalInt size = client.maxBatchSize();
+        return size.isPresent() ? Optional.of(size.getAsInt()) : Optional.empty();
     }
 
     /** Describes the setup; header values are never shown. */
@@ -231,7 +247,7 @@ public final class TritonInference<IN, OUT> {
                 + " -> "
                 + outputType.getSimpleName()
                 + ", "
-                + config
+                + client
                 + ", "
                 + options
                 + (ordered ? ", ordered" : ", unordered")
@@ -259,6 +275,10 @@ public final class TritonInference<IN, OUT> {
      * Configures a {@link TritonInference}. An endpoint is required, and a model: {@link #model} or
      * {@code @TritonModel(name = ...)} on the input class.
      *
+     * <p>The client settings form a {@link TritonClientOptions}: {@link #client} takes them at
+     * once, and the setters of the same names (endpoint, model, headers, timeouts and the rest)
+     * change one each. The batch settings belong to the operator.
+     *
      * <table>
      *   <caption>Defaults</caption>
      *   <tr><td>modelVersion</td><td>{@code @TritonModel}'s version when the model comes from
@@ -283,21 +303,9 @@ public final class TritonInference<IN, OUT> {
     public static final class Builder<IN, OUT> {
         private final Class<IN> inputType;
         private final Class<OUT> outputType;
-        private String endpoint;
-        private String model;
-        private String modelVersion;
-        private final List<String> headerNames = new ArrayList<>();
-        private final List<String> headerValues = new ArrayList<>();
-        private final List<Certificate> trustedCertificates = new ArrayList<>();
-        private Duration connectTimeout;
-        private Duration requestTimeout;
-        private Duration closeTimeout;
-        private int maxConcurrentRequests;
-        private boolean binaryData = true;
-        private boolean compressRequests;
-        private long maxResponseBytes;
-        private Integer priority;
-        private Duration serverTimeout;
+        private TritonClientOptions.Builder client = TritonClientOptions.builder();
+        private boolean hasEndpoint;
+        private boolean hasModel;
         private Integer maxBatchSize;
         private AsyncBatchOptions.Builder batch = AsyncBatchOptions.builder();
         private boolean ordered = true;
@@ -308,6 +316,19 @@ public final class TritonInference<IN, OUT> {
         }
 
         /**
+         * Takes every client setting from {@code options} (endpoint, model, headers, timeouts and
+         * the rest), replacing those given before; the setters below called afterwards change
+         * single settings. The options' {@code maxBatchSize} caps each request, unless {@link
+         * #maxBatchSize} sets both limits.
+         */
+        public Builder<IN, OUT> client(TritonClientOptions options) {
+            this.client = Objects.requireNonNull(options, "options").toBuilder();
+            this.hasEndpoint = true;
+            this.hasModel = true;
+            return this;
+        }
+
+        /**
          * The server's base URL, such as {@code http://triton:8000}; {@code host:port} alone means
          * {@code http://host:port}. Credentials go in {@link #header} or {@link #bearerToken}, not
          * in the URL.
@@ -315,28 +336,21 @@ public final class TritonInference<IN, OUT> {
          * @throws IllegalArgumentException when it is not an http(s) URL or carries credentials
          */
         public Builder<IN, OUT> endpoint(String endpoint) {
-            Objects.requireNonNull(endpoint, "endpoint");
-            TritonModelClient.builder().endpoint(endpoint);
-            this.endpoint = endpoint.strip();
+            client.endpoint(endpoint);
+            hasEndpoint = true;
             return this;
         }
 
         /** The model's name; wins over {@code @TritonModel} on the input class. */
         public Builder<IN, OUT> model(String model) {
-            Objects.requireNonNull(model, "model");
-            if (model.isBlank()) {
-                throw new IllegalArgumentException("model must not be blank");
-            }
-            this.model = model;
+            client.model(model);
+            hasModel = true;
             return this;
         }
 
         /** The model version; null for none, so that the server's version policy picks it. */
         public Builder<IN, OUT> modelVersion(String modelVersion) {
-            if (modelVersion != null && modelVersion.isBlank()) {
-                throw new IllegalArgumentException("modelVersion must not be blank");
-            }
-            this.modelVersion = modelVersion;
+            client.modelVersion(modelVersion);
             return this;
         }
 
@@ -349,22 +363,14 @@ public final class TritonInference<IN, OUT> {
          *     does not allow
          */
         public Builder<IN, OUT> header(String name, String value) {
-            TritonModelClient.builder().header(name, value);
-            headerNames.add(name);
-            headerValues.add(value);
+            client.header(name, value);
             return this;
         }
 
         /** Sends {@code Authorization: Bearer <token>}, replacing any Authorization header. */
         public Builder<IN, OUT> bearerToken(String token) {
-            Objects.requireNonNull(token, "token");
-            for (int i = headerNames.size() - 1; i >= 0; i--) {
-                if (headerNames.get(i).equalsIgnoreCase("Authorization")) {
-                    headerNames.remove(i);
-                    headerValues.remove(i);
-                }
-            }
-            return header("Authorization", "Bearer " + token);
+            client.bearerToken(token);
+            return this;
         }
 
         /**
@@ -378,32 +384,13 @@ public final class TritonInference<IN, OUT> {
          * @throws IllegalArgumentException when the store holds no certificate or cannot be read
          */
         public Builder<IN, OUT> trustStore(KeyStore trustStore) {
-            Objects.requireNonNull(trustStore, "trustStore");
-            List<Certificate> certificates = new ArrayList<>();
-            try {
-                for (String alias : Collections.list(trustStore.aliases())) {
-                    Certificate certificate = trustStore.getCertificate(alias);
-                    if (certificate != null) {
-                        certificates.add(certificate);
-                    }
-                }
-            } catch (KeyStoreException e) {
-                throw new IllegalArgumentException("Cannot read the trust store: " + e, e);
-            }
-            if (certificates.isEmpty()) {
-                throw new IllegalArgumentException(
-                        "The trust store holds no certificate; import the server's CA certificate"
-                                + " (keytool -importcert) or leave trustStore unset for the JVM's"
-                                + " default trust");
-            }
-            trustedCertificates.clear();
-            trustedCertificates.addAll(certificates);
+            client.trustStore(trustStore);
             return this;
         }
 
         /** How long opening a connection may take; zero for no limit. Default 10 s. */
         public Builder<IN, OUT> connectTimeout(Duration timeout) {
-            this.connectTimeout = Objects.requireNonNull(timeout, "connectTimeout");
+            client.connectTimeout(timeout);
             return this;
         }
 
@@ -412,13 +399,13 @@ public final class TritonInference<IN, OUT> {
          * {@link #timeout} bounds the whole batch, which may be several requests.
          */
         public Builder<IN, OUT> requestTimeout(Duration timeout) {
-            this.requestTimeout = Objects.requireNonNull(timeout, "requestTimeout");
+            client.requestTimeout(timeout);
             return this;
         }
 
         /** How long closing the client waits for calls in flight. Default 10 s. */
         public Builder<IN, OUT> closeTimeout(Duration timeout) {
-            this.closeTimeout = Objects.requireNonNull(timeout, "closeTimeout");
+            client.closeTimeout(timeout);
             return this;
         }
 
@@ -428,23 +415,19 @@ public final class TritonInference<IN, OUT> {
          * max_batch_size}.
          */
         public Builder<IN, OUT> maxConcurrentRequests(int max) {
-            if (max < 1) {
-                throw new IllegalArgumentException(
-                        "maxConcurrentRequests must be at least 1, not " + max);
-            }
-            this.maxConcurrentRequests = max;
+            client.maxConcurrentRequests(max);
             return this;
         }
 
         /** Whether tensors travel in Triton's binary extension (the default) or as JSON. */
         public Builder<IN, OUT> binaryData(boolean binaryData) {
-            this.binaryData = binaryData;
+            client.binaryData(binaryData);
             return this;
         }
 
         /** Whether request bodies are gzip-compressed. Default false. */
         public Builder<IN, OUT> compressRequests(boolean compress) {
-            this.compressRequests = compress;
+            client.compressRequests(compress);
             return this;
         }
 
@@ -455,10 +438,7 @@ public final class TritonInference<IN, OUT> {
          * up to {@link #maxBatchSize} records).
          */
         public Builder<IN, OUT> maxResponseBytes(long max) {
-            if (max < 1) {
-                throw new IllegalArgumentException("maxResponseBytes must be positive, not " + max);
-            }
-            this.maxResponseBytes = max;
+            client.maxResponseBytes(max);
             return this;
         }
 
@@ -467,11 +447,7 @@ public final class TritonInference<IN, OUT> {
          * up to the model's {@code priority_levels}; 0 is the model's default. Not sent unless set.
          */
         public Builder<IN, OUT> priority(int priority) {
-            if (priority < 0) {
-                throw new IllegalArgumentException(
-                        "priority must not be negative, not " + priority);
-            }
-            this.priority = priority;
+            client.priority(priority);
             return this;
         }
 
@@ -481,7 +457,7 @@ public final class TritonInference<IN, OUT> {
          * #requestTimeout}, the client's own deadline. Not sent unless set.
          */
         public Builder<IN, OUT> serverTimeout(Duration timeout) {
-            this.serverTimeout = Objects.requireNonNull(timeout, "serverTimeout");
+            client.serverTimeout(timeout);
             return this;
         }
 
@@ -563,14 +539,12 @@ public final class TritonInference<IN, OUT> {
         public TritonInference<IN, OUT> build() {
             TritonInputCodec<IN> input = TritonCodecs.forInput(inputType);
             TritonCodecs.forOutput(outputType);
-            String annotatedModel = input.modelName().filter(name -> !name.isBlank()).orElse(null);
-            String resolvedModel = model != null ? model : annotatedModel;
 
             List<String> missing = new ArrayList<>();
-            if (endpoint == null) {
+            if (!hasEndpoint) {
                 missing.add("an endpoint (call endpoint(\"http://triton:8000\"))");
             }
-            if (resolvedModel == null) {
+            if (!hasModel && input.modelName().filter(name -> !name.isBlank()).isEmpty()) {
                 missing.add(
                         "a model (call model(\"name\"), or annotate "
                                 + inputType.getName()
@@ -585,41 +559,14 @@ public final class TritonInference<IN, OUT> {
                                 + " needs "
                                 + String.join(" and ", missing));
             }
-            String resolvedVersion =
-                    modelVersion != null
-                            ? modelVersion
-                            : model == null
-                                    ? input.modelVersion()
-                                            .filter(version -> !version.isBlank())
-                                            .orElse(null)
-                                    : null;
-
             if (maxBatchSize != null) {
                 batch.maxBatchSize(maxBatchSize);
+                client.maxBatchSize(maxBatchSize);
             }
             AsyncBatchOptions batchOptions = batch.build();
-
-            TritonClientConfig config =
-                    new TritonClientConfig(
-                            endpoint,
-                            resolvedModel,
-                            resolvedVersion,
-                            headerNames,
-                            headerValues,
-                            trustedCertificates,
-                            connectTimeout,
-                            requestTimeout,
-                            closeTimeout,
-                            maxConcurrentRequests,
-                            binaryData,
-                            compressRequests,
-                            maxResponseBytes,
-                            priority,
-                            serverTimeout,
-                            maxBatchSize == null ? 0 : maxBatchSize);
-            // Runs every client-side check (timeouts, headers) now rather than in the task.
-            config.clientBuilder();
-            return new TritonInference<>(inputType, outputType, config, batchOptions, ordered);
+            TritonClientOptions clientOptions = client.modelFrom(input).build();
+            return new TritonInference<>(
+                    inputType, outputType, clientOptions, batchOptions, ordered);
         }
     }
 }

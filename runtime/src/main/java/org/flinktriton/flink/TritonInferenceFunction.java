@@ -1,8 +1,10 @@
 package org.flinktriton.flink;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +17,7 @@ import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonSchemaException;
 import org.flinktriton.TritonTimeoutException;
+import org.flinktriton.client.TritonClientOptions;
 import org.flinktriton.client.TritonModelClient;
 import org.flinktriton.client.TritonModelInfo;
 import org.flinktriton.codec.TritonCodecs;
@@ -49,9 +52,9 @@ import org.slf4j.LoggerFactory;
  * <p>Life cycle, per parallel instance:
  *
  * <ul>
- *   <li>The instance carries only serializable settings: classes, endpoint, model, version,
- *       headers, timeouts, limits and the optional combiner. Header values travel in the job graph,
- *       as any connector's credentials do, and are never logged.
+ *   <li>The instance carries only serializable settings: classes, the {@link TritonClientOptions}
+ *       and the optional combiner. Header values travel in the job graph, as any connector's
+ *       credentials do, and are never logged.
  *   <li>{@code open} builds the {@link TritonModelClient} and compares the classes' generated
  *       codecs with the model's metadata. When they do not match, the job fails at once with the
  *       {@link TritonSchemaException}, which lists every mismatch; it is wrapped in Flink's {@link
@@ -81,7 +84,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
 
     private static final Logger LOG = LoggerFactory.getLogger(TritonInferenceFunction.class);
 
-    private final TritonClientConfig config;
+    private final TritonClientOptions options;
     private final Class<IN> inputType;
     private final Class<?> modelOutputType;
 
@@ -99,12 +102,12 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
     private transient Map<ResultFuture<?>, CompletableFuture<?>> calls;
 
     private TritonInferenceFunction(
-            TritonClientConfig config,
+            TritonClientOptions options,
             Class<IN> inputType,
             Class<?> modelOutputType,
             TritonInference.Combiner<? super IN, ?, ? extends OUT> combiner,
             int operatorBatchSize) {
-        this.config = Objects.requireNonNull(config, "config");
+        this.options = Objects.requireNonNull(options, "options");
         this.inputType = Objects.requireNonNull(inputType, "inputType");
         this.modelOutputType = Objects.requireNonNull(modelOutputType, "modelOutputType");
         this.combiner = combiner;
@@ -113,23 +116,23 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
 
     /** A function whose results are the model's outputs. */
     static <IN, OUT> TritonInferenceFunction<IN, OUT> of(
-            TritonClientConfig config,
+            TritonClientOptions options,
             Class<IN> inputType,
             Class<OUT> outputType,
             int operatorBatchSize) {
         return new TritonInferenceFunction<>(
-                config, inputType, outputType, null, operatorBatchSize);
+                options, inputType, outputType, null, operatorBatchSize);
     }
 
     /** A function whose results are {@code combiner(input, output)}. */
     static <IN, M, OUT> TritonInferenceFunction<IN, OUT> combining(
-            TritonClientConfig config,
+            TritonClientOptions options,
             Class<IN> inputType,
             Class<M> outputType,
             TritonInference.Combiner<? super IN, ? super M, ? extends OUT> combiner,
             int operatorBatchSize) {
         return new TritonInferenceFunction<>(
-                config,
+                options,
                 inputType,
                 outputType,
                 Objects.requireNonNull(combiner, "combiner"),
@@ -142,7 +145,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         inputCodec = TritonCodecs.forInput(inputType);
         outputCodec = TritonCodecs.forOutput(modelOutputType);
         calls = new ConcurrentHashMap<>();
-        TritonModelClient opened = config.clientBuilder().build();
+        TritonModelClient opened = TritonModelClient.builder().options(options).build();
         try {
             opened.validate(inputCodec, outputCodec);
             explainBatching(opened.modelInfo().join());
@@ -162,7 +165,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
             return;
         }
         int modelLimit = info.maxBatchSize();
-        String model = config.modelText();
+        String model = modelText();
         if (modelLimit == 0) {
             LOG.info(
                     "Model {} has max_batch_size 0: each record of a batch (up to {}) goes out as"
@@ -177,7 +180,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                     modelLimit,
                     operatorBatchSize,
                     (operatorBatchSize + modelLimit - 1) / modelLimit);
-        } else if (modelLimit > operatorBatchSize && config.requestBatchSize == 0) {
+        } else if (modelLimit > operatorBatchSize && options.maxBatchSize().isEmpty()) {
             LOG.info(
                     "Model {} takes up to {} records per request, but batches hold at most {}; set"
                             + " TritonInference.Builder.maxBatchSize({}) to send fuller requests.",
@@ -209,7 +212,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         if (current == null) {
             throw new IllegalStateException(
                     "TritonInferenceFunction for model "
-                            + config.modelText()
+                            + modelText()
                             + " was used before open() or after close()");
         }
         CompletableFuture<? extends List<?>> call = infer(current, inputs, outputCodec);
@@ -250,7 +253,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         if (outputs.size() != inputs.size()) {
             throw new TritonException(
                     "Model "
-                            + config.modelText()
+                            + modelText()
                             + " returned "
                             + outputs.size()
                             + " outputs for "
@@ -275,8 +278,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         String limit =
                 resultFuture instanceof BatchTimeouts.TimedResultFuture
                         ? "the operator timeout of "
-                                + TritonClientConfig.millis(
-                                        ((BatchTimeouts.TimedResultFuture) resultFuture).timeout())
+                                + millis(((BatchTimeouts.TimedResultFuture) resultFuture).timeout())
                         : "the operator timeout";
         int size = inputs.size();
         resultFuture.completeExceptionally(
@@ -285,9 +287,9 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                                 + size
                                 + (size == 1 ? " record" : " records")
                                 + " on model "
-                                + config.modelText()
+                                + modelText()
                                 + " at "
-                                + config.endpoint
+                                + options.endpoint()
                                 + " did not complete within "
                                 + limit
                                 + "; its requests were cancelled. Raise TritonInference's"
@@ -312,6 +314,18 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         super.close();
     }
 
+    /** For example {@code 'add_sub'} or {@code 'add_sub' version 2}. */
+    private String modelText() {
+        return "'"
+                + options.model()
+                + "'"
+                + options.modelVersion().map(version -> " version " + version).orElse("");
+    }
+
+    private static String millis(Duration duration) {
+        return String.format(Locale.ROOT, "%d ms", duration.toMillis());
+    }
+
     private static Throwable unwrap(Throwable error) {
         Throwable cause = error;
         while ((cause instanceof CompletionException || cause instanceof ExecutionException)
@@ -333,7 +347,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
 
     /** The model's name. */
     public String model() {
-        return config.model;
+        return options.model();
     }
 
     @Override
@@ -344,7 +358,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                 + modelOutputType.getSimpleName()
                 + (combiner == null ? "" : " (combined)")
                 + ", "
-                + config
+                + options
                 + '}';
     }
 }

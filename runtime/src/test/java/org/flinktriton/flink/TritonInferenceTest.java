@@ -18,6 +18,7 @@ import org.flinktriton.TritonException;
 import org.flinktriton.annotations.TritonInput;
 import org.flinktriton.annotations.TritonModel;
 import org.flinktriton.annotations.TritonOutput;
+import org.flinktriton.client.TritonClientOptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -171,7 +172,7 @@ class TritonInferenceTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("requestTimeout");
         assertThatThrownBy(() -> builder.maxResponseBytes(0))
-                .hasMessage("maxResponseBytes must be positive, not 0");
+                .hasMessage("maxResponseBytes must be between 1 and 2147483631, not 0");
         assertThatThrownBy(
                         () ->
                                 TritonInference.builder(Request.class, Result.class)
@@ -190,6 +191,39 @@ class TritonInferenceTest {
                                         .build())
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("serverTimeout");
+    }
+
+    @Test
+    void clientOptionsSetEveryClientSettingAndLaterSettersChangeOne() {
+        TritonClientOptions options =
+                TritonClientOptions.builder()
+                        .endpoint(ENDPOINT)
+                        .model("add_sub_v2")
+                        .bearerToken("t0k3n")
+                        .maxBatchSize(8)
+                        .build();
+
+        TritonInference<Request, Result> given =
+                TritonInference.builder(Request.class, Result.class).client(options).build();
+        TritonInference<Request, Result> changed =
+                TritonInference.builder(Request.class, Result.class)
+                        .client(options)
+                        .requestTimeout(Duration.ofSeconds(5))
+                        .maxBatchSize(4)
+                        .build();
+
+        // The options' model wins over @TritonModel, whose version is dropped with it.
+        assertThat(given.clientOptions()).isEqualTo(options);
+        assertThat(given.name()).isEqualTo("TritonInference(add_sub_v2)");
+        assertThat(given.requestBatchSize()).contains(8);
+        assertThat(given.batchOptions()).isEqualTo(AsyncBatchOptions.defaults());
+        assertThat(changed.clientOptions())
+                .isEqualTo(
+                        options.toBuilder()
+                                .requestTimeout(Duration.ofSeconds(5))
+                                .maxBatchSize(4)
+                                .build());
+        assertThat(changed.batchOptions().maxBatchSize()).isEqualTo(4);
     }
 
     @Test

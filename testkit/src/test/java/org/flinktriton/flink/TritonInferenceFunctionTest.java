@@ -3,8 +3,13 @@ package org.flinktriton.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +18,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
@@ -22,6 +28,8 @@ import org.flinktriton.TritonSchemaException;
 import org.flinktriton.TritonServerException;
 import org.flinktriton.TritonTimeoutException;
 import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.client.TritonClientConfigOptions;
+import org.flinktriton.client.TritonClientOptions;
 import org.flinktriton.flink.InferenceTypes.AddSubRequest;
 import org.flinktriton.flink.InferenceTypes.AddSubResult;
 import org.flinktriton.flink.InferenceTypes.Labelled;
@@ -36,6 +44,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Drives a {@link TritonInferenceFunction} directly, the way the operator does (open, batches,
@@ -291,6 +300,65 @@ class TritonInferenceFunctionTest {
             assertThat(seen.get()).containsOnlyKeys("priority", "timeout");
             assertThat(seen.get().get("priority")).hasToString("2");
             assertThat(seen.get().get("timeout")).hasToString("1500000"); // microseconds
+        }
+    }
+
+    @Test
+    void clientOptionsConfigureTheFunctionAndTravelInTheJobGraph() throws Exception {
+        TritonClientOptions options =
+                TritonClientOptions.builder()
+                        .endpoint(server.endpoint())
+                        .model("add_sub")
+                        .maxBatchSize(3)
+                        .build();
+        TritonInference<AddSubRequest, AddSubResult> inference =
+                TritonInference.builder(AddSubRequest.class, AddSubResult.class)
+                        .client(options)
+                        .build();
+        TritonInferenceFunction<AddSubRequest, AddSubResult> function =
+                open(InstantiationUtil.clone(inference.function()));
+        RecordingFuture<AddSubResult> future = new RecordingFuture<>();
+
+        function.asyncInvokeBatch(requests(7), future);
+
+        assertThat(future.results()).hasSize(7);
+        assertThat(inference.clientOptions()).isEqualTo(options);
+        assertThat(inference.requestBatchSize()).contains(3);
+        // The operator's batches keep their default; the options cap each request.
+        assertThat(inference.batchOptions().maxBatchSize()).isEqualTo(32);
+        assertThat(server.stats().batchSizes("add_sub")).containsExactlyInAnyOrder(3, 3, 1);
+    }
+
+    @Test
+    void optionsFromAFlinkConfigurationReachAnHttpsServer(@TempDir Path dir) throws Exception {
+        Path pem = dir.resolve("ca.pem");
+        Certificate certificate =
+                TestCertificates.trustStore()
+                        .getCertificate(TestCertificates.trustStore().aliases().nextElement());
+        Files.writeString(
+                pem,
+                "-----BEGIN CERTIFICATE-----\n"
+                        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                                .encodeToString(certificate.getEncoded())
+                        + "\n-----END CERTIFICATE-----\n");
+        try (TritonTestServer https = httpsServer()) {
+            Configuration config = new Configuration();
+            config.set(TritonClientConfigOptions.ENDPOINT, https.endpoint());
+            config.set(TritonClientConfigOptions.MODEL, "add_sub");
+            config.set(TritonClientConfigOptions.TRUST_STORE_PEM, pem.toString());
+            TritonInferenceFunction<AddSubRequest, AddSubResult> function =
+                    open(
+                            InstantiationUtil.clone(
+                                    TritonInference.builder(AddSubRequest.class, AddSubResult.class)
+                                            .client(TritonClientOptions.fromConfig(config))
+                                            .build()
+                                            .function()));
+            RecordingFuture<AddSubResult> future = new RecordingFuture<>();
+
+            function.asyncInvokeBatch(requests(5), future);
+
+            assertThat(future.results()).hasSize(5);
+            assertThat(https.stats().records()).isEqualTo(5);
         }
     }
 
