@@ -38,6 +38,10 @@ import org.flinktriton.codec.TritonOutputCodec;
  * }
  * }</pre>
  *
+ * <p>The settings that can be serialized form a {@link TritonClientOptions}; {@code
+ * builder().options(options)} takes them at once, for example {@link
+ * TritonClientOptions#fromConfig}'s from a Flink configuration.
+ *
  * <p><b>Batching.</b> The client learns the model's {@code max_batch_size} once, from Triton's
  * {@code …/config} or, on servers without it, from the metadata (a leading {@code -1} in every
  * input's shape means the model batches, with no known limit). A list larger than that is split
