@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
@@ -28,6 +29,7 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.util.NumberSequenceIterator;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -42,6 +44,7 @@ class AsyncBatchDataStreamITCase {
 
     private static final int RECORDS = 100_000;
     private static final int PARALLELISM = 4;
+    private static final int LEGACY_RECORDS = 2_000;
 
     @RegisterExtension
     static final MiniClusterExtension MINI_CLUSTER =
@@ -130,6 +133,69 @@ class AsyncBatchDataStreamITCase {
             assertThat(count.get()).as("outputs of %d", i).isBetween(1, 2);
         }
         assertThat(duplicates).isBetween(0L, OUTPUTS_BEFORE_FAILURE.get());
+    }
+
+    /**
+     * A legacy {@code SourceFunction} emits records from its own thread, not the task's mailbox
+     * thread. A function slower than the source fills the capacity at once, so the operator must
+     * wait for a batch to complete, which it can do only on the mailbox thread.
+     */
+    @Test
+    @SuppressWarnings("deprecation") // fromCollection(Iterator) is the legacy source under test
+    void aNonParallelLegacySourceGetsEveryOutputExactlyOnce() throws Exception {
+        StreamExecutionEnvironment env = legacySourceEnvironment(1);
+        DataStream<Long> numbers =
+                env.fromCollection(new NumberSequenceIterator(1, LEGACY_RECORDS), Types.LONG);
+
+        AsyncBatchDataStream.orderedWaitBatch(numbers, new Doubler(2), smallBatches())
+                .sinkTo(new CountingSink());
+        env.execute("async batch: behind a legacy source");
+
+        assertExactlyOnce(LEGACY_RECORDS);
+    }
+
+    @Test
+    void aParallelLegacySourceGetsEveryOutputExactlyOnce() throws Exception {
+        StreamExecutionEnvironment env = legacySourceEnvironment(PARALLELISM);
+        DataStream<Long> numbers =
+                env.fromParallelCollection(
+                        new NumberSequenceIterator(1, LEGACY_RECORDS), Types.LONG);
+
+        AsyncBatchDataStream.unorderedWaitBatch(numbers, new Doubler(2), smallBatches())
+                .sinkTo(new CountingSink());
+        env.execute("async batch: behind a parallel legacy source");
+
+        assertExactlyOnce(LEGACY_RECORDS);
+    }
+
+    /** Without restarts, so that a failing job fails the test instead of retrying until timeout. */
+    private static StreamExecutionEnvironment legacySourceEnvironment(int parallelism) {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(parallelism);
+        Configuration noRestarts = new Configuration();
+        noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        env.configure(noRestarts);
+        return env;
+    }
+
+    /** Two batches of ten in flight: a function that takes milliseconds fills them at once. */
+    private static AsyncBatchOptions smallBatches() {
+        return AsyncBatchOptions.builder()
+                .maxBatchSize(10)
+                .maxBatchDelay(Duration.ofMillis(5))
+                .timeout(Duration.ofSeconds(30))
+                .capacity(2)
+                .build();
+    }
+
+    private static void assertExactlyOnce(long records) {
+        assertThat(OUTPUT_COUNT.get()).isEqualTo(records);
+        assertThat(OUTPUTS).hasSize((int) records);
+        for (long i = 1; i <= records; i++) {
+            AtomicInteger count = OUTPUTS.get(2 * i);
+            assertThat(count).as("output of %d", i).isNotNull();
+            assertThat(count.get()).as("outputs of %d", i).isEqualTo(1);
+        }
     }
 
     private static StreamExecutionEnvironment environment() {
