@@ -48,10 +48,12 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  *       that cause, so that Flink's restart strategy applies.
  * </ul>
  *
- * <p>The operator reports, in its metric group: the counters {@code asyncBatchRecords}, {@code
- * asyncBatchBatches}, {@code asyncBatchFailures}, {@code asyncBatchTimeouts}; the gauge {@code
- * asyncBatchInFlightBatches}; the histograms {@code asyncBatchSize} and {@code asyncBatchLatencyMs}
- * (from the call of {@code asyncInvokeBatch} to the completion).
+ * <p>The operator reports, in its metric group: the counters {@code asyncBatchRecords} (records
+ * taken from the input; those replayed after a restore are not counted again), {@code
+ * asyncBatchBatches} (calls of the function, replayed ones included), {@code asyncBatchFailures},
+ * {@code asyncBatchTimeouts}; the gauge {@code asyncBatchInFlightBatches}; the histograms {@code
+ * asyncBatchSize} and {@code asyncBatchLatencyMs} (from the call of {@code asyncInvokeBatch} to the
+ * completion).
  */
 public final class AsyncBatchDataStream {
 

@@ -64,7 +64,9 @@ final class AsyncBatchWaitOperator<IN, OUT>
 
     static final String STATE_NAME = "_flink_triton_async_batch_pending_elements_";
 
+    /** Records received from the input; those replayed after a restore were counted before. */
     static final String METRIC_RECORDS = "asyncBatchRecords";
+
     static final String METRIC_BATCHES = "asyncBatchBatches";
     static final String METRIC_FAILURES = "asyncBatchFailures";
     static final String METRIC_TIMEOUTS = "asyncBatchTimeouts";
@@ -159,7 +161,7 @@ final class AsyncBatchWaitOperator<IN, OUT>
             recovered = null;
             for (StreamElement element : replay) {
                 if (element.isRecord()) {
-                    processElement(element.<IN>asRecord());
+                    add(element.<IN>asRecord());
                 } else if (element.isWatermark()) {
                     processWatermark(element.asWatermark());
                 }
@@ -184,6 +186,10 @@ final class AsyncBatchWaitOperator<IN, OUT>
     @Override
     public void processElement(StreamRecord<IN> element) throws Exception {
         recordsCounter.inc();
+        add(element);
+    }
+
+    private void add(StreamRecord<IN> element) throws Exception {
         // With object reuse the caller may overwrite the value once we return, yet it stays in
         // our buffer for up to maxBatchDelay.
         StreamRecord<IN> record =

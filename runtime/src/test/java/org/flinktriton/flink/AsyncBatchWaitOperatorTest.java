@@ -593,6 +593,33 @@ class AsyncBatchWaitOperatorTest {
         }
     }
 
+    @Test
+    void recordsReplayedAfterARestoreAreNotCountedAgain() throws Exception {
+        AsyncBatchOptions options = options(2, LONG, 4);
+        OperatorSubtaskState snapshot;
+        try (var harness = harness(new ManualFunction(), options, true)) {
+            harness.open();
+            for (int i = 1; i <= 3; i++) {
+                harness.processElement(i, i);
+            }
+            snapshot = harness.snapshot(1L, 1L);
+        }
+        MetricsHarness metrics = new MetricsHarness();
+        ManualFunction after = new ManualFunction();
+        try (var harness = metrics.harness(after, options, true)) {
+            harness.initializeState(snapshot);
+            harness.open();
+            harness.processElement(4, 4);
+            harness.processElement(5, 5);
+            harness.endInputAsync(after);
+
+            assertThat(harness.extractOutputValues()).containsExactly(10, 20, 30, 40, 50);
+            assertThat(metrics.counter(AsyncBatchWaitOperator.METRIC_RECORDS)).isEqualTo(2);
+            // Batches count calls of the function, replayed ones too: [1,2] [3,4] [5].
+            assertThat(metrics.counter(AsyncBatchWaitOperator.METRIC_BATCHES)).isEqualTo(3);
+        }
+    }
+
     // -----------------------------------------------------------------------------------------
     // Support
 
