@@ -40,7 +40,10 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
  *   <li><b>Checkpoints.</b> Buffered records and records of batches not yet emitted are stored with
  *       their timestamps in operator state. After a restore they are sent again, so no record is
  *       lost, and no result emitted before the checkpoint is emitted again by this operator. The
- *       function may see a batch twice (at-least-once towards the service it calls).
+ *       function may see a batch twice (at-least-once towards the service it calls). After a
+ *       restore, at the same or another parallelism, the restored records go out before any
+ *       watermark, and then only the lowest watermark of the subtasks whose state was merged: no
+ *       restored record is made late, and no watermark goes back.
  *   <li><b>End of input.</b> The open batch is sent and every batch in flight is awaited.
  *   <li><b>Timeouts and failures.</b> A batch that exceeds {@code timeout} goes to {@link
  *       AsyncBatchFunction#timeoutBatch}. A batch that fails (an exception from {@code

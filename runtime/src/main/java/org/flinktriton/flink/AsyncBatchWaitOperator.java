@@ -50,6 +50,7 @@ import org.apache.flink.util.function.ThrowingRunnable;
  * <p>Records live in exactly one place at any time: the open {@link #buffer}, or a {@link Batch} in
  * {@link #queue} until its results are emitted. A snapshot writes both, in arrival order, so a
  * restore replays every record whose results had not been emitted before the checkpoint barrier.
+ * See {@link #STATE_NAME} for why the watermark is restored apart from them.
  *
  * <p>Watermarks (and watermark statuses) first flush the open buffer, so a batch never spans one,
  * then wait in {@link #queue} behind the batches that came before them. In ordered mode the queue
@@ -62,6 +63,18 @@ final class AsyncBatchWaitOperator<IN, OUT>
 
     private static final long serialVersionUID = 1L;
 
+    /**
+     * Operator list state: each subtask writes its pending records in arrival order, then exactly
+     * one watermark, the highest it has received ({@code Long.MIN_VALUE} when none).
+     *
+     * <p>A rescale splits and concatenates these lists, so one old subtask's watermark may land
+     * ahead of another's lower records; replayed in stored order they would come out late and the
+     * next watermark would go back. Hence a restore replays every record first and then queues only
+     * the lowest restored watermark: no record restored here is made late by it. Each subtask
+     * writes its watermark even when none is pending, and {@code Long.MIN_VALUE} before the first,
+     * so that the lowest restored one is no higher than that of any subtask merged here, including
+     * one that was further behind. The format needs no migration: it is unpublished.
+     */
     static final String STATE_NAME = "_flink_triton_async_batch_pending_elements_";
 
     /** Records received from the input; those replayed after a restore were counted before. */
@@ -100,8 +113,15 @@ final class AsyncBatchWaitOperator<IN, OUT>
     /** Batches handed to the function whose results have not been emitted; at most capacity. */
     private transient volatile int inFlight;
 
+    /**
+     * The highest watermark received, or restored; upstream watermarks start over after a restore,
+     * and one at or below it would make output watermarks go back.
+     */
+    private transient long inputWatermark;
+
     private transient ListState<StreamElement> pendingState;
-    private transient List<StreamElement> recovered;
+    private transient List<StreamRecord<IN>> recovered;
+    private transient long recoveredWatermark;
     private transient boolean objectReuse;
     private transient TimestampedCollector<OUT> collector;
 
@@ -129,6 +149,7 @@ final class AsyncBatchWaitOperator<IN, OUT>
         this.elementSerializer = new StreamElementSerializer<>(inputSerializer);
         this.buffer = new ArrayList<>();
         this.queue = new ArrayDeque<>();
+        this.inputWatermark = Long.MIN_VALUE;
         // The parameters constructor runs setup() before the function field is assigned, so the
         // rich function would never see its runtime context; Flink's AsyncWaitOperator has the
         // same gap and closes it by calling setup() a second time.
@@ -143,9 +164,16 @@ final class AsyncBatchWaitOperator<IN, OUT>
                         .getListState(new ListStateDescriptor<>(STATE_NAME, elementSerializer));
         if (context.isRestored()) {
             recovered = new ArrayList<>();
+            long lowest = Long.MAX_VALUE;
             for (StreamElement element : pendingState.get()) {
-                recovered.add(element);
+                if (element.isRecord()) {
+                    recovered.add(element.<IN>asRecord());
+                } else if (element.isWatermark()) {
+                    lowest = Math.min(lowest, element.asWatermark().getTimestamp());
+                }
             }
+            recoveredWatermark = lowest == Long.MAX_VALUE ? Long.MIN_VALUE : lowest;
+            inputWatermark = recoveredWatermark;
         }
     }
 
@@ -157,14 +185,13 @@ final class AsyncBatchWaitOperator<IN, OUT>
         registerMetrics(getMetricGroup());
 
         if (recovered != null) {
-            List<StreamElement> replay = recovered;
+            List<StreamRecord<IN>> replay = recovered;
             recovered = null;
-            for (StreamElement element : replay) {
-                if (element.isRecord()) {
-                    add(element.<IN>asRecord());
-                } else if (element.isWatermark()) {
-                    processWatermark(element.asWatermark());
-                }
+            for (StreamRecord<IN> record : replay) {
+                add(record);
+            }
+            if (recoveredWatermark != Long.MIN_VALUE) {
+                enqueueWatermark(new Watermark(recoveredWatermark));
             }
         }
     }
@@ -205,6 +232,14 @@ final class AsyncBatchWaitOperator<IN, OUT>
 
     @Override
     public void processWatermark(Watermark mark) throws Exception {
+        if (mark.getTimestamp() <= inputWatermark) {
+            return;
+        }
+        inputWatermark = mark.getTimestamp();
+        enqueueWatermark(mark);
+    }
+
+    private void enqueueWatermark(Watermark mark) throws Exception {
         flushBuffer();
         if (queue.isEmpty()) {
             super.processWatermark(mark);
@@ -244,11 +279,10 @@ final class AsyncBatchWaitOperator<IN, OUT>
         for (Entry entry : queue) {
             if (entry instanceof Batch) {
                 pending.addAll(((Batch) entry).records);
-            } else if (((Marker) entry).element.isWatermark()) {
-                pending.add(((Marker) entry).element);
             }
         }
         pending.addAll(buffer);
+        pending.add(new Watermark(inputWatermark));
         pendingState.update(pending);
     }
 

@@ -54,6 +54,9 @@ class AsyncBatchWaitOperatorTest {
 
     private static final Duration LONG = Duration.ofHours(1);
 
+    /** The maximum parallelism of the harnesses whose state is repartitioned. */
+    private static final int MAX_PARALLELISM = 128;
+
     // -----------------------------------------------------------------------------------------
     // Batch triggers
 
@@ -557,11 +560,91 @@ class AsyncBatchWaitOperatorTest {
         try (var harness = harness(after, options, false)) {
             harness.initializeState(snapshot);
             harness.open();
+            // Restored records are replayed before the restored watermark, so 6 (on time either
+            // way) now shares a batch with 1 and leaves ahead of the watermark.
+            assertThat(after.batchInputs()).containsExactly(List.of(1, 6));
+            assertThat(harness.getOutput()).isEmpty();
             after.completeTimesTen(0);
             runMails(harness);
-            assertThat(describeAll(harness)).containsExactly("10@1", "WM5");
+            assertThat(describeAll(harness)).containsExactly("10@1", "60@6", "WM5");
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
+    // Rescaling: buffered records and watermarks are list state, split and merged across subtasks
+
+    /**
+     * Merged, the state of two subtasks holds each one's watermark ahead of records of the other
+     * below it (whichever comes first): replayed in stored order, those records would come out
+     * late, and the second watermark would go back.
+     */
+    @ParameterizedTest(name = "ordered={0}")
+    @ValueSource(booleans = {true, false})
+    void scalingInFromTwoToOneMakesNoRecordLateAndNoWatermarkGoBack(boolean ordered)
+            throws Exception {
+        Rescale rescale = new Rescale(ordered, 2);
+        rescale.oldSubtask(0, 10, 110, wm(120), 130);
+        rescale.oldSubtask(1, 40, 50, wm(50), 60, 70, wm(70), 80);
+
+        List<List<String>> emitted = rescale.restore(1);
+
+        // Every restored record first, then the lowest restored watermark.
+        assertThat(emitted.get(0)).endsWith("WM70");
+    }
+
+    /** Passes on stored-order replay too (each part keeps its order); guards the new replay. */
+    @ParameterizedTest(name = "ordered={0}")
+    @ValueSource(booleans = {true, false})
+    void scalingOutFromOneToTwoMakesNoRecordLateAndNoWatermarkGoBack(boolean ordered)
+            throws Exception {
+        Rescale rescale = new Rescale(ordered, 1);
+        rescale.oldSubtask(1, 10, 20, wm(20), 30, 40, wm(40), 50, 60, wm(60), 70);
+
+        rescale.restore(2);
+    }
+
+    /**
+     * Four elements pending in each old subtask, split six and six: whatever the order of the
+     * merge, the first new subtask holds a whole old subtask, watermark included, and then the
+     * lowest record of the next.
+     */
+    @ParameterizedTest(name = "ordered={0}")
+    @ValueSource(booleans = {true, false})
+    void scalingInFromThreeToTwoMakesNoRecordLateAndNoWatermarkGoBack(boolean ordered)
+            throws Exception {
+        Rescale rescale = new Rescale(ordered, 3);
+        rescale.oldSubtask(0, 1, 100, wm(110), 120);
+        rescale.oldSubtask(0, 2, 101, wm(105), 121);
+        rescale.oldSubtask(1, 50, 51, wm(51), 60, 70, wm(140), 150);
+
+        rescale.restore(2);
+    }
+
+    /** Upstream watermarks start over after a restore, below the one this subtask restored. */
+    @Test
+    void afterARestoreNoWatermarkBelowTheRestoredOneIsEmitted() throws Exception {
+        AsyncBatchOptions options = options(2, LONG, 4);
+        OperatorSubtaskState snapshot;
+        try (var harness = harness(new ManualFunction(), options, true)) {
+            harness.open();
+            harness.processElement(1, 1);
+            harness.processWatermark(70);
+            snapshot = harness.snapshot(1L, 1L);
+        }
+        ManualFunction after = new ManualFunction();
+        try (var harness = harness(after, options, true)) {
+            harness.initializeState(snapshot);
+            harness.open();
+            after.completeTimesTen(0);
+            runMails(harness);
+            assertThat(describeAll(harness)).containsExactly("10@1", "WM70");
+
+            harness.processWatermark(65);
+            harness.processElement(2, 80);
+            harness.processWatermark(66);
+            harness.processWatermark(90);
             harness.endInputAsync(after);
-            assertThat(describeAll(harness)).containsExactly("10@1", "WM5", "60@6");
+            assertThat(describeAll(harness)).containsExactly("10@1", "WM70", "20@80", "WM90");
         }
     }
 
@@ -645,6 +728,27 @@ class AsyncBatchWaitOperatorTest {
         return new Harness(new AsyncBatchWaitOperatorFactory<>(function, options, ordered), null);
     }
 
+    static Harness harness(
+            AsyncBatchFunction<Integer, Integer> function,
+            AsyncBatchOptions options,
+            boolean ordered,
+            int parallelism,
+            int subtaskIndex)
+            throws Exception {
+        MockEnvironment env =
+                new MockEnvironmentBuilder()
+                        .setTaskName("AsyncBatchWaitOperatorTest")
+                        .setMaxParallelism(MAX_PARALLELISM)
+                        .setParallelism(parallelism)
+                        .setSubtaskIndex(subtaskIndex)
+                        .build();
+        return new Harness(new AsyncBatchWaitOperatorFactory<>(function, options, ordered), env);
+    }
+
+    static Watermark wm(long timestamp) {
+        return new Watermark(timestamp);
+    }
+
     /** Runs every mail queued so far, as the task's mailbox loop would between records. */
     static void runMails(AbstractStreamOperatorTestHarness<?> harness) throws Exception {
         Optional<Mail> mail;
@@ -670,6 +774,102 @@ class AsyncBatchWaitOperatorTest {
             }
         }
         return described;
+    }
+
+    /**
+     * Old subtasks, each fed, partly completed and snapshotted in turn; then their state merged,
+     * split for the new parallelism and restored into new subtasks that run to the end of input.
+     * Each record is its own value at its own timestamp (so every value must be distinct); the
+     * function multiplies by ten. Checks every subtask's output, old and new: no record after a
+     * watermark at or above its timestamp, watermarks strictly ascending; and, over all of them,
+     * one output per record.
+     */
+    static final class Rescale {
+        private final boolean ordered;
+        private final int oldParallelism;
+        private final AsyncBatchOptions options = options(2, LONG, 10);
+        private final List<OperatorSubtaskState> snapshots = new ArrayList<>();
+        private final List<Integer> expected = new ArrayList<>();
+        private final List<Integer> emitted = new ArrayList<>();
+
+        Rescale(boolean ordered, int oldParallelism) {
+            this.ordered = ordered;
+            this.oldParallelism = oldParallelism;
+        }
+
+        /**
+         * Feeds the next old subtask with records (integers) and watermarks, completes its first
+         * {@code completedBatches} batches and snapshots it with the rest pending.
+         */
+        void oldSubtask(int completedBatches, Object... input) throws Exception {
+            int index = snapshots.size();
+            ManualFunction function = new ManualFunction();
+            try (var harness = harness(function, options, ordered, oldParallelism, index)) {
+                harness.open();
+                for (Object element : input) {
+                    if (element instanceof Watermark) {
+                        harness.processWatermark((Watermark) element);
+                    } else {
+                        int value = (Integer) element;
+                        expected.add(10 * value);
+                        harness.processElement(value, value);
+                    }
+                }
+                for (int i = 0; i < completedBatches; i++) {
+                    function.completeTimesTen(i);
+                }
+                runMails(harness);
+                check("old subtask " + index, harness);
+                snapshots.add(harness.snapshot(1L, 1L));
+            }
+        }
+
+        /** Restores every new subtask, runs it to the end and returns what each emitted. */
+        List<List<String>> restore(int newParallelism) throws Exception {
+            OperatorSubtaskState merged =
+                    AbstractStreamOperatorTestHarness.repackageState(
+                            snapshots.toArray(new OperatorSubtaskState[0]));
+            List<List<String>> described = new ArrayList<>();
+            for (int index = 0; index < newParallelism; index++) {
+                OperatorSubtaskState state =
+                        AbstractStreamOperatorTestHarness.repartitionOperatorState(
+                                merged, MAX_PARALLELISM, oldParallelism, newParallelism, index);
+                ManualFunction function = new ManualFunction();
+                try (var harness = harness(function, options, ordered, newParallelism, index)) {
+                    harness.initializeState(state);
+                    harness.open();
+                    harness.endInputAsync(function);
+                    check("new subtask " + index, harness);
+                    described.add(describeAll(harness));
+                }
+            }
+            assertThat(emitted)
+                    .as("outputs of every subtask, old and new; new ones emitted %s", described)
+                    .containsExactlyInAnyOrderElementsOf(expected);
+            return described;
+        }
+
+        private void check(String subtask, Harness harness) {
+            List<String> described = describeAll(harness);
+            long watermark = Long.MIN_VALUE;
+            for (Object element : harness.getOutput()) {
+                if (element instanceof Watermark) {
+                    long timestamp = ((Watermark) element).getTimestamp();
+                    assertThat(timestamp)
+                            .as("%s: a watermark after WM%d in %s", subtask, watermark, described)
+                            .isGreaterThan(watermark);
+                    watermark = timestamp;
+                } else if (element instanceof StreamRecord) {
+                    StreamRecord<?> record = (StreamRecord<?>) element;
+                    assertThat(record.getTimestamp())
+                            .as(
+                                    "%s: %s, late after WM%d in %s",
+                                    subtask, record.getValue(), watermark, described)
+                            .isGreaterThan(watermark);
+                    emitted.add((Integer) record.getValue());
+                }
+            }
+        }
     }
 
     /** The harness, plus an end of input that completes whatever the function still holds. */
