@@ -1,14 +1,9 @@
 package org.flinktriton.client;
 
-import java.io.IOException;
-import java.util.AbstractList;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.RandomAccess;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -16,24 +11,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import okhttp3.HttpUrl;
-import okhttp3.Request;
-import okhttp3.Response;
 import org.flinktriton.TritonException;
-import org.flinktriton.TritonProtocolException;
 import org.flinktriton.TritonSchemaException;
 import org.flinktriton.codec.TritonCodecs;
 import org.flinktriton.codec.TritonInputCodec;
 import org.flinktriton.codec.TritonOutputCodec;
-import org.flinktriton.wire.EncodedBody;
 
 /**
- * What {@link TritonModelClient} does: tracks the calls in flight (for a graceful close), plans and
- * sends inference requests, and gathers their results in input order.
+ * What {@link TritonModelClient} does: begins each call as a tracked {@link Operation}, hands it to
+ * {@link ModelEndpoints} or an {@link InferCall}, and closes gracefully: no new calls, a wait for
+ * those in flight, then cancellation.
  */
 final class ClientCore {
     private final ClientSettings settings;
+    private final HttpResources resources;
     private final HttpTransport transport;
     private final ModelEndpoints endpoints;
     private final Map<List<Object>, InferPlan<?, ?>> plans = new ConcurrentHashMap<>();
@@ -46,7 +37,8 @@ final class ClientCore {
 
     ClientCore(ClientSettings settings) {
         this.settings = settings;
-        this.transport = new HttpTransport(settings);
+        this.resources = new HttpResources(settings);
+        this.transport = new HttpTransport(settings, resources);
         this.endpoints = new ModelEndpoints(settings, transport);
     }
 
@@ -231,7 +223,13 @@ final class ClientCore {
                                     return;
                                 }
                                 try {
-                                    send(op, plan(info, input, output), batch);
+                                    InferCall.start(
+                                            settings,
+                                            transport,
+                                            op,
+                                            plan(info, input, output),
+                                            batch,
+                                            endpoints.modelUrl("infer"));
                                 } catch (RuntimeException e) {
                                     op.completeExceptionally(asTriton(e));
                                 }
@@ -280,138 +278,6 @@ final class ClientCore {
                         key -> InferPlan.create(settings, info, input, output));
     }
 
-    /**
-     * Splits {@code records} into requests (by shape, then by the per-request limit), sends them
-     * all (the dispatcher runs at most {@code maxConcurrentRequests} at once and queues the rest)
-     * and completes {@code op} with the outputs in input order, or with the first failure.
-     */
-    private <I, O> void send(Operation<List<O>> op, InferPlan<I, O> plan, List<I> records) {
-        if (!op.isActive()) {
-            return;
-        }
-        TritonSchemaException schema = plan.schemaFailure(settings.model);
-        if (schema != null) {
-            op.completeExceptionally(schema);
-            return;
-        }
-        List<int[]> chunks = new ArrayList<>();
-        for (int[] group : plan.encoder.groupByShape(records)) {
-            for (int from = 0; from < group.length; from += plan.recordsPerRequest) {
-                int to = (int) Math.min(group.length, (long) from + plan.recordsPerRequest);
-                chunks.add(
-                        from == 0 && to == group.length
-                                ? group
-                                : Arrays.copyOfRange(group, from, to));
-            }
-        }
-        Object[] results = new Object[records.size()];
-        AtomicInteger remaining = new AtomicInteger(chunks.size());
-        HttpUrl url = endpoints.modelUrl("infer");
-        for (int[] chunk : chunks) {
-            if (!op.isActive()) {
-                return;
-            }
-            List<I> part = new IndexedList<>(records, chunk);
-            String what =
-                    ModelEndpoints.describe("POST", url)
-                            + " ("
-                            + part.size()
-                            + (part.size() == 1 ? " record)" : " records)");
-            Request request;
-            try {
-                EncodedBody body = plan.encoder.encode(part, requestId(), settings.parameters);
-                request = transport.post(url, body);
-            } catch (IOException e) {
-                throw new TritonException(
-                        settings.modelText + ": compressing the request failed: " + e, e);
-            }
-            transport.send(
-                    op,
-                    request,
-                    what,
-                    response -> read(response, plan, part, what),
-                    (outputs, error) -> {
-                        if (error != null) {
-                            op.completeExceptionally(error);
-                            return;
-                        }
-                        for (int k = 0; k < chunk.length; k++) {
-                            results[chunk[k]] = outputs.get(k);
-                        }
-                        if (remaining.decrementAndGet() == 0) {
-                            @SuppressWarnings("unchecked")
-                            List<O> all =
-                                    (List<O>) Collections.unmodifiableList(Arrays.asList(results));
-                            op.complete(all);
-                        }
-                    });
-        }
-    }
-
-    private String requestId() {
-        return settings.requestIds == null ? null : settings.requestIds.get();
-    }
-
-    @SuppressWarnings("unchecked")
-    private <I, O> List<O> read(Response response, InferPlan<I, O> plan, List<I> part, String what)
-            throws IOException {
-        int code = response.code();
-        if (code >= 400) {
-            throw transport.serverError(response, what);
-        }
-        if (code < 200 || code >= 300) {
-            throw new TritonProtocolException(
-                    settings.modelText
-                            + ": "
-                            + what
-                            + " answered an unexpected HTTP "
-                            + code
-                            + " from "
-                            + settings.endpointText);
-        }
-        byte[] body = transport.readBody(response, settings.maxResponseBytes, what);
-        int headerLength = headerLength(response.header(EncodedBody.HEADER_LENGTH), what);
-        List<O> outputs =
-                plan.enrich
-                        ? plan.decoder.enrich(body, headerLength, (List<O>) part)
-                        : plan.decoder.decode(body, headerLength, part.size());
-        if (outputs.size() != part.size()) {
-            throw new TritonProtocolException(
-                    settings.modelText
-                            + ": "
-                            + what
-                            + " gave "
-                            + outputs.size()
-                            + " results for "
-                            + part.size()
-                            + " records");
-        }
-        return outputs;
-    }
-
-    private int headerLength(String value, String what) {
-        if (value == null || value.isBlank()) {
-            return -1;
-        }
-        try {
-            int length = Integer.parseInt(value.trim());
-            if (length >= 0) {
-                return length;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new TritonProtocolException(
-                settings.modelText
-                        + ": the response to "
-                        + what
-                        + " has an invalid "
-                        + EncodedBody.HEADER_LENGTH
-                        + " '"
-                        + (value.length() > 40 ? value.substring(0, 40) + "..." : value)
-                        + "'");
-    }
-
     private TritonException asTriton(Throwable t) {
         while ((t instanceof CompletionException || t instanceof ExecutionException)
                 && t.getCause() != null) {
@@ -438,7 +304,7 @@ final class ClientCore {
             closing = true;
         }
         if (!first) {
-            if (!transport.onOwnThread()) {
+            if (!resources.onOwnThread()) {
                 try {
                     closed.await(settings.closeTimeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
@@ -472,39 +338,18 @@ final class ClientCore {
                                         + " closeTimeout "
                                         + ClientSettings.format(settings.closeTimeout)));
             }
-            transport.cancelAll();
-            transport.shutdown(5_000);
+            resources.cancelAll();
+            resources.shutdown(5_000);
         } finally {
             closed.countDown();
         }
     }
 
     int activeCalls() {
-        return transport.runningCalls();
+        return resources.runningCalls();
     }
 
     int connectionCount() {
-        return transport.connectionCount();
-    }
-
-    /** A view of some of a list's elements, by index. */
-    private static final class IndexedList<T> extends AbstractList<T> implements RandomAccess {
-        private final List<T> list;
-        private final int[] indexes;
-
-        IndexedList(List<T> list, int[] indexes) {
-            this.list = list;
-            this.indexes = indexes;
-        }
-
-        @Override
-        public T get(int i) {
-            return list.get(indexes[i]);
-        }
-
-        @Override
-        public int size() {
-            return indexes.length;
-        }
+        return resources.connectionCount();
     }
 }

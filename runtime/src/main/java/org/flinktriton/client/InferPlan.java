@@ -13,8 +13,6 @@ import org.flinktriton.wire.ResponseDecoder;
  * enriched, and the schema mismatches, if any (then nothing is ever sent).
  */
 final class InferPlan<I, O> {
-    final TritonInputCodec<I> input;
-    final TritonOutputCodec<O> output;
     final RequestEncoder<I> encoder;
     final ResponseDecoder<O> decoder;
     final boolean enrich;
@@ -22,15 +20,11 @@ final class InferPlan<I, O> {
     final List<String> mismatches;
 
     private InferPlan(
-            TritonInputCodec<I> input,
-            TritonOutputCodec<O> output,
             RequestEncoder<I> encoder,
             ResponseDecoder<O> decoder,
             boolean enrich,
             int recordsPerRequest,
             List<String> mismatches) {
-        this.input = input;
-        this.output = output;
         this.encoder = encoder;
         this.decoder = decoder;
         this.enrich = enrich;
@@ -64,15 +58,10 @@ final class InferPlan<I, O> {
         ResponseDecoder<O> decoder = ResponseDecoder.create(output, settings.model, batched);
         boolean enrich = output.canEnrich() && output.type().equals(input.type());
         return new InferPlan<>(
-                input,
-                output,
-                encoder,
-                decoder,
-                enrich,
-                perRequest,
-                SchemaCheck.mismatches(info, input, output));
+                encoder, decoder, enrich, perRequest, SchemaCheck.mismatches(info, input, output));
     }
 
+    /** The failure that lists every mismatch, or null when the classes match the model. */
     TritonSchemaException schemaFailure(String model) {
         return mismatches.isEmpty() ? null : new TritonSchemaException(model, mismatches);
     }

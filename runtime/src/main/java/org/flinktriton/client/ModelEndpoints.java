@@ -122,12 +122,7 @@ final class ModelEndpoints {
                     if (response.code() == 501 && versioned) {
                         return null; // retried below without the version segment
                     }
-                    if (response.code() >= 400) {
-                        throw transport.serverError(response, what);
-                    }
-                    if (response.code() != 200) {
-                        throw unexpected(what, response);
-                    }
+                    transport.requireSuccess(response, what);
                     return read(response, what, ModelMetadata::parse);
                 },
                 (metadata, error) -> {
@@ -159,12 +154,7 @@ final class ModelEndpoints {
                     if (code == 400 || code == 404 || code == 405 || code == 501) {
                         return null; // no config endpoint here
                     }
-                    if (code >= 400) {
-                        throw transport.serverError(response, what);
-                    }
-                    if (code != 200) {
-                        throw unexpected(what, response);
-                    }
+                    transport.requireSuccess(response, what);
                     return read(response, what, ModelConfig::parse);
                 },
                 (config, error) -> {
@@ -176,26 +166,11 @@ final class ModelEndpoints {
                 });
     }
 
-    private TritonProtocolException unexpected(String what, Response response) {
-        return new TritonProtocolException(
-                settings.modelText
-                        + ": "
-                        + what
-                        + " answered an unexpected HTTP "
-                        + response.code()
-                        + " from "
-                        + settings.endpointText);
-    }
-
-    /** Reads the body with {@code parser}; a broken document names the model. */
+    /** Reads the body with {@code parser}. */
     private <T> T read(Response response, String what, BiFunction<byte[], String, T> parser)
             throws IOException {
         byte[] body = transport.readBody(response, settings.maxResponseBytes, what);
-        try {
-            return parser.apply(body, what);
-        } catch (TritonProtocolException e) {
-            throw e.inModel(settings.model, settings.modelVersion);
-        }
+        return parser.apply(body, what);
     }
 
     private void checkVersion(ModelMetadata metadata) {

@@ -1,0 +1,238 @@
+package org.flinktriton.client;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.security.cert.CertificateException;
+import java.util.Locale;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.function.Predicate;
+import javax.net.ssl.SSLException;
+import okhttp3.Response;
+import org.flinktriton.TritonException;
+import org.flinktriton.TritonProtocolException;
+import org.flinktriton.TritonServerException;
+import org.flinktriton.TritonTimeoutException;
+
+/**
+ * Maps what went wrong over HTTP to the exception family: a deadline that passed is a {@link
+ * TritonTimeoutException}, a status of 400 or above a {@link TritonServerException}, a body that
+ * broke off a {@link TritonProtocolException}, the rest a {@link TritonException}. Messages name
+ * the model, the request and the endpoint.
+ */
+final class HttpFailures {
+    /** The most of a non-JSON error body that goes into a message. */
+    private static final int ERROR_TEXT_LIMIT = 300;
+
+    private final ClientSettings settings;
+    private final HttpResources resources;
+
+    HttpFailures(ClientSettings settings, HttpResources resources) {
+        this.settings = settings;
+        this.resources = resources;
+    }
+
+    /**
+     * A failure before a response arrived: refused, reset, timed out, or closed.
+     *
+     * @param what how messages name the request, such as {@code POST /v2/models/m/infer}
+     */
+    TritonException beforeResponse(IOException e, String what) {
+        if (resources.isClosed() || e.getCause() instanceof RejectedExecutionException) {
+            return new TritonException(
+                    settings.modelText
+                            + ": client closed; "
+                            + what
+                            + " to "
+                            + settings.endpointText
+                            + " was cancelled",
+                    e);
+        }
+        if (isConnectTimeout(e)) {
+            return new TritonTimeoutException(
+                    settings.modelText
+                            + ": could not connect to "
+                            + settings.endpointText
+                            + " within connectTimeout "
+                            + ClientSettings.format(settings.connectTimeout),
+                    e);
+        }
+        if (e instanceof InterruptedIOException) {
+            return new TritonTimeoutException(
+                    settings.modelText
+                            + ": "
+                            + what
+                            + " to "
+                            + settings.endpointText
+                            + " did not complete within requestTimeout "
+                            + ClientSettings.format(settings.requestTimeout),
+                    e);
+        }
+        if (e instanceof ConnectException
+                || e instanceof NoRouteToHostException
+                || e instanceof UnknownHostException) {
+            return new TritonException(
+                    settings.modelText
+                            + ": cannot connect to "
+                            + settings.endpointText
+                            + " ("
+                            + rootMessage(e)
+                            + ")",
+                    e);
+        }
+        if (e instanceof SSLException) {
+            return new TritonException(
+                    settings.modelText
+                            + ": TLS with "
+                            + settings.endpointText
+                            + (hasCause(e, CertificateException.class::isInstance)
+                                    ? " failed, the server's certificate was rejected ("
+                                            + rootMessage(e)
+                                            + "); to trust a private CA or a self-signed"
+                                            + " certificate, configure the client's trustStore"
+                                            + " or sslContext"
+                                    : " failed (" + rootMessage(e) + ")"),
+                    e);
+        }
+        return new TritonException(
+                settings.modelText
+                        + ": "
+                        + what
+                        + " to "
+                        + settings.endpointText
+                        + " failed: the connection broke ("
+                        + e
+                        + ")",
+                e);
+    }
+
+    /** A failure while reading a response body that had started to arrive. */
+    TritonException whileReading(IOException e, String what) {
+        TritonException before = beforeResponse(e, what);
+        if (before instanceof TritonTimeoutException || resources.isClosed()) {
+            return before;
+        }
+        return new TritonProtocolException(
+                settings.modelText
+                        + ": the response to "
+                        + what
+                        + " from "
+                        + settings.endpointText
+                        + " broke off ("
+                        + e
+                        + ")",
+                e);
+    }
+
+    /**
+     * The {@link TritonServerException} for a response with status 400 or above, with the server's
+     * {@code error} text, or the body shortened when it is not the protocol's error object.
+     *
+     * @param body the error body as read, or null when it could not be read
+     */
+    TritonServerException status(Response response, String what, byte[] body) {
+        String error = body == null ? "" : errorText(body);
+        String reason = response.message();
+        return new TritonServerException(
+                settings.modelText
+                        + ": "
+                        + what
+                        + " answered HTTP "
+                        + response.code()
+                        + (reason == null || reason.isEmpty() ? "" : " " + reason)
+                        + (error.isEmpty() ? " with no error text" : ": " + error),
+                response.code(),
+                error);
+    }
+
+    /** A status below 400 that is not the success the request needs. */
+    TritonProtocolException unexpectedStatus(String what, int code) {
+        return new TritonProtocolException(
+                settings.modelText
+                        + ": "
+                        + what
+                        + " answered an unexpected HTTP "
+                        + code
+                        + " from "
+                        + settings.endpointText);
+    }
+
+    /** A response body over the client's {@code maxResponseBytes}. */
+    TritonException tooLarge(String what, String detail, long limit) {
+        return new TritonException(
+                settings.modelText
+                        + ": the response to "
+                        + what
+                        + " was refused: "
+                        + detail
+                        + ", over maxResponseBytes "
+                        + limit
+                        + "; raise maxResponseBytes or send smaller batches");
+    }
+
+    /** A bug or an unexpected value met while turning a response into a result. */
+    TritonException handlerFailed(String what, Throwable e) {
+        return new TritonException(
+                settings.modelText + ": handling the response to " + what + " failed: " + e, e);
+    }
+
+    private static String errorText(byte[] body) {
+        if (body.length == 0) {
+            return "";
+        }
+        try {
+            JsonNode json = HttpTransport.JSON.readTree(body);
+            if (json != null && json.isObject()) {
+                JsonNode error = json.get("error");
+                if (error != null && error.isTextual()) {
+                    return error.asText();
+                }
+                if (error != null && !error.isNull()) {
+                    return error.toString();
+                }
+            }
+        } catch (IOException | RuntimeException notJson) {
+            // Fall through: the body is not the protocol's error object.
+        }
+        String text = new String(body, UTF_8).strip().replaceAll("\\s+", " ");
+        return text.length() > ERROR_TEXT_LIMIT
+                ? text.substring(0, ERROR_TEXT_LIMIT - 3) + "..."
+                : text;
+    }
+
+    /** The innermost message: OkHttp wraps "Connection refused" in "Failed to connect to …". */
+    private static String rootMessage(Throwable e) {
+        String message = e.toString();
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null) {
+                message = t.getMessage();
+            }
+        }
+        return message;
+    }
+
+    /** Whether {@code e} or any of its causes matches. */
+    private static boolean hasCause(Throwable e, Predicate<Throwable> matches) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (matches.test(t)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean isConnectTimeout(IOException e) {
+        return hasCause(
+                e,
+                t ->
+                        t instanceof SocketTimeoutException
+                                && t.getMessage() != null
+                                && t.getMessage().toLowerCase(Locale.ROOT).contains("connect"));
+    }
+}
