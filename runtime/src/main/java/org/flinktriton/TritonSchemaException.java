@@ -5,15 +5,16 @@ import java.util.List;
 /**
  * The annotated classes do not match the model: a tensor the model lacks, a datatype or a fixed
  * dimension that differs, a batch dimension the model does not have. Every mismatch found is
- * listed, one per line, in the message and in {@link #mismatches()}.
+ * listed, one per line, in the message and in {@link #mismatches()}; the client adds the model's
+ * name in front.
  */
 public class TritonSchemaException extends TritonException {
     private static final long serialVersionUID = 1L;
 
     private final List<String> mismatches;
 
-    public TritonSchemaException(String model, List<String> mismatches) {
-        super(format(model, mismatches));
+    public TritonSchemaException(List<String> mismatches) {
+        super(format(mismatches));
         this.mismatches = List.copyOf(mismatches);
     }
 
@@ -22,11 +23,9 @@ public class TritonSchemaException extends TritonException {
         return mismatches;
     }
 
-    private static String format(String model, List<String> mismatches) {
+    private static String format(List<String> mismatches) {
         StringBuilder message =
-                new StringBuilder("The annotated classes do not match model '")
-                        .append(model)
-                        .append("' (")
+                new StringBuilder("The annotated classes do not match the model (")
                         .append(mismatches.size())
                         .append(mismatches.size() == 1 ? " mismatch):" : " mismatches):");
         for (String mismatch : mismatches) {

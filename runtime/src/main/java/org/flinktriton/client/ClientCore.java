@@ -6,7 +6,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
@@ -18,9 +17,9 @@ import org.flinktriton.codec.TritonInputCodec;
 import org.flinktriton.codec.TritonOutputCodec;
 
 /**
- * What {@link TritonModelClient} does: begins each call as a tracked {@link Operation}, hands it to
- * {@link ModelEndpoints} or an {@link InferCall}, and closes gracefully: no new calls, a wait for
- * those in flight, then cancellation.
+ * What {@link TritonModelClient} does: begins each call as a tracked {@link Operation} (whose
+ * failures name the model), hands it to {@link ModelEndpoints} or an {@link InferCall}, and closes
+ * gracefully: no new calls, a wait for those in flight, then cancellation.
  */
 final class ClientCore {
     private final ClientSettings settings;
@@ -49,8 +48,8 @@ final class ClientCore {
     // ---- operations --------------------------------------------------------------------------
 
     /** A new operation, tracked until done; already failed when the client is closing. */
-    private <T> Operation<T> begin() {
-        Operation<T> op = new Operation<>(this::finished);
+    private <T> Operation<T> begin(String call) {
+        Operation<T> op = new Operation<>(call, settings, this::finished);
         synchronized (lock) {
             if (!closing) {
                 inFlight.add(op);
@@ -69,9 +68,8 @@ final class ClientCore {
         }
     }
 
-    private TritonException closedException() {
-        return new TritonException(
-                settings.modelText + ": client closed; no new calls are accepted");
+    private static TritonException closedException() {
+        return new TritonException("client closed; no new calls are accepted");
     }
 
     private void ensureOpen() {
@@ -85,7 +83,7 @@ final class ClientCore {
     // ---- endpoints ---------------------------------------------------------------------------
 
     CompletableFuture<Boolean> serverLive() {
-        Operation<Boolean> op = begin();
+        Operation<Boolean> op = begin("serverLive");
         if (!op.isDone()) {
             endpoints.serverLive(op);
         }
@@ -93,7 +91,7 @@ final class ClientCore {
     }
 
     CompletableFuture<Boolean> serverReady() {
-        Operation<Boolean> op = begin();
+        Operation<Boolean> op = begin("serverReady");
         if (!op.isDone()) {
             endpoints.serverReady(op);
         }
@@ -101,7 +99,7 @@ final class ClientCore {
     }
 
     CompletableFuture<Boolean> modelReady() {
-        Operation<Boolean> op = begin();
+        Operation<Boolean> op = begin("modelReady");
         if (!op.isDone()) {
             endpoints.modelReady(op);
         }
@@ -109,7 +107,7 @@ final class ClientCore {
     }
 
     CompletableFuture<TritonModelInfo> modelInfo() {
-        Operation<TritonModelInfo> op = begin();
+        Operation<TritonModelInfo> op = begin("modelInfo");
         if (!op.isDone()) {
             endpoints
                     .info()
@@ -125,24 +123,34 @@ final class ClientCore {
         return op;
     }
 
-    void validate(TritonInputCodec<?> input, TritonOutputCodec<?> output) {
-        ensureOpen();
-        TritonModelInfo info = await(endpoints.info());
-        TritonSchemaException failure = plan(info, input, output).schemaFailure(settings.model);
-        if (failure != null) {
-            throw failure;
+    void validate(Class<?> inputType, Class<?> outputType) {
+        TritonInputCodec<?> input;
+        TritonOutputCodec<?> output;
+        try {
+            input = TritonCodecs.forInput(inputType);
+            output = TritonCodecs.forOutput(outputType);
+        } catch (RuntimeException e) {
+            throw Operation.failure("validate", e, settings);
         }
+        validate(input, output);
     }
 
-    private <T> T await(CompletableFuture<T> future) {
+    void validate(TritonInputCodec<?> input, TritonOutputCodec<?> output) {
         try {
-            return future.get();
-        } catch (ExecutionException e) {
-            throw asTriton(e.getCause());
+            ensureOpen();
+            TritonModelInfo info = endpoints.info().get();
+            TritonSchemaException failure = plan(info, input, output).schemaFailure();
+            if (failure != null) {
+                throw failure;
+            }
+        } catch (ExecutionException | RuntimeException e) {
+            throw Operation.failure("validate", e, settings);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new TritonException(
-                    settings.modelText + ": interrupted while fetching the model metadata", e);
+            throw Operation.failure(
+                    "validate",
+                    new TritonException("interrupted while fetching the model metadata", e),
+                    settings);
         }
     }
 
@@ -155,23 +163,22 @@ final class ClientCore {
         try {
             ensureOpen();
             if (records == null) {
-                throw new TritonException(settings.modelText + ": infer() got a null record list");
+                throw new TritonException("infer() got a null record list");
             }
             if (records.isEmpty()) {
                 return CompletableFuture.completedFuture(List.of());
             }
             Object first = records.get(0);
             if (first == null) {
-                throw new TritonException(
-                        settings.modelText + ": record 0 of " + records.size() + " is null");
+                throw new TritonException("record 0 of " + records.size() + " is null");
             }
             input = (TritonInputCodec<I>) inputCodec(first.getClass());
             if (outputType == null) {
-                throw new TritonException(settings.modelText + ": infer() got a null output type");
+                throw new TritonException("infer() got a null output type");
             }
             output = TritonCodecs.forOutput(outputType);
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(asTriton(e));
+            return CompletableFuture.failedFuture(Operation.failure("infer", e, settings));
         }
         return infer(records, input, output);
     }
@@ -201,13 +208,13 @@ final class ClientCore {
 
     <I, O> CompletableFuture<List<O>> infer(
             List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
-        Operation<List<O>> op = begin();
+        Operation<List<O>> op = begin("infer");
         if (op.isDone()) {
             return op;
         }
         try {
             if (input == null || output == null) {
-                throw new TritonException(settings.modelText + ": infer() got a null codec");
+                throw new TritonException("infer() got a null codec");
             }
             List<I> batch = checked(records, input.type());
             if (batch.isEmpty()) {
@@ -219,7 +226,7 @@ final class ClientCore {
                     .whenComplete(
                             (info, error) -> {
                                 if (error != null) {
-                                    op.completeExceptionally(asTriton(error));
+                                    op.completeExceptionally(error);
                                     return;
                                 }
                                 try {
@@ -231,32 +238,30 @@ final class ClientCore {
                                             batch,
                                             endpoints.modelUrl("infer"));
                                 } catch (RuntimeException e) {
-                                    op.completeExceptionally(asTriton(e));
+                                    op.completeExceptionally(e);
                                 }
                             });
         } catch (RuntimeException e) {
-            op.completeExceptionally(asTriton(e));
+            op.completeExceptionally(e);
         }
         return op;
     }
 
     /** A copy of {@code records}, each checked to be a non-null instance of {@code type}. */
-    private <I> List<I> checked(List<? extends I> records, Class<I> type) {
+    private static <I> List<I> checked(List<? extends I> records, Class<I> type) {
         if (records == null) {
-            throw new TritonException(settings.modelText + ": infer() got a null record list");
+            throw new TritonException("infer() got a null record list");
         }
         int n = records.size();
         List<I> copy = new ArrayList<>(n);
         for (int i = 0; i < n; i++) {
             I record = records.get(i);
             if (record == null) {
-                throw new TritonException(
-                        settings.modelText + ": record " + i + " of " + n + " is null");
+                throw new TritonException("record " + i + " of " + n + " is null");
             }
             if (!type.isInstance(record)) {
                 throw new TritonException(
-                        settings.modelText
-                                + ": record "
+                        "record "
                                 + i
                                 + " is a "
                                 + record.getClass().getName()
@@ -276,23 +281,6 @@ final class ClientCore {
                 plans.computeIfAbsent(
                         List.of(input, output),
                         key -> InferPlan.create(settings, info, input, output));
-    }
-
-    private TritonException asTriton(Throwable t) {
-        while ((t instanceof CompletionException || t instanceof ExecutionException)
-                && t.getCause() != null) {
-            t = t.getCause();
-        }
-        if (t instanceof TritonException) {
-            TritonException e = (TritonException) t;
-            String message = String.valueOf(e.getMessage());
-            if (message.contains("'" + settings.model + "'")) {
-                return e;
-            }
-            // A codec's message names the class, field and tensor; add the model.
-            return new TritonException(settings.modelText + ": " + message, e);
-        }
-        return new TritonException(settings.modelText + ": " + t, t);
     }
 
     // ---- close -------------------------------------------------------------------------------
@@ -333,9 +321,7 @@ final class ClientCore {
             for (Operation<?> op : left) {
                 op.completeExceptionally(
                         new TritonException(
-                                settings.modelText
-                                        + ": client closed; the call was cancelled after"
-                                        + " closeTimeout "
+                                "client closed; the call was cancelled after closeTimeout "
                                         + ClientSettings.format(settings.closeTimeout)));
             }
             resources.cancelAll();

@@ -24,7 +24,7 @@ import org.flinktriton.TritonTimeoutException;
  * Maps what went wrong over HTTP to the exception family: a deadline that passed is a {@link
  * TritonTimeoutException}, a status of 400 or above a {@link TritonServerException}, a body that
  * broke off a {@link TritonProtocolException}, the rest a {@link TritonException}. Messages name
- * the model, the request and the endpoint.
+ * the request and the endpoint, never the model: the client adds it where the call completes.
  */
 final class HttpFailures {
     /** The most of a non-JSON error body that goes into a message. */
@@ -46,18 +46,12 @@ final class HttpFailures {
     TritonException beforeResponse(IOException e, String what) {
         if (resources.isClosed() || e.getCause() instanceof RejectedExecutionException) {
             return new TritonException(
-                    settings.modelText
-                            + ": client closed; "
-                            + what
-                            + " to "
-                            + settings.endpointText
-                            + " was cancelled",
+                    "client closed; " + what + " to " + settings.endpointText + " was cancelled",
                     e);
         }
         if (isConnectTimeout(e)) {
             return new TritonTimeoutException(
-                    settings.modelText
-                            + ": could not connect to "
+                    "could not connect to "
                             + settings.endpointText
                             + " within connectTimeout "
                             + ClientSettings.format(settings.connectTimeout),
@@ -65,9 +59,7 @@ final class HttpFailures {
         }
         if (e instanceof InterruptedIOException) {
             return new TritonTimeoutException(
-                    settings.modelText
-                            + ": "
-                            + what
+                    what
                             + " to "
                             + settings.endpointText
                             + " did not complete within requestTimeout "
@@ -78,18 +70,11 @@ final class HttpFailures {
                 || e instanceof NoRouteToHostException
                 || e instanceof UnknownHostException) {
             return new TritonException(
-                    settings.modelText
-                            + ": cannot connect to "
-                            + settings.endpointText
-                            + " ("
-                            + rootMessage(e)
-                            + ")",
-                    e);
+                    "cannot connect to " + settings.endpointText + " (" + rootMessage(e) + ")", e);
         }
         if (e instanceof SSLException) {
             return new TritonException(
-                    settings.modelText
-                            + ": TLS with "
+                    "TLS with "
                             + settings.endpointText
                             + (hasCause(e, CertificateException.class::isInstance)
                                     ? " failed, the server's certificate was rejected ("
@@ -101,14 +86,7 @@ final class HttpFailures {
                     e);
         }
         return new TritonException(
-                settings.modelText
-                        + ": "
-                        + what
-                        + " to "
-                        + settings.endpointText
-                        + " failed: the connection broke ("
-                        + e
-                        + ")",
+                what + " to " + settings.endpointText + " failed: the connection broke (" + e + ")",
                 e);
     }
 
@@ -119,8 +97,7 @@ final class HttpFailures {
             return before;
         }
         return new TritonProtocolException(
-                settings.modelText
-                        + ": the response to "
+                "the response to "
                         + what
                         + " from "
                         + settings.endpointText
@@ -140,9 +117,7 @@ final class HttpFailures {
         String error = body == null ? "" : errorText(body);
         String reason = response.message();
         return new TritonServerException(
-                settings.modelText
-                        + ": "
-                        + what
+                what
                         + " answered HTTP "
                         + response.code()
                         + (reason == null || reason.isEmpty() ? "" : " " + reason)
@@ -154,20 +129,13 @@ final class HttpFailures {
     /** A status below 400 that is not the success the request needs. */
     TritonProtocolException unexpectedStatus(String what, int code) {
         return new TritonProtocolException(
-                settings.modelText
-                        + ": "
-                        + what
-                        + " answered an unexpected HTTP "
-                        + code
-                        + " from "
-                        + settings.endpointText);
+                what + " answered an unexpected HTTP " + code + " from " + settings.endpointText);
     }
 
     /** A response body over the client's {@code maxResponseBytes}. */
     TritonException tooLarge(String what, String detail, long limit) {
         return new TritonException(
-                settings.modelText
-                        + ": the response to "
+                "the response to "
                         + what
                         + " was refused: "
                         + detail
@@ -178,8 +146,7 @@ final class HttpFailures {
 
     /** A bug or an unexpected value met while turning a response into a result. */
     TritonException handlerFailed(String what, Throwable e) {
-        return new TritonException(
-                settings.modelText + ": handling the response to " + what + " failed: " + e, e);
+        return new TritonException("handling the response to " + what + " failed: " + e, e);
     }
 
     private static String errorText(byte[] body) {

@@ -59,7 +59,7 @@ final class InferCall<I, O> {
         if (!op.isActive()) {
             return;
         }
-        TritonSchemaException schema = plan.schemaFailure(settings.model);
+        TritonSchemaException schema = plan.schemaFailure();
         if (schema != null) {
             op.completeExceptionally(schema);
             return;
@@ -100,8 +100,7 @@ final class InferCall<I, O> {
                 EncodedBody body = plan.encoder.encode(part, requestId(), settings.parameters);
                 request = transport.post(url, body);
             } catch (IOException e) {
-                throw new TritonException(
-                        settings.modelText + ": compressing the request failed: " + e, e);
+                throw new TritonException("compressing the request failed: " + e, e);
             }
             transport.send(
                     op,
@@ -145,19 +144,12 @@ final class InferCall<I, O> {
                         : plan.decoder.decode(body, headerLength, part.size());
         if (outputs.size() != part.size()) {
             throw new TritonProtocolException(
-                    settings.modelText
-                            + ": "
-                            + what
-                            + " gave "
-                            + outputs.size()
-                            + " results for "
-                            + part.size()
-                            + " records");
+                    what + " gave " + outputs.size() + " results for " + part.size() + " records");
         }
         return outputs;
     }
 
-    private int headerLength(String value, String what) {
+    private static int headerLength(String value, String what) {
         if (value == null || value.isBlank()) {
             return -1;
         }
@@ -170,8 +162,7 @@ final class InferCall<I, O> {
             // reported below
         }
         throw new TritonProtocolException(
-                settings.modelText
-                        + ": the response to "
+                "the response to "
                         + what
                         + " has an invalid "
                         + EncodedBody.HEADER_LENGTH

@@ -55,14 +55,14 @@ final class InferPlan<I, O> {
                         .binaryData(settings.binaryData)
                         .batched(batched)
                         .build();
-        ResponseDecoder<O> decoder = ResponseDecoder.create(output, settings.model, batched);
+        ResponseDecoder<O> decoder = ResponseDecoder.create(output, batched);
         boolean enrich = output.canEnrich() && output.type().equals(input.type());
         return new InferPlan<>(
                 encoder, decoder, enrich, perRequest, SchemaCheck.mismatches(info, input, output));
     }
 
     /** The failure that lists every mismatch, or null when the classes match the model. */
-    TritonSchemaException schemaFailure(String model) {
-        return mismatches.isEmpty() ? null : new TritonSchemaException(model, mismatches);
+    TritonSchemaException schemaFailure() {
+        return mismatches.isEmpty() ? null : new TritonSchemaException(mismatches);
     }
 }

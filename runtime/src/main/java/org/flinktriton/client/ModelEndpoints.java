@@ -179,8 +179,7 @@ final class ModelEndpoints {
                 && !metadata.versions().isEmpty()
                 && !metadata.versions().contains(settings.modelVersion)) {
             throw new TritonException(
-                    settings.modelText
-                            + ": the server does not take version paths and lists only versions "
+                    "the server does not take version paths and lists only versions "
                             + metadata.versions()
                             + " for the model");
         }

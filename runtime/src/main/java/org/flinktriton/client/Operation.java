@@ -4,22 +4,54 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import okhttp3.Call;
+import org.flinktriton.TritonException;
 
 /**
  * The future a client call returns. It owns the HTTP calls made on its behalf: when it completes in
  * any way (a result, a failure, {@link #cancel}) the calls still running are cancelled, so that a
  * caller's {@code cancel} reaches the socket and one failed sub-request stops its siblings.
+ *
+ * <p>It is also where a call's failure gets the model's context: every failure it completes with
+ * goes through {@link #failure}, once, and the parts below never name the model.
  */
 final class Operation<T> extends CompletableFuture<T> {
+    private final String call;
+    private final ClientSettings settings;
     private final Consumer<Operation<?>> onDone;
 
     /** Calls still running; null once this operation is done. Guarded by {@code this}. */
     private Set<Call> calls = Collections.newSetFromMap(new IdentityHashMap<>());
 
-    Operation(Consumer<Operation<?>> onDone) {
+    /**
+     * @param call what the caller called, such as {@code infer}, for a failure that is not a {@link
+     *     TritonException}
+     */
+    Operation(String call, ClientSettings settings, Consumer<Operation<?>> onDone) {
+        this.call = call;
+        this.settings = settings;
         this.onDone = onDone;
+    }
+
+    /**
+     * {@code t} as the {@link TritonException} a caller of {@code call} sees: unwrapped from {@link
+     * CompletionException} and {@link ExecutionException}, wrapped when it is of another kind, and
+     * naming the client's model.
+     */
+    static TritonException failure(String call, Throwable t, ClientSettings settings) {
+        while ((t instanceof CompletionException || t instanceof ExecutionException)
+                && t.getCause() != null) {
+            t = t.getCause();
+        }
+        TritonException e =
+                t instanceof TritonException
+                        ? (TritonException) t
+                        : new TritonException(call + " failed: " + t, t);
+        return e.inModel(settings.model, settings.modelVersion);
     }
 
     /**
@@ -60,7 +92,10 @@ final class Operation<T> extends CompletableFuture<T> {
     @Override
     public boolean completeExceptionally(Throwable failure) {
         finish();
-        return super.completeExceptionally(failure);
+        // A TimeoutException is the caller's own deadline (orTimeout): it stays as the caller
+        // expects it.
+        return super.completeExceptionally(
+                failure instanceof TimeoutException ? failure : failure(call, failure, settings));
     }
 
     @Override

@@ -127,7 +127,7 @@ public final class TritonModelClient implements AutoCloseable {
      * @throws TritonException when the metadata cannot be fetched or a class has no codec
      */
     public void validate(Class<?> inputType, Class<?> outputType) {
-        core.validate(TritonCodecs.forInput(inputType), TritonCodecs.forOutput(outputType));
+        core.validate(inputType, outputType);
     }
 
     /**

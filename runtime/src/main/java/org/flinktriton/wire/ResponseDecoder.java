@@ -21,32 +21,29 @@ import org.flinktriton.codec.TritonOutputCodec;
  * <p>Everything is checked before a record is built: each declared output is present with the
  * declared datatype, its batch dimension equals the number of records, its per-record dimensions
  * match the declared fixed ones, and its bytes cover its shape. A response that fails a check is a
- * {@link TritonProtocolException} naming the model and the output. Thread-safe and reusable.
+ * {@link TritonProtocolException} naming the output (the client adds the model). Thread-safe and
+ * reusable.
  *
  * @param <T> the output record type
  */
 public final class ResponseDecoder<T> {
     private final TritonOutputCodec<T> codec;
     private final List<TensorSpec> specs;
-    private final String model;
     private final boolean batched;
 
-    private ResponseDecoder(TritonOutputCodec<T> codec, String model, boolean batched) {
+    private ResponseDecoder(TritonOutputCodec<T> codec, boolean batched) {
         this.codec = codec;
         this.specs = codec.outputs();
-        this.model = model;
         this.batched = batched;
     }
 
     /**
-     * A decoder for responses of {@code model}.
+     * A decoder for the responses of a model.
      *
      * @param batched whether the model has a batch dimension ({@code max_batch_size > 0})
      */
-    public static <T> ResponseDecoder<T> create(
-            TritonOutputCodec<T> codec, String model, boolean batched) {
-        return new ResponseDecoder<>(
-                Objects.requireNonNull(codec, "codec"), Objects.requireNonNull(model), batched);
+    public static <T> ResponseDecoder<T> create(TritonOutputCodec<T> codec, boolean batched) {
+        return new ResponseDecoder<>(Objects.requireNonNull(codec, "codec"), batched);
     }
 
     /**
@@ -73,7 +70,7 @@ public final class ResponseDecoder<T> {
             throw new IllegalArgumentException(
                     "A model without a batch dimension answers one record, not " + recordCount);
         }
-        String context = "Response of model '" + model + "'";
+        String context = "Response";
         JsonNode header = JsonBodies.header(body, headerLength, context);
         int binaryStart = headerLength < 0 ? body.length : headerLength;
         List<Tensor> tensors =

@@ -177,7 +177,7 @@ class CodecRoundTripTest {
                 "{\"model_name\":\"m\",\"outputs\":[{\"name\":\"TOTAL\",\"datatype\":\"FP64\","
                         + "\"shape\":[2,1],\"data\":[3.5,-1e300]}]}";
         ResponseDecoder<Fixtures.Computed> decoder =
-                ResponseDecoder.create(TritonCodecs.forOutput(Fixtures.Computed.class), "m", true);
+                ResponseDecoder.create(TritonCodecs.forOutput(Fixtures.Computed.class), true);
 
         List<Fixtures.Computed> back = decoder.decode(response.getBytes(UTF_8), -1, 2);
 
@@ -188,14 +188,14 @@ class CodecRoundTripTest {
 
     private static <T> List<T> enrich(Class<T> type, List<T> records, boolean binary) {
         EchoServer.Response response = echo(type, records, binary);
-        return ResponseDecoder.create(TritonCodecs.forOutput(type), "echo", true)
+        return ResponseDecoder.create(TritonCodecs.forOutput(type), true)
                 .enrich(response.body(), response.headerLength(), records);
     }
 
     private static <I, O> List<O> read(
             Class<I> inputType, List<I> records, Class<O> outputType, boolean binary) {
         EchoServer.Response response = echo(inputType, records, binary);
-        return ResponseDecoder.create(TritonCodecs.forOutput(outputType), "echo", true)
+        return ResponseDecoder.create(TritonCodecs.forOutput(outputType), true)
                 .decode(response.body(), response.headerLength(), records.size());
     }
 

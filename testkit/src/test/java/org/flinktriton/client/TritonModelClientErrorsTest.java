@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonProtocolException;
+import org.flinktriton.TritonRecordException;
 import org.flinktriton.TritonSchemaException;
 import org.flinktriton.TritonServerException;
 import org.flinktriton.TritonTimeoutException;
@@ -95,14 +96,23 @@ class TritonModelClientErrorsTest {
         return records;
     }
 
-    /** The failure of {@code future}, unwrapped, checked to name the model and hide secrets. */
-    private static Throwable failure(CompletableFuture<?> future, String model) {
+    /**
+     * The failure of {@code future}, unwrapped, checked to name the model once, in front, and to
+     * hide secrets.
+     */
+    private static TritonException failure(CompletableFuture<?> future, String model) {
         Throwable thrown = catchThrowable(() -> future.orTimeout(15, SECONDS).join());
         assertThat(thrown).isInstanceOf(CompletionException.class);
         Throwable cause = thrown.getCause();
         assertThat(cause).isInstanceOf(TritonException.class);
-        assertThat(cause.getMessage()).contains("'" + model + "'").doesNotContain(SECRET);
-        return cause;
+        TritonException e = (TritonException) cause;
+        String prefix = "Model '" + model + "': ";
+        assertThat(e.getMessage())
+                .startsWith(prefix)
+                .isEqualTo(prefix + e.detail())
+                .doesNotContain(SECRET);
+        assertThat(e.model()).isEqualTo(model);
+        return e;
     }
 
     // ---- server errors -----------------------------------------------------------------------
@@ -272,10 +282,50 @@ class TritonModelClientErrorsTest {
         try (TritonModelClient client = client("add_sub").build()) {
             Throwable e = failure(client.infer(records, AddSubResult.class), "add_sub");
 
-            assertThat(e.getClass()).isEqualTo(TritonException.class);
-            assertThat(e.getMessage()).contains("INPUT0").contains("16");
+            assertThat(e).isExactlyInstanceOf(TritonRecordException.class);
+            assertThat(e.getMessage())
+                    .startsWith(
+                            "Model 'add_sub': ClientTestTypes.AddSubRequest.a has length 15 in"
+                                    + " dimension 0")
+                    .contains("'INPUT0'")
+                    .contains("16");
         }
         assertThat(server.stats().inferRequests()).isZero();
+    }
+
+    @Test
+    void aModelNamedLikeATensorIsNamedOnceInFront() {
+        server.addModel(TestModels.addSub("INPUT0", TritonDataType.FP32, 16, 8));
+        List<AddSubRequest> records = records(2);
+        records.get(0).a = new float[15];
+        try (TritonModelClient client = client("INPUT0").build()) {
+            TritonException e = failure(client.infer(records, AddSubResult.class), "INPUT0");
+
+            assertThat(e).isExactlyInstanceOf(TritonRecordException.class);
+            assertThat(e.getMessage())
+                    .startsWith("Model 'INPUT0': ClientTestTypes.AddSubRequest.a has length 15")
+                    .contains("tensor 'INPUT0'");
+            assertThat(e.getMessage().split("Model 'INPUT0'", -1)).hasSize(2);
+
+            server.faults().failNext(1, 400, "input 'INPUT0' is wrong");
+            TritonException status =
+                    failure(client.infer(records(1), AddSubResult.class), "INPUT0");
+            assertThat(status.getMessage())
+                    .startsWith("Model 'INPUT0': POST /v2/models/INPUT0/infer (1 record)")
+                    .endsWith(": input 'INPUT0' is wrong");
+        } finally {
+            server.removeModel("INPUT0");
+        }
+    }
+
+    @Test
+    void validateNamesTheModelOfAClassWithoutCodec() {
+        try (TritonModelClient client = client("add_sub").build()) {
+            assertThatThrownBy(() -> client.validate(String.class, AddSubResult.class))
+                    .isInstanceOf(TritonException.class)
+                    .hasMessageStartingWith("Model 'add_sub': ")
+                    .hasMessageContaining(String.class.getName());
+        }
     }
 
     @Test
@@ -314,7 +364,10 @@ class TritonModelClientErrorsTest {
                     .anySatisfy(m -> assertThat(m).contains("'EXTRA'").contains("does not have"))
                     .anySatisfy(m -> assertThat(m).contains("INPUT1").contains("requires"))
                     .anySatisfy(m -> assertThat(m).contains("'OUTPUT9'"));
-            assertThat(e.getMessage()).contains("(5 mismatches)");
+            assertThat(e.getMessage())
+                    .startsWith(
+                            "Model 'add_sub': The annotated classes do not match the model"
+                                    + " (5 mismatches):\n  - ");
 
             assertThatThrownBy(() -> client.validate(WrongRequest.class, WrongResult.class))
                     .isInstanceOf(TritonSchemaException.class)
@@ -339,7 +392,9 @@ class TritonModelClientErrorsTest {
         try (TritonModelClient client = client("unbatched").build()) {
             assertThatThrownBy(() -> client.validate(AddSubRequest.class, AddSubResult.class))
                     .isInstanceOf(TritonSchemaException.class)
-                    .hasMessageContaining("(4 mismatches)")
+                    .hasMessageStartingWith(
+                            "Model 'unbatched': The annotated classes do not match the model"
+                                    + " (4 mismatches):")
                     .hasMessageContaining("the model takes no batch dimension");
             failure(client.infer(records(2), AddSubResult.class), "unbatched");
         } finally {

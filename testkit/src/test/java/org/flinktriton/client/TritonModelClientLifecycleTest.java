@@ -181,7 +181,7 @@ class TritonModelClientLifecycleTest {
         assertClosed(client.serverLive());
         assertThat(catchThrowable(() -> client.validate(AddSubRequest.class, AddSubResult.class)))
                 .isInstanceOf(TritonException.class)
-                .hasMessageContaining("client closed");
+                .hasMessage("Model 'add_sub': client closed; no new calls are accepted");
         client.close(); // idempotent
     }
 
@@ -208,9 +208,10 @@ class TritonModelClientLifecycleTest {
         assertThat(thrown).isInstanceOf(CompletionException.class);
         assertThat(thrown.getCause())
                 .isInstanceOf(TritonException.class)
-                .hasMessageContaining("'add_sub'")
-                .hasMessageContaining("client closed")
-                .hasMessageContaining("closeTimeout 200 ms");
+                .hasMessage(
+                        "Model 'add_sub': client closed; the call was cancelled after closeTimeout"
+                                + " 200 ms")
+                .satisfies(e -> assertThat(((TritonException) e).retryable()).isFalse());
         assertThat(client.activeCalls()).isZero();
         assertThat(client.connectionCount()).isZero();
     }
@@ -220,7 +221,8 @@ class TritonModelClientLifecycleTest {
         assertThat(thrown).isInstanceOf(CompletionException.class);
         assertThat(thrown.getCause())
                 .isInstanceOf(TritonException.class)
-                .hasMessageContaining("client closed");
+                .hasMessage("Model 'add_sub': client closed; no new calls are accepted")
+                .satisfies(e -> assertThat(((TritonException) e).retryable()).isFalse());
     }
 
     // ---- cleanup -----------------------------------------------------------------------------

@@ -220,7 +220,8 @@ class TritonInferenceFunctionTest {
                 .isInstanceOf(SuppressRestartsException.class)
                 .cause()
                 .isInstanceOf(TritonSchemaException.class)
-                .hasMessageStartingWith("The annotated classes do not match model 'add_sub'")
+                .hasMessageStartingWith(
+                        "Model 'add_sub': The annotated classes do not match the model (")
                 .hasMessageContaining("INPUT0");
         assertThat(server.stats().inferRequests()).isZero();
     }

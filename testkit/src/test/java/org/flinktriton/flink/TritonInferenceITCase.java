@@ -287,7 +287,8 @@ class TritonInferenceITCase {
                             assertThat(schema).isPresent();
                             assertThat(schema.get().getMessage())
                                     .startsWith(
-                                            "The annotated classes do not match model 'add_sub'")
+                                            "Model 'add_sub': The annotated classes do not match"
+                                                    + " the model (")
                                     .contains("INPUT0");
                             assertThat(schema.get().mismatches()).isNotEmpty();
                         });

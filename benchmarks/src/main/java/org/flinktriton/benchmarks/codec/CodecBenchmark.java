@@ -72,9 +72,7 @@ public class CodecBenchmark {
                 RequestEncoder.builder(TritonCodecs.forInput(EmbeddingRequest.class))
                         .outputs(TritonCodecs.forOutput(EmbeddingResult.class).outputs())
                         .build();
-        decoder =
-                ResponseDecoder.create(
-                        TritonCodecs.forOutput(EmbeddingResult.class), "embedding", true);
+        decoder = ResponseDecoder.create(TritonCodecs.forOutput(EmbeddingResult.class), true);
         Tensor output =
                 Tensor.ofFloats("OUTPUT", TritonDataType.FP32, new long[] {RECORDS, WIDTH}, all);
         EncodedBody binary =
