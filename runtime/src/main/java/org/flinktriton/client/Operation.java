@@ -81,52 +81,70 @@ final class Operation<T> extends CompletableFuture<T> {
         return calls != null;
     }
 
-    // The bookkeeping runs before the value is published: a dependent stage that closes the
-    // client must not wait for the operation that is completing it.
+    // The bookkeeping runs before the outcome is published: a dependent stage that closes the
+    // client must not wait for the operation that is completing it. The calls still running are
+    // cancelled after it: a cancelled call fails, and that failure must not win over the outcome.
     @Override
     public boolean complete(T value) {
-        finish();
-        return super.complete(value);
+        Set<Call> running = finish();
+        boolean completed = super.complete(value);
+        cancel(running);
+        return completed;
     }
 
     @Override
     public boolean completeExceptionally(Throwable failure) {
-        finish();
+        Set<Call> running = finish();
         // A TimeoutException is the caller's own deadline (orTimeout): it stays as the caller
         // expects it.
-        return super.completeExceptionally(
-                failure instanceof TimeoutException ? failure : failure(call, failure, settings));
+        boolean completed =
+                super.completeExceptionally(
+                        failure instanceof TimeoutException
+                                ? failure
+                                : failure(call, failure, settings));
+        cancel(running);
+        return completed;
     }
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        finish();
-        return super.cancel(mayInterruptIfRunning);
+        Set<Call> running = finish();
+        boolean cancelled = super.cancel(mayInterruptIfRunning);
+        cancel(running);
+        return cancelled;
     }
 
     @Override
     public void obtrudeValue(T value) {
-        finish();
+        Set<Call> running = finish();
         super.obtrudeValue(value);
+        cancel(running);
     }
 
     @Override
     public void obtrudeException(Throwable failure) {
-        finish();
+        Set<Call> running = finish();
         super.obtrudeException(failure);
+        cancel(running);
     }
 
-    private void finish() {
+    /** Marks this operation done, the first time only; returns the calls still running. */
+    private Set<Call> finish() {
         Set<Call> running;
         synchronized (this) {
             running = calls;
             calls = null;
         }
-        if (running != null) {
-            for (Call call : running) {
-                call.cancel();
-            }
-            onDone.accept(this);
+        if (running == null) {
+            return Set.of();
+        }
+        onDone.accept(this);
+        return running;
+    }
+
+    private static void cancel(Set<Call> running) {
+        for (Call call : running) {
+            call.cancel();
         }
     }
 }
