@@ -3,10 +3,13 @@ package org.flinktriton.client;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
+import java.net.ProtocolException;
+import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.security.cert.CertificateException;
@@ -15,16 +18,20 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLException;
 import okhttp3.Response;
+import org.flinktriton.TritonConnectionException;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonProtocolException;
 import org.flinktriton.TritonServerException;
 import org.flinktriton.TritonTimeoutException;
 
 /**
- * Maps what went wrong over HTTP to the exception family: a deadline that passed is a {@link
- * TritonTimeoutException}, a status of 400 or above a {@link TritonServerException}, a body that
- * broke off a {@link TritonProtocolException}, the rest a {@link TritonException}. Messages name
- * the request and the endpoint, never the model: the client adds it where the call completes.
+ * Maps what went wrong over HTTP to the exception family, and so decides {@link
+ * TritonException#retryable()}: a server that cannot be reached or a connection that broke, even
+ * halfway through a body, is a {@link TritonConnectionException}; a deadline that passed a {@link
+ * TritonTimeoutException}; a status of 400 or above a {@link TritonServerException} (retryable by
+ * its status); bytes that break the protocol a {@link TritonProtocolException}; a rejected
+ * certificate and a closed client a plain {@link TritonException}. Messages name the request and
+ * the endpoint, never the model: the client adds it where the call completes.
  */
 final class HttpFailures {
     /** The most of a non-JSON error body that goes into a message. */
@@ -69,42 +76,59 @@ final class HttpFailures {
         if (e instanceof ConnectException
                 || e instanceof NoRouteToHostException
                 || e instanceof UnknownHostException) {
-            return new TritonException(
+            return new TritonConnectionException(
                     "cannot connect to " + settings.endpointText + " (" + rootMessage(e) + ")", e);
         }
         if (e instanceof SSLException) {
-            return new TritonException(
-                    "TLS with "
+            return tlsFailure((SSLException) e);
+        }
+        if (breaksProtocol(e)) {
+            return new TritonProtocolException(
+                    what
+                            + " to "
                             + settings.endpointText
-                            + (hasCause(e, CertificateException.class::isInstance)
-                                    ? " failed, the server's certificate was rejected ("
-                                            + rootMessage(e)
-                                            + "); to trust a private CA or a self-signed"
-                                            + " certificate, configure the client's trustStore"
-                                            + " or sslContext"
-                                    : " failed (" + rootMessage(e) + ")"),
+                            + " failed: the answer is not valid HTTP ("
+                            + e
+                            + ")",
                     e);
         }
-        return new TritonException(
+        return new TritonConnectionException(
                 what + " to " + settings.endpointText + " failed: the connection broke (" + e + ")",
                 e);
     }
 
-    /** A failure while reading a response body that had started to arrive. */
+    /**
+     * A failure while reading a response body that had started to arrive: a body cut short is a
+     * broken connection, bytes that cannot be read (a bad chunk, a broken gzip stream) break the
+     * protocol.
+     */
     TritonException whileReading(IOException e, String what) {
         TritonException before = beforeResponse(e, what);
         if (before instanceof TritonTimeoutException || resources.isClosed()) {
             return before;
         }
-        return new TritonProtocolException(
-                "the response to "
-                        + what
-                        + " from "
+        String response = "the response to " + what + " from " + settings.endpointText;
+        return isCutConnection(e)
+                ? new TritonConnectionException(response + " broke off (" + e + ")", e)
+                : new TritonProtocolException(response + " could not be read (" + e + ")", e);
+    }
+
+    private TritonException tlsFailure(SSLException e) {
+        boolean rejected = hasCause(e, CertificateException.class::isInstance);
+        String message =
+                "TLS with "
                         + settings.endpointText
-                        + " broke off ("
-                        + e
-                        + ")",
-                e);
+                        + (rejected
+                                ? " failed, the server's certificate was rejected ("
+                                        + rootMessage(e)
+                                        + "); to trust a private CA or a self-signed"
+                                        + " certificate, configure the client's trustStore"
+                                        + " or sslContext"
+                                : " failed (" + rootMessage(e) + ")");
+        // A handshake the server cut off may pass next time; a certificate will not change.
+        return !rejected && isCutConnection(e)
+                ? new TritonConnectionException(message, e)
+                : new TritonException(message, e);
     }
 
     /**
@@ -201,5 +225,25 @@ final class HttpFailures {
                         t instanceof SocketTimeoutException
                                 && t.getMessage() != null
                                 && t.getMessage().toLowerCase(Locale.ROOT).contains("connect"));
+    }
+
+    /**
+     * Whether the peer closed or reset the connection. OkHttp reports a body that ends before its
+     * length as a {@link ProtocolException} "unexpected end of stream": a cut, not bad bytes.
+     */
+    private static boolean isCutConnection(Throwable e) {
+        return hasCause(
+                e,
+                t ->
+                        t instanceof EOFException
+                                || t instanceof SocketException
+                                || (t instanceof ProtocolException
+                                        && String.valueOf(t.getMessage())
+                                                .startsWith("unexpected end of stream")));
+    }
+
+    /** Whether the bytes that arrived break HTTP, such as a status line or chunk that is not. */
+    private static boolean breaksProtocol(IOException e) {
+        return !isCutConnection(e) && hasCause(e, ProtocolException.class::isInstance);
     }
 }

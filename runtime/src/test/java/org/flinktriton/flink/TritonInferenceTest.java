@@ -14,6 +14,7 @@ import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.transformations.OneInputTransformation;
 import org.apache.flink.util.InstantiationUtil;
+import org.flinktriton.TritonConnectionException;
 import org.flinktriton.TritonException;
 import org.flinktriton.annotations.TritonInput;
 import org.flinktriton.annotations.TritonModel;
@@ -398,8 +399,9 @@ class TritonInferenceTest {
 
         try {
             assertThatThrownBy(() -> function.open(null))
-                    .isExactlyInstanceOf(TritonException.class)
-                    .hasMessageContaining("add_sub");
+                    .isExactlyInstanceOf(TritonConnectionException.class)
+                    .hasMessageStartingWith(
+                            "Model 'add_sub' version 1: cannot connect to http://127.0.0.1:1 (");
         } finally {
             function.close();
         }

@@ -1,5 +1,6 @@
 package org.flinktriton.client;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -8,12 +9,15 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.assertj.core.api.AbstractStringAssert;
+import org.flinktriton.TritonConnectionException;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonProtocolException;
 import org.flinktriton.TritonRecordException;
@@ -34,6 +38,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /** Each kind of failure, and what its message says. */
 class TritonModelClientErrorsTest {
@@ -115,44 +121,101 @@ class TritonModelClientErrorsTest {
         return e;
     }
 
+    /**
+     * Checks the failure's exact type, whether it is retryable, and how its message starts; returns
+     * the message's assertion for more.
+     */
+    private static AbstractStringAssert<?> assertFailure(
+            TritonException e,
+            Class<? extends TritonException> type,
+            boolean retryable,
+            String messageStart) {
+        assertThat(e).isExactlyInstanceOf(type);
+        assertThat(e.retryable()).as("retryable()").isEqualTo(retryable);
+        return assertThat(e.getMessage()).startsWith(messageStart);
+    }
+
     // ---- server errors -----------------------------------------------------------------------
 
     @Test
     void anErrorStatusBecomesATritonServerExceptionWithTheServersText() {
         server.faults().failNext(1, 503, "model is overloaded, retry later");
         try (TritonModelClient client = client("add_sub").build()) {
-            Throwable e = failure(client.infer(records(3), AddSubResult.class), "add_sub");
+            TritonException e = failure(client.infer(records(3), AddSubResult.class), "add_sub");
 
             assertThat(e).isInstanceOf(TritonServerException.class);
             TritonServerException server = (TritonServerException) e;
             assertThat(server.statusCode()).isEqualTo(503);
             assertThat(server.error()).isEqualTo("model is overloaded, retry later");
             assertThat(server.getMessage())
-                    .contains("HTTP 503")
-                    .contains("model is overloaded, retry later")
-                    .contains("/v2/models/add_sub/infer");
+                    .startsWith(
+                            "Model 'add_sub': POST /v2/models/add_sub/infer (3 records)"
+                                    + " answered HTTP 503")
+                    .endsWith(": model is overloaded, retry later");
+            assertThat(server.retryable()).isTrue();
+        }
+    }
+
+    @ParameterizedTest(name = "HTTP {0} retryable: {1}")
+    @CsvSource({
+        "408, true",
+        "429, true",
+        "502, true",
+        "503, true",
+        "504, true",
+        "400, false",
+        "404, false",
+        "409, false",
+        "500, false",
+        "501, false"
+    })
+    void aStatusIsRetryableWhenItSaysNotNow(int status, boolean retryable) {
+        // Twice: OkHttp itself tries a request once more after a 408.
+        server.faults().failNext(2, status, "status " + status);
+        try (TritonModelClient client = client("add_sub").build()) {
+            TritonException e = failure(client.infer(records(1), AddSubResult.class), "add_sub");
+
+            assertThat(e).isInstanceOf(TritonServerException.class);
+            assertThat(((TritonServerException) e).statusCode()).isEqualTo(status);
+            assertThat(e.getMessage())
+                    .startsWith(
+                            "Model 'add_sub': POST /v2/models/add_sub/infer (1 record) answered"
+                                    + " HTTP "
+                                    + status)
+                    .endsWith(": status " + status);
+            assertThat(e.retryable()).isEqualTo(retryable);
         }
     }
 
     @Test
     void aModelsInvalidArgumentIs400WithItsMessage() {
         try (TritonModelClient client = client("picky").build()) {
-            Throwable e = failure(client.infer(records(2), AddSubResult.class), "picky");
+            TritonException e = failure(client.infer(records(2), AddSubResult.class), "picky");
 
             assertThat(e).isInstanceOf(TritonServerException.class);
             assertThat(((TritonServerException) e).statusCode()).isEqualTo(400);
-            assertThat(e.getMessage()).contains("INPUT0 must not be negative");
+            assertThat(e.getMessage())
+                    .startsWith(
+                            "Model 'picky': POST /v2/models/picky/infer (2 records) answered"
+                                    + " HTTP 400")
+                    .contains("INPUT0 must not be negative");
+            assertThat(e.retryable()).isFalse();
         }
     }
 
     @Test
     void anUnknownModelFailsWith404FromTheMetadata() {
         try (TritonModelClient client = client("no_such_model").build()) {
-            Throwable e = failure(client.infer(records(1), AddSubResult.class), "no_such_model");
+            TritonException e =
+                    failure(client.infer(records(1), AddSubResult.class), "no_such_model");
 
             assertThat(e).isInstanceOf(TritonServerException.class);
             assertThat(((TritonServerException) e).statusCode()).isEqualTo(404);
-            assertThat(e.getMessage()).contains("GET /v2/models/no_such_model");
+            assertThat(e.getMessage())
+                    .startsWith(
+                            "Model 'no_such_model': GET /v2/models/no_such_model answered"
+                                    + " HTTP 404");
+            assertThat(e.retryable()).isFalse();
         }
         assertThat(server.stats().inferRequests()).isZero();
     }
@@ -161,7 +224,7 @@ class TritonModelClientErrorsTest {
     void oneFailedRequestFailsTheWholeCall() {
         server.faults().failEvery(3, 500, "boom");
         try (TritonModelClient client = client("add_sub").maxConcurrentRequests(1).build()) {
-            Throwable e = failure(client.infer(records(40), AddSubResult.class), "add_sub");
+            TritonException e = failure(client.infer(records(40), AddSubResult.class), "add_sub");
 
             assertThat(e).isInstanceOf(TritonServerException.class);
             assertThat(((TritonServerException) e).error()).isEqualTo("boom");
@@ -171,7 +234,7 @@ class TritonModelClientErrorsTest {
     // ---- transport failures ------------------------------------------------------------------
 
     @Test
-    void aRefusedConnectionNamesTheEndpoint() throws IOException {
+    void aRefusedConnectionIsARetryableConnectionFailure() throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
@@ -181,55 +244,142 @@ class TritonModelClientErrorsTest {
                         .endpoint("127.0.0.1:" + port)
                         .model("add_sub")
                         .build()) {
-            Throwable e = failure(client.infer(records(1), AddSubResult.class), "add_sub");
+            TritonException e = failure(client.infer(records(1), AddSubResult.class), "add_sub");
 
-            assertThat(e.getClass()).isEqualTo(TritonException.class);
-            assertThat(e.getMessage())
-                    .contains("cannot connect to http://127.0.0.1:" + port)
+            assertFailure(
+                            e,
+                            TritonConnectionException.class,
+                            true,
+                            "Model 'add_sub': cannot connect to http://127.0.0.1:" + port + " (")
                     .contains("refused");
         }
     }
 
     @Test
-    void aDroppedConnectionNamesTheEndpoint() {
+    void anUnknownHostIsARetryableConnectionFailure() {
+        try (TritonModelClient client =
+                TritonModelClient.builder()
+                        .endpoint("http://no-such-host.invalid:8000")
+                        .model("add_sub")
+                        .build()) {
+            TritonException e = failure(client.modelInfo(), "add_sub");
+
+            assertFailure(
+                    e,
+                    TritonConnectionException.class,
+                    true,
+                    "Model 'add_sub': cannot connect to http://no-such-host.invalid:8000" + " (");
+        }
+    }
+
+    @Test
+    void aDroppedConnectionIsARetryableConnectionFailure() {
         // Several, so that OkHttp's one silent retry on a fresh connection fails too.
         server.faults().dropNext(5);
         try (TritonModelClient client = client("add_sub").build()) {
             client.modelInfo().join();
-            Throwable e = failure(client.infer(records(1), AddSubResult.class), "add_sub");
+            TritonException e = failure(client.infer(records(1), AddSubResult.class), "add_sub");
 
-            assertThat(e.getClass()).isEqualTo(TritonException.class);
-            assertThat(e.getMessage())
-                    .contains("POST /v2/models/add_sub/infer")
-                    .contains(server.endpoint())
-                    .contains("connection broke");
+            assertFailure(
+                    e,
+                    TritonConnectionException.class,
+                    true,
+                    "Model 'add_sub': POST /v2/models/add_sub/infer (1 record) to "
+                            + server.endpoint()
+                            + " failed: the connection broke (");
         }
     }
 
     @Test
-    void aTruncatedBodyIsAProtocolError() {
+    void aBodyCutShortIsARetryableConnectionFailure() {
         server.faults().truncateNext(1);
         try (TritonModelClient client = client("add_sub").build()) {
-            Throwable e = failure(client.infer(records(4), AddSubResult.class), "add_sub");
+            TritonException e = failure(client.infer(records(4), AddSubResult.class), "add_sub");
 
-            assertThat(e).isInstanceOf(TritonProtocolException.class);
-            assertThat(e.getMessage()).contains("broke off").contains(server.endpoint());
+            assertFailure(
+                    e,
+                    TritonConnectionException.class,
+                    true,
+                    "Model 'add_sub': the response to POST /v2/models/add_sub/infer"
+                            + " (4 records) from "
+                            + server.endpoint()
+                            + " broke off (");
         }
     }
 
     @Test
-    void aMalformedBodyIsAProtocolError() {
+    void aMalformedBodyIsAProtocolErrorThatIsNotRetried() {
         server.faults().malformNext(1);
         try (TritonModelClient client = client("add_sub").build()) {
-            Throwable e = failure(client.infer(records(4), AddSubResult.class), "add_sub");
+            TritonException e = failure(client.infer(records(4), AddSubResult.class), "add_sub");
 
-            assertThat(e).isInstanceOf(TritonProtocolException.class);
-            assertThat(e.getMessage()).contains("not valid JSON");
+            assertFailure(e, TritonProtocolException.class, false, "Model 'add_sub': Response: ")
+                    .contains("not valid JSON");
         }
     }
 
     @Test
-    void aSlowAnswerTimesOutWithinBounds() {
+    void anAnswerThatIsNotHttpIsAProtocolErrorThatIsNotRetried() throws IOException {
+        try (ServerSocket socket = rawServer("SMTP ready\r\n\r\n")) {
+            String endpoint = "http://127.0.0.1:" + socket.getLocalPort();
+            try (TritonModelClient client =
+                    TritonModelClient.builder().endpoint(endpoint).model("add_sub").build()) {
+                TritonException e = failure(client.serverLive(), "add_sub");
+
+                assertFailure(
+                        e,
+                        TritonProtocolException.class,
+                        false,
+                        "Model 'add_sub': GET /v2/health/live to "
+                                + endpoint
+                                + " failed: the answer is not valid HTTP (");
+            }
+        }
+    }
+
+    @Test
+    void aTlsHandshakeTheServerCutsOffIsARetryableConnectionFailure() throws IOException {
+        try (ServerSocket socket = rawServer("")) {
+            String endpoint = "https://127.0.0.1:" + socket.getLocalPort();
+            try (TritonModelClient client =
+                    TritonModelClient.builder().endpoint(endpoint).model("add_sub").build()) {
+                TritonException e = failure(client.serverLive(), "add_sub");
+
+                assertFailure(
+                        e,
+                        TritonConnectionException.class,
+                        true,
+                        "Model 'add_sub': TLS with " + endpoint + " failed (");
+            }
+        }
+    }
+
+    /**
+     * A loopback server that reads what a connection sends first, answers {@code answer} and closes
+     * it: answers that no HTTP server gives.
+     */
+    private static ServerSocket rawServer(String answer) throws IOException {
+        ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread acceptor =
+                new Thread(
+                        () -> {
+                            while (!socket.isClosed()) {
+                                try (Socket accepted = socket.accept()) {
+                                    accepted.getInputStream().read(new byte[4096]);
+                                    accepted.getOutputStream().write(answer.getBytes(UTF_8));
+                                } catch (IOException closedOrReset) {
+                                    // the test checks what the client saw
+                                }
+                            }
+                        },
+                        "raw-server");
+        acceptor.setDaemon(true);
+        acceptor.start();
+        return socket;
+    }
+
+    @Test
+    void aSlowAnswerTimesOutWithinBoundsAndIsRetryable() {
         server.faults().latency(Duration.ofSeconds(3));
         try (TritonModelClient client =
                 client("add_sub").requestTimeout(Duration.ofMillis(300)).build()) {
@@ -237,11 +387,16 @@ class TritonModelClientErrorsTest {
             long start = System.nanoTime();
             CompletableFuture<List<AddSubResult>> future =
                     client.infer(records(2), AddSubResult.class);
-            Throwable e = failure(future, "add_sub");
+            TritonException e = failure(future, "add_sub");
             long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
 
-            assertThat(e).isInstanceOf(TritonTimeoutException.class);
-            assertThat(e.getMessage()).contains("requestTimeout 300 ms");
+            assertThat(e).isExactlyInstanceOf(TritonTimeoutException.class);
+            assertThat(e.getMessage())
+                    .isEqualTo(
+                            "Model 'add_sub': POST /v2/models/add_sub/infer (2 records) to "
+                                    + server.endpoint()
+                                    + " did not complete within requestTimeout 300 ms");
+            assertThat(e.retryable()).isTrue();
             assertThat(elapsedMillis).isBetween(280L, 1_500L);
         }
     }
@@ -263,10 +418,19 @@ class TritonModelClientErrorsTest {
         float[] small = new float[1_000];
         Arrays.fill(big, 1.5f);
         try (TritonModelClient client = client(model).maxResponseBytes(100_000).build()) {
-            Throwable e = failure(client.infer(List.of(new Vector(big)), VectorOut.class), model);
+            TritonException e =
+                    failure(client.infer(List.of(new Vector(big)), VectorOut.class), model);
 
             assertThat(e.getClass()).isEqualTo(TritonException.class);
-            assertThat(e.getMessage()).contains("over maxResponseBytes 100000");
+            assertThat(e.getMessage())
+                    .startsWith(
+                            "Model '"
+                                    + model
+                                    + "': the response to POST /v2/models/"
+                                    + model
+                                    + "/infer (1 record) was refused: ")
+                    .contains("over maxResponseBytes 100000");
+            assertThat(e.retryable()).isFalse();
 
             List<VectorOut> fits = client.infer(List.of(new Vector(small)), VectorOut.class).join();
             assertThat(fits.get(0).values()).hasSize(1_000);
@@ -280,13 +444,13 @@ class TritonModelClientErrorsTest {
         List<AddSubRequest> records = records(3);
         records.get(1).a = new float[15];
         try (TritonModelClient client = client("add_sub").build()) {
-            Throwable e = failure(client.infer(records, AddSubResult.class), "add_sub");
+            TritonException e = failure(client.infer(records, AddSubResult.class), "add_sub");
 
-            assertThat(e).isExactlyInstanceOf(TritonRecordException.class);
-            assertThat(e.getMessage())
-                    .startsWith(
-                            "Model 'add_sub': ClientTestTypes.AddSubRequest.a has length 15 in"
-                                    + " dimension 0")
+            assertFailure(
+                            e,
+                            TritonRecordException.class,
+                            false,
+                            "Model 'add_sub': ClientTestTypes.AddSubRequest.a has length 15 in dimension 0")
                     .contains("'INPUT0'")
                     .contains("16");
         }
@@ -319,23 +483,14 @@ class TritonModelClientErrorsTest {
     }
 
     @Test
-    void validateNamesTheModelOfAClassWithoutCodec() {
-        try (TritonModelClient client = client("add_sub").build()) {
-            assertThatThrownBy(() -> client.validate(String.class, AddSubResult.class))
-                    .isInstanceOf(TritonException.class)
-                    .hasMessageStartingWith("Model 'add_sub': ")
-                    .hasMessageContaining(String.class.getName());
-        }
-    }
-
-    @Test
     void aNullRecordFailsClearly() {
         List<AddSubRequest> records = records(3);
         records.set(2, null);
         try (TritonModelClient client = client("add_sub").build()) {
-            Throwable e = failure(client.infer(records, AddSubResult.class), "add_sub");
+            TritonException e = failure(client.infer(records, AddSubResult.class), "add_sub");
 
-            assertThat(e.getMessage()).contains("record 2 of 3 is null");
+            assertThat(e.getMessage()).isEqualTo("Model 'add_sub': record 2 of 3 is null");
+            assertThat(e.retryable()).isFalse();
         }
     }
 
@@ -343,9 +498,10 @@ class TritonModelClientErrorsTest {
     void aSchemaMismatchListsEveryProblemAndSendsNothing() {
         List<WrongRequest> records = List.of(new WrongRequest(new int[8], 1f));
         try (TritonModelClient client = client("add_sub").build()) {
-            Throwable e = failure(client.infer(records, WrongResult.class), "add_sub");
+            TritonException e = failure(client.infer(records, WrongResult.class), "add_sub");
 
             assertThat(e).isInstanceOf(TritonSchemaException.class);
+            assertThat(e.retryable()).isFalse();
             List<String> mismatches = ((TritonSchemaException) e).mismatches();
             assertThat(mismatches).hasSize(5);
             assertThat(mismatches)
@@ -401,6 +557,17 @@ class TritonModelClientErrorsTest {
             server.removeModel("unbatched");
         }
         assertThat(server.stats().inferRequests()).isZero();
+    }
+
+    @Test
+    void validateNamesTheModelOfAClassWithoutCodec() {
+        try (TritonModelClient client = client("add_sub").build()) {
+            assertThatThrownBy(() -> client.validate(String.class, AddSubResult.class))
+                    .isInstanceOf(TritonException.class)
+                    .hasMessageStartingWith("Model 'add_sub': ")
+                    .hasMessageContaining(String.class.getName())
+                    .satisfies(e -> assertThat(((TritonException) e).retryable()).isFalse());
+        }
     }
 
     // ---- builder -----------------------------------------------------------------------------

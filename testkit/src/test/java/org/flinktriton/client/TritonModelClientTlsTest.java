@@ -234,6 +234,7 @@ class TritonModelClientTlsTest {
                                     + " failed, the server's certificate was rejected (")
                     .contains("configure the client's trustStore or sslContext");
             assertThat(e.getCause()).isInstanceOf(SSLHandshakeException.class);
+            assertThat(((TritonException) e).retryable()).isFalse();
         }
         assertThat(server.stats().inferRequests()).isZero();
     }
