@@ -11,8 +11,10 @@ import javax.net.ssl.HostnameVerifier;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509TrustManager;
+import org.flinktriton.TritonConnectionException;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonProtocolException;
+import org.flinktriton.TritonRecordException;
 import org.flinktriton.TritonSchemaException;
 import org.flinktriton.TritonServerException;
 import org.flinktriton.TritonTimeoutException;
@@ -54,11 +56,13 @@ import org.flinktriton.codec.TritonOutputCodec;
  * the codecs are compared with the model metadata; every mismatch is listed in one {@link
  * TritonSchemaException} and nothing is sent.
  *
- * <p><b>Errors.</b> Futures fail with a {@link TritonException} whose message names the model:
- * {@link TritonServerException} for HTTP 400 and above, {@link TritonTimeoutException} past the
- * request timeout, {@link TritonProtocolException} for a response that breaks the protocol, and
- * {@link TritonException} for an unreachable server or a record that does not fit its spec.
- * Cancelling a returned future cancels its HTTP calls.
+ * <p><b>Errors.</b> Futures fail with a {@link TritonException} whose message starts with the
+ * model: {@link TritonConnectionException} for a server that cannot be reached or a connection that
+ * broke, {@link TritonServerException} for HTTP 400 and above, {@link TritonTimeoutException} past
+ * the request timeout, {@link TritonProtocolException} for a response that breaks the protocol, and
+ * {@link TritonRecordException} for a record that does not fit its spec; {@link
+ * TritonException#retryable()} says which may pass on a second try. Cancelling a returned future
+ * cancels its HTTP calls.
  *
  * <p><b>Threads.</b> Futures complete on the client's HTTP threads: keep their continuations short
  * or move them elsewhere. {@link #close()} waits for calls in flight up to {@link
