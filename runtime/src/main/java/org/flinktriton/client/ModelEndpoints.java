@@ -7,7 +7,6 @@ import java.util.function.BiFunction;
 import okhttp3.HttpUrl;
 import okhttp3.Response;
 import org.flinktriton.TritonException;
-import org.flinktriton.TritonProtocolException;
 import org.flinktriton.wire.ModelConfig;
 import org.flinktriton.wire.ModelMetadata;
 

@@ -18,7 +18,6 @@ import org.flinktriton.TritonRecordException;
 import org.flinktriton.TritonSchemaException;
 import org.flinktriton.TritonServerException;
 import org.flinktriton.TritonTimeoutException;
-import org.flinktriton.codec.TritonCodecs;
 import org.flinktriton.codec.TritonInputCodec;
 import org.flinktriton.codec.TritonOutputCodec;
 
