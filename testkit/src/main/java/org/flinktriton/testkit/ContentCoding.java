@@ -46,6 +46,9 @@ final class ContentCoding {
                 throw HttpError.badRequest("Content-Length '" + declared + "' is not a number");
             }
             if (length > maxRequestSize) {
+                // The body stays unread, so the connection cannot carry another request: say so,
+                // or a client may send its next request on a socket this server is closing.
+                exchange.getResponseHeaders().set("Connection", "close");
                 throw tooLarge(length);
             }
             // The JDK server ends the stream at Content-Length: read straight into an array of
