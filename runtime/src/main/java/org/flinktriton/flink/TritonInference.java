@@ -70,10 +70,9 @@ import org.flinktriton.codec.TritonInputCodec;
  *
  * <p>A class with both {@code @TritonInput}s and {@code @TritonOutput}s enriches itself: {@code
  * builder(Review.class, Review.class)} emits the sent records with their outputs filled in (new
- * instances for Java records). The outputs are set on the sent objects by the client's HTTP thread
- * as the response arrives; input fields are never written, so a checkpoint taken while the batch is
- * in flight stores its inputs intact (output fields may already be partly set there, and are
- * overwritten when the batch is replayed after a restore).
+ * instances for Java records). The client sets the outputs on copies of the sent objects, made on
+ * the task thread with the input type's Flink serializer, so the records the operator holds and
+ * checkpoints are never written by another thread (at the cost of one copy per record).
  *
  * <p>What runs: the batch operator of {@link AsyncBatchDataStream} (batches flushed on size or
  * delay, at most {@code capacity} in flight, checkpointed and replayed after a restore, timestamps

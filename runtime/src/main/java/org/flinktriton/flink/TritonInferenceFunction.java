@@ -11,7 +11,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import org.apache.flink.api.common.ExecutionConfig;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.flinktriton.TritonException;
@@ -65,7 +68,11 @@ import org.slf4j.LoggerFactory;
  *       requests when the batch is larger than the model's {@code max_batch_size}) and completes
  *       the batch with its outputs, or exceptionally with the {@link TritonException}, which fails
  *       the task so that Flink's restart strategy applies; the operator then replays the batch from
- *       its checkpointed state.
+ *       its checkpointed state. For an enrichment (one class with inputs and outputs, not a Java
+ *       record) it sends copies of the inputs, made on the task thread with the input type's Flink
+ *       serializer: the client sets the outputs on the copies from its HTTP threads, the copies are
+ *       the results, and the inputs the operator holds and checkpoints are never written by another
+ *       thread.
  *   <li>{@code timeoutBatch} fails the batch with a {@link TritonTimeoutException} that names the
  *       model and cancels the batch's HTTP calls.
  *   <li>{@code close} closes the client gracefully: calls in flight may finish within the close
@@ -73,7 +80,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <p>With a combiner, each output is combined with the input it belongs to, in input order, on the
- * task thread (so the combiner needs no synchronisation).
+ * task thread (so the combiner needs no synchronisation); for an enrichment the combiner gets the
+ * input as it came and its enriched copy.
  *
  * @param <IN> the annotated class whose {@code @TritonInput}s are sent
  * @param <OUT> the results: the annotated output class, or what the combiner makes
@@ -97,6 +105,13 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
     private transient TritonModelClient client;
     private transient TritonInputCodec<IN> inputCodec;
     private transient TritonOutputCodec<?> outputCodec;
+
+    /**
+     * Copies the inputs of an enrichment (inputs and outputs in one class) on the task thread, or
+     * null: the client sets the outputs on the objects it is given, from an HTTP thread, and the
+     * operator must keep the inputs it checkpoints to itself.
+     */
+    private transient TypeSerializer<IN> enrichmentCopier;
 
     /** Calls in flight by the operator's future, so that a timeout can cancel its HTTP calls. */
     private transient Map<ResultFuture<?>, CompletableFuture<?>> calls;
@@ -144,6 +159,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         super.open(openContext);
         inputCodec = TritonCodecs.forInput(inputType);
         outputCodec = TritonCodecs.forOutput(modelOutputType);
+        enrichmentCopier = enrichesInPlace() ? inputSerializer() : null;
         calls = new ConcurrentHashMap<>();
         TritonModelClient opened = TritonModelClient.builder().options(options).build();
         try {
@@ -157,6 +173,27 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
             throw e;
         }
         client = opened;
+    }
+
+    /**
+     * Whether the client would write the outputs into the sent objects themselves: a class with
+     * inputs and outputs that is not a Java record (records are rebuilt, never written).
+     */
+    private boolean enrichesInPlace() {
+        return outputCodec.canEnrich()
+                && outputCodec.type().equals(inputType)
+                && !inputType.isRecord();
+    }
+
+    /** The input type's Flink serializer, configured as the job's serializers are. */
+    private TypeSerializer<IN> inputSerializer() {
+        TypeInformation<IN> type = TypeInformation.of(inputType);
+        try {
+            return getRuntimeContext().createSerializer(type);
+        } catch (IllegalStateException e) {
+            // Opened outside an operator, as in a unit test: Flink's default serializer settings.
+            return type.createSerializer(new ExecutionConfig().getSerializerConfig());
+        }
     }
 
     /** Says once per job how the operator's batches turn into requests for this model. */
@@ -215,7 +252,8 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                             + modelText()
                             + " was used before open() or after close()");
         }
-        CompletableFuture<? extends List<?>> call = infer(current, inputs, outputCodec);
+        CompletableFuture<? extends List<?>> call =
+                infer(current, enrichmentCopier == null ? inputs : copies(inputs), outputCodec);
         calls.put(resultFuture, call);
         // Attached after the put: a call that has already completed runs this at once, and the
         // entry must not outlive it.
@@ -235,6 +273,15 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                         resultFuture.complete(() -> combine(inputs, outputs));
                     }
                 });
+    }
+
+    /** Copies made on the task thread, which the client's threads may write as they like. */
+    private List<IN> copies(List<IN> inputs) {
+        List<IN> copies = new ArrayList<>(inputs.size());
+        for (IN input : inputs) {
+            copies.add(enrichmentCopier.copy(input));
+        }
+        return copies;
     }
 
     private <M> CompletableFuture<List<M>> infer(
