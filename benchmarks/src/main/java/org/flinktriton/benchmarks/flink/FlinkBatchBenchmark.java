@@ -1,5 +1,6 @@
 package org.flinktriton.benchmarks.flink;
 
+import java.io.Serializable;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -48,8 +49,13 @@ import org.flinktriton.testkit.TritonTestServer;
  * mvn -B -q install -DskipTests -pl benchmarks -am
  * mvn -B -q -pl benchmarks dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
  * java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) \
- *     org.flinktriton.benchmarks.flink.FlinkBatchBenchmark [parallelism=2] [concurrency=4]
+ *     org.flinktriton.benchmarks.flink.FlinkBatchBenchmark [parallelism=2] [concurrency=4] [all|enrichment]
  * </pre>
+ *
+ * <p>The last section compares a separate output class with an enrichment (one class with inputs
+ * and outputs, emitted filled in): the operator sends copies of enriched records, one Flink
+ * serializer copy per record on the task thread, so that the records it holds and checkpoints are
+ * never written by the client's threads. {@code enrichment} runs that section alone.
  */
 public final class FlinkBatchBenchmark {
 
@@ -59,12 +65,15 @@ public final class FlinkBatchBenchmark {
 
     private final int parallelism;
     private final int concurrency;
+    private final boolean enrichmentOnly;
     private final TritonTestServer server;
     private final String endpoint;
 
-    private FlinkBatchBenchmark(int parallelism, int concurrency, TritonTestServer server) {
+    private FlinkBatchBenchmark(
+            int parallelism, int concurrency, boolean enrichmentOnly, TritonTestServer server) {
         this.parallelism = parallelism;
         this.concurrency = concurrency;
+        this.enrichmentOnly = enrichmentOnly;
         this.server = server;
         this.endpoint = server.endpoint();
     }
@@ -72,6 +81,12 @@ public final class FlinkBatchBenchmark {
     public static void main(String[] args) throws Exception {
         int parallelism = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        String sections = args.length > 2 ? args[2] : "all";
+        if (!sections.equals("all") && !sections.equals("enrichment")) {
+            throw new IllegalArgumentException(
+                    "The third argument names the sections to run: all or enrichment, not "
+                            + sections);
+        }
         try (TritonTestServer server =
                 TritonTestServer.builder()
                         .model(
@@ -86,7 +101,8 @@ public final class FlinkBatchBenchmark {
                         .compressResponses(false)
                         .workerThreads(Math.max(32, 2 * parallelism * concurrency))
                         .start()) {
-            new FlinkBatchBenchmark(parallelism, concurrency, server).run();
+            new FlinkBatchBenchmark(parallelism, concurrency, sections.equals("enrichment"), server)
+                    .run();
         }
     }
 
@@ -105,6 +121,13 @@ public final class FlinkBatchBenchmark {
                 concurrency,
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"));
+
+        if (enrichmentOnly) {
+            batched(64, Duration.ofMillis(5), 40_000, 0);
+            enriched(64, Duration.ofMillis(5), 40_000, 0);
+            enrichment();
+            return;
+        }
 
         // Warm-up: class loading, JIT, connection pools; not reported.
         perRecord(4_000, 0);
@@ -174,6 +197,37 @@ public final class FlinkBatchBenchmark {
                     delay + " ms",
                     batched(64, Duration.ofMillis(delay), fast * 4, fast));
         }
+        System.out.println();
+
+        enrichment();
+    }
+
+    /** A separate output class against an enrichment, which costs a copy of each input. */
+    private void enrichment() throws Exception {
+        System.out.println(
+                "## Enrichment: maxBatchSize 64, maxBatchDelay 5 ms, full speed (inputs copied)");
+        System.out.println();
+        System.out.println("| round | separate output class rec/s | enrichment rec/s | ratio |");
+        System.out.println("| ---: | ---: | ---: | ---: |");
+        double[] separate = new double[3];
+        double[] enriched = new double[3];
+        for (int round = 0; round < 3; round++) {
+            separate[round] = batched(64, Duration.ofMillis(5), 200_000, 0).recordsPerSecond;
+            enriched[round] = enriched(64, Duration.ofMillis(5), 200_000, 0).recordsPerSecond;
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %d | %,.0f | %,.0f | %.2f |%n",
+                    round + 1,
+                    separate[round],
+                    enriched[round],
+                    enriched[round] / separate[round]);
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "| median | %,.0f | %,.0f | %.2f |%n%n",
+                median(separate),
+                median(enriched),
+                median(enriched) / median(separate));
     }
 
     private void row(String pipeline, String size, Result result) {
@@ -217,16 +271,40 @@ public final class FlinkBatchBenchmark {
                 .maxConcurrentRequests(concurrency)
                 .ordered(false)
                 .build()
-                .apply(source(env, records, ratePerSecond), Timed::of, Timed.class)
+                .apply(
+                        source(env, records, ratePerSecond, BenchRequest::of, BenchRequest.class),
+                        Timed::of,
+                        Timed.class)
                 .sinkTo(new TimingSink());
         return execute(env, records, "batch operator, maxBatchSize " + maxBatchSize);
+    }
+
+    /** As {@link #batched}, with records that are sent and come back filled in. */
+    private Result enriched(int maxBatchSize, Duration delay, int records, int ratePerSecond)
+            throws Exception {
+        StreamExecutionEnvironment env = environment();
+        TritonInference.builder(BenchEnriched.class, BenchEnriched.class)
+                .endpoint(endpoint)
+                .model(MODEL)
+                .maxBatchSize(maxBatchSize)
+                .maxBatchDelay(delay)
+                .capacity(concurrency)
+                .maxConcurrentRequests(concurrency)
+                .ordered(false)
+                .build()
+                .apply(
+                        source(env, records, ratePerSecond, BenchEnriched::of, BenchEnriched.class),
+                        (input, output) -> Timed.of(output),
+                        Timed.class)
+                .sinkTo(new TimingSink());
+        return execute(env, records, "batch operator, enrichment, maxBatchSize " + maxBatchSize);
     }
 
     /** Flink's own async I/O, one request per record, same concurrency. */
     private Result perRecord(int records, int ratePerSecond) throws Exception {
         StreamExecutionEnvironment env = environment();
         AsyncDataStream.unorderedWait(
-                        source(env, records, ratePerSecond),
+                        source(env, records, ratePerSecond, BenchRequest::of, BenchRequest.class),
                         new PerRecordInference(endpoint, concurrency),
                         30,
                         TimeUnit.SECONDS,
@@ -241,11 +319,15 @@ public final class FlinkBatchBenchmark {
         return StreamExecutionEnvironment.createLocalEnvironment(parallelism, configuration);
     }
 
-    private DataStream<BenchRequest> source(
-            StreamExecutionEnvironment env, int records, int ratePerSecond) {
+    private <T> DataStream<T> source(
+            StreamExecutionEnvironment env,
+            int records,
+            int ratePerSecond,
+            Maker<T> maker,
+            Class<T> type) {
         return env.fromSequence(0, records - 1)
-                .map(new Pacer((double) ratePerSecond / parallelism))
-                .returns(BenchRequest.class);
+                .map(new Pacer<>((double) ratePerSecond / parallelism, maker))
+                .returns(type);
     }
 
     private Result execute(StreamExecutionEnvironment env, int records, String name)
@@ -336,17 +418,25 @@ public final class FlinkBatchBenchmark {
         }
     }
 
+    /** Makes a record from its id and when it was created or due. */
+    @FunctionalInterface
+    interface Maker<T> extends Serializable {
+        T make(long id, long createdNanos);
+    }
+
     /**
      * Turns sequence numbers into requests; at a rate above zero it holds each back until it is due
      * (per subtask) and stamps it with that moment, not with when it got out.
      */
-    static final class Pacer extends RichMapFunction<Long, BenchRequest> {
+    static final class Pacer<T> extends RichMapFunction<Long, T> {
         private final double ratePerSubtask;
+        private final Maker<T> maker;
         private transient long startNanos;
         private transient long emitted;
 
-        Pacer(double ratePerSubtask) {
+        Pacer(double ratePerSubtask, Maker<T> maker) {
             this.ratePerSubtask = ratePerSubtask;
+            this.maker = maker;
         }
 
         @Override
@@ -356,7 +446,7 @@ public final class FlinkBatchBenchmark {
         }
 
         @Override
-        public BenchRequest map(Long id) {
+        public T map(Long id) {
             long now = System.nanoTime();
             long created = now;
             if (ratePerSubtask > 0) {
@@ -370,7 +460,7 @@ public final class FlinkBatchBenchmark {
             }
             emitted++;
             Measurements.FIRST.accumulateAndGet(created, Math::min);
-            return BenchRequest.of(id, created);
+            return maker.make(id, created);
         }
     }
 

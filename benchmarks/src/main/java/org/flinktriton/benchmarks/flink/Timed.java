@@ -13,4 +13,12 @@ public record Timed(long id, long createdNanos, boolean correct) {
         }
         return new Timed(request.id, request.createdNanos, correct);
     }
+
+    static Timed of(BenchEnriched enriched) {
+        boolean correct = enriched.sum != null && enriched.sum.length == BenchRequest.WIDTH;
+        for (int i = 0; correct && i < BenchRequest.WIDTH; i++) {
+            correct = enriched.sum[i] == enriched.a[i] + enriched.b[i];
+        }
+        return new Timed(enriched.id, enriched.createdNanos, correct);
+    }
 }
