@@ -273,6 +273,16 @@ final class AsyncBatchWaitOperator<IN, OUT>
     }
 
     @Override
+    public void close() throws Exception {
+        // After endInput the queue is empty: unanswered batches mean a failover, a cancel or a
+        // stop with savepoint, and their results would be discarded.
+        if (!queue.isEmpty() && userFunction instanceof DiscardingFunction) {
+            ((DiscardingFunction) userFunction).discardCallsInFlight();
+        }
+        super.close();
+    }
+
+    @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
         List<StreamElement> pending = new ArrayList<>();

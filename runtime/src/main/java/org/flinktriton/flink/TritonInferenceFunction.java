@@ -76,7 +76,10 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code timeoutBatch} fails the batch with a {@link TritonTimeoutException} that names the
  *       model and cancels the batch's HTTP calls.
  *   <li>{@code close} closes the client gracefully: calls in flight may finish within the close
- *       timeout, then everything left is cancelled and every thread and connection released.
+ *       timeout, then everything left is cancelled and every thread and connection released. When
+ *       the task fails, is cancelled or stops with a savepoint, the operator first has the calls
+ *       still in flight cancelled: their batches are in the checkpoint and their results would be
+ *       discarded, so the failover does not wait for them.
  * </ul>
  *
  * <p>With a combiner, each output is combined with the input it belongs to, in input order, on the
@@ -86,7 +89,8 @@ import org.slf4j.LoggerFactory;
  * @param <IN> the annotated class whose {@code @TritonInput}s are sent
  * @param <OUT> the results: the annotated output class, or what the combiner makes
  */
-public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFunction<IN, OUT> {
+public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFunction<IN, OUT>
+        implements DiscardingFunction {
 
     private static final long serialVersionUID = 1L;
 
@@ -344,6 +348,20 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                                 + " is overloaded."));
         CompletableFuture<?> call = calls == null ? null : calls.remove(resultFuture);
         if (call != null) {
+            call.cancel(true);
+        }
+    }
+
+    @Override
+    public void discardCallsInFlight() {
+        if (calls == null) {
+            return;
+        }
+        // Out of the map first: a cancelled call then leaves its batch unanswered, as it should be
+        // when the operator is closing.
+        List<CompletableFuture<?>> discarded = new ArrayList<>(calls.values());
+        calls.clear();
+        for (CompletableFuture<?> call : discarded) {
             call.cancel(true);
         }
     }

@@ -57,6 +57,35 @@ class AsyncBatchWaitOperatorTest {
     /** The maximum parallelism of the harnesses whose state is repartitioned. */
     private static final int MAX_PARALLELISM = 128;
 
+    @Test
+    void closingWithBatchesInFlightHasTheFunctionDiscardThem() throws Exception {
+        DiscardCountingFunction function = new DiscardCountingFunction();
+        var harness = harness(function, options(2, LONG, 10), true);
+        harness.open();
+        harness.processElement(1, 1);
+        harness.processElement(2, 2);
+        assertThat(function.batchInputs()).hasSize(1);
+
+        harness.close(); // as on a failover: the batch is unanswered
+
+        assertThat(function.discards).isEqualTo(1);
+    }
+
+    @Test
+    void closingAfterTheEndOfInputDiscardsNothing() throws Exception {
+        DiscardCountingFunction function = new DiscardCountingFunction();
+        try (var harness = harness(function, options(2, LONG, 10), true)) {
+            harness.open();
+            harness.processElement(1, 1);
+            harness.processElement(2, 2);
+            harness.processElement(3, 3);
+            harness.endInputAsync(function);
+        }
+
+        assertThat(function.batchInputs()).hasSize(2);
+        assertThat(function.discards).isZero();
+    }
+
     // -----------------------------------------------------------------------------------------
     // Batch triggers
 
@@ -1007,6 +1036,17 @@ class AsyncBatchWaitOperatorTest {
                 batch.future.complete(
                         batch.inputs.stream().map(x -> x * 10).collect(Collectors.toList()));
             }
+        }
+    }
+
+    /** A {@link ManualFunction} that counts how often the operator has it discard its calls. */
+    static final class DiscardCountingFunction extends ManualFunction
+            implements DiscardingFunction {
+        int discards;
+
+        @Override
+        public void discardCallsInFlight() {
+            discards++;
         }
     }
 

@@ -208,6 +208,23 @@ class TritonInferenceFunctionTest {
     }
 
     @Test
+    void discardedCallsLeaveTheirBatchUnansweredAndCloseDoesNotWaitForThem() throws Exception {
+        TritonInferenceFunction<AddSubRequest, AddSubResult> function =
+                open(builder().closeTimeout(Duration.ofSeconds(20)).build().function());
+        server.faults().latency(Duration.ofSeconds(30));
+        RecordingFuture<AddSubResult> future = new RecordingFuture<>();
+        function.asyncInvokeBatch(requests(4), future);
+        assertThat(server.stats().awaitInFlight(1, Duration.ofSeconds(5))).isTrue();
+
+        long start = System.nanoTime();
+        function.discardCallsInFlight();
+        function.close();
+
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(5));
+        assertThat(future.completions).isEmpty();
+    }
+
+    @Test
     void classesThatDoNotMatchTheModelFailOpenWithoutRestarts() {
         TritonInferenceFunction<WrongRequest, AddSubResult> function =
                 TritonInference.builder(WrongRequest.class, AddSubResult.class)
