@@ -1,12 +1,20 @@
 package org.flinktriton.testkit;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.LongPredicate;
+import java.util.function.Predicate;
 
 /**
  * Faults that {@link TritonTestServer} injects into its inference responses, to test how a client
  * or a job copes. Thread-safe; every setting may change while requests are running and applies to
  * {@code POST …/infer} of every model (health, metadata and config stay healthy).
+ *
+ * <h2>Counted faults</h2>
  *
  * <pre>{@code
  * server.faults().latency(Duration.ofMillis(200));          // every infer request
@@ -18,12 +26,76 @@ import java.util.Objects;
  * server.faults().clear();
  * }</pre>
  *
- * <p>Order per request: the body is read, the {@linkplain #latency added latency} passes, then the
- * first of drop, fail-next, fail-every that is armed decides the answer (a request that is dropped
- * or failed is not executed). A request that runs normally and would answer 200 is then malformed
- * or truncated if one of those is armed. Every infer request counts towards {@link #failEvery}.
+ * <h2>Chaos: seeded rates, poison records, outages</h2>
+ *
+ * <pre>{@code
+ * server.faults()
+ *         .seed(42)                                                  // same seed, same decisions
+ *         .failRate(0.05, 503, "model is reloading")                 // 5 % answer 503
+ *         .failRate(0.02, 429, "queue full", Duration.ofMillis(500)) // 2 % 429, Retry-After: 1
+ *         .resetRate(0.01)                                           // 1 % lose their connection
+ *         .latencySpikes(0.01, Duration.ofMillis(300))               // 1 % take 300 ms longer
+ *         .poisonWhere("ID", id -> id % 10_000 == 7);                // 400 for batches holding one
+ * server.outage(Duration.ofSeconds(3));                              // connections refused for 3 s
+ * ...
+ * assertThat(server.stats().injectedFailures(503)).isEqualTo(...);   // what each fault did
+ * assertThat(server.stats().poisonAnswers()).isEqualTo(...);
+ * }</pre>
+ *
+ * <p>Every rate is a probability from 0 to 1 and has its own random stream ({@link
+ * SplittableRandom}), derived from the {@linkplain #seed(long) seed} (default {@value
+ * #DEFAULT_SEED}) and started afresh when the rate is set or the seed changes. An active rate draws
+ * exactly once for every infer request, whatever else happens to that request, so the n-th infer
+ * request meets the same decisions on every run with the same seed and the same settings, and one
+ * rate never shifts another's decisions. Under concurrency "the n-th" is the order in which
+ * requests reach the decision (after their body was read and the fixed latency passed); a test that
+ * asserts exact counts sends the same number of requests, and then the counts are exact whatever
+ * the order.
+ *
+ * <p>Several {@link #failRate failure rates} may be active at once (each call adds one): when more
+ * than one fires for a request, the one added first answers, so with 5 % 503 added before 2 % 429
+ * about 0.05 + 0.95 · 0.02 of the requests fail. {@link #poison} predicates add up the same way; a
+ * batch is poisoned when any predicate holds for any of its records.
+ *
+ * <h2>Order per request</h2>
+ *
+ * <p>The body is read, the {@linkplain #latency added latency} passes, the decisions are drawn, a
+ * {@linkplain #latencySpikes latency spike} passes if one was drawn (it delays whatever answer
+ * follows), then the first that applies of drop, fail-next, fail-every, reset, the failure rates in
+ * the order added decides the answer (a request that is dropped, reset or failed is not executed).
+ * Otherwise the request is parsed and validated (a bad request is 400 as usual), then the poison
+ * predicates see its records: a batch holding a poison record is answered 400 {@code "… poison
+ * record at index 3 of 64 …"} without running the model. A request that runs normally and would
+ * answer 200 is then malformed or truncated if one of those is armed. Every infer request counts
+ * towards {@link #failEvery}.
+ *
+ * <h2>What a client sees</h2>
+ *
+ * <ul>
+ *   <li>A failure: the status, {@code Content-Type: application/json}, {@code {"error": error}},
+ *       and a {@code Retry-After} header in whole seconds (rounded up) when one was given.
+ *   <li>A drop or a {@linkplain #resetRate reset}: the connection closes after the request was read
+ *       and before any byte of an answer. The JDK's HTTP server keeps its sockets to itself, so no
+ *       TCP RST can be forced: the client sees the connection end (FIN) where the answer should
+ *       start. OkHttp reports {@code java.io.IOException: unexpected end of stream on
+ *       http://127.0.0.1:PORT/...} (the flink-triton client: a retryable {@code
+ *       TritonConnectionException}, "the connection broke"), the JDK's HttpClient {@code
+ *       IOException: HTTP/1.1 header parser received no bytes}. Note that OkHttp may send such a
+ *       request once more by itself, on a new connection ({@code retryOnConnectionFailure}, on by
+ *       default): the server then sees, and draws for, a second request.
+ *   <li>A poison batch: 400 with {@code {"error": "Model 'm' cannot run the batch: poison record at
+ *       index 3 of 64"}} (and {@code " (2 poison records)"} when there are more).
+ *   <li>An {@linkplain TritonTestServer#outage outage}: see there; connection refused.
+ * </ul>
+ *
+ * <p>{@link ServerStats} counts what each fault did: {@link ServerStats#injectedFailures(int)},
+ * {@link ServerStats#resets()}, {@link ServerStats#latencySpikes()}, {@link
+ * ServerStats#poisonAnswers()}, {@link ServerStats#outages()}.
  */
 public final class Faults {
+    /** The seed the random streams start from until {@link #seed(long)} sets another. */
+    public static final long DEFAULT_SEED = 20_250_101L;
+
     private volatile Duration latency = Duration.ZERO;
     private int dropNext;
     private int failNext;
@@ -35,6 +107,15 @@ public final class Faults {
     private long sinceFailEvery;
     private int truncateNext;
     private int malformNext;
+
+    private long seed = DEFAULT_SEED;
+    private final List<FailRate> failRates = new ArrayList<>();
+    private double resetRate;
+    private SplittableRandom resetRandom;
+    private double spikeRate;
+    private Duration spike = Duration.ZERO;
+    private SplittableRandom spikeRandom;
+    private final List<Predicate<ModelRequest.Record>> poison = new CopyOnWriteArrayList<>();
 
     Faults() {}
 
@@ -105,7 +186,131 @@ public final class Faults {
         return this;
     }
 
-    /** Turns every fault off, latency included. */
+    /**
+     * Sets the seed of every random stream and restarts them all, those of the rates already set
+     * included: from here on, the same settings and the same number of infer requests give the same
+     * decisions. The default is {@value #DEFAULT_SEED}; {@link #clear()} keeps the seed.
+     */
+    public synchronized Faults seed(long seed) {
+        this.seed = seed;
+        for (int i = 0; i < failRates.size(); i++) {
+            failRates.get(i).random = random(FAIL_STREAM + i);
+        }
+        resetRandom = random(RESET_STREAM);
+        spikeRandom = random(SPIKE_STREAM);
+        return this;
+    }
+
+    /** The seed of the random streams. */
+    public synchronized long seed() {
+        return seed;
+    }
+
+    /**
+     * Adds a failure rate: each infer request is answered with {@code status} and {@code {"error":
+     * error}}, without running the model, with probability {@code rate}. Each call adds a rule with
+     * its own random stream (5 % 503 and 2 % 429 at once are two calls); {@link #clear()} removes
+     * them all.
+     *
+     * @param rate from 0 to 1
+     * @param status 400 to 599
+     */
+    public Faults failRate(double rate, int status, String error) {
+        return addFailRate(rate, status, error, null);
+    }
+
+    /**
+     * Adds a failure rate whose answers carry {@code Retry-After} with {@code retryAfter} in whole
+     * seconds, rounded up (500 ms gives {@code Retry-After: 1}), as servers send with 429 and 503.
+     *
+     * @see #failRate(double, int, String)
+     */
+    public Faults failRate(double rate, int status, String error, Duration retryAfter) {
+        Objects.requireNonNull(retryAfter, "retryAfter");
+        if (retryAfter.isNegative()) {
+            throw new IllegalArgumentException("retryAfter must not be negative: " + retryAfter);
+        }
+        return addFailRate(rate, status, error, retryAfter);
+    }
+
+    private synchronized Faults addFailRate(
+            double rate, int status, String error, Duration retryAfter) {
+        checkRate(rate);
+        checkStatus(status);
+        Objects.requireNonNull(error, "error");
+        String seconds = retryAfter == null ? null : Long.toString(ceilSeconds(retryAfter));
+        failRates.add(
+                new FailRate(rate, status, error, seconds, random(FAIL_STREAM + failRates.size())));
+        return this;
+    }
+
+    /**
+     * Resets the connection of each infer request with probability {@code rate}, after its body was
+     * read and before any byte of an answer; 0 turns it off. What a client sees is in the class
+     * documentation: the connection ends where the answer should start.
+     */
+    public synchronized Faults resetRate(double rate) {
+        checkRate(rate);
+        this.resetRate = rate;
+        this.resetRandom = random(RESET_STREAM);
+        return this;
+    }
+
+    /**
+     * Delays each infer request by {@code spike}, on top of the {@link #latency(Duration) fixed
+     * latency}, with probability {@code rate}; a rate of 0 turns it off.
+     */
+    public synchronized Faults latencySpikes(double rate, Duration spike) {
+        checkRate(rate);
+        Objects.requireNonNull(spike, "spike");
+        if (spike.isNegative()) {
+            throw new IllegalArgumentException("spike must not be negative: " + spike);
+        }
+        this.spikeRate = rate;
+        this.spike = spike;
+        this.spikeRandom = random(SPIKE_STREAM);
+        return this;
+    }
+
+    /**
+     * Adds a poison predicate: an infer request with a record for which it holds is answered 400
+     * {@code "Model 'm' cannot run the batch: poison record at index 3 of 64"} (the first poison
+     * record's index in the batch and the batch size), without running the model, however often it
+     * is sent. The request has passed validation, so the record's inputs are there to read. Each
+     * call adds a predicate, for every model (ask {@code record.request().model().name()} to narrow
+     * it down); {@link #clear()} removes them all.
+     *
+     * <pre>{@code
+     * faults.poison(record -> record.stringValue("TEXT").startsWith("POISON"));
+     * faults.poison(record -> record.request().model().name().equals("scorer")
+     *         && record.doubleValue("X") < 0);
+     * }</pre>
+     */
+    public Faults poison(Predicate<ModelRequest.Record> predicate) {
+        poison.add(Objects.requireNonNull(predicate, "predicate"));
+        return this;
+    }
+
+    /**
+     * Adds a poison predicate on the first element of a record's {@code input}, which must be of an
+     * integer or BOOL type ({@link ModelRequest.Record#longValue}); requests to models without that
+     * input are never poisoned by it.
+     *
+     * <pre>{@code
+     * faults.poisonWhere("INPUT0", first -> first == -1);      // every record that starts with -1
+     * }</pre>
+     */
+    public Faults poisonWhere(String input, LongPredicate firstElement) {
+        Objects.requireNonNull(input, "input");
+        Objects.requireNonNull(firstElement, "firstElement");
+        return poison(
+                record -> record.hasInput(input) && firstElement.test(record.longValue(input)));
+    }
+
+    /**
+     * Turns every fault off: latency, the counted faults, every rate and poison predicate. The seed
+     * stays.
+     */
     public synchronized void clear() {
         latency = Duration.ZERO;
         dropNext = 0;
@@ -114,27 +319,69 @@ public final class Faults {
         sinceFailEvery = 0;
         truncateNext = 0;
         malformNext = 0;
+        failRates.clear();
+        resetRate = 0;
+        spikeRate = 0;
+        spike = Duration.ZERO;
+        poison.clear();
     }
 
     // ---- used by the server -------------------------------------------------------------------
 
+    private static final long FAIL_STREAM = 1_000;
+    private static final long RESET_STREAM = 1;
+    private static final long SPIKE_STREAM = 2;
+
+    /** A stream of its own for each fault, so that one never shifts another's decisions. */
+    private SplittableRandom random(long stream) {
+        return new SplittableRandom(seed * 0x9E3779B97F4A7C15L + stream);
+    }
+
+    /** One failure-rate rule. */
+    private static final class FailRate {
+        final double rate;
+        final int status;
+        final String error;
+        final String retryAfter;
+        SplittableRandom random;
+
+        FailRate(
+                double rate, int status, String error, String retryAfter, SplittableRandom random) {
+            this.rate = rate;
+            this.status = status;
+            this.error = error;
+            this.retryAfter = retryAfter;
+            this.random = random;
+        }
+    }
+
     /** What happens to a request before it runs. */
     static final class Before {
-        static final Before NONE = new Before(false, 0, null);
-        static final Before DROP = new Before(true, 0, null);
+        static final Before NONE = new Before(Kind.NONE, 0, null, null, 0);
 
-        final boolean drop;
+        enum Kind {
+            NONE,
+            DROP,
+            RESET,
+            FAIL
+        }
+
+        final Kind kind;
         final int status;
         final String error;
 
-        private Before(boolean drop, int status, String error) {
-            this.drop = drop;
+        /** The {@code Retry-After} value, or null for none. */
+        final String retryAfter;
+
+        /** The latency spike to add before the answer, in nanoseconds; 0 for none. */
+        final long spikeNanos;
+
+        private Before(Kind kind, int status, String error, String retryAfter, long spikeNanos) {
+            this.kind = kind;
             this.status = status;
             this.error = error;
-        }
-
-        boolean fails() {
-            return status != 0;
+            this.retryAfter = retryAfter;
+            this.spikeNanos = spikeNanos;
         }
     }
 
@@ -147,18 +394,73 @@ public final class Faults {
 
     synchronized Before beforeInfer() {
         boolean everyDue = failEvery > 0 && ++sinceFailEvery % failEvery == 0;
+        // Every active stream draws, whatever the answer, to keep the streams independent.
+        long spikeNanos =
+                spikeRate > 0 && spikeRandom.nextDouble() < spikeRate ? spike.toNanos() : 0;
+        boolean reset = resetRate > 0 && resetRandom.nextDouble() < resetRate;
+        FailRate failed = null;
+        for (FailRate rule : failRates) {
+            if (rule.random.nextDouble() < rule.rate && failed == null) {
+                failed = rule;
+            }
+        }
         if (dropNext > 0) {
             dropNext--;
-            return Before.DROP;
+            return new Before(Before.Kind.DROP, 0, null, null, spikeNanos);
         }
         if (failNext > 0) {
             failNext--;
-            return new Before(false, failNextStatus, failNextError);
+            return new Before(Before.Kind.FAIL, failNextStatus, failNextError, null, spikeNanos);
         }
         if (everyDue) {
-            return new Before(false, failEveryStatus, failEveryError);
+            return new Before(Before.Kind.FAIL, failEveryStatus, failEveryError, null, spikeNanos);
         }
-        return Before.NONE;
+        if (reset) {
+            return new Before(Before.Kind.RESET, 0, null, null, spikeNanos);
+        }
+        if (failed != null) {
+            return new Before(
+                    Before.Kind.FAIL, failed.status, failed.error, failed.retryAfter, spikeNanos);
+        }
+        return spikeNanos == 0
+                ? Before.NONE
+                : new Before(Before.Kind.NONE, 0, null, null, spikeNanos);
+    }
+
+    /**
+     * The 400 for a batch that holds a poison record, or null when it holds none or no predicate is
+     * set.
+     */
+    HttpError poisoned(ModelRequest request, ServerStats stats) {
+        if (poison.isEmpty()) {
+            return null;
+        }
+        int first = -1;
+        int count = 0;
+        for (int i = 0; i < request.batchSize(); i++) {
+            ModelRequest.Record record = request.record(i);
+            for (Predicate<ModelRequest.Record> predicate : poison) {
+                if (predicate.test(record)) {
+                    if (first < 0) {
+                        first = i;
+                    }
+                    count++;
+                    break;
+                }
+            }
+        }
+        if (count == 0) {
+            return null;
+        }
+        stats.poisoned(count);
+        return HttpError.badRequest(
+                "Model '"
+                        + request.model().name()
+                        + "' cannot run the batch: poison record at index "
+                        + first
+                        + " of "
+                        + request.batchSize()
+                        + (count > 1 ? " (" + count + " poison records)" : ""));
     }
 
     synchronized After afterInfer() {
@@ -171,6 +473,17 @@ public final class Faults {
             return After.TRUNCATE;
         }
         return After.NONE;
+    }
+
+    private static void checkRate(double rate) {
+        if (!(rate >= 0 && rate <= 1)) {
+            throw new IllegalArgumentException("A rate is a probability from 0 to 1, not " + rate);
+        }
+    }
+
+    /** Whole seconds, rounded up, as {@code Retry-After} carries them. */
+    static long ceilSeconds(Duration duration) {
+        return duration.getSeconds() + (duration.getNano() > 0 ? 1 : 0);
     }
 
     private static void checkStatus(int status) {
@@ -201,6 +514,16 @@ public final class Faults {
                 + truncateNext
                 + ", malformNext="
                 + malformNext
+                + ", seed="
+                + seed
+                + ", failRates="
+                + failRates.size()
+                + ", resetRate="
+                + resetRate
+                + ", spikeRate="
+                + spikeRate
+                + ", poison="
+                + poison.size()
                 + '}';
     }
 }

@@ -20,8 +20,8 @@ import org.flinktriton.wire.Tensor;
 
 /**
  * Answers {@code POST …/infer}: injects the configured latency and faults, parses and validates the
- * request, runs the model's handler for the time the model costs, and sends the outputs as the
- * request asked for them.
+ * request, refuses a batch with a poison record, runs the model's handler for the time the model
+ * costs, and sends the outputs as the request asked for them.
  */
 final class InferEndpoint {
     private final TritonTestServer server;
@@ -37,24 +37,39 @@ final class InferEndpoint {
         this.replies = replies;
     }
 
-    /**
-     * Answers one request for {@code model} ({@code version} null when the path has none).
-     *
-     * @return whether the answer was cut short on purpose (dropped or truncated)
-     */
-    boolean infer(HttpExchange exchange, String modelName, String version)
+    /** How an answer ended. */
+    enum Outcome {
+        ANSWERED,
+        /** Dropped or truncated on purpose. */
+        CUT_SHORT,
+        /** Closed without an answer by the reset rate. */
+        RESET
+    }
+
+    /** Answers one request for {@code model} ({@code version} null when the path has none). */
+    Outcome infer(HttpExchange exchange, String modelName, String version)
             throws IOException, InterruptedException {
         byte[] body = coding.readBody(exchange);
-        long latency = server.faults().latency().toNanos();
+        Faults faults = server.faults();
+        long latency = faults.latency().toNanos();
         if (latency > 0) {
             sleepNanos(latency);
         }
-        Faults.Before before = server.faults().beforeInfer();
-        if (before.drop) {
-            return true; // the handler closes the exchange before any header: the socket closes
+        Faults.Before before = faults.beforeInfer();
+        if (before.spikeNanos > 0) {
+            server.stats().latencySpike();
+            sleepNanos(before.spikeNanos);
         }
-        if (before.fails()) {
-            throw new HttpError(before.status, before.error);
+        switch (before.kind) {
+            case DROP:
+                return Outcome.CUT_SHORT; // the handler closes the exchange: the socket closes
+            case RESET:
+                return Outcome.RESET;
+            case FAIL:
+                server.stats().injectedFailure(before.status);
+                throw HttpError.injected(before.status, before.error, before.retryAfter);
+            default:
+                break;
         }
         TestModel model = server.resolve(modelName, version);
         if (!server.isModelReady(model.name())) {
@@ -69,6 +84,10 @@ final class InferEndpoint {
         }
         ModelRequest request =
                 RequestValidator.validate(model, message, body, headerLength, mapper);
+        HttpError poisoned = faults.poisoned(request, server.stats());
+        if (poisoned != null) {
+            throw poisoned;
+        }
 
         long cost =
                 model.costPerRequest().toNanos()
@@ -100,7 +119,7 @@ final class InferEndpoint {
         return send(exchange, model, encoded);
     }
 
-    private boolean send(HttpExchange exchange, TestModel model, EncodedBody encoded)
+    private Outcome send(HttpExchange exchange, TestModel model, EncodedBody encoded)
             throws IOException {
         Headers headers = exchange.getResponseHeaders();
         Faults.After after = server.faults().afterInfer();
@@ -111,7 +130,7 @@ final class InferEndpoint {
             headers.set("Content-Type", EncodedBody.JSON);
             replies.headers(exchange, 200, broken.length);
             exchange.getResponseBody().write(broken);
-            return false;
+            return Outcome.ANSWERED;
         }
         int headerLength = encoded.headerLength();
         byte[] bytes = null;
@@ -140,15 +159,15 @@ final class InferEndpoint {
                 replies.headers(exchange, 200, bytes.length);
                 exchange.getResponseBody().write(bytes, 0, bytes.length / 2);
                 exchange.getResponseBody().flush();
-                return true;
+                return Outcome.CUT_SHORT;
             }
             replies.headers(exchange, 200, chunked ? 0 : bytes.length);
             exchange.getResponseBody().write(bytes);
-            return false;
+            return Outcome.ANSWERED;
         }
         replies.headers(exchange, 200, chunked ? 0 : encoded.length());
         encoded.writeTo(exchange.getResponseBody());
-        return false;
+        return Outcome.ANSWERED;
     }
 
     /** The response with {@code null} for each optional field it leaves out. */

@@ -22,6 +22,17 @@ import java.util.TreeMap;
  * assertThat(server.stats().peakInFlight()).isLessThanOrEqualTo(4);
  * }</pre>
  *
+ * <p>The {@linkplain Faults faults} are counted too, each as it happens and before the client can
+ * see it: {@link #injectedFailures(int)}, {@link #resets()}, {@link #latencySpikes()}, {@link
+ * #poisonAnswers()}, {@link #outages()}.
+ *
+ * <pre>{@code
+ * server.faults().seed(42).failRate(0.2, 503, "reloading");
+ * // ... 200 infer requests ...
+ * assertThat(server.stats().injectedFailures(503)).isEqualTo(33);     // exact for seed 42
+ * assertThat(server.stats().responses(503)).isEqualTo(33);
+ * }</pre>
+ *
  * <p>An infer request counts in {@link #inferRequests} as soon as it arrives, whatever its fate;
  * its batch size and records count only once its model has run. The in-flight window spans from
  * arrival, injected latency included, until the answer starts to go out, which is also when its
@@ -42,6 +53,13 @@ public final class ServerStats {
     private final Map<String, Long> recordsByModel = new HashMap<>();
     private final SortedMap<Integer, Long> statuses = new TreeMap<>();
     private long dropped;
+    private final SortedMap<Integer, Long> injectedFailures = new TreeMap<>();
+    private long resets;
+    private long latencySpikes;
+    private long poisonAnswers;
+    private long poisonRecords;
+    private long outages;
+    private long cutByOutage;
     private int inFlight;
     private int peakInFlight;
 
@@ -125,6 +143,78 @@ public final class ServerStats {
         }
     }
 
+    /**
+     * Infer requests answered with {@code status} by an injected failure ({@link Faults#failRate},
+     * {@link Faults#failNext}, {@link Faults#failEvery}); they count in {@link #responses(int)} as
+     * well. Poison answers are not injected failures: see {@link #poisonAnswers()}.
+     */
+    public long injectedFailures(int status) {
+        synchronized (lock) {
+            return injectedFailures.getOrDefault(status, 0L);
+        }
+    }
+
+    /** Infer requests answered by an injected failure, by status, lowest first. */
+    public SortedMap<Integer, Long> injectedFailures() {
+        synchronized (lock) {
+            return Collections.unmodifiableSortedMap(new TreeMap<>(injectedFailures));
+        }
+    }
+
+    /**
+     * Infer requests whose connection was closed without an answer by {@link Faults#resetRate}; not
+     * counted in {@link #droppedOrTruncated()}.
+     */
+    public long resets() {
+        synchronized (lock) {
+            return resets;
+        }
+    }
+
+    /** Infer requests delayed by a {@linkplain Faults#latencySpikes latency spike}. */
+    public long latencySpikes() {
+        synchronized (lock) {
+            return latencySpikes;
+        }
+    }
+
+    /**
+     * Infer requests answered 400 because their batch held a {@linkplain Faults#poison poison
+     * record}; they count in {@link #responses(int) responses(400)} as well.
+     */
+    public long poisonAnswers() {
+        synchronized (lock) {
+            return poisonAnswers;
+        }
+    }
+
+    /** Poison records in the batches counted by {@link #poisonAnswers()}, summed. */
+    public long poisonRecords() {
+        synchronized (lock) {
+            return poisonRecords;
+        }
+    }
+
+    /**
+     * {@linkplain TritonTestServer#outage Outages} begun. The connections refused during an outage
+     * never reach the server, so they are not counted anywhere.
+     */
+    public long outages() {
+        synchronized (lock) {
+            return outages;
+        }
+    }
+
+    /**
+     * Infer requests cut off without an answer because an outage began while they were in flight
+     * (received and not yet answering; a response already going out is cut too, but not counted).
+     */
+    public long cutByOutage() {
+        synchronized (lock) {
+            return cutByOutage;
+        }
+    }
+
     /** Infer requests being handled right now. */
     public int inFlight() {
         synchronized (lock) {
@@ -193,6 +283,13 @@ public final class ServerStats {
             recordsByModel.clear();
             statuses.clear();
             dropped = 0;
+            injectedFailures.clear();
+            resets = 0;
+            latencySpikes = 0;
+            poisonAnswers = 0;
+            poisonRecords = 0;
+            outages = 0;
+            cutByOutage = 0;
             peakInFlight = inFlight;
             lock.notifyAll();
         }
@@ -245,6 +342,41 @@ public final class ServerStats {
         }
     }
 
+    void injectedFailure(int status) {
+        synchronized (lock) {
+            injectedFailures.merge(status, 1L, Long::sum);
+        }
+    }
+
+    /** Counted before the connection closes, which is what the client sees of a reset. */
+    void inferReset() {
+        synchronized (lock) {
+            resets++;
+            lock.notifyAll();
+        }
+    }
+
+    void latencySpike() {
+        synchronized (lock) {
+            latencySpikes++;
+        }
+    }
+
+    void poisoned(int records) {
+        synchronized (lock) {
+            poisonAnswers++;
+            poisonRecords += records;
+        }
+    }
+
+    /** An outage begins: the requests in flight now are about to be cut. */
+    void outageStarted() {
+        synchronized (lock) {
+            outages++;
+            cutByOutage += inFlight;
+        }
+    }
+
     private void waitNanos(long nanos) throws InterruptedException {
         lock.wait(Math.max(1, nanos / 1_000_000), 0);
     }
@@ -260,6 +392,16 @@ public final class ServerStats {
                     + histogram
                     + ", statuses="
                     + statuses
+                    + ", injectedFailures="
+                    + injectedFailures
+                    + ", resets="
+                    + resets
+                    + ", latencySpikes="
+                    + latencySpikes
+                    + ", poisonAnswers="
+                    + poisonAnswers
+                    + ", outages="
+                    + outages
                     + ", inFlight="
                     + inFlight
                     + ", peakInFlight="

@@ -33,21 +33,23 @@ final class V2Handler implements HttpHandler {
     @Override
     public void handle(HttpExchange exchange) {
         boolean inferring = false;
-        boolean cutShort = false;
+        InferEndpoint.Outcome outcome = InferEndpoint.Outcome.ANSWERED;
         try {
             List<String> path = segments(exchange.getRequestURI().getRawPath());
             String method = exchange.getRequestMethod();
             if (isInferPath(path) && method.equals("POST")) {
                 inferring = true;
                 replies.inferStarted(path.get(2));
-                cutShort =
-                        infer.infer(exchange, path.get(2), path.size() == 6 ? path.get(4) : null);
+                outcome = infer.infer(exchange, path.get(2), path.size() == 6 ? path.get(4) : null);
             } else {
                 route(exchange, path, method);
             }
         } catch (HttpError e) {
             if (e.allow != null) {
                 exchange.getResponseHeaders().set("Allow", e.allow);
+            }
+            if (e.retryAfter != null) {
+                exchange.getResponseHeaders().set("Retry-After", e.retryAfter);
             }
             replies.error(exchange, e.status, e.getMessage());
         } catch (InterruptedException e) {
@@ -60,9 +62,11 @@ final class V2Handler implements HttpHandler {
         } finally {
             if (inferring) {
                 replies.leaveFlight(-1); // when no answer was sent
-                if (cutShort) {
-                    // Before close(), which is what the client sees of a drop or a truncation.
+                // Before close(), which is what the client sees of a drop, reset or truncation.
+                if (outcome == InferEndpoint.Outcome.CUT_SHORT) {
                     server.stats().inferCutShort();
+                } else if (outcome == InferEndpoint.Outcome.RESET) {
+                    server.stats().inferReset();
                 }
             }
             exchange.close();
