@@ -8,6 +8,7 @@ import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -82,12 +84,19 @@ import javax.net.ssl.SSLContext;
  * }</pre>
  *
  * <p>3. Check how the job copes with a bad day, with {@link #faults()}: slow answers, errors, a
- * dropped connection, a truncated or malformed body.
+ * dropped connection, a truncated or malformed body; seeded rates of failures, resets and latency
+ * spikes, poison records; and with {@link #outage(Duration)}, a server that is gone for a while.
  *
  * <pre>{@code
  * triton.faults().latency(Duration.ofMillis(300));            // beyond the job's timeout
  * triton.faults().failNext(3, 503, "overloaded");              // a transient failure
  * triton.faults().dropNext(1);                                 // the connection just closes
+ * triton.faults().seed(42)
+ *         .failRate(0.05, 503, "reloading")                    // 5 % answer 503
+ *         .failRate(0.02, 429, "busy", Duration.ofSeconds(1))  // 2 % 429 with Retry-After: 1
+ *         .resetRate(0.01)                                     // 1 % lose the connection
+ *         .poisonWhere("ID", id -> id == 4711);                // 400 for any batch holding it
+ * triton.outage(Duration.ofSeconds(3));                        // refused, then back on the port
  * }</pre>
  *
  * <p>{@link #stats()} counts what reached the server (requests and batch sizes per model, records,
@@ -130,9 +139,25 @@ public final class TritonTestServer implements AutoCloseable {
     private static final int DEFAULT_WORKER_THREADS = 32;
     private static final long DEFAULT_MAX_REQUEST_SIZE = 64L * 1024 * 1024;
 
-    private final HttpServer http;
-    private final ThreadPoolExecutor workers;
+    /** How long {@link #endOutage()} keeps trying to bind the port again. */
+    private static final long REBIND_MILLIS = 10_000;
+
+    private final InetSocketAddress address;
+    private final SSLContext sslContext;
+    private final int workerThreads;
+    private final V2Handler handler;
+    private final int port;
     private final String endpoint;
+
+    /** Guards the listener's life: start, outages, close. */
+    private final Object lifecycle = new Object();
+
+    private volatile HttpServer http;
+    private ThreadPoolExecutor workers;
+    private final List<ThreadPoolExecutor> retiredWorkers = new ArrayList<>();
+    private volatile boolean inOutage;
+    private long outageNumber;
+    private Thread outageTimer;
     private final Map<String, TestModel> models = new ConcurrentHashMap<>();
     private final Set<String> unreadyModels = ConcurrentHashMap.newKeySet();
     private final Faults faults = new Faults();
@@ -146,28 +171,39 @@ public final class TritonTestServer implements AutoCloseable {
             models.put(model.name(), model);
         }
         InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
-        InetSocketAddress address = new InetSocketAddress(loopback, builder.port);
-        if (builder.sslContext == null) {
-            http = HttpServer.create(address, 1024);
-        } else {
-            HttpsServer https = HttpsServer.create(address, 1024);
-            https.setHttpsConfigurator(new HttpsConfigurator(builder.sslContext));
-            http = https;
+        sslContext = builder.sslContext;
+        workerThreads = builder.workerThreads;
+        handler = new V2Handler(this, builder.maxRequestSize, builder.compressResponses);
+        http = listen(new InetSocketAddress(loopback, builder.port));
+        port = http.getAddress().getPort();
+        address = new InetSocketAddress(loopback, port);
+        endpoint = (sslContext == null ? "http" : "https") + "://127.0.0.1:" + port;
+        serve();
+    }
+
+    /** Binds the listening socket (SO_REUSEADDR, as the JDK sets it on every server socket). */
+    private HttpServer listen(InetSocketAddress at) throws IOException {
+        if (sslContext == null) {
+            return HttpServer.create(at, 1024);
         }
-        int port = http.getAddress().getPort();
-        endpoint = (builder.sslContext == null ? "http" : "https") + "://127.0.0.1:" + port;
+        HttpsServer https = HttpsServer.create(at, 1024);
+        https.setHttpsConfigurator(new HttpsConfigurator(sslContext));
+        return https;
+    }
+
+    /** Gives the bound {@link #http} fresh workers and starts it. */
+    private void serve() {
         workers =
                 new ThreadPoolExecutor(
-                        builder.workerThreads,
-                        builder.workerThreads,
+                        workerThreads,
+                        workerThreads,
                         10,
                         TimeUnit.SECONDS,
                         new LinkedBlockingQueue<>(),
                         threads("triton-test-server-" + port + "-"));
         workers.allowCoreThreadTimeOut(true);
         http.setExecutor(workers);
-        http.createContext(
-                "/", new V2Handler(this, builder.maxRequestSize, builder.compressResponses));
+        http.createContext("/", handler);
         http.start();
     }
 
@@ -189,9 +225,9 @@ public final class TritonTestServer implements AutoCloseable {
         return endpoint;
     }
 
-    /** The port the server listens on. */
+    /** The port the server listens on (and listens on again after an outage). */
     public int port() {
-        return http.getAddress().getPort();
+        return port;
     }
 
     /** The fault switches; settable while requests run. */
@@ -290,6 +326,144 @@ public final class TritonTestServer implements AutoCloseable {
         return !unreadyModels.contains(name);
     }
 
+    /**
+     * Takes the server down for {@code duration}, then brings it back on the same port, with its
+     * models, readiness, faults and stats as they were; returns at once. The future completes when
+     * the server listens again (exceptionally when the port could not be bound again within 10 s,
+     * or the server was closed first). {@link #endOutage()} ends it early.
+     *
+     * <pre>{@code
+     * triton.outage(Duration.ofSeconds(3));             // mid-run: the job must ride it out
+     * triton.outage(Duration.ofMillis(500)).join();     // or wait until it is over
+     * }</pre>
+     *
+     * <p>What a client sees is described at {@link #startOutage()}.
+     *
+     * @throws IllegalStateException when an outage is already on, or the server is closed
+     */
+    public CompletableFuture<Void> outage(Duration duration) {
+        Objects.requireNonNull(duration, "duration");
+        if (duration.isNegative()) {
+            throw new IllegalArgumentException("An outage cannot last " + duration);
+        }
+        CompletableFuture<Void> back = new CompletableFuture<>();
+        synchronized (lifecycle) {
+            startOutage();
+            long number = outageNumber;
+            outageTimer =
+                    new Thread(
+                            () -> endOutageLater(number, duration, back),
+                            "triton-test-server-" + port + "-outage");
+            outageTimer.setDaemon(true);
+            outageTimer.start();
+        }
+        return back;
+    }
+
+    private void endOutageLater(long number, Duration duration, CompletableFuture<Void> back) {
+        try {
+            TimeUnit.NANOSECONDS.sleep(duration.toNanos());
+            synchronized (lifecycle) {
+                if (outageNumber == number && inOutage) {
+                    endOutage();
+                }
+            }
+            if (isClosed()) {
+                back.completeExceptionally(
+                        new IllegalStateException(this + " was closed during the outage"));
+            } else {
+                back.complete(null);
+            }
+        } catch (InterruptedException e) {
+            // endOutage() came first, or close() did
+            if (isClosed()) {
+                back.completeExceptionally(
+                        new IllegalStateException(this + " was closed during the outage", e));
+            } else {
+                back.complete(null);
+            }
+        } catch (RuntimeException e) {
+            back.completeExceptionally(e);
+        }
+    }
+
+    /**
+     * Takes the server down until {@link #endOutage()}: the listening socket closes, so that new
+     * connections are refused, and every open connection closes, cutting the requests in flight off
+     * without an answer (their handlers are interrupted; {@link ServerStats#cutByOutage()} counts
+     * them). A client sees, for a new connection, {@code java.net.ConnectException: Connection
+     * refused} (the flink-triton client: a retryable {@code TritonConnectionException} "cannot
+     * connect to …"); for a request in flight, the connection ending before or during its answer,
+     * as with a {@linkplain Faults#resetRate reset}; a pooled idle connection is found closed and
+     * replaced by a new one, which is refused.
+     *
+     * @throws IllegalStateException when an outage is already on, or the server is closed
+     */
+    public void startOutage() {
+        synchronized (lifecycle) {
+            if (isClosed()) {
+                throw new IllegalStateException("Cannot start an outage of closed " + this);
+            }
+            if (inOutage) {
+                throw new IllegalStateException(this + " is already in an outage");
+            }
+            inOutage = true;
+            outageNumber++;
+            stats.outageStarted();
+            http.stop(0);
+            workers.shutdownNow(); // interrupts handlers sleeping in latency or model cost
+            retiredWorkers.add(workers);
+        }
+    }
+
+    /**
+     * Ends an outage: binds the same port again (retrying for up to 10 s while the port is still
+     * held, for example by connections closing) and serves as before.
+     *
+     * @return whether an outage was on
+     * @throws UncheckedIOException when the port could not be bound again; the outage goes on
+     */
+    public boolean endOutage() {
+        synchronized (lifecycle) {
+            if (!inOutage || isClosed()) {
+                return false;
+            }
+            http = rebind();
+            serve();
+            inOutage = false;
+            if (outageTimer != null && outageTimer != Thread.currentThread()) {
+                outageTimer.interrupt(); // an earlier end: the timer has nothing left to do
+            }
+            outageTimer = null;
+            return true;
+        }
+    }
+
+    private HttpServer rebind() {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REBIND_MILLIS);
+        while (true) {
+            try {
+                return listen(address);
+            } catch (IOException e) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new UncheckedIOException(
+                            "Cannot listen on " + endpoint + " again after an outage", e);
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Interrupted while ending an outage", e);
+            }
+        }
+    }
+
+    /** Whether an outage is on: connections are refused. */
+    public boolean isInOutage() {
+        return inOutage;
+    }
+
     /** Whether {@link #close()} has been called. */
     public boolean isClosed() {
         return closed.get();
@@ -302,15 +476,30 @@ public final class TritonTestServer implements AutoCloseable {
      */
     @Override
     public void close() {
-        if (!closed.compareAndSet(false, true)) {
-            return;
+        List<ThreadPoolExecutor> pools;
+        Thread timer;
+        synchronized (lifecycle) {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
+            if (!inOutage) {
+                http.stop(0);
+            }
+            workers.shutdownNow();
+            pools = new ArrayList<>(retiredWorkers);
+            pools.add(workers);
+            timer = outageTimer;
         }
-        http.stop(0);
-        workers.shutdownNow();
         try {
-            if (!workers.awaitTermination(10, TimeUnit.SECONDS)) {
-                throw new IllegalStateException(
-                        "A model handler of " + this + " ignored interruption for 10 s");
+            if (timer != null) {
+                timer.interrupt();
+                timer.join(TimeUnit.SECONDS.toMillis(10));
+            }
+            for (ThreadPoolExecutor pool : pools) {
+                if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException(
+                            "A model handler of " + this + " ignored interruption for 10 s");
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
