@@ -17,6 +17,10 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -484,6 +488,36 @@ class ChaosFaultsTest {
         try (TritonTestServer next =
                 TritonTestServer.builder().model(simple()).port(server.port()).start()) {
             assertThat(infer(inferUrl(next), BODY).status).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void anHttpsServerComesBackWithItsCertificate() throws Exception {
+        TritonTestServer server =
+                TritonTestServer.builder()
+                        .model(simple())
+                        .https(TestCertificates.serverContext())
+                        .start();
+        servers.add(server);
+        TrustManagerFactory trust =
+                TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(TestCertificates.trustStore());
+        X509TrustManager trustManager = (X509TrustManager) trust.getTrustManagers()[0];
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, new TrustManager[] {trustManager}, null);
+        OkHttpClient client =
+                new OkHttpClient.Builder()
+                        .sslSocketFactory(tls.getSocketFactory(), trustManager)
+                        .build();
+        try {
+            server.outage(Duration.ofMillis(200)).get(10, TimeUnit.SECONDS);
+            try (Response response = client.newCall(okInfer(inferUrl(server))).execute()) {
+                assertThat(response.code()).isEqualTo(200);
+            }
+            assertThat(server.endpoint()).startsWith("https://");
+        } finally {
+            client.dispatcher().executorService().shutdown();
+            client.connectionPool().evictAll();
         }
     }
 
