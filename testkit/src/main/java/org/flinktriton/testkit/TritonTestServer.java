@@ -155,6 +155,10 @@ public final class TritonTestServer implements AutoCloseable {
     private volatile HttpServer http;
     private ThreadPoolExecutor workers;
     private final List<ThreadPoolExecutor> retiredWorkers = new ArrayList<>();
+
+    /** Every worker thread this server started, for close() to wait for. */
+    private final Set<Thread> startedThreads = ConcurrentHashMap.newKeySet();
+
     private volatile boolean inOutage;
     private long outageNumber;
     private Thread outageTimer;
@@ -501,6 +505,13 @@ public final class TritonTestServer implements AutoCloseable {
                             "A model handler of " + this + " ignored interruption for 10 s");
                 }
             }
+            // A terminated pool's last threads may still be on their way out: wait for them, so
+            // that nothing of this server is alive when close() returns.
+            for (Thread thread : startedThreads) {
+                if (thread != Thread.currentThread()) {
+                    thread.join(TimeUnit.SECONDS.toMillis(10));
+                }
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -533,11 +544,13 @@ public final class TritonTestServer implements AutoCloseable {
         new CountDownLatch(1).await();
     }
 
-    private static ThreadFactory threads(String prefix) {
+    private ThreadFactory threads(String prefix) {
         AtomicInteger count = new AtomicInteger();
         return task -> {
             Thread thread = new Thread(task, prefix + count.incrementAndGet());
             thread.setDaemon(true);
+            startedThreads.removeIf(old -> !old.isAlive());
+            startedThreads.add(thread);
             return thread;
         };
     }
