@@ -303,13 +303,12 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
     private List<OUT> combine(List<IN> inputs, List<?> outputs) throws Exception {
         if (outputs.size() != inputs.size()) {
             throw new TritonException(
-                    "Model "
-                            + modelText()
-                            + " returned "
-                            + outputs.size()
-                            + " outputs for "
-                            + inputs.size()
-                            + " inputs; cannot combine them one to one");
+                            "the model returned "
+                                    + outputs.size()
+                                    + " outputs for "
+                                    + inputs.size()
+                                    + " inputs; cannot combine them one to one")
+                    .inModel(options.model(), options.modelVersion().orElse(null));
         }
         TritonInference.Combiner<IN, Object, OUT> combine =
                 (TritonInference.Combiner<IN, Object, OUT>) combiner;
@@ -334,18 +333,17 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         int size = inputs.size();
         resultFuture.completeExceptionally(
                 new TritonTimeoutException(
-                        "Inference of a batch of "
-                                + size
-                                + (size == 1 ? " record" : " records")
-                                + " on model "
-                                + modelText()
-                                + " at "
-                                + options.endpoint()
-                                + " did not complete within "
-                                + limit
-                                + "; its requests were cancelled. Raise TritonInference's"
-                                + " timeout(...), or lower maxBatchSize or capacity if the server"
-                                + " is overloaded."));
+                                "inference of a batch of "
+                                        + size
+                                        + (size == 1 ? " record" : " records")
+                                        + " at "
+                                        + options.endpoint()
+                                        + " did not complete within "
+                                        + limit
+                                        + "; its requests were cancelled. Raise TritonInference's"
+                                        + " timeout(...), or lower maxBatchSize or capacity if the"
+                                        + " server is overloaded.")
+                        .inModel(options.model(), options.modelVersion().orElse(null)));
         CompletableFuture<?> call = calls == null ? null : calls.remove(resultFuture);
         if (call != null) {
             call.cancel(true);

@@ -180,8 +180,10 @@ class TritonInferenceFunctionTest {
 
         assertThatThrownBy(future::results)
                 .isInstanceOf(TritonTimeoutException.class)
-                .hasMessageContaining(
-                        "batch of 2 records on model 'add_sub' at " + server.endpoint())
+                .hasMessageStartingWith(
+                        "Model 'add_sub': inference of a batch of 2 records at "
+                                + server.endpoint()
+                                + " did not complete within the operator timeout")
                 .hasMessageContaining("requests were cancelled");
         // Nothing is left in flight, so close does not wait for the slow answer.
         long start = System.nanoTime();
