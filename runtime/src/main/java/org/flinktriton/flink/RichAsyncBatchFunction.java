@@ -32,4 +32,6 @@ import org.apache.flink.api.common.functions.AbstractRichFunction;
  * @param <OUT> the type of the results
  */
 public abstract class RichAsyncBatchFunction<IN, OUT> extends AbstractRichFunction
-        implements AsyncBatchFunction<IN, OUT> {}
+        implements AsyncBatchFunction<IN, OUT> {
+    private static final long serialVersionUID = 1L;
+}

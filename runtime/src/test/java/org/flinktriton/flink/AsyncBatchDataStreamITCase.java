@@ -216,6 +216,8 @@ class AsyncBatchDataStreamITCase {
 
     /** Doubles every record on its own thread pool, optionally after a delay per batch. */
     static class Doubler extends RichAsyncBatchFunction<Long, Long> {
+        private static final long serialVersionUID = 1L;
+
         private final long delayMillis;
         private transient ExecutorService pool;
         private transient Executor executor;
@@ -259,6 +261,8 @@ class AsyncBatchDataStreamITCase {
 
     /** Throws from the first batch that starts after any checkpoint completed, once per test. */
     static final class FailingOnceDoubler extends Doubler implements CheckpointListener {
+        private static final long serialVersionUID = 1L;
+
         FailingOnceDoubler(long delayMillis) {
             super(delayMillis);
         }
@@ -280,6 +284,8 @@ class AsyncBatchDataStreamITCase {
 
     /** Counts every output it receives; not transactional, so a replay shows as duplicates. */
     static final class CountingSink implements Sink<Long> {
+        private static final long serialVersionUID = 1L;
+
         @Override
         public SinkWriter<Long> createWriter(WriterInitContext context) {
             return new SinkWriter<>() {

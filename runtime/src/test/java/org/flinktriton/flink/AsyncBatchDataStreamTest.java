@@ -134,6 +134,8 @@ class AsyncBatchDataStreamTest {
     }
 
     static final class ToText extends RichAsyncBatchFunction<Long, String> {
+        private static final long serialVersionUID = 1L;
+
         @Override
         public void asyncInvokeBatch(List<Long> inputs, ResultFuture<String> resultFuture) {
             resultFuture.complete(

@@ -994,6 +994,8 @@ class AsyncBatchWaitOperatorTest {
 
     /** Keeps every batch for the test to complete by hand, from any thread. */
     static class ManualFunction implements AsyncBatchFunction<Integer, Integer> {
+        private static final long serialVersionUID = 1L;
+
         private final List<Received> received = new CopyOnWriteArrayList<>();
         private final LinkedBlockingQueue<Received> unclaimed = new LinkedBlockingQueue<>();
 
@@ -1052,6 +1054,8 @@ class AsyncBatchWaitOperatorTest {
 
     /** Completes each batch synchronously with every input doubled. */
     static final class DoublingFunction implements AsyncBatchFunction<Integer, Integer> {
+        private static final long serialVersionUID = 1L;
+
         @Override
         public void asyncInvokeBatch(List<Integer> inputs, ResultFuture<Integer> future) {
             future.complete(inputs.stream().map(x -> x * 2).collect(Collectors.toList()));

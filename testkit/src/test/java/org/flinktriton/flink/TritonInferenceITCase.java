@@ -431,6 +431,8 @@ class TritonInferenceITCase {
 
     /** Counts outputs per record id; not transactional, so a replay shows as duplicates. */
     static final class RecordingSink<T> implements Sink<T> {
+        private static final long serialVersionUID = 1L;
+
         private final OutputCheck<T> check;
 
         RecordingSink(OutputCheck<T> check) {
@@ -471,6 +473,8 @@ class TritonInferenceITCase {
      */
     static final class FailoverRecorder extends RichMapFunction<AddSubResult, AddSubResult>
             implements CheckpointedFunction, CheckpointListener {
+        private static final long serialVersionUID = 1L;
+
         static final AtomicBoolean CHECKPOINT_COMPLETED = new AtomicBoolean();
         static final AtomicInteger RESTORES = new AtomicInteger();
         static final AtomicLong WINDOWS = new AtomicLong();
@@ -523,6 +527,8 @@ class TritonInferenceITCase {
 
     /** Counts how often its subtasks open, that is, attempts × parallelism. */
     static final class OpenCounter<T> extends RichMapFunction<T, T> {
+        private static final long serialVersionUID = 1L;
+
         static final AtomicInteger OPENS = new AtomicInteger();
 
         @Override

@@ -429,6 +429,8 @@ public final class FlinkBatchBenchmark {
      * (per subtask) and stamps it with that moment, not with when it got out.
      */
     static final class Pacer<T> extends RichMapFunction<Long, T> {
+        private static final long serialVersionUID = 1L;
+
         private final double ratePerSubtask;
         private final Maker<T> maker;
         private transient long startNanos;
@@ -466,6 +468,8 @@ public final class FlinkBatchBenchmark {
 
     /** The baseline: one {@code infer} call, of one record, per record. */
     static final class PerRecordInference extends RichAsyncFunction<BenchRequest, Timed> {
+        private static final long serialVersionUID = 1L;
+
         private final String endpoint;
         private final int maxConcurrentRequests;
         private transient TritonModelClient client;
@@ -511,6 +515,8 @@ public final class FlinkBatchBenchmark {
 
     /** Records each output's latency and the time of the last one. */
     static final class TimingSink implements Sink<Timed> {
+        private static final long serialVersionUID = 1L;
+
         @Override
         public SinkWriter<Timed> createWriter(WriterInitContext context) {
             return new SinkWriter<>() {
