@@ -35,7 +35,9 @@ class GeneratedCodecTest {
         Class<?> codec = ScalarsPojoTritonCodec.class;
         assertThat(java.lang.reflect.Modifier.isFinal(codec.getModifiers())).isTrue();
         assertThat(java.lang.reflect.Modifier.isPublic(codec.getModifiers())).isTrue();
-        assertThat(codec.getConstructor().newInstance()).isNotNull();
+        assertThat(codec.getConstructor().newInstance())
+                .isInstanceOf(TritonInputCodec.class)
+                .isInstanceOf(TritonOutputCodec.class);
         assertThat(TritonInputCodec.class.isAssignableFrom(MatrixResultTritonCodec.class))
                 .as("an output-only class gets no input codec")
                 .isFalse();

@@ -76,9 +76,10 @@ class ResponseFuzzTest {
                         }
                     }
                 });
-        assertThat(outcomes[0] + outcomes[1]).isEqualTo(CASES);
-        // Most mutations must be caught; a few (a flipped float bit) legitimately decode.
+        // Most mutations must be caught; a few (a flipped float bit) legitimately decode, which a
+        // decoder that rejects everything would not.
         assertThat(outcomes[1]).isGreaterThan(CASES / 2);
+        assertThat(outcomes[0]).isPositive();
     }
 
     /**
