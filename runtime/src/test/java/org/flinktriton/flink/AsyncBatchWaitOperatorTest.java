@@ -1044,6 +1044,8 @@ class AsyncBatchWaitOperatorTest {
     /** A {@link ManualFunction} that counts how often the operator has it discard its calls. */
     static final class DiscardCountingFunction extends ManualFunction
             implements DiscardingFunction {
+        private static final long serialVersionUID = 1L;
+
         int discards;
 
         @Override

@@ -171,6 +171,8 @@ class LegacySourceITCase {
 
     /** Counts each output under the record id that its difference carries, once checked. */
     private static final class CheckingSink implements Sink<AddSubResult> {
+        private static final long serialVersionUID = 1L;
+
         @Override
         public SinkWriter<AddSubResult> createWriter(WriterInitContext context) {
             return new SinkWriter<>() {

@@ -239,6 +239,8 @@ class StopWithSavepointRescaleITCase {
 
     /** Makes a request of each id, pausing after each while the test asks it to. */
     private static final class Throttle implements MapFunction<Long, AddSubRequest> {
+        private static final long serialVersionUID = 1L;
+
         static volatile long pauseNanos;
 
         @Override
@@ -258,6 +260,8 @@ class StopWithSavepointRescaleITCase {
      */
     private static final class WatermarkCheck<T> extends AbstractStreamOperator<T>
             implements OneInputStreamOperator<T, T> {
+        private static final long serialVersionUID = 1L;
+
         static final Queue<String> PROBLEMS = new ConcurrentLinkedQueue<>();
         static final AtomicLong WATERMARKS = new AtomicLong();
         static final Map<Integer, Boolean> RESTORED_SUBTASKS = new ConcurrentHashMap<>();
