@@ -1,0 +1,207 @@
+package org.flinktriton.table;
+
+import java.time.Duration;
+import java.util.Map;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+
+/**
+ * The options of a {@code CREATE MODEL … WITH ('provider' = 'flink-triton', …)}. Keys that Flink's
+ * own Triton provider ({@code 'provider' = 'triton'}) also has mean the same here, so its models
+ * move over by changing the provider alone.
+ *
+ * <pre>{@code
+ * CREATE MODEL sentiment
+ *   INPUT (TEXT STRING)
+ *   OUTPUT (SCORES ARRAY<FLOAT>)
+ *   WITH ('provider' = 'flink-triton',
+ *         'endpoint' = 'http://triton:8000',
+ *         'model-name' = 'sentiment',
+ *         'max-batch-size' = '64');
+ * }</pre>
+ */
+public final class TritonModelOptions {
+    private TritonModelOptions() {}
+
+    // ---------------------------------------------------------------- Flink's Triton provider's
+    // keys
+
+    public static final ConfigOption<String> ENDPOINT =
+            ConfigOptions.key("endpoint")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "The server's base URL, such as http://triton:8000; the form"
+                                    + " http://triton:8000/v2/models that Flink's Triton provider"
+                                    + " documents works too. No credentials in the URL: use"
+                                    + " 'auth-token' or 'custom-headers'. Required.");
+
+    public static final ConfigOption<String> MODEL_NAME =
+            ConfigOptions.key("model-name")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription("The model's name on the server. Required.");
+
+    public static final ConfigOption<String> MODEL_VERSION =
+            ConfigOptions.key("model-version")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "The model version. Unset or 'latest': requests carry no version and"
+                                    + " the server's version policy picks one.");
+
+    public static final ConfigOption<Duration> TIMEOUT =
+            ConfigOptions.key("timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(30))
+                    .withDescription(
+                            "How long one HTTP request may take, from sending to the last byte"
+                                    + " of the response. ML_PREDICT's own async timeout"
+                                    + " (table.exec.async-ml-predict.timeout) still applies per"
+                                    + " row.");
+
+    public static final ConfigOption<String> COMPRESSION =
+            ConfigOptions.key("compression")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "'gzip' compresses request bodies (Content-Encoding: gzip); unset"
+                                    + " sends them as they are.");
+
+    public static final ConfigOption<String> AUTH_TOKEN =
+            ConfigOptions.key("auth-token")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Sent as 'Authorization: Bearer <token>'. Never logged and never"
+                                    + " part of an error message.");
+
+    public static final ConfigOption<Map<String, String>> CUSTOM_HEADERS =
+            ConfigOptions.key("custom-headers")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "HTTP headers for every request, as 'Name:value,Other:value2'. Their"
+                                    + " values are never logged.");
+
+    public static final ConfigOption<Integer> PRIORITY =
+            ConfigOptions.key("priority")
+                    .intType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Triton's request priority: 1 is the highest, 0 the model's default.");
+
+    public static final ConfigOption<String> SEQUENCE_ID =
+            ConfigOptions.key("sequence-id")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Triton's sequence_id for stateful models, sent with every request"
+                                    + " (digits are sent as a number).");
+
+    public static final ConfigOption<Boolean> SEQUENCE_START =
+            ConfigOptions.key("sequence-start")
+                    .booleanType()
+                    .noDefaultValue()
+                    .withDescription("Triton's sequence_start flag, sent with every request.");
+
+    public static final ConfigOption<Boolean> SEQUENCE_END =
+            ConfigOptions.key("sequence-end")
+                    .booleanType()
+                    .noDefaultValue()
+                    .withDescription("Triton's sequence_end flag, sent with every request.");
+
+    public static final ConfigOption<Boolean> FLATTEN_BATCH_DIM =
+            ConfigOptions.key("flatten-batch-dim")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Accepted for models written for Flink's Triton provider and without"
+                                    + " effect: whether requests carry a batch dimension follows"
+                                    + " the model's max_batch_size.");
+
+    // ---------------------------------------------------------------- flink-triton's own keys
+
+    public static final ConfigOption<Integer> MAX_BATCH_SIZE =
+            ConfigOptions.key("max-batch-size")
+                    .intType()
+                    .defaultValue(32)
+                    .withDescription(
+                            "The most rows in one batch. Rows that ML_PREDICT hands over one by"
+                                    + " one are collected and sent together; a batch larger than"
+                                    + " the model's max_batch_size goes out as several requests."
+                                    + " ML_PREDICT's 'max-concurrent-operations' must allow at"
+                                    + " least this many rows in flight, or batches stay smaller.");
+
+    public static final ConfigOption<Duration> MAX_BATCH_DELAY =
+            ConfigOptions.key("max-batch-delay")
+                    .durationType()
+                    .defaultValue(Duration.ofMillis(10))
+                    .withDescription(
+                            "How long the oldest row of a batch that is not full waits before the"
+                                    + " batch is sent anyway.");
+
+    public static final ConfigOption<Boolean> BINARY_DATA =
+            ConfigOptions.key("binary-data")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Whether tensors travel in Triton's binary extension (true) or as"
+                                    + " JSON (false; FP16 and BF16 stay binary, as Triton"
+                                    + " requires).");
+
+    public static final ConfigOption<Integer> MAX_CONCURRENT_REQUESTS =
+            ConfigOptions.key("max-concurrent-requests")
+                    .intType()
+                    .defaultValue(16)
+                    .withDescription(
+                            "The most HTTP requests one parallel instance has running at once;"
+                                    + " more wait in a queue.");
+
+    public static final ConfigOption<Duration> CONNECT_TIMEOUT =
+            ConfigOptions.key("connect-timeout")
+                    .durationType()
+                    .defaultValue(Duration.ofSeconds(10))
+                    .withDescription("How long opening a connection may take.");
+
+    public static final ConfigOption<ErrorHandling> ERROR_HANDLING =
+            ConfigOptions.key("error-handling")
+                    .enumType(ErrorHandling.class)
+                    .defaultValue(ErrorHandling.FAIL)
+                    .withDescription(
+                            "What a row whose inference fails (a server error, a timeout, a"
+                                    + " value that does not fit its tensor) does: 'fail' fails"
+                                    + " the job, 'ignore' gives the row NULL outputs and logs the"
+                                    + " failure.");
+
+    public static final ConfigOption<Map<String, String>> INPUT_TENSOR_NAMES =
+            ConfigOptions.key("input-tensor-names")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Input columns whose tensor has another name, as"
+                                    + " 'column:TENSOR,other:TENSOR2'. Other columns feed the"
+                                    + " tensor of their own name.");
+
+    public static final ConfigOption<Map<String, String>> OUTPUT_TENSOR_NAMES =
+            ConfigOptions.key("output-tensor-names")
+                    .mapType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Output columns whose tensor has another name, as"
+                                    + " 'column:TENSOR,other:TENSOR2'. Other columns read the"
+                                    + " tensor of their own name.");
+
+    /** What a row whose inference fails does. */
+    public enum ErrorHandling {
+        /** The job fails (and Flink's restart strategy decides what happens next). */
+        FAIL,
+        /** The row gets NULL outputs; the failure is logged. */
+        IGNORE;
+
+        @Override
+        public String toString() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+}

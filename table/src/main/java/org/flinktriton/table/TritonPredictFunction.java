@@ -1,0 +1,258 @@
+package org.flinktriton.table;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.table.data.RowData;
+import org.apache.flink.table.functions.AsyncPredictFunction;
+import org.apache.flink.table.functions.FunctionContext;
+import org.apache.flink.table.types.logical.RowType;
+import org.flinktriton.TritonException;
+import org.flinktriton.client.TritonModelClient;
+import org.flinktriton.client.TritonModelInfo;
+import org.flinktriton.table.TritonModelOptions.ErrorHandling;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runtime of {@code ML_PREDICT} for a {@code 'provider' = 'flink-triton'} model. ML_PREDICT
+ * calls {@link #asyncPredict} once per row; the rows are collected into batches (up to {@code
+ * max-batch-size} rows, or fewer once the oldest has waited {@code max-batch-delay}), each batch
+ * goes to the server as one inference call (several requests when it exceeds the model's {@code
+ * max_batch_size}), and each row's future completes with that row's own outputs.
+ *
+ * <p>ML_PREDICT lets at most {@code max-concurrent-operations} rows of one parallel instance be in
+ * flight; a batch never waits for more rows than that, since no more could arrive.
+ *
+ * <p>In {@link #open}, the function fetches the model's metadata and checks every {@code INPUT} and
+ * {@code OUTPUT} column against it, failing with a {@link TritonModelSchemaException} that lists
+ * every mismatch.
+ *
+ * <p>Public only because the planner's generated code refers to it; {@link
+ * TritonModelProviderFactory} creates it.
+ */
+public final class TritonPredictFunction extends AsyncPredictFunction {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(TritonPredictFunction.class);
+
+    private final String modelId;
+    private final ModelSettings settings;
+    private final RowType inputType;
+    private final RowType outputType;
+    private final int rowsInFlight;
+
+    private transient TritonModelClient client;
+    private transient RowDataInputCodec inputCodec;
+    private transient RowDataOutputCodec outputCodec;
+    private transient ScheduledExecutorService timer;
+    private transient RowBatcher<Pending> batcher;
+    private transient AtomicLong failedRows;
+
+    TritonPredictFunction(
+            String modelId,
+            ModelSettings settings,
+            RowType inputType,
+            RowType outputType,
+            int rowsInFlight) {
+        this.modelId = modelId;
+        this.settings = settings;
+        this.inputType = inputType;
+        this.outputType = outputType;
+        this.rowsInFlight = rowsInFlight;
+    }
+
+    /** The most rows in one batch: {@code max-batch-size}, capped by the rows Flink lets fly. */
+    int batchSize() {
+        return Math.min(settings.maxBatchSize, rowsInFlight);
+    }
+
+    @Override
+    public void open(FunctionContext context) throws Exception {
+        super.open(context);
+        failedRows = new AtomicLong();
+        client = settings.clientBuilder().build();
+        TritonModelInfo info = fetchModelInfo();
+        SchemaBinding binding =
+                SchemaBinding.bind(
+                        settings.model,
+                        info,
+                        inputType,
+                        outputType,
+                        settings.inputTensorNames,
+                        settings.outputTensorNames);
+        inputCodec = new RowDataInputCodec(binding.inputs);
+        outputCodec = new RowDataOutputCodec(binding.outputs, outputType.getFieldCount());
+        int batchSize = batchSize();
+        if (rowsInFlight < settings.maxBatchSize) {
+            LOG.warn(
+                    "ML_PREDICT on model {} lets only {} rows per parallel instance be in flight"
+                            + " ('max-concurrent-operations'), so batches hold at most {} rows,"
+                            + " below 'max-batch-size' = {}. Raise it to at least {} (two batches in"
+                            + " flight): SET 'table.exec.async-ml-predict.max-concurrent-operations'"
+                            + " = '{}'; or per query ML_PREDICT(TABLE t, MODEL m, DESCRIPTOR(...),"
+                            + " MAP['max-concurrent-operations', '{}']).",
+                    modelId,
+                    rowsInFlight,
+                    batchSize,
+                    settings.maxBatchSize,
+                    2 * settings.maxBatchSize,
+                    2 * settings.maxBatchSize,
+                    2 * settings.maxBatchSize);
+        }
+        LOG.info(
+                "ML_PREDICT on model {}: {} (server max_batch_size {}); batches of up to {} rows,"
+                        + " up to {} rows in flight.",
+                modelId,
+                settings,
+                info.maxBatchSize(),
+                batchSize,
+                rowsInFlight);
+        timer =
+                Executors.newSingleThreadScheduledExecutor(
+                        runnable -> {
+                            Thread thread =
+                                    new Thread(runnable, "flink-triton-batches-" + settings.model);
+                            thread.setDaemon(true);
+                            return thread;
+                        });
+        batcher = new RowBatcher<>(batchSize, settings.maxBatchDelay, this::send, timer);
+    }
+
+    private TritonModelInfo fetchModelInfo() throws Exception {
+        Duration wait = settings.timeout.plus(settings.connectTimeout);
+        if (settings.timeout.isZero() || settings.connectTimeout.isZero()) {
+            wait = Duration.ofMinutes(2);
+        }
+        try {
+            return client.modelInfo().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw new TritonException(
+                    "Cannot read the metadata of model "
+                            + modelId
+                            + " ("
+                            + settings
+                            + "): "
+                            + e.getCause().getMessage(),
+                    e.getCause());
+        } catch (TimeoutException e) {
+            throw new TritonException(
+                    "The metadata of model "
+                            + modelId
+                            + " did not arrive within "
+                            + wait.toMillis()
+                            + " ms ("
+                            + settings
+                            + ")",
+                    e);
+        }
+    }
+
+    @Override
+    public CompletableFuture<Collection<RowData>> asyncPredict(RowData row) {
+        CompletableFuture<Collection<RowData>> result = new CompletableFuture<>();
+        try {
+            inputCodec.check(row);
+        } catch (TritonException e) {
+            fail(result, e);
+            return result;
+        }
+        batcher.add(new Pending(row, result));
+        return result;
+    }
+
+    private void send(List<Pending> batch) {
+        List<RowData> rows = new ArrayList<>(batch.size());
+        for (Pending pending : batch) {
+            rows.add(pending.row);
+        }
+        CompletableFuture<List<RowData>> call;
+        try {
+            call = client.infer(rows, inputCodec, outputCodec);
+        } catch (RuntimeException e) {
+            call = CompletableFuture.failedFuture(e);
+        }
+        call.whenComplete(
+                (outputs, error) -> {
+                    if (error != null) {
+                        Throwable cause = unwrap(error);
+                        for (Pending pending : batch) {
+                            fail(pending.result, cause);
+                        }
+                        return;
+                    }
+                    for (int i = 0; i < batch.size(); i++) {
+                        batch.get(i).result.complete(Collections.singletonList(outputs.get(i)));
+                    }
+                });
+    }
+
+    private void fail(CompletableFuture<Collection<RowData>> result, Throwable error) {
+        if (settings.errorHandling == ErrorHandling.IGNORE) {
+            long failed = failedRows.incrementAndGet();
+            if (failed == 1 || failed % 1000 == 0) {
+                LOG.warn(
+                        "ML_PREDICT on model {}: {} row(s) failed so far and got NULL outputs"
+                                + " ('error-handling' = 'ignore'); latest failure: {}",
+                        modelId,
+                        failed,
+                        error.getMessage());
+            }
+            result.complete(Collections.singletonList(outputCodec.nulls()));
+        } else {
+            result.completeExceptionally(error);
+        }
+    }
+
+    private static Throwable unwrap(Throwable error) {
+        Throwable cause = error;
+        while ((cause instanceof CompletionException || cause instanceof ExecutionException)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            if (batcher != null) {
+                for (Pending pending : batcher.closeAndDrain()) {
+                    pending.result.completeExceptionally(
+                            new TritonException(
+                                    "ML_PREDICT on model "
+                                            + modelId
+                                            + " closed before the row was sent"));
+                }
+            }
+            if (timer != null) {
+                timer.shutdownNow();
+            }
+        } finally {
+            if (client != null) {
+                client.close();
+            }
+            super.close();
+        }
+    }
+
+    /** One row waiting for its outputs. */
+    private static final class Pending {
+        final RowData row;
+        final CompletableFuture<Collection<RowData>> result;
+
+        Pending(RowData row, CompletableFuture<Collection<RowData>> result) {
+            this.row = row;
+            this.result = result;
+        }
+    }
+}
