@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -18,6 +20,7 @@ import org.apache.flink.types.Row;
 import org.apache.flink.util.CloseableIterator;
 import org.apache.flink.util.ExceptionUtils;
 import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.codec.TensorSpec;
 import org.flinktriton.testkit.TestModels;
 import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -50,7 +53,75 @@ class TritonModelProviderITCase {
         server =
                 TritonTestServer.builder()
                         .model(TestModels.addSub("add_sub", TritonDataType.FP32, 4, 64))
+                        .model(everyTypeModel())
                         .start();
+    }
+
+    /** Tensor, SQL type, SQL expression over {@code id}: one column of every kind. */
+    private static final String[][] EVERY_TYPE = {
+        {"BOOL", "BOOLEAN", "id % 2 = 0"},
+        {"INT8", "TINYINT", "CAST(id % 100 - 50 AS TINYINT)"},
+        {"UINT8", "TINYINT", "CAST(id % 100 AS TINYINT)"},
+        {"INT16", "SMALLINT", "CAST(id * 3 - 300 AS SMALLINT)"},
+        {"UINT16", "SMALLINT", "CAST(id * 3 AS SMALLINT)"},
+        {"INT32", "INT", "CAST(id * 1000 - 7 AS INT)"},
+        {"UINT32", "INT", "CAST(id AS INT)"},
+        {"INT64", "BIGINT", "id * 1000000007 - 5"},
+        {"UINT64", "BIGINT", "id"},
+        {"FP16", "FLOAT", "CAST(id % 64 AS FLOAT) / CAST(4 AS FLOAT)"},
+        {"BF16", "FLOAT", "CAST(id % 100 AS FLOAT)"},
+        {"FP32", "FLOAT", "CAST(id AS FLOAT) / CAST(3 AS FLOAT)"},
+        {"FP64", "DOUBLE", "CAST(id AS DOUBLE) / 7"},
+        {"TEXT", "STRING", "CONCAT('row ', CAST(id AS STRING), ' \u00fc')"},
+        {"BIN", "BYTES", "ENCODE(CONCAT('b', CAST(id AS STRING)), 'UTF-8')"},
+        {
+            "VEC",
+            "ARRAY<INT>",
+            "CASE WHEN id % 2 = 0 THEN ARRAY[CAST(id AS INT), 1, 2]"
+                    + " ELSE ARRAY[CAST(-id AS INT), 3] END"
+        },
+        {"MATRIX", "ARRAY<ARRAY<INT>>", "ARRAY[ARRAY[CAST(id AS INT), 1, 2], ARRAY[3, 4, 5]]"},
+        {
+            "FLAT",
+            "ARRAY<FLOAT>",
+            "ARRAY[CAST(id AS FLOAT), CAST(1 AS FLOAT), CAST(2 AS FLOAT), CAST(3 AS FLOAT),"
+                    + " CAST(4 AS FLOAT), CAST(-1 AS FLOAT)]"
+        },
+        {"WORDS", "ARRAY<STRING>", "ARRAY['a', CAST(id AS STRING)]"},
+        {"DVEC", "ARRAY<DOUBLE>", "ARRAY[CAST(id AS DOUBLE), CAST(0.5 AS DOUBLE)]"},
+        {"HVEC", "ARRAY<FLOAT>", "ARRAY[CAST(1 AS FLOAT), CAST(id % 8 AS FLOAT)]"},
+        {"BITS", "ARRAY<BOOLEAN>", "ARRAY[id % 3 = 0, TRUE]"},
+        {"LVEC", "ARRAY<BIGINT>", "ARRAY[id, id * 2, CAST(-1 AS BIGINT)]"},
+    };
+
+    /** An echo model with one tensor per row of {@link #EVERY_TYPE}. */
+    private static org.flinktriton.testkit.TestModel everyTypeModel() {
+        return TestModels.echo(
+                "every_type",
+                16,
+                TensorSpec.of("BOOL", TritonDataType.BOOL, 1),
+                TensorSpec.of("INT8", TritonDataType.INT8, 1),
+                TensorSpec.of("UINT8", TritonDataType.UINT8, 1),
+                TensorSpec.of("INT16", TritonDataType.INT16, 1),
+                TensorSpec.of("UINT16", TritonDataType.UINT16, 1),
+                TensorSpec.of("INT32", TritonDataType.INT32, 1),
+                TensorSpec.of("UINT32", TritonDataType.UINT32, 1),
+                TensorSpec.of("INT64", TritonDataType.INT64, 1),
+                TensorSpec.of("UINT64", TritonDataType.UINT64, 1),
+                TensorSpec.of("FP16", TritonDataType.FP16, 1),
+                TensorSpec.of("BF16", TritonDataType.BF16, 1),
+                TensorSpec.of("FP32", TritonDataType.FP32, 1),
+                TensorSpec.of("FP64", TritonDataType.FP64, 1),
+                TensorSpec.of("TEXT", TritonDataType.BYTES, 1),
+                TensorSpec.of("BIN", TritonDataType.BYTES, 1),
+                TensorSpec.of("VEC", TritonDataType.INT32, -1),
+                TensorSpec.of("MATRIX", TritonDataType.INT32, 2, 3),
+                TensorSpec.of("FLAT", TritonDataType.FP32, 2, 3),
+                TensorSpec.of("WORDS", TritonDataType.BYTES, -1),
+                TensorSpec.of("DVEC", TritonDataType.FP64, -1),
+                TensorSpec.of("HVEC", TritonDataType.FP16, -1),
+                TensorSpec.of("BITS", TritonDataType.BOOL, -1),
+                TensorSpec.of("LVEC", TritonDataType.INT64, 3));
     }
 
     @AfterAll
@@ -355,5 +426,163 @@ class TritonModelProviderITCase {
                                     .contains("'compression' = 'brotli' is not supported")
                                     .doesNotContain("sekrit-token-123");
                         });
+    }
+
+    @Test
+    void everySqlTypeTravelsBothWaysInBinaryAndJson() throws Exception {
+        for (String binary : new String[] {"true", "false"}) {
+            server.stats().reset();
+            StreamTableEnvironment tEnv = tableEnv(2);
+            tEnv.getConfig().set("table.exec.async-ml-predict.max-concurrent-operations", "64");
+            tEnv.executeSql(
+                    "CREATE TEMPORARY TABLE gen (id BIGINT) WITH ('connector' = 'datagen',"
+                            + " 'fields.id.kind' = 'sequence', 'fields.id.start' = '0',"
+                            + " 'fields.id.end' = '199')");
+            StringBuilder view = new StringBuilder("CREATE TEMPORARY VIEW typed AS SELECT id");
+            StringBuilder inputs = new StringBuilder();
+            StringBuilder outputs = new StringBuilder();
+            StringBuilder names = new StringBuilder();
+            StringBuilder descriptor = new StringBuilder();
+            for (String[] column : EVERY_TYPE) {
+                String tensor = column[0];
+                view.append(", ").append(column[2]).append(" AS c_").append(tensor);
+                inputs.append(inputs.length() == 0 ? "" : ", ")
+                        .append(tensor)
+                        .append(' ')
+                        .append(column[1]);
+                outputs.append(outputs.length() == 0 ? "" : ", ")
+                        .append("o_")
+                        .append(tensor)
+                        .append(' ')
+                        .append(column[1]);
+                names.append(names.length() == 0 ? "" : ",")
+                        .append("o_")
+                        .append(tensor)
+                        .append(':')
+                        .append(tensor);
+                descriptor.append(descriptor.length() == 0 ? "" : ", ").append("c_").append(tensor);
+            }
+            tEnv.executeSql(view.append(" FROM gen").toString());
+            tEnv.executeSql(
+                    "CREATE TEMPORARY MODEL every_type INPUT ("
+                            + inputs
+                            + ") OUTPUT ("
+                            + outputs
+                            + ") WITH ('provider' = 'flink-triton', 'endpoint' = '"
+                            + server.endpoint()
+                            + "', 'model-name' = 'every_type', 'binary-data' = '"
+                            + binary
+                            + "', 'output-tensor-names' = '"
+                            + names
+                            + "')");
+
+            List<Row> rows =
+                    collect(
+                            tEnv.executeSql(
+                                    "SELECT * FROM ML_PREDICT(TABLE typed, MODEL every_type,"
+                                            + " DESCRIPTOR("
+                                            + descriptor
+                                            + "))"));
+
+            assertThat(rows).as("binary-data %s", binary).hasSize(200);
+            for (Row row : rows) {
+                for (String[] column : EVERY_TYPE) {
+                    Object sent = row.getField("c_" + column[0]);
+                    Object received = row.getField("o_" + column[0]);
+                    assertThat(sent).as("c_%s of row %s", column[0], row).isNotNull();
+                    assertThat(Objects.deepEquals(sent, received))
+                            .as(
+                                    "binary-data %s: %s sent %s, received %s",
+                                    binary,
+                                    column[0],
+                                    Arrays.deepToString(new Object[] {sent}),
+                                    Arrays.deepToString(new Object[] {received}))
+                            .isTrue();
+                }
+            }
+            assertThat(server.stats().records("every_type")).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void ignoredFailuresGiveNullOutputsAndEveryOtherRowIsRight() throws Exception {
+        StreamTableEnvironment tEnv = tableEnv(1);
+        tEnv.getConfig().set("table.exec.async-ml-predict.max-concurrent-operations", "64");
+        tEnv.executeSql(
+                "CREATE TEMPORARY TABLE gen (id BIGINT) WITH ('connector' = 'datagen',"
+                        + " 'fields.id.kind' = 'sequence', 'fields.id.start' = '0',"
+                        + " 'fields.id.end' = '999')");
+        tEnv.executeSql(
+                "CREATE TEMPORARY VIEW pairs AS SELECT id,"
+                        + " CASE WHEN id % 10 = 0 THEN CAST(NULL AS ARRAY<FLOAT>) ELSE"
+                        + " ARRAY[CAST(id AS FLOAT), CAST(1 AS FLOAT), CAST(2 AS FLOAT),"
+                        + " CAST(3 AS FLOAT)] END AS a,"
+                        + " ARRAY[CAST(1 AS FLOAT), CAST(2 AS FLOAT), CAST(3 AS FLOAT),"
+                        + " CAST(-1 AS FLOAT)] AS b"
+                        + " FROM gen");
+        tEnv.executeSql(
+                addSubModel("lenient", ", 'max-batch-size' = '16', 'error-handling' = 'ignore'"));
+        server.faults().failNext(2, 500, "simulated failure");
+
+        List<Row> rows =
+                collect(
+                        tEnv.executeSql(
+                                "SELECT id, a, b, OUTPUT0, OUTPUT1"
+                                        + " FROM ML_PREDICT(TABLE pairs, MODEL lenient,"
+                                        + " DESCRIPTOR(a, b))"));
+
+        assertThat(rows).hasSize(1_000);
+        List<Row> answered = new ArrayList<>();
+        int failedWithInput = 0;
+        for (Row row : rows) {
+            long id = (Long) row.getField("id");
+            if (id % 10 == 0) {
+                assertThat(row.getField("OUTPUT0")).as("row %s", id).isNull();
+                assertThat(row.getField("OUTPUT1")).as("row %s", id).isNull();
+            } else if (row.getField("OUTPUT0") == null) {
+                assertThat(row.getField("OUTPUT1")).isNull();
+                failedWithInput++;
+            } else {
+                answered.add(row);
+            }
+        }
+        assertAddSub(answered);
+        assertThat(failedWithInput)
+                .as("rows of the two batches the server failed")
+                .isBetween(1, 2 * 16);
+        assertThat(server.stats().records("add_sub"))
+                .as("NULL rows never reach the server, nor do the failed batches reach the model")
+                .isEqualTo(900 - failedWithInput);
+    }
+
+    @Test
+    void aNullInputFailsTheJobByDefaultNamingTheColumn() {
+        StreamTableEnvironment tEnv = tableEnv(1);
+        tEnv.executeSql(
+                "CREATE TEMPORARY TABLE gen (id BIGINT) WITH ('connector' = 'datagen',"
+                        + " 'fields.id.kind' = 'sequence', 'fields.id.start' = '0',"
+                        + " 'fields.id.end' = '99')");
+        tEnv.executeSql(
+                "CREATE TEMPORARY VIEW pairs AS SELECT id,"
+                        + " CASE WHEN id = 42 THEN CAST(NULL AS ARRAY<FLOAT>) ELSE"
+                        + " ARRAY[CAST(id AS FLOAT), CAST(1 AS FLOAT), CAST(2 AS FLOAT),"
+                        + " CAST(3 AS FLOAT)] END AS a,"
+                        + " ARRAY[CAST(1 AS FLOAT), CAST(2 AS FLOAT), CAST(3 AS FLOAT),"
+                        + " CAST(-1 AS FLOAT)] AS b"
+                        + " FROM gen");
+        tEnv.executeSql(addSubModel("strict", ""));
+
+        assertThatThrownBy(
+                        () ->
+                                collect(
+                                        tEnv.executeSql(
+                                                "SELECT * FROM ML_PREDICT(TABLE pairs,"
+                                                        + " MODEL strict, DESCRIPTOR(a, b))")))
+                .satisfies(
+                        error ->
+                                assertThat(ExceptionUtils.stringifyException(error))
+                                        .contains(
+                                                "input column `INPUT0` is NULL, but tensor INPUT0"
+                                                        + " FP32[4] needs a value"));
     }
 }
