@@ -25,66 +25,34 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
+import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.api.ValidationException;
+import org.flinktriton.client.TritonClientOptions;
 import org.flinktriton.client.TritonModelClient;
 import org.flinktriton.table.TritonModelOptions.ErrorHandling;
 
 /**
  * A model's {@code WITH} options, read and checked once when the query is planned and carried,
- * serialized, to every parallel instance. {@link #clientBuilder()} is the one place where they turn
- * into client settings. {@link #toString()} leaves out the token and the header values.
+ * serialized, to every parallel instance. The options that concern the connection and the requests
+ * become one {@link TritonClientOptions} ({@link #clientOptions}), the single place where SQL
+ * options map onto the client; the rest (batching across rows, error handling, column names) stay
+ * here. {@link #toString()} leaves out the token and the header values.
  */
 final class ModelSettings implements Serializable {
     private static final long serialVersionUID = 1L;
 
-    final String endpoint;
-    final String model;
-    final String modelVersion;
-    final Duration timeout;
-    final Duration connectTimeout;
-    final boolean gzip;
-    private final String authToken;
-    private final LinkedHashMap<String, String> headers;
-    final Integer priority;
-    final String sequenceId;
-    final Boolean sequenceStart;
-    final Boolean sequenceEnd;
+    final TritonClientOptions clientOptions;
     final int maxBatchSize;
     final Duration maxBatchDelay;
-    final boolean binaryData;
-    final int maxConcurrentRequests;
     final ErrorHandling errorHandling;
     final LinkedHashMap<String, String> inputTensorNames;
     final LinkedHashMap<String, String> outputTensorNames;
 
     private ModelSettings(ReadableConfig options) {
-        this.endpoint = baseUrl(options.get(ENDPOINT));
-        this.model = options.get(MODEL_NAME).strip();
-        String version = options.getOptional(MODEL_VERSION).map(String::strip).orElse("");
-        this.modelVersion =
-                version.isEmpty() || version.equalsIgnoreCase("latest") ? null : version;
-        this.timeout = options.get(TIMEOUT);
-        this.connectTimeout = options.get(CONNECT_TIMEOUT);
-        String compression = options.getOptional(COMPRESSION).map(String::strip).orElse("");
-        if (!compression.isEmpty() && !compression.equalsIgnoreCase("gzip")) {
-            throw new ValidationException(
-                    "'compression' = '"
-                            + compression
-                            + "' is not supported; use 'gzip', or leave the option out to send"
-                            + " requests uncompressed");
-        }
-        this.gzip = !compression.isEmpty();
-        this.authToken = options.getOptional(AUTH_TOKEN).orElse(null);
-        this.headers = new LinkedHashMap<>(options.getOptional(CUSTOM_HEADERS).orElse(Map.of()));
-        this.priority = options.getOptional(PRIORITY).orElse(null);
-        this.sequenceId = options.getOptional(SEQUENCE_ID).orElse(null);
-        this.sequenceStart = options.getOptional(SEQUENCE_START).orElse(null);
-        this.sequenceEnd = options.getOptional(SEQUENCE_END).orElse(null);
         this.maxBatchSize = options.get(MAX_BATCH_SIZE);
         this.maxBatchDelay = options.get(MAX_BATCH_DELAY);
-        this.binaryData = options.get(BINARY_DATA);
-        this.maxConcurrentRequests = options.get(MAX_CONCURRENT_REQUESTS);
         this.errorHandling = options.get(ERROR_HANDLING);
         this.inputTensorNames =
                 new LinkedHashMap<>(options.getOptional(INPUT_TENSOR_NAMES).orElse(Map.of()));
@@ -98,20 +66,7 @@ final class ModelSettings implements Serializable {
             throw new ValidationException(
                     "'max-batch-delay' must be at least 1 ms, not " + maxBatchDelay);
         }
-        if (maxConcurrentRequests < 1) {
-            throw new ValidationException(
-                    "'max-concurrent-requests' must be at least 1, not " + maxConcurrentRequests);
-        }
-        if (priority != null && priority < 0) {
-            throw new ValidationException("'priority' must not be negative, not " + priority);
-        }
-        // Fails now, at planning, for a bad URL or header rather than in every task's open.
-        try {
-            clientBuilder();
-        } catch (IllegalArgumentException e) {
-            throw new ValidationException(
-                    "Invalid options for model '" + model + "': " + e.getMessage(), e);
-        }
+        this.clientOptions = clientOptions(options);
     }
 
     /** Reads and checks the options. */
@@ -119,42 +74,89 @@ final class ModelSettings implements Serializable {
         return new ModelSettings(options);
     }
 
+    /** The model's name on the server. */
+    String model() {
+        return clientOptions.model();
+    }
+
+    /** A client for the model; the caller closes it. */
+    TritonModelClient newClient() {
+        return TritonModelClient.builder().options(clientOptions).build();
+    }
+
     /**
-     * The client's settings from the model's options: the single place where SQL options map onto
-     * the client (switching to {@code TritonClientOptions} changes only this method).
+     * Maps the SQL options onto the client's. The client's setters check each value; what they
+     * refuse fails now, when the query is planned, rather than in every task's {@code open}, and
+     * names the SQL option.
      */
-    TritonModelClient.Builder clientBuilder() {
-        TritonModelClient.Builder builder =
-                TritonModelClient.builder()
-                        .endpoint(endpoint)
-                        .model(model)
-                        .modelVersion(modelVersion)
-                        .requestTimeout(timeout)
-                        .connectTimeout(connectTimeout)
-                        .compressRequests(gzip)
-                        .binaryData(binaryData)
-                        .maxConcurrentRequests(maxConcurrentRequests);
-        for (Map.Entry<String, String> header : headers.entrySet()) {
-            builder.header(header.getKey().strip(), header.getValue().strip());
+    private static TritonClientOptions clientOptions(ReadableConfig options) {
+        String model = options.get(MODEL_NAME).strip();
+        TritonClientOptions.Builder builder = TritonClientOptions.builder();
+        set(model, ENDPOINT, () -> builder.endpoint(baseUrl(options.get(ENDPOINT))));
+        set(model, MODEL_NAME, () -> builder.model(model));
+        String version = options.getOptional(MODEL_VERSION).map(String::strip).orElse("");
+        if (!version.isEmpty() && !version.equalsIgnoreCase("latest")) {
+            builder.modelVersion(version);
         }
-        if (authToken != null) {
-            builder.bearerToken(authToken.strip());
+        set(model, TIMEOUT, () -> builder.requestTimeout(options.get(TIMEOUT)));
+        set(model, CONNECT_TIMEOUT, () -> builder.connectTimeout(options.get(CONNECT_TIMEOUT)));
+        String compression = options.getOptional(COMPRESSION).map(String::strip).orElse("");
+        if (!compression.isEmpty() && !compression.equalsIgnoreCase("gzip")) {
+            throw new ValidationException(
+                    "'compression' = '"
+                            + compression
+                            + "' is not supported; use 'gzip', or leave the option out to send"
+                            + " requests uncompressed");
         }
-        if (priority != null) {
-            builder.priority(priority);
+        builder.compressRequests(!compression.isEmpty());
+        builder.binaryData(options.get(BINARY_DATA));
+        set(
+                model,
+                MAX_CONCURRENT_REQUESTS,
+                () -> builder.maxConcurrentRequests(options.get(MAX_CONCURRENT_REQUESTS)));
+        // Flink parses the map without its order: sorted by name, the same WITH gives equal
+        // options. Header values and the token never reach a message, only the header's name.
+        for (Map.Entry<String, String> header :
+                new TreeMap<>(options.getOptional(CUSTOM_HEADERS).orElse(Map.of())).entrySet()) {
+            set(
+                    model,
+                    CUSTOM_HEADERS,
+                    () -> builder.header(header.getKey().strip(), header.getValue().strip()));
         }
-        if (sequenceId != null) {
-            String id = sequenceId.strip();
-            builder.parameter(
-                    "sequence_id", id.matches("[0-9]{1,18}") ? (Object) Long.valueOf(id) : id);
+        options.getOptional(AUTH_TOKEN)
+                .ifPresent(
+                        token -> set(model, AUTH_TOKEN, () -> builder.bearerToken(token.strip())));
+        options.getOptional(PRIORITY)
+                .ifPresent(priority -> set(model, PRIORITY, () -> builder.priority(priority)));
+        options.getOptional(SEQUENCE_ID)
+                .map(String::strip)
+                .ifPresent(
+                        id ->
+                                builder.parameter(
+                                        "sequence_id",
+                                        id.matches("[0-9]{1,18}")
+                                                ? (Object) Long.valueOf(id)
+                                                : id));
+        options.getOptional(SEQUENCE_START)
+                .ifPresent(start -> builder.parameter("sequence_start", start));
+        options.getOptional(SEQUENCE_END).ifPresent(end -> builder.parameter("sequence_end", end));
+        return builder.build();
+    }
+
+    /** Runs one setter of the client's options, naming the SQL option in what it refuses. */
+    private static void set(String model, ConfigOption<?> option, Runnable setter) {
+        try {
+            setter.run();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new ValidationException(
+                    "Invalid option '"
+                            + option.key()
+                            + "' of model '"
+                            + model
+                            + "': "
+                            + e.getMessage(),
+                    e);
         }
-        if (sequenceStart != null) {
-            builder.parameter("sequence_start", sequenceStart);
-        }
-        if (sequenceEnd != null) {
-            builder.parameter("sequence_end", sequenceEnd);
-        }
-        return builder;
     }
 
     /**
@@ -178,23 +180,12 @@ final class ModelSettings implements Serializable {
     /** For log lines: everything but the token and the header values. */
     @Override
     public String toString() {
-        return "model '"
-                + model
-                + "'"
-                + (modelVersion == null ? "" : " version " + modelVersion)
-                + " at "
-                + (endpoint.contains("@") ? "(endpoint hidden: it holds credentials)" : endpoint)
+        return clientOptions
                 + ", max-batch-size "
                 + maxBatchSize
                 + ", max-batch-delay "
                 + maxBatchDelay.toMillis()
-                + " ms, binary-data "
-                + binaryData
-                + ", max-concurrent-requests "
-                + maxConcurrentRequests
-                + ", error-handling "
-                + errorHandling
-                + (authToken == null ? "" : ", auth-token (hidden)")
-                + (headers.isEmpty() ? "" : ", custom-headers " + headers.keySet());
+                + " ms, error-handling "
+                + errorHandling;
     }
 }

@@ -80,11 +80,11 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
     public void open(FunctionContext context) throws Exception {
         super.open(context);
         failedRows = new AtomicLong();
-        client = settings.clientBuilder().build();
+        client = settings.newClient();
         TritonModelInfo info = fetchModelInfo();
         SchemaBinding binding =
                 SchemaBinding.bind(
-                        settings.model,
+                        settings.model(),
                         info,
                         inputType,
                         outputType,
@@ -121,7 +121,8 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
                 Executors.newSingleThreadScheduledExecutor(
                         runnable -> {
                             Thread thread =
-                                    new Thread(runnable, "flink-triton-batches-" + settings.model);
+                                    new Thread(
+                                            runnable, "flink-triton-batches-" + settings.model());
                             thread.setDaemon(true);
                             return thread;
                         });
@@ -129,8 +130,10 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
     }
 
     private TritonModelInfo fetchModelInfo() throws Exception {
-        Duration wait = settings.timeout.plus(settings.connectTimeout);
-        if (settings.timeout.isZero() || settings.connectTimeout.isZero()) {
+        Duration timeout = settings.clientOptions.requestTimeout();
+        Duration connectTimeout = settings.clientOptions.connectTimeout();
+        Duration wait = timeout.plus(connectTimeout);
+        if (timeout.isZero() || connectTimeout.isZero()) {
             wait = Duration.ofMinutes(2);
         }
         try {
