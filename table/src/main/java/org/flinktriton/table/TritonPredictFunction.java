@@ -13,6 +13,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.functions.AsyncPredictFunction;
 import org.apache.flink.table.functions.FunctionContext;
@@ -36,7 +37,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>In {@link #open}, the function fetches the model's metadata and checks every {@code INPUT} and
  * {@code OUTPUT} column against it, failing with a {@link TritonModelSchemaException} that lists
- * every mismatch.
+ * every mismatch. It is wrapped in Flink's {@link SuppressRestartsException}: no restart can make
+ * the columns fit the model, so the job fails once instead of going through its restart strategy.
  *
  * <p>Public only because the planner's generated code refers to it; {@link
  * TritonModelProviderFactory} creates it.
@@ -82,14 +84,22 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
         failedRows = new AtomicLong();
         client = settings.newClient();
         TritonModelInfo info = fetchModelInfo();
-        SchemaBinding binding =
-                SchemaBinding.bind(
-                        settings.model(),
-                        info,
-                        inputType,
-                        outputType,
-                        settings.inputTensorNames,
-                        settings.outputTensorNames);
+        SchemaBinding binding;
+        try {
+            binding =
+                    SchemaBinding.bind(
+                            settings.model(),
+                            info,
+                            inputType,
+                            outputType,
+                            settings.inputTensorNames,
+                            settings.outputTensorNames);
+        } catch (TritonModelSchemaException e) {
+            // No restart can make the columns fit the model: fail the job once, at once.
+            client.close();
+            client = null;
+            throw new SuppressRestartsException(e);
+        }
         inputCodec = new RowDataInputCodec(binding.inputs);
         outputCodec = new RowDataOutputCodec(binding.outputs, outputType.getFieldCount());
         int batchSize = batchSize();

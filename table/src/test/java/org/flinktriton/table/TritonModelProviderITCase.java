@@ -11,10 +11,16 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.TableResult;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
+import org.apache.flink.table.functions.FunctionContext;
+import org.apache.flink.table.functions.ScalarFunction;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.types.Row;
 import org.apache.flink.util.CloseableIterator;
@@ -332,9 +338,33 @@ class TritonModelProviderITCase {
                 .isGreaterThanOrEqualTo(3_000 / 16);
     }
 
+    /** Counts the opens of the task after ML_PREDICT (a chain opens from its tail): attempts. */
+    public static final class OpenCounter extends ScalarFunction {
+        static final AtomicInteger OPENS = new AtomicInteger();
+
+        @Override
+        public void open(FunctionContext context) {
+            OPENS.incrementAndGet();
+        }
+
+        public Float eval(Float value) {
+            return value;
+        }
+    }
+
     @Test
-    void aSchemaMismatchFailsWithEveryMismatchListed() {
-        StreamTableEnvironment tEnv = tableEnv(1);
+    void aSchemaMismatchFailsOnceWithEveryMismatchListed() {
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(1);
+        Configuration restarts = new Configuration();
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        restarts.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
+        env.configure(restarts);
+        StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
+        tEnv.createTemporarySystemFunction("opens", OpenCounter.class);
+        OpenCounter.OPENS.set(0);
         createPairs(tEnv, 10);
         tEnv.executeSql(
                 "CREATE TEMPORARY VIEW wrong_input AS"
@@ -351,10 +381,21 @@ class TritonModelProviderITCase {
                         () ->
                                 collect(
                                         tEnv.executeSql(
-                                                "SELECT * FROM ML_PREDICT(TABLE wrong_input,"
-                                                        + " MODEL wrong, DESCRIPTOR(ia, b))")))
+                                                "SELECT opens(OUTPUT0) FROM ML_PREDICT("
+                                                        + "TABLE wrong_input, MODEL wrong,"
+                                                        + " DESCRIPTOR(ia, b))")))
                 .satisfies(
                         error -> {
+                            assertThat(
+                                            ExceptionUtils.findThrowable(
+                                                    error, SuppressRestartsException.class))
+                                    .as("no restart can fix the schema")
+                                    .isPresent();
+                            assertThat(
+                                            ExceptionUtils.findThrowable(
+                                                    error, TritonModelSchemaException.class))
+                                    .hasValueSatisfying(
+                                            schema -> assertThat(schema.mismatches()).hasSize(5));
                             String text = ExceptionUtils.stringifyException(error);
                             assertThat(text)
                                     .contains("do not match model 'add_sub'")
@@ -378,6 +419,7 @@ class TritonModelProviderITCase {
                                                     + " tensor");
                         });
         assertThat(server.stats().inferRequests("add_sub")).isZero();
+        assertThat(OpenCounter.OPENS.get()).as("attempts, with 3 restarts allowed").isEqualTo(1);
     }
 
     @Test
