@@ -7,6 +7,8 @@ import static org.flinktriton.table.TritonModelOptions.CONNECT_TIMEOUT;
 import static org.flinktriton.table.TritonModelOptions.CUSTOM_HEADERS;
 import static org.flinktriton.table.TritonModelOptions.ENDPOINT;
 import static org.flinktriton.table.TritonModelOptions.ERROR_HANDLING;
+import static org.flinktriton.table.TritonModelOptions.ERROR_MESSAGE_COLUMN;
+import static org.flinktriton.table.TritonModelOptions.ERROR_STATUS_COLUMN;
 import static org.flinktriton.table.TritonModelOptions.INPUT_TENSOR_NAMES;
 import static org.flinktriton.table.TritonModelOptions.MAX_BATCH_DELAY;
 import static org.flinktriton.table.TritonModelOptions.MAX_BATCH_SIZE;
@@ -47,6 +49,13 @@ final class ModelSettings implements Serializable {
     final int maxBatchSize;
     final Duration maxBatchDelay;
     final ErrorHandling errorHandling;
+
+    /** Null: no such column. */
+    final String errorStatusColumn;
+
+    /** Null: no such column. */
+    final String errorMessageColumn;
+
     final LinkedHashMap<String, String> inputTensorNames;
     final LinkedHashMap<String, String> outputTensorNames;
 
@@ -54,6 +63,8 @@ final class ModelSettings implements Serializable {
         this.maxBatchSize = options.get(MAX_BATCH_SIZE);
         this.maxBatchDelay = options.get(MAX_BATCH_DELAY);
         this.errorHandling = options.get(ERROR_HANDLING);
+        this.errorStatusColumn = column(options, ERROR_STATUS_COLUMN);
+        this.errorMessageColumn = column(options, ERROR_MESSAGE_COLUMN);
         this.inputTensorNames =
                 new LinkedHashMap<>(options.getOptional(INPUT_TENSOR_NAMES).orElse(Map.of()));
         this.outputTensorNames =
@@ -67,6 +78,13 @@ final class ModelSettings implements Serializable {
                     "'max-batch-delay' must be at least 1 ms, not " + maxBatchDelay);
         }
         this.clientOptions = clientOptions(options);
+    }
+
+    private static String column(ReadableConfig options, ConfigOption<String> option) {
+        return options.getOptional(option)
+                .map(String::strip)
+                .filter(c -> !c.isEmpty())
+                .orElse(null);
     }
 
     /** Reads and checks the options. */

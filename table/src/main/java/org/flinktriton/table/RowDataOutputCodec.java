@@ -44,7 +44,7 @@ final class RowDataOutputCodec implements TritonOutputCodec<RowData> {
     }
 
     /** An output row of NULLs, for a row whose inference failed under 'error-handling' ignore. */
-    RowData nulls() {
+    GenericRowData nulls() {
         return new GenericRowData(arity);
     }
 

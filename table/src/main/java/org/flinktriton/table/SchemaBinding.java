@@ -16,7 +16,8 @@ import org.flinktriton.client.TritonModelInfo;
  * by name (or through {@code input-tensor-names} / {@code output-tensor-names}). {@link #bind}
  * checks every column against the model's metadata and reports every mismatch at once: a tensor the
  * model lacks, a required input no column feeds, a SQL type that cannot carry the tensor's
- * datatype, and an {@code ARRAY} nesting that does not fit the tensor's shape.
+ * datatype, and an {@code ARRAY} nesting that does not fit the tensor's shape. The error columns
+ * ({@code error-status-column}, {@code error-message-column}) are no tensors and stay unbound.
  */
 final class SchemaBinding {
     final List<ColumnBinding> inputs;
@@ -38,12 +39,20 @@ final class SchemaBinding {
             RowType inputType,
             RowType outputType,
             Map<String, String> inputNames,
-            Map<String, String> outputNames) {
+            Map<String, String> outputNames,
+            Set<String> errorColumns) {
         List<String> mismatches = new ArrayList<>();
         List<ColumnBinding> inputs =
-                bindAll("input", info, inputType, inputNames, info.inputs(), mismatches);
+                bindAll("input", info, inputType, inputNames, Set.of(), info.inputs(), mismatches);
         List<ColumnBinding> outputs =
-                bindAll("output", info, outputType, outputNames, info.outputs(), mismatches);
+                bindAll(
+                        "output",
+                        info,
+                        outputType,
+                        outputNames,
+                        errorColumns,
+                        info.outputs(),
+                        mismatches);
         Set<String> fed = new HashSet<>();
         for (String column : inputType.getFieldNames()) {
             fed.add(inputNames.getOrDefault(column, column));
@@ -75,12 +84,16 @@ final class SchemaBinding {
             TritonModelInfo info,
             RowType rowType,
             Map<String, String> names,
+            Set<String> skipped,
             List<TritonModelInfo.Tensor> tensors,
             List<String> mismatches) {
         List<ColumnBinding> bindings = new ArrayList<>();
         List<String> columns = rowType.getFieldNames();
         for (int i = 0; i < columns.size(); i++) {
             String column = columns.get(i);
+            if (skipped.contains(column)) {
+                continue;
+            }
             LogicalType type = rowType.getTypeAt(i);
             String tensorName = names.getOrDefault(column, column);
             String subject =

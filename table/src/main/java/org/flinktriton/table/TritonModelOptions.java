@@ -172,7 +172,29 @@ public final class TritonModelOptions {
                             "What a row whose inference fails (a server error, a timeout, a"
                                     + " value that does not fit its tensor) does: 'fail' fails"
                                     + " the job, 'ignore' gives the row NULL outputs and logs the"
-                                    + " failure.");
+                                    + " failure ('error-status-column' and"
+                                    + " 'error-message-column' say which failure).");
+
+    public static final ConfigOption<String> ERROR_STATUS_COLUMN =
+            ConfigOptions.key("error-status-column")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "An OUTPUT column of type INT that is not a tensor: for a row whose"
+                                    + " inference failed, the HTTP status the server answered"
+                                    + " with, or -1 when there was no such answer (unreachable"
+                                    + " server, timeout, broken response, a value that does not"
+                                    + " fit its tensor); NULL for a row that succeeded. Needs"
+                                    + " 'error-handling' = 'ignore'.");
+
+    public static final ConfigOption<String> ERROR_MESSAGE_COLUMN =
+            ConfigOptions.key("error-message-column")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "An OUTPUT column of type STRING that is not a tensor: for a row"
+                                    + " whose inference failed, the failure's message; NULL for a"
+                                    + " row that succeeded. Needs 'error-handling' = 'ignore'.");
 
     public static final ConfigOption<Map<String, String>> INPUT_TENSOR_NAMES =
             ConfigOptions.key("input-tensor-names")

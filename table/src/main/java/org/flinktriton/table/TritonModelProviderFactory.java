@@ -65,6 +65,8 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                 TritonModelOptions.MAX_CONCURRENT_REQUESTS,
                 TritonModelOptions.CONNECT_TIMEOUT,
                 TritonModelOptions.ERROR_HANDLING,
+                TritonModelOptions.ERROR_STATUS_COLUMN,
+                TritonModelOptions.ERROR_MESSAGE_COLUMN,
                 TritonModelOptions.INPUT_TENSOR_NAMES,
                 TritonModelOptions.OUTPUT_TENSOR_NAMES);
     }
@@ -80,6 +82,7 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                 (RowType) model.getResolvedInputSchema().toPhysicalRowDataType().getLogicalType();
         RowType outputType =
                 (RowType) model.getResolvedOutputSchema().toPhysicalRowDataType().getLogicalType();
+        ErrorColumns errorColumns = ErrorColumns.of(settings, outputType);
         int sessionRowsInFlight =
                 context.getConfiguration()
                         .get(
@@ -90,6 +93,7 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                 settings,
                 inputType,
                 outputType,
+                errorColumns,
                 sessionRowsInFlight);
     }
 
@@ -99,6 +103,7 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
         private final ModelSettings settings;
         private final RowType inputType;
         private final RowType outputType;
+        private final ErrorColumns errorColumns;
         private final int sessionRowsInFlight;
 
         Provider(
@@ -106,11 +111,13 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                 ModelSettings settings,
                 RowType inputType,
                 RowType outputType,
+                ErrorColumns errorColumns,
                 int sessionRowsInFlight) {
             this.modelId = modelId;
             this.settings = settings;
             this.inputType = inputType;
             this.outputType = outputType;
+            this.errorColumns = errorColumns;
             this.sessionRowsInFlight = sessionRowsInFlight;
         }
 
@@ -124,12 +131,18 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                                     MLPredictRuntimeConfigOptions.ASYNC_MAX_CONCURRENT_OPERATIONS)
                             .orElse(sessionRowsInFlight);
             return new TritonPredictFunction(
-                    modelId, settings, inputType, outputType, Math.max(1, rowsInFlight));
+                    modelId,
+                    settings,
+                    inputType,
+                    outputType,
+                    errorColumns,
+                    Math.max(1, rowsInFlight));
         }
 
         @Override
         public ModelProvider copy() {
-            return new Provider(modelId, settings, inputType, outputType, sessionRowsInFlight);
+            return new Provider(
+                    modelId, settings, inputType, outputType, errorColumns, sessionRowsInFlight);
         }
     }
 }

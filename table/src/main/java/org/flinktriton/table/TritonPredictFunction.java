@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
+import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.functions.AsyncPredictFunction;
 import org.apache.flink.table.functions.FunctionContext;
@@ -51,6 +52,7 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
     private final ModelSettings settings;
     private final RowType inputType;
     private final RowType outputType;
+    private final ErrorColumns errorColumns;
     private final int rowsInFlight;
 
     private transient TritonModelClient client;
@@ -65,11 +67,13 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
             ModelSettings settings,
             RowType inputType,
             RowType outputType,
+            ErrorColumns errorColumns,
             int rowsInFlight) {
         this.modelId = modelId;
         this.settings = settings;
         this.inputType = inputType;
         this.outputType = outputType;
+        this.errorColumns = errorColumns;
         this.rowsInFlight = rowsInFlight;
     }
 
@@ -93,7 +97,8 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
                             inputType,
                             outputType,
                             settings.inputTensorNames,
-                            settings.outputTensorNames);
+                            settings.outputTensorNames,
+                            errorColumns.names());
         } catch (TritonModelSchemaException e) {
             // No restart can make the columns fit the model: fail the job once, at once.
             client.close();
@@ -220,7 +225,9 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
                         failed,
                         error.getMessage());
             }
-            result.complete(Collections.singletonList(outputCodec.nulls()));
+            GenericRowData failedRow = outputCodec.nulls();
+            errorColumns.fill(failedRow, error);
+            result.complete(Collections.singletonList(failedRow));
         } else {
             result.completeExceptionally(error);
         }

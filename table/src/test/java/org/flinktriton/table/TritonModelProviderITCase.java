@@ -598,6 +598,119 @@ class TritonModelProviderITCase {
     }
 
     @Test
+    void errorColumnsCarryTheStatusAndMessageOfEachFailedRow() throws Exception {
+        StreamTableEnvironment tEnv = tableEnv(1);
+        tEnv.getConfig().set("table.exec.async-ml-predict.max-concurrent-operations", "64");
+        tEnv.executeSql(
+                "CREATE TEMPORARY TABLE gen (id BIGINT) WITH ('connector' = 'datagen',"
+                        + " 'fields.id.kind' = 'sequence', 'fields.id.start' = '0',"
+                        + " 'fields.id.end' = '499')");
+        tEnv.executeSql(
+                "CREATE TEMPORARY VIEW pairs AS SELECT id,"
+                        + " CASE WHEN id % 50 = 7 THEN CAST(NULL AS ARRAY<FLOAT>) ELSE"
+                        + " ARRAY[CAST(id AS FLOAT), CAST(1 AS FLOAT), CAST(2 AS FLOAT),"
+                        + " CAST(3 AS FLOAT)] END AS a,"
+                        + " ARRAY[CAST(1 AS FLOAT), CAST(2 AS FLOAT), CAST(3 AS FLOAT),"
+                        + " CAST(-1 AS FLOAT)] AS b"
+                        + " FROM gen");
+        tEnv.executeSql(
+                "CREATE TEMPORARY MODEL routed"
+                        + " INPUT (INPUT0 ARRAY<FLOAT>, INPUT1 ARRAY<FLOAT>)"
+                        + " OUTPUT (OUTPUT0 ARRAY<FLOAT>, status INT, OUTPUT1 ARRAY<FLOAT>,"
+                        + " why STRING)"
+                        + " WITH ('provider' = 'flink-triton', 'endpoint' = '"
+                        + server.endpoint()
+                        + "', 'model-name' = 'add_sub', 'max-batch-size' = '16',"
+                        + " 'error-handling' = 'ignore',"
+                        + " 'error-status-column' = 'status', 'error-message-column' = 'why')");
+        // Two batches answered 503, then one answered 200 with a body cut off mid-JSON.
+        server.faults().failNext(2, 503, "simulated overload").malformNext(1);
+
+        List<Row> rows =
+                collect(
+                        tEnv.executeSql(
+                                "SELECT id, a, b, OUTPUT0, OUTPUT1, status, why"
+                                        + " FROM ML_PREDICT(TABLE pairs, MODEL routed,"
+                                        + " DESCRIPTOR(a, b))"));
+
+        assertThat(rows).hasSize(500);
+        List<Row> answered = new ArrayList<>();
+        int overloaded = 0;
+        int malformed = 0;
+        for (Row row : rows) {
+            long id = (Long) row.getField("id");
+            Integer status = (Integer) row.getField("status");
+            String why = (String) row.getField("why");
+            if (status == null) {
+                assertThat(why).as("row %s succeeded", id).isNull();
+                answered.add(row);
+                continue;
+            }
+            assertThat(row.getField("OUTPUT0")).as("row %s", id).isNull();
+            assertThat(row.getField("OUTPUT1")).as("row %s", id).isNull();
+            if (id % 50 == 7) {
+                assertThat(status).as("row %s: no request", id).isEqualTo(-1);
+                assertThat(why).contains("input column `INPUT0` is NULL");
+            } else if (status == 503) {
+                assertThat(why).contains("'add_sub'").contains("simulated overload");
+                overloaded++;
+            } else {
+                assertThat(status).as("row %s: a 200 that broke the protocol", id).isEqualTo(-1);
+                assertThat(why).as("row %s", id).contains("'add_sub'");
+                malformed++;
+            }
+        }
+        assertThat(rows.stream().filter(row -> (Long) row.getField("id") % 50 == 7))
+                .allMatch(row -> Integer.valueOf(-1).equals(row.getField("status")));
+        assertAddSub(answered);
+        assertThat(overloaded).as("rows of the two batches answered 503").isBetween(2, 2 * 16);
+        assertThat(malformed).as("rows of the batch whose answer broke").isBetween(1, 16);
+        assertThat(answered).hasSize(500 - 10 - overloaded - malformed);
+    }
+
+    @Test
+    void errorColumnsMustBeNullableIntAndStringUnderIgnore() {
+        StreamTableEnvironment tEnv = tableEnv(1);
+        createPairs(tEnv, 10);
+        String[][] cases = {
+            {
+                "status BIGINT",
+                "'error-handling' = 'ignore', 'error-status-column' = 'status'",
+                "'error-status-column' names OUTPUT column `status` BIGINT; declare it as INT"
+            },
+            {"why STRING", "'error-message-column' = 'why'", "need 'error-handling' = 'ignore'"},
+            {
+                "why STRING",
+                "'error-handling' = 'ignore', 'error-message-column' = 'reason'",
+                "'error-message-column' = 'reason' names no OUTPUT column"
+            },
+        };
+        for (String[] bad : cases) {
+            tEnv.executeSql(
+                    "CREATE TEMPORARY MODEL bad"
+                            + " INPUT (INPUT0 ARRAY<FLOAT>, INPUT1 ARRAY<FLOAT>)"
+                            + " OUTPUT (OUTPUT0 ARRAY<FLOAT>, OUTPUT1 ARRAY<FLOAT>, "
+                            + bad[0]
+                            + ") WITH ('provider' = 'flink-triton', 'endpoint' = '"
+                            + server.endpoint()
+                            + "', 'model-name' = 'add_sub', "
+                            + bad[1]
+                            + ")");
+            assertThatThrownBy(
+                            () ->
+                                    tEnv.executeSql(
+                                            "SELECT * FROM ML_PREDICT(TABLE pairs, MODEL bad,"
+                                                    + " DESCRIPTOR(a, b))"))
+                    .as(bad[1])
+                    .satisfies(
+                            error ->
+                                    assertThat(ExceptionUtils.stringifyException(error))
+                                            .contains(bad[2]));
+            tEnv.executeSql("DROP TEMPORARY MODEL bad");
+        }
+    }
+
+    @Test
     void aNullInputFailsTheJobByDefaultNamingTheColumn() {
         StreamTableEnvironment tEnv = tableEnv(1);
         tEnv.executeSql(
