@@ -340,6 +340,8 @@ class TritonModelProviderITCase {
 
     /** Counts the opens of the task after ML_PREDICT (a chain opens from its tail): attempts. */
     public static final class OpenCounter extends ScalarFunction {
+        private static final long serialVersionUID = 1L;
+
         static final AtomicInteger OPENS = new AtomicInteger();
 
         @Override

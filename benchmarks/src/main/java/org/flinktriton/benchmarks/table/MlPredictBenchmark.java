@@ -272,6 +272,8 @@ public final class MlPredictBenchmark {
 
     /** {@code now_nanos()}: {@link System#nanoTime()} as each row passes. */
     public static final class NowNanos extends ScalarFunction {
+        private static final long serialVersionUID = 1L;
+
         public long eval() {
             return System.nanoTime();
         }

@@ -137,6 +137,8 @@ public final class SqlTextClassificationJob {
 
     /** {@code review_text(id)}: the text of review number {@code id}. */
     public static final class ReviewText extends ScalarFunction {
+        private static final long serialVersionUID = 1L;
+
         public String eval(Long id) {
             return id == null ? null : Reviews.text(id);
         }
@@ -144,6 +146,8 @@ public final class SqlTextClassificationJob {
 
     /** {@code now_micros()}: the time, in epoch microseconds, each row passes. */
     public static final class NowMicros extends ScalarFunction {
+        private static final long serialVersionUID = 1L;
+
         public long eval() {
             return Micros.now();
         }
