@@ -1,5 +1,8 @@
 package org.flinktriton;
 
+import java.time.Duration;
+import java.util.Optional;
+
 /**
  * The server answered with an HTTP status of 400 or above. {@link #statusCode()} is that status and
  * {@link #error()} the server's {@code "error"} text (or, when the body was not the protocol's
@@ -18,10 +21,23 @@ public class TritonServerException extends TritonException {
     private final int statusCode;
     private final String error;
 
+    /** Null when the server sent no usable {@code Retry-After}. */
+    private final Duration retryAfter;
+
     public TritonServerException(String message, int statusCode, String error) {
+        this(message, statusCode, error, null);
+    }
+
+    /**
+     * @param retryAfter how long the server asked the client to wait ({@code Retry-After}), or null
+     *     when it did not say
+     */
+    public TritonServerException(
+            String message, int statusCode, String error, Duration retryAfter) {
         super(message, null, isRetryable(statusCode));
         this.statusCode = statusCode;
         this.error = error;
+        this.retryAfter = retryAfter;
     }
 
     /** The HTTP status the server answered with. */
@@ -32,6 +48,15 @@ public class TritonServerException extends TritonException {
     /** The server's error text; never null, empty when the server sent none. */
     public String error() {
         return error;
+    }
+
+    /**
+     * How long the server asked the client to wait before trying again (its {@code Retry-After}
+     * header, in seconds or as an HTTP date); empty when it did not say. The client's retries
+     * honour it on 429 and 503.
+     */
+    public Optional<Duration> retryAfter() {
+        return Optional.ofNullable(retryAfter);
     }
 
     /** Whether a request answered with {@code statusCode} may pass on a second try. */

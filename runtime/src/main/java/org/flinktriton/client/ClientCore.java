@@ -26,6 +26,7 @@ final class ClientCore {
     private final HttpResources resources;
     private final HttpTransport transport;
     private final ModelEndpoints endpoints;
+    private final Resilience resilience;
     private final Map<List<Object>, InferPlan<?, ?>> plans = new ConcurrentHashMap<>();
     private final Map<Class<?>, TritonInputCodec<?>> inputCodecs = new ConcurrentHashMap<>();
 
@@ -39,6 +40,7 @@ final class ClientCore {
         this.resources = new HttpResources(settings);
         this.transport = new HttpTransport(settings, resources);
         this.endpoints = new ModelEndpoints(settings, transport);
+        this.resilience = new Resilience(settings, transport);
     }
 
     ClientSettings settings() {
@@ -233,6 +235,77 @@ final class ClientCore {
                                     InferCall.start(
                                             settings,
                                             transport,
+                                            resilience,
+                                            op,
+                                            plan(info, input, output),
+                                            batch,
+                                            endpoints.modelUrl("infer"));
+                                } catch (RuntimeException e) {
+                                    op.completeExceptionally(e);
+                                }
+                            });
+        } catch (RuntimeException e) {
+            op.completeExceptionally(e);
+        }
+        return op;
+    }
+
+    @SuppressWarnings("unchecked")
+    <I, O> CompletableFuture<List<InferenceOutcome<O>>> inferEach(
+            List<? extends I> records, Class<O> outputType) {
+        TritonInputCodec<I> input;
+        TritonOutputCodec<O> output;
+        try {
+            ensureOpen();
+            if (records == null) {
+                throw new TritonException("inferEach() got a null record list");
+            }
+            if (records.isEmpty()) {
+                return CompletableFuture.completedFuture(List.of());
+            }
+            Object first = records.get(0);
+            if (first == null) {
+                throw new TritonException("record 0 of " + records.size() + " is null");
+            }
+            input = (TritonInputCodec<I>) inputCodec(first.getClass());
+            if (outputType == null) {
+                throw new TritonException("inferEach() got a null output type");
+            }
+            output = TritonCodecs.forOutput(outputType);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(Operation.failure("inferEach", e, settings));
+        }
+        return inferEach(records, input, output);
+    }
+
+    <I, O> CompletableFuture<List<InferenceOutcome<O>>> inferEach(
+            List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
+        Operation<List<InferenceOutcome<O>>> op = begin("inferEach");
+        if (op.isDone()) {
+            return op;
+        }
+        try {
+            if (input == null || output == null) {
+                throw new TritonException("inferEach() got a null codec");
+            }
+            List<I> batch = checked(records, input.type());
+            if (batch.isEmpty()) {
+                op.complete(List.of());
+                return op;
+            }
+            endpoints
+                    .info()
+                    .whenComplete(
+                            (info, error) -> {
+                                if (error != null) {
+                                    op.completeExceptionally(error);
+                                    return;
+                                }
+                                try {
+                                    InferCall.startEach(
+                                            settings,
+                                            transport,
+                                            resilience,
                                             op,
                                             plan(info, input, output),
                                             batch,
@@ -324,11 +397,16 @@ final class ClientCore {
                                 "client closed; the call was cancelled after closeTimeout "
                                         + ClientSettings.format(settings.closeTimeout)));
             }
+            resilience.shutdown();
             resources.cancelAll();
             resources.shutdown(5_000);
         } finally {
             closed.countDown();
         }
+    }
+
+    Resilience resilience() {
+        return resilience;
     }
 
     int activeCalls() {

@@ -13,6 +13,10 @@ import java.net.SocketException;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
 import java.security.cert.CertificateException;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
 import java.util.Locale;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Predicate;
@@ -147,7 +151,32 @@ final class HttpFailures {
                         + (reason == null || reason.isEmpty() ? "" : " " + reason)
                         + (error.isEmpty() ? " with no error text" : ": " + error),
                 response.code(),
-                error);
+                error,
+                retryAfter(response.header("Retry-After"), System.currentTimeMillis()));
+    }
+
+    /**
+     * A {@code Retry-After} value as a wait: delay-seconds, or an HTTP date (RFC 9110) less {@code
+     * nowMillis}; null when absent or unreadable, zero for a date in the past.
+     */
+    static Duration retryAfter(String value, long nowMillis) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        String text = value.strip();
+        try {
+            long seconds = Long.parseLong(text);
+            return seconds < 0 ? null : Duration.ofSeconds(Math.min(seconds, 86_400L * 365));
+        } catch (NumberFormatException notSeconds) {
+            // An HTTP date, then.
+        }
+        long at;
+        try {
+            at = ZonedDateTime.parse(text, DateTimeFormatter.RFC_1123_DATE_TIME).toEpochSecond();
+        } catch (DateTimeParseException notADate) {
+            return null;
+        }
+        return Duration.ofMillis(Math.max(0L, at * 1000 - nowMillis));
     }
 
     /** A status below 400 that is not the success the request needs. */

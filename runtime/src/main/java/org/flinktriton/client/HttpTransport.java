@@ -130,8 +130,10 @@ final class HttpTransport {
      * is not sent at all when it has completed already.
      *
      * @param what how messages name the request, such as {@code POST /v2/models/m/infer}
+     * @return false, without calling {@code done}, when the owner had completed and nothing was
+     *     sent
      */
-    <R> void send(
+    <R> boolean send(
             Operation<?> owner,
             Request request,
             String what,
@@ -139,7 +141,7 @@ final class HttpTransport {
             BiConsumer<R, TritonException> done) {
         Call call = resources.newCall(request);
         if (owner != null && !owner.attach(call)) {
-            return;
+            return false;
         }
         call.enqueue(
                 new Callback() {
@@ -172,6 +174,7 @@ final class HttpTransport {
                         done.accept(result, error);
                     }
                 });
+        return true;
     }
 
     // ---- responses ---------------------------------------------------------------------------

@@ -13,36 +13,63 @@ import okhttp3.Request;
 import okhttp3.Response;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonProtocolException;
+import org.flinktriton.TritonRecordException;
 import org.flinktriton.TritonSchemaException;
+import org.flinktriton.TritonServerException;
 import org.flinktriton.wire.EncodedBody;
 
 /**
- * One {@code infer} call on the wire: splits its records into requests (by shape, then by the
- * per-request limit), sends them all (the dispatcher runs at most {@code maxConcurrentRequests} at
- * once and queues the rest) and completes the operation with the outputs in input order, or with
- * the first failure, which cancels the requests still running.
+ * One {@code infer} or {@code inferEach} call on the wire: splits its records into requests (by
+ * shape, then by the per-request limit) and sends each through {@link Resilience} (concurrency
+ * limit, circuit breaker, retries of that request alone).
+ *
+ * <p>{@code infer} completes the operation with the outputs in input order, or with the first
+ * failure, which cancels the requests still running. {@code inferEach} gives every record an {@link
+ * InferenceOutcome} instead, and isolates the records a server rejects: a request that fails with
+ * an answer one of its records may have caused (400, 422, 500) is split in halves, and each half
+ * sent again, until the failing records stand alone. A batch of {@code n} with one such record
+ * costs {@code 2·log2(n)} extra requests; a record that cannot even be encoded is isolated the same
+ * way, locally, without requests.
  */
 final class InferCall<I, O> {
     private final ClientSettings settings;
     private final HttpTransport transport;
-    private final Operation<List<O>> op;
+    private final Resilience resilience;
+    private final Operation<?> op;
     private final InferPlan<I, O> plan;
     private final List<I> records;
+    private final boolean each;
+    private final long deadline;
+    private final HttpUrl url;
     private final Object[] results;
-    private final AtomicInteger remaining = new AtomicInteger();
+    private final TritonException[] failures;
+    private final int[] attempts;
+
+    /** Records without an outcome yet; the call completes when it reaches 0. */
+    private final AtomicInteger remaining;
 
     private InferCall(
             ClientSettings settings,
             HttpTransport transport,
-            Operation<List<O>> op,
+            Resilience resilience,
+            Operation<?> op,
             InferPlan<I, O> plan,
-            List<I> records) {
+            List<I> records,
+            boolean each,
+            HttpUrl url) {
         this.settings = settings;
         this.transport = transport;
+        this.resilience = resilience;
         this.op = op;
         this.plan = plan;
         this.records = records;
+        this.each = each;
+        this.deadline = resilience.deadline();
+        this.url = url;
         this.results = new Object[records.size()];
+        this.failures = each ? new TritonException[records.size()] : null;
+        this.attempts = new int[records.size()];
+        this.remaining = new AtomicInteger(records.size());
     }
 
     /**
@@ -52,6 +79,7 @@ final class InferCall<I, O> {
     static <I, O> void start(
             ClientSettings settings,
             HttpTransport transport,
+            Resilience resilience,
             Operation<List<O>> op,
             InferPlan<I, O> plan,
             List<I> records,
@@ -64,7 +92,31 @@ final class InferCall<I, O> {
             op.completeExceptionally(schema);
             return;
         }
-        new InferCall<>(settings, transport, op, plan, records).send(url);
+        new InferCall<>(settings, transport, resilience, op, plan, records, false, url).send();
+    }
+
+    /**
+     * Sends {@code records} to {@code url} and completes {@code op} with one outcome per record, in
+     * input order. Only a failure that concerns every record (classes that do not match the model)
+     * completes it exceptionally.
+     */
+    static <I, O> void startEach(
+            ClientSettings settings,
+            HttpTransport transport,
+            Resilience resilience,
+            Operation<List<InferenceOutcome<O>>> op,
+            InferPlan<I, O> plan,
+            List<I> records,
+            HttpUrl url) {
+        if (!op.isActive()) {
+            return;
+        }
+        TritonSchemaException schema = plan.schemaFailure();
+        if (schema != null) {
+            op.completeExceptionally(schema);
+            return;
+        }
+        new InferCall<>(settings, transport, resilience, op, plan, records, true, url).send();
     }
 
     /** Index groups of the records, one per request, each in input order. */
@@ -82,55 +134,132 @@ final class InferCall<I, O> {
         return chunks;
     }
 
-    private void send(HttpUrl url) {
-        List<int[]> chunks = split();
-        remaining.set(chunks.size());
-        for (int[] chunk : chunks) {
+    private void send() {
+        for (int[] chunk : split()) {
             if (!op.isActive()) {
                 return;
             }
-            List<I> part = new IndexedList<>(records, chunk);
-            String what =
-                    ModelEndpoints.describe("POST", url)
-                            + " ("
-                            + part.size()
-                            + (part.size() == 1 ? " record)" : " records)");
-            Request request;
-            try {
-                EncodedBody body = plan.encoder.encode(part, requestId(), settings.parameters);
-                request = transport.post(url, body);
-            } catch (IOException e) {
-                throw new TritonException("compressing the request failed: " + e, e);
-            }
-            transport.send(
-                    op,
-                    request,
-                    what,
-                    response -> read(response, part, what),
-                    (outputs, error) -> {
-                        if (error != null) {
-                            op.completeExceptionally(error);
-                        } else {
-                            gather(chunk, outputs);
-                        }
-                    });
+            send(chunk);
         }
+    }
+
+    private void send(int[] chunk) {
+        List<I> part = new IndexedList<>(records, chunk);
+        String what =
+                ModelEndpoints.describe("POST", url)
+                        + " ("
+                        + part.size()
+                        + (part.size() == 1 ? " record)" : " records)");
+        Request request;
+        try {
+            EncodedBody body = plan.encoder.encode(part, requestId(), settings.parameters);
+            request = transport.post(url, body);
+        } catch (IOException e) {
+            throw new TritonException("compressing the request failed: " + e, e);
+        } catch (TritonRecordException e) {
+            if (!each) {
+                throw e;
+            }
+            // Which record is it? Halve locally: encoding costs no request.
+            failed(chunk, e);
+            return;
+        }
+        resilience.exchange(
+                op,
+                deadline,
+                request,
+                what,
+                response -> read(response, part, what),
+                (outputs, error, tries) -> {
+                    for (int index : chunk) {
+                        attempts[index] += tries;
+                    }
+                    if (error != null) {
+                        failed(chunk, error);
+                    } else {
+                        gather(chunk, outputs);
+                    }
+                });
+    }
+
+    /** A request of {@code chunk} failed, its retries spent. */
+    private void failed(int[] chunk, TritonException error) {
+        if (!each) {
+            op.completeExceptionally(error);
+            return;
+        }
+        if (chunk.length > 1 && mayBeARecord(error)) {
+            int half = chunk.length / 2;
+            int[] first = Arrays.copyOfRange(chunk, 0, half);
+            int[] second = Arrays.copyOfRange(chunk, half, chunk.length);
+            if (!(error instanceof TritonRecordException)) {
+                resilience.countBisectionRequests(2);
+            }
+            try {
+                send(first);
+                send(second);
+            } catch (RuntimeException e) {
+                // On an HTTP thread: nobody else would see it.
+                op.completeExceptionally(e);
+            }
+            return;
+        }
+        TritonException failure = Operation.failure("inferEach", error, settings);
+        for (int index : chunk) {
+            failures[index] = failure;
+        }
+        finish(chunk.length);
+    }
+
+    /**
+     * Whether one of the request's records may have caused {@code error}, so that smaller requests
+     * can find it: a record that cannot be encoded, an invalid argument (400), an unprocessable
+     * entity (422), or the model failing (500). Not: an unwell server, an unknown model, a broken
+     * protocol; those would fail every half alike.
+     */
+    private static boolean mayBeARecord(TritonException error) {
+        if (error instanceof TritonRecordException) {
+            return true;
+        }
+        if (error instanceof TritonServerException) {
+            int status = ((TritonServerException) error).statusCode();
+            return status == 400 || status == 422 || status == 500;
+        }
+        return false;
     }
 
     private String requestId() {
         return settings.requestIds == null ? null : settings.requestIds.get();
     }
 
-    /** Puts one request's outputs at their records' places; the last one completes the call. */
+    /** Puts one request's outputs at their records' places. */
     private void gather(int[] chunk, List<O> outputs) {
         for (int k = 0; k < chunk.length; k++) {
             results[chunk[k]] = outputs.get(k);
         }
-        if (remaining.decrementAndGet() == 0) {
-            @SuppressWarnings("unchecked")
-            List<O> all = (List<O>) Collections.unmodifiableList(Arrays.asList(results));
-            op.complete(all);
+        finish(chunk.length);
+    }
+
+    /** Counts {@code count} records done; the last one completes the call. */
+    @SuppressWarnings("unchecked")
+    private void finish(int count) {
+        if (remaining.addAndGet(-count) != 0) {
+            return;
         }
+        if (!each) {
+            List<O> all = (List<O>) Collections.unmodifiableList(Arrays.asList(results));
+            ((Operation<List<O>>) op).complete(all);
+            return;
+        }
+        List<InferenceOutcome<O>> outcomes = new ArrayList<>(results.length);
+        for (int i = 0; i < results.length; i++) {
+            outcomes.add(
+                    failures[i] != null
+                            ? InferenceOutcome.failed(failures[i], attempts[i])
+                            : InferenceOutcome.success((O) results[i], attempts[i]));
+        }
+        ((Operation<List<InferenceOutcome<O>>>) op)
+                .complete(Collections.unmodifiableList(outcomes));
     }
 
     @SuppressWarnings("unchecked")

@@ -194,6 +194,119 @@ public final class TritonClientConfigOptions {
                                     + " false is sent as a boolean, an integer such as 42 or -7 as"
                                     + " a number, anything else as a string.");
 
+    /**
+     * See {@link RetryPolicy.Builder#maxAttempts}: the retries after the first attempt, so {@code
+     * max-attempts - 1}; 0 turns retries off. Same key as Flink's Triton module.
+     */
+    public static final ConfigOption<Integer> MAX_RETRIES =
+            ConfigOptions.key(PREFIX + "max-retries")
+                    .intType()
+                    .defaultValue(RetryPolicy.DEFAULT_MAX_ATTEMPTS - 1)
+                    .withDescription(
+                            "How often a request whose failure is retryable (unreachable server,"
+                                    + " broken connection, timeout, HTTP 408, 429, 502, 503, 504)"
+                                    + " is sent again; 0 turns retries off.");
+
+    /** See {@link RetryPolicy.Builder#initialBackoff}. */
+    public static final ConfigOption<Duration> RETRY_INITIAL_BACKOFF =
+            ConfigOptions.key(PREFIX + "retry-initial-backoff")
+                    .durationType()
+                    .defaultValue(RetryPolicy.DEFAULT_INITIAL_BACKOFF)
+                    .withDescription("The wait before the first retry, before jitter.");
+
+    /** See {@link RetryPolicy.Builder#maxBackoff}. */
+    public static final ConfigOption<Duration> RETRY_MAX_BACKOFF =
+            ConfigOptions.key(PREFIX + "retry-max-backoff")
+                    .durationType()
+                    .defaultValue(RetryPolicy.DEFAULT_MAX_BACKOFF)
+                    .withDescription("The longest wait between two attempts, before jitter.");
+
+    /** See {@link RetryPolicy.Builder#multiplier}. */
+    public static final ConfigOption<Double> RETRY_BACKOFF_MULTIPLIER =
+            ConfigOptions.key(PREFIX + "retry-backoff-multiplier")
+                    .doubleType()
+                    .defaultValue(RetryPolicy.DEFAULT_MULTIPLIER)
+                    .withDescription("How much each wait grows over the one before; at least 1.");
+
+    /** See {@link RetryPolicy.Builder#jitter}. */
+    public static final ConfigOption<Double> RETRY_JITTER =
+            ConfigOptions.key(PREFIX + "retry-jitter")
+                    .doubleType()
+                    .defaultValue(RetryPolicy.DEFAULT_JITTER)
+                    .withDescription(
+                            "The random spread of each wait, from 0 (none) to 1: 0.5 draws it"
+                                    + " from half to one and a half times the backoff.");
+
+    /** See {@link RetryPolicy.Builder#budget}. */
+    public static final ConfigOption<Duration> RETRY_BUDGET =
+            ConfigOptions.key(PREFIX + "retry-budget")
+                    .durationType()
+                    .defaultValue(RetryPolicy.DEFAULT_BUDGET)
+                    .withDescription(
+                            "The time from the start of a client call within which retries may"
+                                    + " start; no wait ends after it. TritonInference lowers it to"
+                                    + " the operator's timeout. 0 for no budget.");
+
+    /** See {@link TritonClientOptions.Builder#circuitBreaker}. */
+    public static final ConfigOption<Boolean> CIRCUIT_BREAKER_ENABLED =
+            ConfigOptions.key(PREFIX + "circuit-breaker-enabled")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Whether requests fail fast, without being sent, while the circuit"
+                                    + " breaker is open.");
+
+    /** See {@link CircuitBreakerPolicy.Builder#failureThreshold}. */
+    public static final ConfigOption<Double> CIRCUIT_BREAKER_FAILURE_THRESHOLD =
+            ConfigOptions.key(PREFIX + "circuit-breaker-failure-threshold")
+                    .doubleType()
+                    .defaultValue(CircuitBreakerPolicy.DEFAULT_FAILURE_THRESHOLD)
+                    .withDescription(
+                            "The share of retryably failed requests among the latest ones, above"
+                                    + " 0 and at most 1, that opens the circuit breaker.");
+
+    /** See {@link CircuitBreakerPolicy.Builder#minimumCalls}. */
+    public static final ConfigOption<Integer> CIRCUIT_BREAKER_MINIMUM_CALLS =
+            ConfigOptions.key(PREFIX + "circuit-breaker-minimum-calls")
+                    .intType()
+                    .defaultValue(CircuitBreakerPolicy.DEFAULT_MINIMUM_CALLS)
+                    .withDescription(
+                            "How many requests must have finished before the failure rate"
+                                    + " counts.");
+
+    /** See {@link CircuitBreakerPolicy.Builder#windowSize}. */
+    public static final ConfigOption<Integer> CIRCUIT_BREAKER_WINDOW_SIZE =
+            ConfigOptions.key(PREFIX + "circuit-breaker-window-size")
+                    .intType()
+                    .defaultValue(CircuitBreakerPolicy.DEFAULT_WINDOW_SIZE)
+                    .withDescription("How many of the latest requests the failure rate covers.");
+
+    /** See {@link CircuitBreakerPolicy.Builder#openDuration}. */
+    public static final ConfigOption<Duration> CIRCUIT_BREAKER_OPEN_DURATION =
+            ConfigOptions.key(PREFIX + "circuit-breaker-open-duration")
+                    .durationType()
+                    .defaultValue(CircuitBreakerPolicy.DEFAULT_OPEN_DURATION)
+                    .withDescription("How long the breaker stays open before it sends probes.");
+
+    /** See {@link CircuitBreakerPolicy.Builder#halfOpenProbes}. */
+    public static final ConfigOption<Integer> CIRCUIT_BREAKER_HALF_OPEN_PROBES =
+            ConfigOptions.key(PREFIX + "circuit-breaker-half-open-probes")
+                    .intType()
+                    .defaultValue(CircuitBreakerPolicy.DEFAULT_HALF_OPEN_PROBES)
+                    .withDescription(
+                            "How many requests the half-open breaker lets through to decide"
+                                    + " whether to close.");
+
+    /** See {@link TritonClientOptions.Builder#adaptiveConcurrency}. */
+    public static final ConfigOption<Boolean> ADAPTIVE_CONCURRENCY =
+            ConfigOptions.key(PREFIX + "adaptive-concurrency")
+                    .booleanType()
+                    .defaultValue(true)
+                    .withDescription(
+                            "Whether the requests in flight adapt to the server: halved on 429,"
+                                    + " 503 and timeouts, then raised by one per window of"
+                                    + " successes up to max-concurrent-requests.");
+
     private TritonClientConfigOptions() {}
 
     /** What {@link TritonClientOptions#fromConfig} does. */
@@ -235,7 +348,43 @@ public final class TritonClientConfigOptions {
                                 .forEach(
                                         (name, value) ->
                                                 builder.parameter(name, parameterValue(value))));
+        set(config, ADAPTIVE_CONCURRENCY, builder::adaptiveConcurrency);
+        builder.retry(retryPolicy(config));
+        builder.circuitBreaker(circuitBreakerPolicy(config));
         return builder.build();
+    }
+
+    private static RetryPolicy retryPolicy(ReadableConfig config) {
+        RetryPolicy.Builder retry = RetryPolicy.builder();
+        set(config, MAX_RETRIES, retries -> retry.maxAttempts(maxAttempts(retries)));
+        set(config, RETRY_INITIAL_BACKOFF, retry::initialBackoff);
+        set(config, RETRY_MAX_BACKOFF, retry::maxBackoff);
+        set(config, RETRY_BACKOFF_MULTIPLIER, retry::multiplier);
+        set(config, RETRY_JITTER, retry::jitter);
+        set(config, RETRY_BUDGET, retry::budget);
+        try {
+            return retry.build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(RETRY_MAX_BACKOFF.key() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int maxAttempts(int retries) {
+        if (retries < 0 || retries == Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "must be between 0 and " + (Integer.MAX_VALUE - 1) + ", not " + retries);
+        }
+        return retries + 1;
+    }
+
+    private static CircuitBreakerPolicy circuitBreakerPolicy(ReadableConfig config) {
+        CircuitBreakerPolicy.Builder breaker = CircuitBreakerPolicy.builder();
+        set(config, CIRCUIT_BREAKER_FAILURE_THRESHOLD, breaker::failureThreshold);
+        set(config, CIRCUIT_BREAKER_MINIMUM_CALLS, breaker::minimumCalls);
+        set(config, CIRCUIT_BREAKER_WINDOW_SIZE, breaker::windowSize);
+        set(config, CIRCUIT_BREAKER_OPEN_DURATION, breaker::openDuration);
+        set(config, CIRCUIT_BREAKER_HALF_OPEN_PROBES, breaker::halfOpenProbes);
+        return config.get(CIRCUIT_BREAKER_ENABLED) ? breaker.build() : CircuitBreakerPolicy.none();
     }
 
     /** Applies the option when it is set; a refused value names the key. */

@@ -54,7 +54,7 @@ import org.flinktriton.codec.TritonInputCodec;
  */
 public final class TritonClientOptions implements Serializable {
 
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
     static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
@@ -111,6 +111,10 @@ public final class TritonClientOptions implements Serializable {
     /** Strings, booleans and longs, in the order given. */
     private final Map<String, Object> parameters;
 
+    private final RetryPolicy retry;
+    private final CircuitBreakerPolicy circuitBreaker;
+    private final boolean adaptiveConcurrency;
+
     private TritonClientOptions(Builder builder, String model, String modelVersion) {
         this.endpoint = builder.endpoint;
         this.model = model;
@@ -130,6 +134,9 @@ public final class TritonClientOptions implements Serializable {
         this.priority = builder.priority;
         this.serverTimeout = builder.serverTimeout;
         this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(builder.parameters));
+        this.retry = builder.retry;
+        this.circuitBreaker = builder.circuitBreaker;
+        this.adaptiveConcurrency = builder.adaptiveConcurrency;
     }
 
     /** Starts from the defaults; an endpoint and a model are required. */
@@ -181,6 +188,9 @@ public final class TritonClientOptions implements Serializable {
         builder.priority = priority;
         builder.serverTimeout = serverTimeout;
         builder.parameters.putAll(parameters);
+        builder.retry = retry;
+        builder.circuitBreaker = circuitBreaker;
+        builder.adaptiveConcurrency = adaptiveConcurrency;
         return builder;
     }
 
@@ -283,6 +293,26 @@ public final class TritonClientOptions implements Serializable {
         return parameters;
     }
 
+    /**
+     * How retryable failures of a request are retried; {@link RetryPolicy#defaults()} unless set.
+     */
+    public RetryPolicy retry() {
+        return retry;
+    }
+
+    /** When requests fail fast instead; {@link CircuitBreakerPolicy#none()} unless set. */
+    public CircuitBreakerPolicy circuitBreaker() {
+        return circuitBreaker;
+    }
+
+    /**
+     * Whether the number of requests in flight adapts to the server: halved on 429, 503 and
+     * timeouts, then raised by one per window of successes, up to {@link #maxConcurrentRequests()}.
+     */
+    public boolean adaptiveConcurrency() {
+        return adaptiveConcurrency;
+    }
+
     /** For example {@code 'add_sub'} or {@code 'add_sub' version 2}. */
     private String modelText() {
         return modelVersion == null ? "'" + model + "'" : "'" + model + "' version " + modelVersion;
@@ -314,7 +344,10 @@ public final class TritonClientOptions implements Serializable {
                 && maxResponseBytes == that.maxResponseBytes
                 && Objects.equals(priority, that.priority)
                 && Objects.equals(serverTimeout, that.serverTimeout)
-                && parameters.equals(that.parameters);
+                && parameters.equals(that.parameters)
+                && retry.equals(that.retry)
+                && circuitBreaker.equals(that.circuitBreaker)
+                && adaptiveConcurrency == that.adaptiveConcurrency;
     }
 
     @Override
@@ -337,7 +370,10 @@ public final class TritonClientOptions implements Serializable {
                 maxResponseBytes,
                 priority,
                 serverTimeout,
-                parameters);
+                parameters,
+                retry,
+                circuitBreaker,
+                adaptiveConcurrency);
     }
 
     /**
@@ -398,6 +434,9 @@ public final class TritonClientOptions implements Serializable {
                 "serverTimeout",
                 serverTimeout == null ? null : millis(serverTimeout));
         appendIf(text, !parameters.isEmpty(), "parameters", parameters);
+        appendIf(text, !retry.equals(RetryPolicy.defaults()), "retry", retry);
+        appendIf(text, circuitBreaker.enabled(), "circuitBreaker", circuitBreaker);
+        appendIf(text, !adaptiveConcurrency, "adaptiveConcurrency", false);
         return text.toString();
     }
 
@@ -454,6 +493,9 @@ public final class TritonClientOptions implements Serializable {
      *   <tr><td>maxResponseBytes</td><td>64 MiB</td></tr>
      *   <tr><td>priority, serverTimeout, parameters</td><td>not sent</td></tr>
      *   <tr><td>trusted certificates</td><td>none: the JVM's default trust</td></tr>
+     *   <tr><td>retry</td><td>{@link RetryPolicy#defaults()}: retryable failures are retried</td></tr>
+     *   <tr><td>circuitBreaker</td><td>{@link CircuitBreakerPolicy#none()}: off</td></tr>
+     *   <tr><td>adaptiveConcurrency</td><td>true</td></tr>
      * </table>
      */
     public static final class Builder {
@@ -479,6 +521,9 @@ public final class TritonClientOptions implements Serializable {
         private Integer priority;
         private Duration serverTimeout;
         private final Map<String, Object> parameters = new LinkedHashMap<>();
+        private RetryPolicy retry = RetryPolicy.defaults();
+        private CircuitBreakerPolicy circuitBreaker = CircuitBreakerPolicy.none();
+        private boolean adaptiveConcurrency = true;
 
         private Builder(String subject) {
             this.subject = subject;
@@ -769,6 +814,32 @@ public final class TritonClientOptions implements Serializable {
                                 + " must be a String, Boolean, Integer or Long, not "
                                 + value.getClass().getName());
             }
+            return this;
+        }
+
+        /**
+         * How retryable failures of each HTTP request are retried (see {@link RetryPolicy}); {@link
+         * RetryPolicy#none()} turns retries off.
+         */
+        public Builder retry(RetryPolicy retry) {
+            this.retry = Objects.requireNonNull(retry, "retry");
+            return this;
+        }
+
+        /** When requests fail fast instead (see {@link CircuitBreakerPolicy}); off by default. */
+        public Builder circuitBreaker(CircuitBreakerPolicy circuitBreaker) {
+            this.circuitBreaker = Objects.requireNonNull(circuitBreaker, "circuitBreaker");
+            return this;
+        }
+
+        /**
+         * Whether the number of requests in flight adapts to the server (AIMD): halved, down to 1,
+         * on 429, 503 and timeouts; raised by one after as many successes as the current limit, up
+         * to {@link #maxConcurrentRequests}. On by default; false keeps it at {@link
+         * #maxConcurrentRequests}.
+         */
+        public Builder adaptiveConcurrency(boolean adaptive) {
+            this.adaptiveConcurrency = adaptive;
             return this;
         }
 

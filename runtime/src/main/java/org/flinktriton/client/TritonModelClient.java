@@ -63,6 +63,15 @@ import org.flinktriton.codec.TritonOutputCodec;
  * TritonException#retryable()} says which may pass on a second try. Cancelling a returned future
  * cancels its HTTP calls.
  *
+ * <p><b>Resilience.</b> Each HTTP request whose failure is {@linkplain TritonException#retryable()
+ * retryable} is sent again by the {@link RetryPolicy} (on by default: backoff with jitter, {@code
+ * Retry-After} honoured, within a budget), only that request, never the other parts of a split
+ * call. The requests in flight adapt to the server (halved on 429, 503 and timeouts, then raised
+ * again up to {@code maxConcurrentRequests}; {@link #concurrencyLimit()}). A {@link
+ * CircuitBreakerPolicy} (off by default) makes requests fail fast while the server keeps failing.
+ * {@link #infer} fails the whole call on the first failure that retries cannot cure; {@link
+ * #inferEach} gives each record its own outcome and isolates the records the server rejects.
+ *
  * <p><b>Threads.</b> Futures complete on the client's HTTP threads: keep their continuations short
  * or move them elsewhere. {@link #close()} waits for calls in flight up to {@link
  * Builder#closeTimeout}, then cancels them and releases every thread and connection of this client.
@@ -159,6 +168,64 @@ public final class TritonModelClient implements AutoCloseable {
     public <I, O> CompletableFuture<List<O>> infer(
             List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
         return core.infer(records, input, output);
+    }
+
+    /**
+     * Runs inference on {@code records} like {@link #infer(List, Class)}, but gives each record its
+     * own {@link InferenceOutcome}, in input order, instead of failing the whole call when a
+     * request fails.
+     *
+     * <p>A request that fails with an answer one of its records may have caused (HTTP 400, 422 or
+     * 500, or a record that cannot be encoded) is split in halves, and each half is sent again,
+     * until every rejected record stands alone and fails on its own; the others get their outputs.
+     * With one rejected record in a request of {@code n}, that costs {@code 2·log2(n)} extra
+     * requests ({@link #bisectionRequests()} counts them). A failure that retries could not cure
+     * fails every record of its request, with that failure. The future itself fails only when no
+     * record can be sent at all: a closed client, classes that do not match the model, metadata
+     * that cannot be fetched.
+     */
+    public <I, O> CompletableFuture<List<InferenceOutcome<O>>> inferEach(
+            List<? extends I> records, Class<O> outputType) {
+        return core.inferEach(records, outputType);
+    }
+
+    /** {@link #inferEach(List, Class)} with explicit codecs. */
+    public <I, O> CompletableFuture<List<InferenceOutcome<O>>> inferEach(
+            List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
+        return core.inferEach(records, input, output);
+    }
+
+    /**
+     * How many HTTP requests may be in flight now: {@code maxConcurrentRequests}, or less after the
+     * server answered 429 or 503 or timed out (with adaptive concurrency on).
+     */
+    public int concurrencyLimit() {
+        return core.resilience().concurrencyLimit();
+    }
+
+    /** The circuit breaker's state; {@link CircuitState#DISABLED} without one. */
+    public CircuitState circuitState() {
+        return core.resilience().circuitState();
+    }
+
+    /** Requests sent again by the retry policy since the client was built. */
+    public long retries() {
+        return core.resilience().retries();
+    }
+
+    /** Answers with HTTP 429 or 503 since the client was built. */
+    public long throttledResponses() {
+        return core.resilience().throttledResponses();
+    }
+
+    /** Requests sent only to isolate rejected records ({@link #inferEach}). */
+    public long bisectionRequests() {
+        return core.resilience().bisectionRequests();
+    }
+
+    /** Requests failed fast, unsent, by the open circuit breaker. */
+    public long circuitBreakerRejections() {
+        return core.resilience().rejectedByBreaker();
     }
 
     /**
@@ -355,6 +422,24 @@ public final class TritonModelClient implements AutoCloseable {
         /** See {@link TritonClientOptions.Builder#parameter}. */
         public Builder parameter(String name, Object value) {
             options.parameter(name, value);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#retry}. */
+        public Builder retry(RetryPolicy retry) {
+            options.retry(retry);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#circuitBreaker}. */
+        public Builder circuitBreaker(CircuitBreakerPolicy circuitBreaker) {
+            options.circuitBreaker(circuitBreaker);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#adaptiveConcurrency}. */
+        public Builder adaptiveConcurrency(boolean adaptive) {
+            options.adaptiveConcurrency(adaptive);
             return this;
         }
 

@@ -62,6 +62,24 @@ class TritonClientOptionsTest {
                 .parameter("sequence_id", 42)
                 .parameter("sequence_start", true)
                 .parameter("tag", "blue")
+                .retry(
+                        RetryPolicy.builder()
+                                .maxAttempts(4)
+                                .initialBackoff(Duration.ofMillis(50))
+                                .maxBackoff(Duration.ofSeconds(2))
+                                .multiplier(3)
+                                .jitter(0.25)
+                                .budget(Duration.ofSeconds(20))
+                                .build())
+                .circuitBreaker(
+                        CircuitBreakerPolicy.builder()
+                                .failureThreshold(0.75)
+                                .minimumCalls(10)
+                                .windowSize(40)
+                                .openDuration(Duration.ofSeconds(7))
+                                .halfOpenProbes(2)
+                                .build())
+                .adaptiveConcurrency(false)
                 .build();
     }
 
@@ -86,6 +104,10 @@ class TritonClientOptionsTest {
         assertThat(options.priority()).isEmpty();
         assertThat(options.serverTimeout()).isEmpty();
         assertThat(options.parameters()).isEmpty();
+        assertThat(options.retry()).isEqualTo(RetryPolicy.defaults());
+        assertThat(options.retry().maxAttempts()).isEqualTo(8);
+        assertThat(options.circuitBreaker().enabled()).isFalse();
+        assertThat(options.adaptiveConcurrency()).isTrue();
         assertThat(options).hasToString("model 'add_sub' at http://triton:8000");
     }
 
@@ -134,7 +156,10 @@ class TritonClientOptionsTest {
                         b -> b.maxResponseBytes(2 << 20),
                         b -> b.priority(1),
                         b -> b.serverTimeout(Duration.ofMillis(251)),
-                        b -> b.parameter("tag", "green"));
+                        b -> b.parameter("tag", "green"),
+                        b -> b.retry(RetryPolicy.defaults()),
+                        b -> b.circuitBreaker(CircuitBreakerPolicy.none()),
+                        b -> b.adaptiveConcurrency(true));
         List<TritonClientOptions> variants = new ArrayList<>();
         variants.add(base);
         for (UnaryOperator<TritonClientOptions.Builder> change : changes) {
@@ -193,6 +218,19 @@ class TritonClientOptionsTest {
         config.set(TritonClientConfigOptions.PRIORITY, 2);
         config.set(TritonClientConfigOptions.SERVER_TIMEOUT, Duration.ofMillis(250));
         config.set(TritonClientConfigOptions.PARAMETERS, parameters);
+        config.set(TritonClientConfigOptions.MAX_RETRIES, 3);
+        config.set(TritonClientConfigOptions.RETRY_INITIAL_BACKOFF, Duration.ofMillis(50));
+        config.set(TritonClientConfigOptions.RETRY_MAX_BACKOFF, Duration.ofSeconds(2));
+        config.set(TritonClientConfigOptions.RETRY_BACKOFF_MULTIPLIER, 3.0);
+        config.set(TritonClientConfigOptions.RETRY_JITTER, 0.25);
+        config.set(TritonClientConfigOptions.RETRY_BUDGET, Duration.ofSeconds(20));
+        config.set(TritonClientConfigOptions.CIRCUIT_BREAKER_ENABLED, true);
+        config.set(TritonClientConfigOptions.CIRCUIT_BREAKER_FAILURE_THRESHOLD, 0.75);
+        config.set(TritonClientConfigOptions.CIRCUIT_BREAKER_MINIMUM_CALLS, 10);
+        config.set(TritonClientConfigOptions.CIRCUIT_BREAKER_WINDOW_SIZE, 40);
+        config.set(TritonClientConfigOptions.CIRCUIT_BREAKER_OPEN_DURATION, Duration.ofSeconds(7));
+        config.set(TritonClientConfigOptions.CIRCUIT_BREAKER_HALF_OPEN_PROBES, 2);
+        config.set(TritonClientConfigOptions.ADAPTIVE_CONCURRENCY, false);
 
         // A key added to TritonClientConfigOptions without a line above fails here.
         assertThat(allOptions())
@@ -222,6 +260,19 @@ class TritonClientOptionsTest {
         text.put("flink-triton.client.priority", "2");
         text.put("flink-triton.client.server-timeout", "250 ms");
         text.put("flink-triton.client.parameters", "sequence_id:42,sequence_start:true,tag:blue");
+        text.put("flink-triton.client.max-retries", "3");
+        text.put("flink-triton.client.retry-initial-backoff", "50 ms");
+        text.put("flink-triton.client.retry-max-backoff", "2 s");
+        text.put("flink-triton.client.retry-backoff-multiplier", "3");
+        text.put("flink-triton.client.retry-jitter", "0.25");
+        text.put("flink-triton.client.retry-budget", "20 s");
+        text.put("flink-triton.client.circuit-breaker-enabled", "true");
+        text.put("flink-triton.client.circuit-breaker-failure-threshold", "0.75");
+        text.put("flink-triton.client.circuit-breaker-minimum-calls", "10");
+        text.put("flink-triton.client.circuit-breaker-window-size", "40");
+        text.put("flink-triton.client.circuit-breaker-open-duration", "7 s");
+        text.put("flink-triton.client.circuit-breaker-half-open-probes", "2");
+        text.put("flink-triton.client.adaptive-concurrency", "false");
 
         assertThat(text.keySet())
                 .containsExactlyInAnyOrderElementsOf(
@@ -383,7 +434,7 @@ class TritonClientOptionsTest {
                 options.add((ConfigOption<?>) field.get(null));
             }
         }
-        assertThat(options).hasSize(18);
+        assertThat(options).hasSize(31);
         return options;
     }
 }

@@ -86,10 +86,12 @@ class TritonModelClientErrorsTest {
         server.stats().reset();
     }
 
+    /** Without retries: each test looks at the failure of one request. */
     private static TritonModelClient.Builder client(String model) {
         return TritonModelClient.builder()
                 .endpoint(server.endpoint())
                 .model(model)
+                .retry(RetryPolicy.none())
                 .bearerToken(SECRET)
                 .header("X-Api-Key", SECRET);
     }
@@ -323,7 +325,11 @@ class TritonModelClientErrorsTest {
         try (ServerSocket socket = rawServer("SMTP ready\r\n\r\n")) {
             String endpoint = "http://127.0.0.1:" + socket.getLocalPort();
             try (TritonModelClient client =
-                    TritonModelClient.builder().endpoint(endpoint).model("add_sub").build()) {
+                    TritonModelClient.builder()
+                            .endpoint(endpoint)
+                            .model("add_sub")
+                            .retry(RetryPolicy.none())
+                            .build()) {
                 TritonException e = failure(client.serverLive(), "add_sub");
 
                 assertFailure(
@@ -342,7 +348,11 @@ class TritonModelClientErrorsTest {
         try (ServerSocket socket = rawServer("")) {
             String endpoint = "https://127.0.0.1:" + socket.getLocalPort();
             try (TritonModelClient client =
-                    TritonModelClient.builder().endpoint(endpoint).model("add_sub").build()) {
+                    TritonModelClient.builder()
+                            .endpoint(endpoint)
+                            .model("add_sub")
+                            .retry(RetryPolicy.none())
+                            .build()) {
                 TritonException e = failure(client.serverLive(), "add_sub");
 
                 assertFailure(

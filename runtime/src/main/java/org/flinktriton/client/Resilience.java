@@ -1,0 +1,358 @@
+package org.flinktriton.client;
+
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+import static java.util.concurrent.TimeUnit.NANOSECONDS;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.core.IntervalBiFunction;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.retry.Retry;
+import io.github.resilience4j.retry.RetryConfig;
+import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import okhttp3.Request;
+import org.flinktriton.TritonException;
+import org.flinktriton.TritonServerException;
+import org.flinktriton.TritonTimeoutException;
+
+/**
+ * How a client survives an unwell server: each HTTP request goes through the {@link
+ * ConcurrencyLimit}, the circuit breaker (when on) and, on a retryable failure, the retry policy.
+ *
+ * <p>resilience4j does the bookkeeping it is good at, asynchronously: {@link Retry}'s {@code
+ * AsyncContext} counts attempts, decides from {@link TritonException#retryable()} whether a failure
+ * is worth another try and computes the exponential, jittered backoff; its {@link CircuitBreaker}
+ * is the state machine, asked for a permission before each request and told each outcome. Written
+ * here is what it cannot do: waiting without a thread (a retry is scheduled on one timer thread),
+ * {@code Retry-After} taken from our exception, and the budget, which is a deadline of the whole
+ * call rather than a count.
+ */
+final class Resilience {
+    /** The outcome of one request after its retries, and how many attempts it took. */
+    interface Completion<R> {
+        void done(R result, TritonException error, int attempts);
+    }
+
+    private final ClientSettings settings;
+    private final HttpTransport transport;
+    private final RetryPolicy policy;
+    private final Retry retry;
+
+    /** Null when the policy is off. */
+    private final CircuitBreaker breaker;
+
+    private final ConcurrencyLimit limit;
+    private final ScheduledThreadPoolExecutor timer;
+
+    private final LongAdder retries = new LongAdder();
+    private final LongAdder throttled = new LongAdder();
+    private final LongAdder bisectionRequests = new LongAdder();
+    private final LongAdder rejectedByBreaker = new LongAdder();
+
+    Resilience(ClientSettings settings, HttpTransport transport) {
+        this.settings = settings;
+        this.transport = transport;
+        this.policy = settings.options.retry();
+        this.retry = Retry.of("flink-triton " + settings.model, retryConfig(policy));
+        CircuitBreakerPolicy breakerPolicy = settings.options.circuitBreaker();
+        this.breaker =
+                breakerPolicy.enabled()
+                        ? CircuitBreaker.of("flink-triton " + settings.model, config(breakerPolicy))
+                        : null;
+        this.limit =
+                new ConcurrencyLimit(
+                        settings.maxConcurrentRequests, settings.options.adaptiveConcurrency());
+        AtomicInteger threads = new AtomicInteger();
+        this.timer =
+                new ScheduledThreadPoolExecutor(
+                        1,
+                        task -> {
+                            Thread thread =
+                                    new Thread(
+                                            task,
+                                            "flink-triton "
+                                                    + settings.model
+                                                    + " retry timer #"
+                                                    + threads.incrementAndGet());
+                            thread.setDaemon(true);
+                            return thread;
+                        });
+        timer.setKeepAliveTime(30, TimeUnit.SECONDS);
+        timer.allowCoreThreadTimeOut(true);
+        timer.setRemoveOnCancelPolicy(true);
+    }
+
+    private static RetryConfig retryConfig(RetryPolicy policy) {
+        IntervalFunction backoff =
+                policy.jitter() == 0.0
+                        ? IntervalFunction.ofExponentialBackoff(
+                                policy.initialBackoff(), policy.multiplier(), policy.maxBackoff())
+                        : IntervalFunction.ofExponentialRandomBackoff(
+                                policy.initialBackoff(),
+                                policy.multiplier(),
+                                policy.jitter(),
+                                policy.maxBackoff());
+        long maxMillis = policy.maxBackoff().toMillis();
+        IntervalBiFunction<Object> interval =
+                (attempt, outcome) -> {
+                    if (outcome.isLeft()) {
+                        Duration after = retryAfter(outcome.getLeft());
+                        if (after != null) {
+                            return after.toMillis();
+                        }
+                    }
+                    // Jitter may draw above the maximum: the maximum is a promise.
+                    return Math.max(0L, Math.min(maxMillis, backoff.apply(attempt)));
+                };
+        return RetryConfig.custom()
+                .maxAttempts(policy.maxAttempts())
+                .intervalBiFunction(interval)
+                .retryOnException(Resilience::retryable)
+                .failAfterMaxAttempts(false)
+                .build();
+    }
+
+    private static CircuitBreakerConfig config(CircuitBreakerPolicy policy) {
+        return CircuitBreakerConfig.custom()
+                .failureRateThreshold((float) (policy.failureThreshold() * 100))
+                .slidingWindow(
+                        policy.windowSize(),
+                        Math.min(policy.minimumCalls(), policy.windowSize()),
+                        CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .waitDurationInOpenState(policy.openDuration())
+                .permittedNumberOfCallsInHalfOpenState(policy.halfOpenProbes())
+                // Only a server that is unwell counts against it; a rejected record does not.
+                .recordException(Resilience::retryable)
+                .writableStackTraceEnabled(false)
+                .build();
+    }
+
+    private static boolean retryable(Throwable e) {
+        return e instanceof TritonException && ((TritonException) e).retryable();
+    }
+
+    /** The {@code Retry-After} of a 429 or 503 answer, or null. */
+    private static Duration retryAfter(Throwable e) {
+        if (e instanceof TritonServerException) {
+            TritonServerException server = (TritonServerException) e;
+            if (server.statusCode() == 429 || server.statusCode() == 503) {
+                return server.retryAfter().orElse(null);
+            }
+        }
+        return null;
+    }
+
+    private static boolean overload(TritonException e) {
+        if (e instanceof TritonTimeoutException) {
+            return true;
+        }
+        return e instanceof TritonServerException && throttling((TritonServerException) e);
+    }
+
+    private static boolean throttling(TritonServerException e) {
+        return e.statusCode() == 429 || e.statusCode() == 503;
+    }
+
+    /**
+     * The deadline, in {@link System#nanoTime()}, of a call that starts now: the budget from now,
+     * or {@link Long#MAX_VALUE} without one.
+     */
+    long deadline() {
+        Duration budget = policy.budget();
+        return budget.isZero()
+                ? Long.MAX_VALUE
+                : System.nanoTime() + Math.min(budget.toNanos(), Long.MAX_VALUE / 4);
+    }
+
+    /**
+     * Sends {@code request} for {@code op}, retrying it by the policy until {@code deadline};
+     * {@code done} gets the last outcome. Not called back when {@code op} completes first.
+     */
+    <R> void exchange(
+            Operation<?> op,
+            long deadline,
+            Request request,
+            String what,
+            HttpTransport.ResponseHandler<R> handler,
+            Completion<R> done) {
+        new Attempts<>(op, deadline, request, what, handler, done).next();
+    }
+
+    /** Counts a request sent only to isolate a rejected record. */
+    void countBisectionRequests(int count) {
+        bisectionRequests.add(count);
+    }
+
+    private final class Attempts<R> {
+        private final Operation<?> op;
+        private final long deadline;
+        private final Request request;
+        private final String what;
+        private final HttpTransport.ResponseHandler<R> handler;
+        private final Completion<R> done;
+        private final Retry.AsyncContext<Object> context = retry.asyncContext();
+        private int attempts;
+
+        Attempts(
+                Operation<?> op,
+                long deadline,
+                Request request,
+                String what,
+                HttpTransport.ResponseHandler<R> handler,
+                Completion<R> done) {
+            this.op = op;
+            this.deadline = deadline;
+            this.request = request;
+            this.what = what;
+            this.handler = handler;
+            this.done = done;
+        }
+
+        void next() {
+            if (op.isActive()) {
+                limit.acquire(this::start);
+            }
+        }
+
+        private void start(ConcurrencyLimit.Permit permit) {
+            if (!op.isActive()) {
+                limit.release(permit, ConcurrencyLimit.Signal.NEUTRAL);
+                return;
+            }
+            if (breaker != null && !breaker.tryAcquirePermission()) {
+                limit.release(permit, ConcurrencyLimit.Signal.NEUTRAL);
+                rejectedByBreaker.increment();
+                done.done(null, breakerOpen(), attempts);
+                return;
+            }
+            attempts++;
+            long started = System.nanoTime();
+            boolean sent =
+                    transport.send(
+                            op,
+                            request,
+                            what,
+                            handler,
+                            (result, error) -> finished(permit, started, result, error));
+            if (!sent) {
+                if (breaker != null) {
+                    breaker.releasePermission();
+                }
+                limit.release(permit, ConcurrencyLimit.Signal.NEUTRAL);
+            }
+        }
+
+        private void finished(
+                ConcurrencyLimit.Permit permit, long started, R result, TritonException error) {
+            long nanos = System.nanoTime() - started;
+            boolean over = error != null && !op.isActive();
+            if (breaker != null) {
+                if (over) {
+                    breaker.releasePermission();
+                } else if (error == null) {
+                    breaker.onSuccess(nanos, NANOSECONDS);
+                } else {
+                    breaker.onError(nanos, NANOSECONDS, error);
+                }
+            }
+            ConcurrencyLimit.Signal signal =
+                    error == null
+                            ? ConcurrencyLimit.Signal.SUCCESS
+                            : !over && overload(error)
+                                    ? ConcurrencyLimit.Signal.OVERLOAD
+                                    : ConcurrencyLimit.Signal.NEUTRAL;
+            limit.release(permit, signal);
+            if (error == null) {
+                context.onComplete();
+                done.done(result, null, attempts);
+                return;
+            }
+            if (error instanceof TritonServerException
+                    && throttling((TritonServerException) error)) {
+                throttled.increment();
+            }
+            if (over) {
+                done.done(null, error, attempts);
+                return;
+            }
+            long delay = context.onError(error);
+            if (delay < 0 || System.nanoTime() + MILLISECONDS.toNanos(delay) - deadline > 0) {
+                done.done(null, error, attempts);
+                return;
+            }
+            retries.increment();
+            try {
+                timer.schedule(this::next, delay, MILLISECONDS);
+            } catch (RejectedExecutionException closed) {
+                done.done(null, error, attempts);
+            }
+        }
+    }
+
+    private TritonException breakerOpen() {
+        CircuitBreakerPolicy breakerPolicy = settings.options.circuitBreaker();
+        float rate = breaker.getMetrics().getFailureRate();
+        return new TritonException(
+                "circuit breaker open: "
+                        + (rate >= 0 ? Math.round(rate) + " % of the latest requests" : "requests")
+                        + " to "
+                        + settings.endpointText
+                        + " failed as if the server were unwell, so requests fail fast, unsent,"
+                        + " for "
+                        + ClientSettings.format(breakerPolicy.openDuration())
+                        + " before "
+                        + breakerPolicy.halfOpenProbes()
+                        + " probe(s) test the server again",
+                null,
+                true);
+    }
+
+    // ---- state -------------------------------------------------------------------------------
+
+    int concurrencyLimit() {
+        return limit.limit();
+    }
+
+    CircuitState circuitState() {
+        if (breaker == null) {
+            return CircuitState.DISABLED;
+        }
+        switch (breaker.getState()) {
+            case OPEN:
+            case FORCED_OPEN:
+                return CircuitState.OPEN;
+            case HALF_OPEN:
+                return CircuitState.HALF_OPEN;
+            case DISABLED:
+                return CircuitState.DISABLED;
+            default:
+                return CircuitState.CLOSED;
+        }
+    }
+
+    long retries() {
+        return retries.sum();
+    }
+
+    long throttledResponses() {
+        return throttled.sum();
+    }
+
+    long bisectionRequests() {
+        return bisectionRequests.sum();
+    }
+
+    long rejectedByBreaker() {
+        return rejectedByBreaker.sum();
+    }
+
+    /** Drops the retries still waiting; their calls are cancelled by the close that calls this. */
+    void shutdown() {
+        timer.shutdownNow();
+    }
+}

@@ -1,0 +1,573 @@
+package org.flinktriton.client;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
+import java.util.stream.IntStream;
+import org.flinktriton.TritonException;
+import org.flinktriton.TritonServerException;
+import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.client.ClientTestTypes.AddSubRequest;
+import org.flinktriton.client.ClientTestTypes.AddSubResult;
+import org.flinktriton.testkit.ModelHandler;
+import org.flinktriton.testkit.TestModel;
+import org.flinktriton.testkit.TestModels;
+import org.flinktriton.testkit.TritonTestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The client's resilience, rule by rule: what is retried and what is not, backoff, {@code
+ * Retry-After}, the budget, the circuit breaker, adaptive concurrency and the isolation of rejected
+ * records by bisection.
+ */
+class TritonModelClientRetryTest {
+    /** A record whose {@code INPUT0[0]} is this makes the poison model reject its whole request. */
+    static final float POISON = -1f;
+
+    private static TritonTestServer server;
+
+    @BeforeAll
+    static void start() {
+        TestModel addSub = TestModels.addSub("poison", TritonDataType.FP32, 16, 64);
+        ModelHandler model = addSub.handler();
+        ModelHandler poisoned =
+                request -> {
+                    float[] a = request.input("INPUT0").toFloats();
+                    for (int row = 0; row < request.batchSize(); row++) {
+                        if (a[row * 16] == POISON) {
+                            throw new IllegalArgumentException(
+                                    "record " + row + " of the batch is poison");
+                        }
+                    }
+                    return model.infer(request);
+                };
+        server =
+                TritonTestServer.builder()
+                        .model(TestModels.addSub("add_sub", TritonDataType.FP32, 16, 8))
+                        .model(addSub.toBuilder().handler(poisoned).build())
+                        .start();
+    }
+
+    @AfterAll
+    static void stop() {
+        server.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        server.faults().clear();
+        server.stats().reset();
+    }
+
+    private static TritonModelClient.Builder client(String model) {
+        return TritonModelClient.builder().endpoint(server.endpoint()).model(model);
+    }
+
+    private static List<AddSubRequest> records(int n) {
+        List<AddSubRequest> records = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            records.add(AddSubRequest.of(i));
+        }
+        return records;
+    }
+
+    private static TritonException failure(Runnable call) {
+        Throwable thrown = catchThrowable(call::run);
+        assertThat(thrown).isInstanceOf(CompletionException.class);
+        assertThat(thrown.getCause()).isInstanceOf(TritonException.class);
+        return (TritonException) thrown.getCause();
+    }
+
+    private static RetryPolicy fast(int attempts) {
+        return RetryPolicy.builder()
+                .maxAttempts(attempts)
+                .initialBackoff(Duration.ofMillis(10))
+                .maxBackoff(Duration.ofMillis(20))
+                .build();
+    }
+
+    // ---- what is retried ---------------------------------------------------------------------
+
+    @Test
+    void retryableAnswersAreRetriedByDefault() {
+        try (TritonModelClient client = client("add_sub").build()) {
+            server.faults().failNext(2, 503, "model is reloading");
+
+            List<AddSubResult> out = client.infer(records(4), AddSubResult.class).join();
+
+            assertThat(out).hasSize(4);
+            assertThat(out.get(3).sum()[0]).isEqualTo(4f);
+            assertThat(client.retries()).isEqualTo(2);
+            assertThat(client.throttledResponses()).isEqualTo(2);
+            assertThat(server.stats().inferRequests("add_sub")).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aDroppedConnectionIsRetried() {
+        try (TritonModelClient client = client("add_sub").retry(fast(5)).build()) {
+            // OkHttp silently retries a connection that broke once; a second break reaches us.
+            server.faults().dropNext(3);
+
+            assertThat(client.infer(records(2), AddSubResult.class).join()).hasSize(2);
+            assertThat(client.retries()).isBetween(1L, 2L);
+        }
+    }
+
+    @Test
+    void aRejectedRequestIsNotRetried() {
+        try (TritonModelClient client = client("add_sub").retry(fast(5)).build()) {
+            server.faults().failNext(1, 400, "bad input");
+
+            TritonException e = failure(() -> client.infer(records(2), AddSubResult.class).join());
+
+            assertThat(e).isInstanceOf(TritonServerException.class);
+            assertThat(((TritonServerException) e).statusCode()).isEqualTo(400);
+            assertThat(client.retries()).isZero();
+            assertThat(server.stats().inferRequests("add_sub")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void noneTurnsRetriesOff() {
+        try (TritonModelClient client = client("add_sub").retry(RetryPolicy.none()).build()) {
+            server.faults().failNext(1, 503, "unavailable");
+
+            TritonException e = failure(() -> client.infer(records(2), AddSubResult.class).join());
+
+            assertThat(e.retryable()).isTrue();
+            assertThat(server.stats().inferRequests("add_sub")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void attemptsAreBounded() {
+        try (TritonModelClient client = client("add_sub").retry(fast(3)).build()) {
+            server.faults().failEvery(1, 503, "down");
+
+            TritonException e = failure(() -> client.infer(records(2), AddSubResult.class).join());
+
+            assertThat(((TritonServerException) e).statusCode()).isEqualTo(503);
+            assertThat(server.stats().inferRequests("add_sub")).isEqualTo(3);
+            assertThat(client.retries()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aSplitCallResendsOnlyItsFailedRequest() {
+        try (TritonModelClient client = client("add_sub").retry(fast(3)).build()) {
+            server.faults().failNext(1, 503, "unavailable");
+
+            // 32 records, max_batch_size 8: four requests, one of them answered 503 once.
+            List<AddSubResult> out = client.infer(records(32), AddSubResult.class).join();
+
+            assertThat(out).hasSize(32);
+            assertThat(out.get(31).sum()[0]).isEqualTo(32f);
+            assertThat(server.stats().inferRequests("add_sub")).isEqualTo(5);
+            // The model ran each record once: the 503 came before it.
+            assertThat(server.stats().records("add_sub")).isEqualTo(32);
+        }
+    }
+
+    // ---- backoff, Retry-After, budget -----------------------------------------------------------
+
+    @Test
+    void backoffGrowsExponentiallyWithinItsBounds() {
+        RetryPolicy policy =
+                RetryPolicy.builder()
+                        .maxAttempts(4)
+                        .initialBackoff(Duration.ofMillis(200))
+                        .maxBackoff(Duration.ofMillis(300))
+                        .jitter(0)
+                        .build();
+        try (TritonModelClient client = client("add_sub").retry(policy).build()) {
+            client.validate(AddSubRequest.class, AddSubResult.class);
+            server.faults().failNext(3, 503, "unavailable");
+
+            long start = System.nanoTime();
+            client.infer(records(1), AddSubResult.class).join();
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            // 200 ms, then 400 capped at 300, then 300 again.
+            assertThat(millis).isBetween(800L, 800L + 3_000L);
+        }
+    }
+
+    @Test
+    void jitterSpreadsTheWaitAroundTheBackoff() {
+        RetryPolicy policy =
+                RetryPolicy.builder()
+                        .maxAttempts(2)
+                        .initialBackoff(Duration.ofMillis(400))
+                        .maxBackoff(Duration.ofMillis(400))
+                        .jitter(0.5)
+                        .build();
+        try (TritonModelClient client = client("add_sub").retry(policy).build()) {
+            client.validate(AddSubRequest.class, AddSubResult.class);
+            server.faults().failNext(1, 503, "unavailable");
+
+            long start = System.nanoTime();
+            client.infer(records(1), AddSubResult.class).join();
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            // From 200 ms up to the maximum of 400 ms, which jitter never exceeds.
+            assertThat(millis).isBetween(200L, 400L + 3_000L);
+        }
+    }
+
+    @Test
+    void retryAfterInSecondsIsHonoured() throws Exception {
+        try (ThrottlingProxy proxy = new ThrottlingProxy(server.endpoint());
+                TritonModelClient client =
+                        TritonModelClient.builder()
+                                .endpoint(proxy.endpoint())
+                                .model("add_sub")
+                                .retry(fast(3))
+                                .build()) {
+            client.validate(AddSubRequest.class, AddSubResult.class);
+            proxy.throttleNext(1, 429, "1");
+
+            long start = System.nanoTime();
+            assertThat(client.infer(records(2), AddSubResult.class).join()).hasSize(2);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            // The backoff alone would be 10 ms.
+            assertThat(millis).isBetween(1_000L, 1_000L + 3_000L);
+            assertThat(proxy.inferRequests()).isEqualTo(2);
+            assertThat(client.throttledResponses()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void retryAfterAsAnHttpDateIsHonoured() throws Exception {
+        try (ThrottlingProxy proxy = new ThrottlingProxy(server.endpoint());
+                TritonModelClient client =
+                        TritonModelClient.builder()
+                                .endpoint(proxy.endpoint())
+                                .model("add_sub")
+                                .retry(fast(3))
+                                .build()) {
+            client.validate(AddSubRequest.class, AddSubResult.class);
+            // HTTP dates have whole seconds: 3 s from now is at least 2 s away.
+            String date =
+                    DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                            ZonedDateTime.now(ZoneOffset.UTC).plusSeconds(3));
+            proxy.throttleNext(1, 503, date);
+
+            long start = System.nanoTime();
+            assertThat(client.infer(records(2), AddSubResult.class).join()).hasSize(2);
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(millis).isBetween(1_900L, 3_000L + 3_000L);
+        }
+    }
+
+    @Test
+    void aRetryAfterBeyondTheBudgetFailsAtOnceInsteadOfSleepingPastIt() throws Exception {
+        RetryPolicy policy = fast(5).toBuilder().budget(Duration.ofSeconds(2)).build();
+        try (ThrottlingProxy proxy = new ThrottlingProxy(server.endpoint());
+                TritonModelClient client =
+                        TritonModelClient.builder()
+                                .endpoint(proxy.endpoint())
+                                .model("add_sub")
+                                .retry(policy)
+                                .build()) {
+            client.validate(AddSubRequest.class, AddSubResult.class);
+            proxy.throttleNext(1, 429, "30");
+
+            long start = System.nanoTime();
+            TritonException e = failure(() -> client.infer(records(2), AddSubResult.class).join());
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(((TritonServerException) e).statusCode()).isEqualTo(429);
+            assertThat(((TritonServerException) e).retryAfter()).contains(Duration.ofSeconds(30));
+            assertThat(millis).isLessThan(1_500L);
+            assertThat(proxy.inferRequests()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void retriesStopWithinTheBudget() {
+        RetryPolicy policy =
+                RetryPolicy.builder()
+                        .maxAttempts(1_000)
+                        .initialBackoff(Duration.ofMillis(50))
+                        .maxBackoff(Duration.ofMillis(100))
+                        .budget(Duration.ofSeconds(1))
+                        .build();
+        try (TritonModelClient client = client("add_sub").retry(policy).build()) {
+            client.validate(AddSubRequest.class, AddSubResult.class);
+            server.faults().failEvery(1, 503, "down");
+
+            long start = System.nanoTime();
+            TritonException e = failure(() -> client.infer(records(1), AddSubResult.class).join());
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(e.retryable()).isTrue();
+            // No wait ends after the budget; the last attempt may take a moment of its own.
+            assertThat(millis).isBetween(800L, 1_000L + 2_000L);
+            assertThat(client.retries()).isBetween(5L, 40L);
+        }
+    }
+
+    // ---- circuit breaker ---------------------------------------------------------------------
+
+    @Test
+    void theBreakerOpensFailsFastAndClosesAfterAProbe() throws Exception {
+        CircuitBreakerPolicy breaker =
+                CircuitBreakerPolicy.builder()
+                        .failureThreshold(0.5)
+                        .minimumCalls(4)
+                        .windowSize(4)
+                        .openDuration(Duration.ofMillis(500))
+                        .halfOpenProbes(1)
+                        .build();
+        try (TritonModelClient client =
+                client("add_sub").retry(RetryPolicy.none()).circuitBreaker(breaker).build()) {
+            client.validate(AddSubRequest.class, AddSubResult.class);
+            assertThat(client.circuitState()).isEqualTo(CircuitState.CLOSED);
+            server.faults().failNext(4, 503, "unavailable");
+            for (int i = 0; i < 4; i++) {
+                failure(() -> client.infer(records(1), AddSubResult.class).join());
+            }
+            assertThat(client.circuitState()).isEqualTo(CircuitState.OPEN);
+
+            TritonException fast =
+                    failure(() -> client.infer(records(1), AddSubResult.class).join());
+
+            assertThat(fast.retryable()).isTrue();
+            assertThat(fast).hasMessageContaining("circuit breaker open");
+            assertThat(server.stats().inferRequests("add_sub")).isEqualTo(4);
+            assertThat(client.circuitBreakerRejections()).isEqualTo(1);
+
+            Thread.sleep(700);
+            // The first call after the open duration is the probe; it passes and closes the
+            // breaker.
+            assertThat(client.infer(records(1), AddSubResult.class).join()).hasSize(1);
+            assertThat(client.circuitState()).isEqualTo(CircuitState.CLOSED);
+            assertThat(server.stats().inferRequests("add_sub")).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void aFailedProbeOpensTheBreakerAgain() throws Exception {
+        CircuitBreakerPolicy breaker =
+                CircuitBreakerPolicy.builder()
+                        .minimumCalls(2)
+                        .windowSize(2)
+                        .openDuration(Duration.ofMillis(300))
+                        .halfOpenProbes(1)
+                        .build();
+        try (TritonModelClient client =
+                client("add_sub").retry(RetryPolicy.none()).circuitBreaker(breaker).build()) {
+            client.validate(AddSubRequest.class, AddSubResult.class);
+            server.faults().failNext(3, 503, "unavailable");
+            failure(() -> client.infer(records(1), AddSubResult.class).join());
+            failure(() -> client.infer(records(1), AddSubResult.class).join());
+            assertThat(client.circuitState()).isEqualTo(CircuitState.OPEN);
+
+            Thread.sleep(450);
+            failure(() -> client.infer(records(1), AddSubResult.class).join());
+
+            assertThat(client.circuitState()).isEqualTo(CircuitState.OPEN);
+            assertThat(server.stats().inferRequests("add_sub")).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void rejectedRecordsDoNotOpenTheBreaker() {
+        CircuitBreakerPolicy breaker =
+                CircuitBreakerPolicy.builder().minimumCalls(2).windowSize(2).build();
+        try (TritonModelClient client =
+                client("add_sub").retry(RetryPolicy.none()).circuitBreaker(breaker).build()) {
+            server.faults().failNext(4, 400, "bad record");
+            for (int i = 0; i < 4; i++) {
+                failure(() -> client.infer(records(1), AddSubResult.class).join());
+            }
+            assertThat(client.circuitState()).isEqualTo(CircuitState.CLOSED);
+        }
+    }
+
+    // ---- adaptive concurrency ------------------------------------------------------------------
+
+    @Test
+    void overloadHalvesTheLimitDownToOneAndSuccessesRestoreIt() {
+        try (TritonModelClient client =
+                client("add_sub").maxConcurrentRequests(8).retry(RetryPolicy.none()).build()) {
+            assertThat(client.concurrencyLimit()).isEqualTo(8);
+            server.faults().failNext(4, 503, "overloaded");
+            int[] expected = {4, 2, 1, 1};
+            for (int limit : expected) {
+                failure(() -> client.infer(records(1), AddSubResult.class).join());
+                assertThat(client.concurrencyLimit()).isEqualTo(limit);
+            }
+
+            // One more per window of successes: 1 + 2 + … + 7 = 28 successes back to 8.
+            int calls = 0;
+            while (client.concurrencyLimit() < 8 && calls < 100) {
+                client.infer(records(1), AddSubResult.class).join();
+                calls++;
+            }
+            assertThat(client.concurrencyLimit()).isEqualTo(8);
+            assertThat(calls).isEqualTo(28);
+        }
+    }
+
+    @Test
+    void theLimitBoundsTheRequestsInFlight() throws Exception {
+        try (TritonModelClient client =
+                client("add_sub").maxConcurrentRequests(8).retry(fast(3)).build()) {
+            client.validate(AddSubRequest.class, AddSubResult.class);
+            server.faults().failNext(1, 429, "too many requests");
+            client.infer(records(1), AddSubResult.class).join();
+            assertThat(client.concurrencyLimit()).isEqualTo(4);
+            server.faults().latency(Duration.ofMillis(100));
+            server.stats().reset();
+
+            // 64 records, 8 requests; at most 4 (or 5, as the limit grows) at a time.
+            assertThat(client.infer(records(64), AddSubResult.class).join()).hasSize(64);
+
+            assertThat(server.stats().peakInFlight()).isBetween(2, 5);
+        }
+    }
+
+    @Test
+    void withoutAdaptiveConcurrencyTheLimitStays() {
+        try (TritonModelClient client =
+                client("add_sub")
+                        .maxConcurrentRequests(8)
+                        .adaptiveConcurrency(false)
+                        .retry(RetryPolicy.none())
+                        .build()) {
+            server.faults().failNext(1, 503, "overloaded");
+            failure(() -> client.infer(records(1), AddSubResult.class).join());
+            assertThat(client.concurrencyLimit()).isEqualTo(8);
+        }
+    }
+
+    // ---- poison isolation ----------------------------------------------------------------------
+
+    private static List<AddSubRequest> poisoned(int n, Set<Integer> poison) {
+        List<AddSubRequest> records = records(n);
+        for (int index : poison) {
+            records.get(index).a[0] = POISON;
+        }
+        return records;
+    }
+
+    private static void assertIsolated(
+            List<InferenceOutcome<AddSubResult>> outcomes, Set<Integer> poison) {
+        assertThat(outcomes).hasSize(64);
+        for (int i = 0; i < 64; i++) {
+            InferenceOutcome<AddSubResult> outcome = outcomes.get(i);
+            if (poison.contains(i)) {
+                assertThat(outcome.succeeded()).as("record %d", i).isFalse();
+                assertThat(outcome.failure()).isInstanceOf(TritonServerException.class);
+                assertThat(((TritonServerException) outcome.failure()).statusCode()).isEqualTo(400);
+                assertThat(outcome.failure())
+                        .hasMessageStartingWith("Model 'poison': ")
+                        .hasMessageContaining("is poison");
+                // The whole batch, then one request per level down to the record: 7.
+                assertThat(outcome.attempts()).isEqualTo(7);
+            } else {
+                assertThat(outcome.succeeded()).as("record %d", i).isTrue();
+                assertThat(outcome.output().sum()[1]).isEqualTo(i + 2f);
+            }
+        }
+    }
+
+    @Test
+    void bisectionIsolatesOnePoisonRecordIn2Log2NExtraRequests() {
+        try (TritonModelClient client = client("poison").build()) {
+            Set<Integer> poison = Set.of(37);
+
+            List<InferenceOutcome<AddSubResult>> outcomes =
+                    client.inferEach(poisoned(64, poison), AddSubResult.class).join();
+
+            assertIsolated(outcomes, poison);
+            // 2 per level of a tree of depth log2(64) = 6; 400s are never retried.
+            assertThat(client.bisectionRequests()).isEqualTo(12);
+            assertThat(server.stats().inferRequests("poison")).isEqualTo(1 + 12);
+            assertThat(client.retries()).isZero();
+        }
+    }
+
+    @Test
+    void bisectionIsolatesThreePoisonRecords() {
+        try (TritonModelClient client = client("poison").build()) {
+            Set<Integer> poison = Set.of(0, 21, 63);
+
+            List<InferenceOutcome<AddSubResult>> outcomes =
+                    client.inferEach(poisoned(64, poison), AddSubResult.class).join();
+
+            assertIsolated(outcomes, poison);
+            // Failing requests of more than one record: the batch, both halves, and 4 more on
+            // each record's own path (16, 8, 4, 2): 15, each split in 2. At most 3 × 12.
+            assertThat(client.bisectionRequests()).isEqualTo(30);
+            assertThat(server.stats().inferRequests("poison")).isEqualTo(1 + 30);
+        }
+    }
+
+    @Test
+    void withoutPoisonInferEachCostsOneRequest() {
+        try (TritonModelClient client = client("poison").build()) {
+            List<InferenceOutcome<AddSubResult>> outcomes =
+                    client.inferEach(records(64), AddSubResult.class).join();
+
+            assertThat(outcomes).allMatch(InferenceOutcome::succeeded);
+            assertThat(outcomes).extracting(InferenceOutcome::attempts).containsOnly(1);
+            assertThat(client.bisectionRequests()).isZero();
+            assertThat(server.stats().inferRequests("poison")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aServerThatStaysDownIsNotBisected() {
+        try (TritonModelClient client = client("poison").retry(fast(2)).build()) {
+            server.faults().failEvery(1, 503, "down");
+
+            List<InferenceOutcome<AddSubResult>> outcomes =
+                    client.inferEach(records(64), AddSubResult.class).join();
+
+            assertThat(outcomes).noneMatch(InferenceOutcome::succeeded);
+            assertThat(outcomes).allMatch(o -> o.failure().retryable() && o.attempts() == 2);
+            assertThat(client.bisectionRequests()).isZero();
+            assertThat(server.stats().inferRequests("poison")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void plainInferStillFailsTheWholeCall() {
+        try (TritonModelClient client = client("poison").build()) {
+            TritonException e =
+                    failure(() -> client.infer(poisoned(64, Set.of(5)), AddSubResult.class).join());
+
+            assertThat(((TritonServerException) e).statusCode()).isEqualTo(400);
+            assertThat(server.stats().inferRequests("poison")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void outcomesKeepInputOrderAcrossSplitRequests() {
+        try (TritonModelClient client = client("add_sub").build()) {
+            List<InferenceOutcome<AddSubResult>> outcomes =
+                    client.inferEach(records(20), AddSubResult.class).join();
+
+            assertThat(outcomes)
+                    .extracting(o -> o.output().sum()[0])
+                    .containsExactlyElementsOf(
+                            IntStream.range(0, 20).mapToObj(i -> i + 1f).toList());
+        }
+    }
+}
