@@ -4,13 +4,23 @@ import java.io.Serializable;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.java.typeutils.EitherTypeInfo;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.functions.ProcessFunction;
+import org.apache.flink.types.Either;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.flinktriton.client.CircuitBreakerPolicy;
+import org.flinktriton.client.RetryPolicy;
 import org.flinktriton.client.TritonClientOptions;
 import org.flinktriton.client.TritonModelClient;
 import org.flinktriton.codec.TritonCodecs;
@@ -79,9 +89,29 @@ import org.flinktriton.codec.TritonInputCodec;
  * and watermarks kept) around a {@link TritonInferenceFunction}, which opens one {@link
  * TritonModelClient} per parallel instance. Delivery towards the server is at-least-once: after a
  * failure, batches whose results were not emitted before the last checkpoint are sent again. A job
- * whose classes do not match the model fails as it starts, with every mismatch listed; a failed or
- * timed-out request fails the task, so that Flink's restart strategy applies. The output type is
- * {@link TypeInformation#of(Class)} of the output (or result) class.
+ * whose classes do not match the model fails as it starts, with every mismatch listed.
+ *
+ * <p>Failures: a request whose failure is retryable (server unreachable or overloaded, 429, 503,
+ * timeouts) is retried by the {@link RetryPolicy} within the batch's {@code timeout}, while the
+ * operator's {@code capacity} back-pressures the job; records are never given up on because the
+ * server was down for a moment. A request the server rejects with an answer a record may have
+ * caused (400, 422, 500) is halved until the rejected records stand alone, and the other records
+ * get their results. What then becomes of a record that failed for good (rejected, or retries spent
+ * when its batch's timeout passed) is the failure policy: by default the task fails, naming the
+ * record's position in its batch and the server's error, so that Flink's restart strategy applies;
+ * {@link Builder#deadLetters()} sends it to the side output {@link #deadLetterTag()} as a {@link
+ * FailedInference}; {@link Builder#fallback} emits a fallback output in its place.
+ *
+ * <pre>{@code
+ * TritonInference<Review, Score> inference = TritonInference.builder(Review.class, Score.class)
+ *         .endpoint("http://triton:8000")
+ *         .deadLetters()
+ *         .build();
+ * SingleOutputStreamOperator<Score> scores = inference.apply(reviews);
+ * scores.getSideOutput(inference.deadLetterTag()).sinkTo(deadLetterSink);
+ * }</pre>
+ *
+ * <p>The output type is {@link TypeInformation#of(Class)} of the output (or result) class.
  *
  * <p>Instances are immutable and may be applied to several streams.
  *
@@ -95,18 +125,21 @@ public final class TritonInference<IN, OUT> {
     private final TritonClientOptions client;
     private final AsyncBatchOptions options;
     private final boolean ordered;
+    private final FailurePolicy<IN> failurePolicy;
 
     private TritonInference(
             Class<IN> inputType,
             Class<OUT> outputType,
             TritonClientOptions client,
             AsyncBatchOptions options,
-            boolean ordered) {
+            boolean ordered,
+            FailurePolicy<IN> failurePolicy) {
         this.inputType = inputType;
         this.outputType = outputType;
         this.client = client;
         this.options = options;
         this.ordered = ordered;
+        this.failurePolicy = failurePolicy;
     }
 
     /**
@@ -125,7 +158,11 @@ public final class TritonInference<IN, OUT> {
      * input. Name the returned operator's {@code uid} to keep savepoints compatible.
      */
     public SingleOutputStreamOperator<OUT> apply(DataStream<IN> input) {
-        return add(input, function(), TypeInformation.of(outputType));
+        return add(
+                input,
+                TritonInferenceFunction.of(client, inputType, outputType, options.maxBatchSize())
+                        .failurePolicy(failurePolicy),
+                TypeInformation.of(outputType));
     }
 
     /**
@@ -149,7 +186,7 @@ public final class TritonInference<IN, OUT> {
             Combiner<? super IN, ? super OUT, ? extends R> combiner,
             TypeInformation<R> resultType) {
         Objects.requireNonNull(resultType, "resultType");
-        return add(input, function(combiner), resultType);
+        return add(input, this.<R>combining(combiner).failurePolicy(failurePolicy), resultType);
     }
 
     private <R> SingleOutputStreamOperator<R> add(
@@ -157,11 +194,79 @@ public final class TritonInference<IN, OUT> {
             TritonInferenceFunction<IN, R> function,
             TypeInformation<R> type) {
         Objects.requireNonNull(input, "input");
-        SingleOutputStreamOperator<R> out =
+        if (!failurePolicy.deadLettersOn()) {
+            SingleOutputStreamOperator<R> out =
+                    ordered
+                            ? AsyncBatchDataStream.orderedWaitBatch(input, function, options, type)
+                            : AsyncBatchDataStream.unorderedWaitBatch(
+                                    input, function, options, type);
+            return out.name(name());
+        }
+        // The operator emits results and dead letters as one stream of Eithers, in order, on the
+        // task thread; a chained ProcessFunction splits them into the main and the side output.
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        TritonInferenceFunction<IN, Either<R, FailedInference<IN>>> lettered =
+                (TritonInferenceFunction) function;
+        TypeInformation<Either<R, FailedInference<IN>>> union =
+                new EitherTypeInfo<>(type, deadLetterType());
+        SingleOutputStreamOperator<Either<R, FailedInference<IN>>> inferred =
                 ordered
-                        ? AsyncBatchDataStream.orderedWaitBatch(input, function, options, type)
-                        : AsyncBatchDataStream.unorderedWaitBatch(input, function, options, type);
-        return out.name(name());
+                        ? AsyncBatchDataStream.orderedWaitBatch(input, lettered, options, union)
+                        : AsyncBatchDataStream.unorderedWaitBatch(input, lettered, options, union);
+        return inferred.name(name())
+                .process(new DeadLetterSplitter<R, IN>(deadLetterTag()), type)
+                .name(name() + " results");
+    }
+
+    /**
+     * The side output of the records that failed for good, when {@link Builder#deadLetters()} is
+     * on: {@code inference.apply(stream).getSideOutput(inference.deadLetterTag())}. Each is a
+     * {@link FailedInference} with the record, in the order the records failed; records that got
+     * results are never there, and each failed record is there exactly once.
+     */
+    public OutputTag<FailedInference<IN>> deadLetterTag() {
+        return new OutputTag<>("flink-triton-dead-letters " + name(), deadLetterType());
+    }
+
+    /** Whether failed records go to {@link #deadLetterTag()}. */
+    public boolean deadLetters() {
+        return failurePolicy.deadLettersOn();
+    }
+
+    /** A POJO type whose {@code input} has the input class's own type: no Kryo. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private TypeInformation<FailedInference<IN>> deadLetterType() {
+        Map<String, TypeInformation<?>> fields = new LinkedHashMap<>();
+        fields.put("input", TypeInformation.of(inputType));
+        fields.put("model", Types.STRING);
+        fields.put("statusCode", Types.INT);
+        fields.put("errorType", Types.STRING);
+        fields.put("message", Types.STRING);
+        fields.put("attempts", Types.INT);
+        fields.put("failedAtMillis", Types.LONG);
+        return (TypeInformation) Types.POJO(FailedInference.class, fields);
+    }
+
+    /** Routes results to the main output and dead letters to the side output. */
+    private static final class DeadLetterSplitter<R, IN>
+            extends ProcessFunction<Either<R, FailedInference<IN>>, R> {
+        private static final long serialVersionUID = 1L;
+
+        private final OutputTag<FailedInference<IN>> tag;
+
+        DeadLetterSplitter(OutputTag<FailedInference<IN>> tag) {
+            this.tag = tag;
+        }
+
+        @Override
+        public void processElement(
+                Either<R, FailedInference<IN>> value, Context context, Collector<R> out) {
+            if (value.isLeft()) {
+                out.collect(value.left());
+            } else {
+                context.output(tag, value.right());
+            }
+        }
     }
 
     /**
@@ -169,14 +274,29 @@ public final class TritonInference<IN, OUT> {
      * AsyncBatchDataStream}.
      */
     public TritonInferenceFunction<IN, OUT> function() {
-        return TritonInferenceFunction.of(client, inputType, outputType, options.maxBatchSize());
+        return TritonInferenceFunction.of(client, inputType, outputType, options.maxBatchSize())
+                .failurePolicy(standalonePolicy());
     }
 
-    /** The function whose results are {@code combiner(input, output)}. */
+    /**
+     * The function whose results are {@code combiner(input, output)}. A fallback applies; dead
+     * letters need {@link #apply}, which adds their side output, so this function fails the task
+     * instead.
+     */
     public <R> TritonInferenceFunction<IN, R> function(
             Combiner<? super IN, ? super OUT, ? extends R> combiner) {
-        return TritonInferenceFunction.combining(
+        return this.<R>combining(combiner).failurePolicy(standalonePolicy());
+    }
+
+    private <R> TritonInferenceFunction<IN, R> combining(
+            Combiner<? super IN, ? super OUT, ? extends R> combiner) {
+        return TritonInferenceFunction.<IN, OUT, R>combining(
                 client, inputType, outputType, combiner, options.maxBatchSize());
+    }
+
+    /** A function placed by hand has no dead-letter output to emit to. */
+    private FailurePolicy<IN> standalonePolicy() {
+        return failurePolicy.deadLettersOn() ? FailurePolicy.fail() : failurePolicy;
     }
 
     /** The operator's name, such as {@code TritonInference(add_sub)}. */
@@ -308,6 +428,7 @@ public final class TritonInference<IN, OUT> {
         private Integer maxBatchSize;
         private AsyncBatchOptions.Builder batch = AsyncBatchOptions.builder();
         private boolean ordered = true;
+        private FailurePolicy<IN> failurePolicy = FailurePolicy.fail();
 
         private Builder(Class<IN> inputType, Class<OUT> outputType) {
             this.inputType = inputType;
@@ -527,6 +648,46 @@ public final class TritonInference<IN, OUT> {
         }
 
         /**
+         * How retryable failures of each request are retried; {@link RetryPolicy#defaults()} unless
+         * set. Its budget is lowered to {@link #timeout}, so no retry outlives its batch.
+         */
+        public Builder<IN, OUT> retry(RetryPolicy retry) {
+            client.retry(retry);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#circuitBreaker}; off by default. */
+        public Builder<IN, OUT> circuitBreaker(CircuitBreakerPolicy circuitBreaker) {
+            client.circuitBreaker(circuitBreaker);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#adaptiveConcurrency}; on by default. */
+        public Builder<IN, OUT> adaptiveConcurrency(boolean adaptive) {
+            client.adaptiveConcurrency(adaptive);
+            return this;
+        }
+
+        /**
+         * Sends each record that failed for good (rejected by the server, or its retries spent when
+         * its batch timed out) to the side output {@link TritonInference#deadLetterTag()} instead
+         * of failing the task. Replaces a {@link #fallback}.
+         */
+        public Builder<IN, OUT> deadLetters() {
+            this.failurePolicy = FailurePolicy.deadLetters();
+            return this;
+        }
+
+        /**
+         * Emits {@code fallback(input, failure)} for each record that failed for good, in its place
+         * in the output, instead of failing the task. Replaces {@link #deadLetters()}.
+         */
+        public Builder<IN, OUT> fallback(FallbackFunction<IN, OUT> fallback) {
+            this.failurePolicy = FailurePolicy.fallback(fallback);
+            return this;
+        }
+
+        /**
          * Checks the settings and the classes' generated codecs, and builds the inference step.
          * Nothing contacts the server: the model is checked when the job starts.
          *
@@ -564,8 +725,12 @@ public final class TritonInference<IN, OUT> {
             }
             AsyncBatchOptions batchOptions = batch.build();
             TritonClientOptions clientOptions = client.modelFrom(input).build();
+            clientOptions =
+                    clientOptions.toBuilder()
+                            .retry(clientOptions.retry().withBudgetAtMost(batchOptions.timeout()))
+                            .build();
             return new TritonInference<>(
-                    inputType, outputType, clientOptions, batchOptions, ordered);
+                    inputType, outputType, clientOptions, batchOptions, ordered, failurePolicy);
         }
     }
 }

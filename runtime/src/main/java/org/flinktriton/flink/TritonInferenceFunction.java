@@ -20,6 +20,7 @@ import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonSchemaException;
 import org.flinktriton.TritonTimeoutException;
+import org.flinktriton.client.InferenceOutcome;
 import org.flinktriton.client.TritonClientOptions;
 import org.flinktriton.client.TritonModelClient;
 import org.flinktriton.client.TritonModelInfo;
@@ -120,6 +121,11 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
     /** Calls in flight by the operator's future, so that a timeout can cancel its HTTP calls. */
     private transient Map<ResultFuture<?>, CompletableFuture<?>> calls;
 
+    /** What a record that failed for good becomes; set by {@link TritonInference}. */
+    private FailurePolicy<IN> failurePolicy = FailurePolicy.fail();
+
+    private transient InferenceMetrics metrics;
+
     private TritonInferenceFunction(
             TritonClientOptions options,
             Class<IN> inputType,
@@ -177,6 +183,22 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
             throw e;
         }
         client = opened;
+        metrics = registerMetrics(opened);
+    }
+
+    private InferenceMetrics registerMetrics(TritonModelClient opened) {
+        try {
+            return InferenceMetrics.register(getRuntimeContext().getMetricGroup(), opened);
+        } catch (IllegalStateException e) {
+            // Opened outside an operator, as in a unit test.
+            return InferenceMetrics.unregistered();
+        }
+    }
+
+    /** Sets what a record that failed for good becomes; for {@link TritonInference}. */
+    TritonInferenceFunction<IN, OUT> failurePolicy(FailurePolicy<IN> policy) {
+        this.failurePolicy = Objects.requireNonNull(policy, "policy");
+        return this;
     }
 
     /**
@@ -256,25 +278,32 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                             + modelText()
                             + " was used before open() or after close()");
         }
-        CompletableFuture<? extends List<?>> call =
-                infer(current, enrichmentCopier == null ? inputs : copies(inputs), outputCodec);
+        // Each record gets its own outcome: rejected records are isolated, not the whole batch.
+        CompletableFuture<? extends List<? extends InferenceOutcome<?>>> call =
+                inferEach(current, enrichmentCopier == null ? inputs : copies(inputs), outputCodec);
         calls.put(resultFuture, call);
         // Attached after the put: a call that has already completed runs this at once, and the
         // entry must not outlive it.
         call.whenComplete(
-                (outputs, error) -> {
+                (outcomes, error) -> {
                     if (calls.remove(resultFuture) == null) {
                         // timeoutBatch has answered this batch already and cancelled the call.
                         return;
                     }
                     if (error != null) {
                         resultFuture.completeExceptionally(unwrap(error));
-                    } else if (combiner == null) {
-                        resultFuture.complete(asResults(outputs));
                     } else {
-                        // On the task thread: the combiner is user code that need not be
-                        // thread-safe, and the client's threads should be free for HTTP.
-                        resultFuture.complete(() -> combine(inputs, outputs));
+                        // On the task thread: the combiner, the fallback and the failure policy
+                        // are user code or emit, and the client's threads should be free for HTTP.
+                        resultFuture.complete(
+                                () ->
+                                        asResults(
+                                                failurePolicy.results(
+                                                        inputs,
+                                                        outcomes,
+                                                        this::finish,
+                                                        options.model(),
+                                                        metrics)));
                     }
                 });
     }
@@ -288,35 +317,30 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         return copies;
     }
 
-    private <M> CompletableFuture<List<M>> infer(
+    private <M> CompletableFuture<List<InferenceOutcome<M>>> inferEach(
             TritonModelClient current, List<IN> inputs, TritonOutputCodec<M> codec) {
-        return current.infer(inputs, inputCodec, codec);
+        return current.inferEach(inputs, inputCodec, codec);
+    }
+
+    /** A model (or fallback) output as the result to emit: combined with its input, or as is. */
+    @SuppressWarnings("unchecked")
+    private Object finish(IN input, Object output) {
+        if (combiner == null) {
+            return output;
+        }
+        try {
+            return ((TritonInference.Combiner<IN, Object, OUT>) combiner).combine(input, output);
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new TritonException("the combiner failed: " + e, e);
+        }
     }
 
     @SuppressWarnings("unchecked")
     private Collection<OUT> asResults(List<?> outputs) {
         // Without a combiner OUT is the model output class itself.
         return (Collection<OUT>) outputs;
-    }
-
-    @SuppressWarnings("unchecked")
-    private List<OUT> combine(List<IN> inputs, List<?> outputs) throws Exception {
-        if (outputs.size() != inputs.size()) {
-            throw new TritonException(
-                            "the model returned "
-                                    + outputs.size()
-                                    + " outputs for "
-                                    + inputs.size()
-                                    + " inputs; cannot combine them one to one")
-                    .inModel(options.model(), options.modelVersion().orElse(null));
-        }
-        TritonInference.Combiner<IN, Object, OUT> combine =
-                (TritonInference.Combiner<IN, Object, OUT>) combiner;
-        List<OUT> results = new ArrayList<>(inputs.size());
-        for (int i = 0; i < inputs.size(); i++) {
-            results.add(combine.combine(inputs.get(i), outputs.get(i)));
-        }
-        return results;
     }
 
     /**
@@ -331,7 +355,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                                 + millis(((BatchTimeouts.TimedResultFuture) resultFuture).timeout())
                         : "the operator timeout";
         int size = inputs.size();
-        resultFuture.completeExceptionally(
+        TritonException timeout =
                 new TritonTimeoutException(
                                 "inference of a batch of "
                                         + size
@@ -343,7 +367,20 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                                         + "; its requests were cancelled. Raise TritonInference's"
                                         + " timeout(...), or lower maxBatchSize or capacity if the"
                                         + " server is overloaded.")
-                        .inModel(options.model(), options.modelVersion().orElse(null)));
+                        .inModel(options.model(), options.modelVersion().orElse(null));
+        if (failurePolicy.failsTheTask()) {
+            resultFuture.completeExceptionally(timeout);
+        } else {
+            resultFuture.complete(
+                    () ->
+                            asResults(
+                                    failurePolicy.allFailed(
+                                            inputs,
+                                            timeout,
+                                            this::finish,
+                                            options.model(),
+                                            metrics)));
+        }
         CompletableFuture<?> call = calls == null ? null : calls.remove(resultFuture);
         if (call != null) {
             call.cancel(true);

@@ -28,6 +28,7 @@ import org.flinktriton.TritonSchemaException;
 import org.flinktriton.TritonServerException;
 import org.flinktriton.TritonTimeoutException;
 import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.client.RetryPolicy;
 import org.flinktriton.client.TritonClientConfigOptions;
 import org.flinktriton.client.TritonClientOptions;
 import org.flinktriton.flink.InferenceTypes.AddSubRequest;
@@ -148,22 +149,39 @@ class TritonInferenceFunctionTest {
     }
 
     @Test
-    void aServerErrorCompletesTheBatchWithTheTritonException() throws Exception {
+    void aServerErrorThatRetriesCannotCureFailsTheBatchNamingTheRecord() throws Exception {
         TritonInferenceFunction<AddSubRequest, AddSubResult> function =
-                open(builder().build().function());
+                open(builder().retry(RetryPolicy.none()).build().function());
         server.faults().failNext(1, 503, "model is reloading");
         RecordingFuture<AddSubResult> future = new RecordingFuture<>();
 
         function.asyncInvokeBatch(requests(3), future);
 
         assertThatThrownBy(future::results)
+                .isInstanceOf(TritonException.class)
+                .hasMessageContaining("The record at position 0 of a batch of 3 failed")
+                .hasMessageContaining("add_sub")
+                .hasMessageContaining("model is reloading")
+                .cause()
                 .isInstanceOfSatisfying(
                         TritonServerException.class,
                         e -> {
                             assertThat(e.statusCode()).isEqualTo(503);
                             assertThat(e.error()).isEqualTo("model is reloading");
-                            assertThat(e.getMessage()).contains("add_sub");
                         });
+    }
+
+    @Test
+    void aTransientServerErrorIsRetried() throws Exception {
+        TritonInferenceFunction<AddSubRequest, AddSubResult> function =
+                open(builder().build().function());
+        server.faults().failNext(2, 503, "model is reloading");
+        RecordingFuture<AddSubResult> future = new RecordingFuture<>();
+
+        function.asyncInvokeBatch(requests(3), future);
+
+        assertThat(future.results()).hasSize(3);
+        assertThat(server.stats().responses(503)).isEqualTo(2);
     }
 
     @Test

@@ -38,6 +38,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.flink.util.ExceptionUtils;
 import org.flinktriton.TritonSchemaException;
 import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.client.RetryPolicy;
 import org.flinktriton.flink.InferenceTypes.AddSubRequest;
 import org.flinktriton.flink.InferenceTypes.AddSubResult;
 import org.flinktriton.flink.InferenceTypes.Enriched;
@@ -201,6 +202,8 @@ class TritonInferenceITCase {
                 .maxBatchDelay(Duration.ofMillis(5))
                 .capacity(2)
                 .ordered(false)
+                // Without retries, so that the 503s fail tasks: restarts must lose nothing either.
+                .retry(RetryPolicy.none())
                 .build()
                 .apply(requests(env, records))
                 .map(new FailoverRecorder())
