@@ -2,6 +2,7 @@ package org.flinktriton.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -22,6 +23,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.types.Either;
 import org.apache.flink.util.InstantiationUtil;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonSchemaException;
@@ -182,6 +184,73 @@ class TritonInferenceFunctionTest {
 
         assertThat(future.results()).hasSize(3);
         assertThat(server.stats().responses(503)).isEqualTo(2);
+    }
+
+    @Test
+    void withAFallbackATimedOutBatchEmitsTheFallbackOutputsInOrder() throws Exception {
+        TritonInferenceFunction<AddSubRequest, AddSubResult> function =
+                open(
+                        builder()
+                                .closeTimeout(Duration.ofSeconds(20))
+                                .fallback(
+                                        (request, failure) ->
+                                                new AddSubResult(
+                                                        new float[] {failure.retryable() ? 1 : 0},
+                                                        new float[] {-request.id}))
+                                .build()
+                                .function());
+        server.faults().latency(Duration.ofSeconds(3));
+        RecordingFuture<AddSubResult> future = new RecordingFuture<>();
+        List<AddSubRequest> batch = requests(3);
+
+        function.asyncInvokeBatch(batch, future);
+        assertThat(server.stats().awaitInFlight(1, Duration.ofSeconds(5))).isTrue();
+        function.timeoutBatch(batch, future);
+
+        assertThat(future.results())
+                .extracting(result -> result.difference()[0], result -> result.sum()[0])
+                .containsExactly(tuple(0f, 1f), tuple(-1f, 1f), tuple(-2f, 1f));
+        assertThat(future.suppliedBySupplier).as("on the task thread").isTrue();
+    }
+
+    @Test
+    void withDeadLettersATimedOutBatchBecomesDeadLettersWithoutAnHttpStatus() throws Exception {
+        TritonInferenceFunction<AddSubRequest, Object> function =
+                open(
+                        TritonInferenceFunction.<AddSubRequest, Object>of(
+                                        builder().build().clientOptions(),
+                                        AddSubRequest.class,
+                                        castOutput(),
+                                        8)
+                                .failurePolicy(FailurePolicy.deadLetters()));
+        server.faults().latency(Duration.ofSeconds(3));
+        RecordingFuture<Object> future = new RecordingFuture<>();
+        List<AddSubRequest> batch = requests(2);
+
+        function.asyncInvokeBatch(batch, future);
+        assertThat(server.stats().awaitInFlight(1, Duration.ofSeconds(5))).isTrue();
+        function.timeoutBatch(batch, future);
+
+        List<Object> results = new ArrayList<>(future.results());
+        assertThat(results).hasSize(2);
+        for (int i = 0; i < 2; i++) {
+            @SuppressWarnings("unchecked")
+            Either<AddSubResult, FailedInference<AddSubRequest>> either =
+                    (Either<AddSubResult, FailedInference<AddSubRequest>>) results.get(i);
+            assertThat(either.isRight()).isTrue();
+            FailedInference<AddSubRequest> dead = either.right();
+            assertThat(dead.input()).isSameAs(batch.get(i));
+            assertThat(dead.statusCode()).isEqualTo(-1);
+            assertThat(dead.errorType()).isEqualTo("TritonTimeoutException");
+            assertThat(dead.model()).isEqualTo("add_sub");
+            assertThat(dead.message()).startsWith("Model 'add_sub': inference of a batch of 2");
+            assertThat(dead.toString()).contains("no HTTP answer", "TritonTimeoutException");
+        }
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Class<Object> castOutput() {
+        return (Class) AddSubResult.class;
     }
 
     @Test
