@@ -230,6 +230,8 @@ class TritonInferenceChaosITCase {
 
     /** Counts opens of its subtasks: attempts × parallelism. */
     static final class OpenCounter extends RichMapFunction<AddSubRequest, AddSubRequest> {
+        private static final long serialVersionUID = 1L;
+
         @Override
         public void open(OpenContext openContext) {
             OPENS.incrementAndGet();
@@ -243,6 +245,8 @@ class TritonInferenceChaosITCase {
 
     /** Counts outputs per record id after checking them. */
     static final class OutputSink implements Sink<AddSubResult> {
+        private static final long serialVersionUID = 1L;
+
         @Override
         public SinkWriter<AddSubResult> createWriter(WriterInitContext context) {
             return new Writer<>() {
@@ -262,6 +266,8 @@ class TritonInferenceChaosITCase {
 
     /** Keeps the dead letters. */
     static final class DeadLetterSink implements Sink<FailedInference<AddSubRequest>> {
+        private static final long serialVersionUID = 1L;
+
         @Override
         public SinkWriter<FailedInference<AddSubRequest>> createWriter(WriterInitContext context) {
             return new Writer<>() {

@@ -217,6 +217,8 @@ class TritonInferenceResilienceITCase {
 
     /** Counts outputs per record id after checking them. */
     static final class OutputSink implements Sink<AddSubResult> {
+        private static final long serialVersionUID = 1L;
+
         @Override
         public SinkWriter<AddSubResult> createWriter(WriterInitContext context) {
             return new Writer<>() {
@@ -235,6 +237,8 @@ class TritonInferenceResilienceITCase {
 
     /** Keeps the dead letters. */
     static final class DeadLetterSink implements Sink<FailedInference<AddSubRequest>> {
+        private static final long serialVersionUID = 1L;
+
         @Override
         public SinkWriter<FailedInference<AddSubRequest>> createWriter(WriterInitContext context) {
             return new Writer<>() {
@@ -248,6 +252,8 @@ class TritonInferenceResilienceITCase {
 
     /** Keeps the order of outputs by their difference (the id, or -id-1 for a fallback). */
     static final class OrderSink implements Sink<AddSubResult> {
+        private static final long serialVersionUID = 1L;
+
         @Override
         public SinkWriter<AddSubResult> createWriter(WriterInitContext context) {
             return new Writer<>() {
