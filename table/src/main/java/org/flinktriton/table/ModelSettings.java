@@ -2,6 +2,9 @@ package org.flinktriton.table;
 
 import static org.flinktriton.table.TritonModelOptions.AUTH_TOKEN;
 import static org.flinktriton.table.TritonModelOptions.BINARY_DATA;
+import static org.flinktriton.table.TritonModelOptions.CIRCUIT_BREAKER_ENABLED;
+import static org.flinktriton.table.TritonModelOptions.CIRCUIT_BREAKER_FAILURE_THRESHOLD;
+import static org.flinktriton.table.TritonModelOptions.CIRCUIT_BREAKER_OPEN_DURATION;
 import static org.flinktriton.table.TritonModelOptions.COMPRESSION;
 import static org.flinktriton.table.TritonModelOptions.CONNECT_TIMEOUT;
 import static org.flinktriton.table.TritonModelOptions.CUSTOM_HEADERS;
@@ -13,10 +16,13 @@ import static org.flinktriton.table.TritonModelOptions.INPUT_TENSOR_NAMES;
 import static org.flinktriton.table.TritonModelOptions.MAX_BATCH_DELAY;
 import static org.flinktriton.table.TritonModelOptions.MAX_BATCH_SIZE;
 import static org.flinktriton.table.TritonModelOptions.MAX_CONCURRENT_REQUESTS;
+import static org.flinktriton.table.TritonModelOptions.MAX_RETRIES;
 import static org.flinktriton.table.TritonModelOptions.MODEL_NAME;
 import static org.flinktriton.table.TritonModelOptions.MODEL_VERSION;
 import static org.flinktriton.table.TritonModelOptions.OUTPUT_TENSOR_NAMES;
 import static org.flinktriton.table.TritonModelOptions.PRIORITY;
+import static org.flinktriton.table.TritonModelOptions.RETRY_INITIAL_BACKOFF;
+import static org.flinktriton.table.TritonModelOptions.RETRY_MAX_BACKOFF;
 import static org.flinktriton.table.TritonModelOptions.SEQUENCE_END;
 import static org.flinktriton.table.TritonModelOptions.SEQUENCE_ID;
 import static org.flinktriton.table.TritonModelOptions.SEQUENCE_START;
@@ -31,6 +37,8 @@ import java.util.TreeMap;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.api.ValidationException;
+import org.flinktriton.client.CircuitBreakerPolicy;
+import org.flinktriton.client.RetryPolicy;
 import org.flinktriton.client.TritonClientOptions;
 import org.flinktriton.client.TritonModelClient;
 import org.flinktriton.table.TritonModelOptions.ErrorHandling;
@@ -158,7 +166,36 @@ final class ModelSettings implements Serializable {
         options.getOptional(SEQUENCE_START)
                 .ifPresent(start -> builder.parameter("sequence_start", start));
         options.getOptional(SEQUENCE_END).ifPresent(end -> builder.parameter("sequence_end", end));
+        RetryPolicy.Builder retry = RetryPolicy.builder();
+        set(model, MAX_RETRIES, () -> retry.maxAttempts(attempts(options.get(MAX_RETRIES))));
+        set(
+                model,
+                RETRY_INITIAL_BACKOFF,
+                () -> retry.initialBackoff(options.get(RETRY_INITIAL_BACKOFF)));
+        set(model, RETRY_MAX_BACKOFF, () -> retry.maxBackoff(options.get(RETRY_MAX_BACKOFF)));
+        set(model, RETRY_MAX_BACKOFF, () -> builder.retry(retry.build()));
+        if (options.get(CIRCUIT_BREAKER_ENABLED)) {
+            CircuitBreakerPolicy.Builder breaker = CircuitBreakerPolicy.builder();
+            set(
+                    model,
+                    CIRCUIT_BREAKER_FAILURE_THRESHOLD,
+                    () -> breaker.failureThreshold(options.get(CIRCUIT_BREAKER_FAILURE_THRESHOLD)));
+            set(
+                    model,
+                    CIRCUIT_BREAKER_OPEN_DURATION,
+                    () -> breaker.openDuration(options.get(CIRCUIT_BREAKER_OPEN_DURATION)));
+            builder.circuitBreaker(breaker.build());
+        }
         return builder.build();
+    }
+
+    /** The attempts {@code retries} retries make. */
+    private static int attempts(int retries) {
+        if (retries < 0 || retries == Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "must be between 0 and " + (Integer.MAX_VALUE - 1) + ", not " + retries);
+        }
+        return retries + 1;
     }
 
     /** Runs one setter of the client's options, naming the SQL option in what it refuses. */

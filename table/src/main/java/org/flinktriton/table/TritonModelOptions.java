@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.flinktriton.client.CircuitBreakerPolicy;
+import org.flinktriton.client.RetryPolicy;
 
 /**
  * The options of a {@code CREATE MODEL … WITH ('provider' = 'flink-triton', …)}. Keys that Flink's
@@ -163,6 +165,52 @@ public final class TritonModelOptions {
                     .durationType()
                     .defaultValue(Duration.ofSeconds(10))
                     .withDescription("How long opening a connection may take.");
+
+    public static final ConfigOption<Integer> MAX_RETRIES =
+            ConfigOptions.key("max-retries")
+                    .intType()
+                    .defaultValue(RetryPolicy.defaults().maxAttempts() - 1)
+                    .withDescription(
+                            "How often a request whose failure is retryable (unreachable server,"
+                                    + " broken connection, timeout, HTTP 408, 429, 502, 503, 504)"
+                                    + " is sent again, with exponential backoff and jitter; 0"
+                                    + " turns retries off.");
+
+    public static final ConfigOption<Duration> RETRY_INITIAL_BACKOFF =
+            ConfigOptions.key("retry-initial-backoff")
+                    .durationType()
+                    .defaultValue(RetryPolicy.defaults().initialBackoff())
+                    .withDescription("The wait before the first retry, before jitter.");
+
+    public static final ConfigOption<Duration> RETRY_MAX_BACKOFF =
+            ConfigOptions.key("retry-max-backoff")
+                    .durationType()
+                    .defaultValue(RetryPolicy.defaults().maxBackoff())
+                    .withDescription("The longest wait between two attempts, before jitter.");
+
+    public static final ConfigOption<Boolean> CIRCUIT_BREAKER_ENABLED =
+            ConfigOptions.key("circuit-breaker-enabled")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Whether requests fail fast, without reaching the server, while too"
+                                    + " many of the recent ones failed.");
+
+    public static final ConfigOption<Double> CIRCUIT_BREAKER_FAILURE_THRESHOLD =
+            ConfigOptions.key("circuit-breaker-failure-threshold")
+                    .doubleType()
+                    .defaultValue(CircuitBreakerPolicy.defaults().failureThreshold())
+                    .withDescription(
+                            "The share of failed recent requests (0 to 1) that opens the"
+                                    + " breaker.");
+
+    public static final ConfigOption<Duration> CIRCUIT_BREAKER_OPEN_DURATION =
+            ConfigOptions.key("circuit-breaker-open-duration")
+                    .durationType()
+                    .defaultValue(CircuitBreakerPolicy.defaults().openDuration())
+                    .withDescription(
+                            "How long an open breaker fails requests before it lets probes"
+                                    + " through.");
 
     public static final ConfigOption<ErrorHandling> ERROR_HANDLING =
             ConfigOptions.key("error-handling")

@@ -68,7 +68,13 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                 TritonModelOptions.ERROR_STATUS_COLUMN,
                 TritonModelOptions.ERROR_MESSAGE_COLUMN,
                 TritonModelOptions.INPUT_TENSOR_NAMES,
-                TritonModelOptions.OUTPUT_TENSOR_NAMES);
+                TritonModelOptions.OUTPUT_TENSOR_NAMES,
+                TritonModelOptions.MAX_RETRIES,
+                TritonModelOptions.RETRY_INITIAL_BACKOFF,
+                TritonModelOptions.RETRY_MAX_BACKOFF,
+                TritonModelOptions.CIRCUIT_BREAKER_ENABLED,
+                TritonModelOptions.CIRCUIT_BREAKER_FAILURE_THRESHOLD,
+                TritonModelOptions.CIRCUIT_BREAKER_OPEN_DURATION);
     }
 
     @Override

@@ -600,6 +600,46 @@ class TritonModelProviderITCase {
     }
 
     @Test
+    void transientFailuresAreRetriedAndEveryRowGetsItsOutputs() throws Exception {
+        StreamTableEnvironment tEnv = tableEnv(1);
+        tEnv.executeSql(
+                "CREATE TEMPORARY TABLE gen (id BIGINT) WITH ('connector' = 'datagen',"
+                        + " 'fields.id.kind' = 'sequence', 'fields.id.start' = '0',"
+                        + " 'fields.id.end' = '199')");
+        tEnv.executeSql(
+                "CREATE TEMPORARY VIEW pairs AS SELECT id,"
+                        + " ARRAY[CAST(id AS FLOAT), CAST(1 AS FLOAT), CAST(2 AS FLOAT),"
+                        + " CAST(3 AS FLOAT)] AS a,"
+                        + " ARRAY[CAST(1 AS FLOAT), CAST(2 AS FLOAT), CAST(3 AS FLOAT),"
+                        + " CAST(-1 AS FLOAT)] AS b"
+                        + " FROM gen");
+        tEnv.executeSql(
+                "CREATE TEMPORARY MODEL retried"
+                        + " INPUT (INPUT0 ARRAY<FLOAT>, INPUT1 ARRAY<FLOAT>)"
+                        + " OUTPUT (OUTPUT0 ARRAY<FLOAT>, OUTPUT1 ARRAY<FLOAT>)"
+                        + " WITH ('provider' = 'flink-triton', 'endpoint' = '"
+                        + server.endpoint()
+                        + "', 'model-name' = 'add_sub', 'max-retries' = '3',"
+                        + " 'retry-initial-backoff' = '10 ms', 'retry-max-backoff' = '50 ms')");
+        server.faults().failNext(3, 503, "simulated overload");
+
+        List<Row> rows =
+                collect(
+                        tEnv.executeSql(
+                                "SELECT id, OUTPUT0 FROM ML_PREDICT(TABLE pairs, MODEL retried,"
+                                        + " DESCRIPTOR(a, b))"));
+
+        assertThat(rows).hasSize(200);
+        for (Row row : rows) {
+            long id = (Long) row.getField("id");
+            assertThat((Float[]) row.getField("OUTPUT0"))
+                    .as("row %s", id)
+                    .containsExactly((float) id + 1, 3f, 5f, 2f);
+        }
+        assertThat(server.stats().injectedFailures(503)).isEqualTo(3);
+    }
+
+    @Test
     void errorColumnsCarryTheStatusAndMessageOfEachFailedRow() throws Exception {
         StreamTableEnvironment tEnv = tableEnv(1);
         tEnv.getConfig().set("table.exec.async-ml-predict.max-concurrent-operations", "64");
@@ -623,7 +663,7 @@ class TritonModelProviderITCase {
                         + " WITH ('provider' = 'flink-triton', 'endpoint' = '"
                         + server.endpoint()
                         + "', 'model-name' = 'add_sub', 'max-batch-size' = '16',"
-                        + " 'error-handling' = 'ignore',"
+                        + " 'error-handling' = 'ignore', 'max-retries' = '0',"
                         + " 'error-status-column' = 'status', 'error-message-column' = 'why')");
         // Two batches answered 503, then one answered 200 with a body cut off mid-JSON.
         server.faults().failNext(2, 503, "simulated overload").malformNext(1);
