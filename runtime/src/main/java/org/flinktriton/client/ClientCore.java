@@ -158,14 +158,64 @@ final class ClientCore {
 
     // ---- inference ---------------------------------------------------------------------------
 
-    @SuppressWarnings("unchecked")
     <I, O> CompletableFuture<List<O>> infer(List<? extends I> records, Class<O> outputType) {
+        return byType("infer", records, outputType, this::infer);
+    }
+
+    <I, O> CompletableFuture<List<InferenceOutcome<O>>> inferEach(
+            List<? extends I> records, Class<O> outputType) {
+        return byType("inferEach", records, outputType, this::inferEach);
+    }
+
+    <I, O> CompletableFuture<List<O>> infer(
+            List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
+        return withCodecs(
+                "infer",
+                records,
+                input,
+                output,
+                (op, plan, batch) ->
+                        InferCall.start(
+                                settings,
+                                transport,
+                                resilience,
+                                op,
+                                plan,
+                                batch,
+                                endpoints.modelUrl("infer")));
+    }
+
+    <I, O> CompletableFuture<List<InferenceOutcome<O>>> inferEach(
+            List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
+        return withCodecs(
+                "inferEach",
+                records,
+                input,
+                output,
+                (op, plan, batch) ->
+                        InferCall.startEach(
+                                settings,
+                                transport,
+                                resilience,
+                                op,
+                                plan,
+                                batch,
+                                endpoints.modelUrl("infer")));
+    }
+
+    /** Runs {@code withCodecs} with the codecs of the records' class and of {@code outputType}. */
+    @SuppressWarnings("unchecked")
+    private <I, O, R> CompletableFuture<List<R>> byType(
+            String call,
+            List<? extends I> records,
+            Class<O> outputType,
+            CodecCall<I, O, R> withCodecs) {
         TritonInputCodec<I> input;
         TritonOutputCodec<O> output;
         try {
             ensureOpen();
             if (records == null) {
-                throw new TritonException("infer() got a null record list");
+                throw new TritonException(call + "() got a null record list");
             }
             if (records.isEmpty()) {
                 return CompletableFuture.completedFuture(List.of());
@@ -176,13 +226,13 @@ final class ClientCore {
             }
             input = (TritonInputCodec<I>) inputCodec(first.getClass());
             if (outputType == null) {
-                throw new TritonException("infer() got a null output type");
+                throw new TritonException(call + "() got a null output type");
             }
             output = TritonCodecs.forOutput(outputType);
         } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(Operation.failure("infer", e, settings));
+            return CompletableFuture.failedFuture(Operation.failure(call, e, settings));
         }
-        return infer(records, input, output);
+        return withCodecs.call(records, input, output);
     }
 
     /** The input codec of {@code type} or, for a subclass of an annotated class, of that class. */
@@ -208,17 +258,25 @@ final class ClientCore {
                 : new TritonException("No generated codec for " + type.getName());
     }
 
-    <I, O> CompletableFuture<List<O>> infer(
-            List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
-        Operation<List<O>> op = begin("infer");
+    /**
+     * A tracked operation that checks the records, fetches the model's metadata once and has {@code
+     * starter} send them.
+     */
+    private <I, O, R> CompletableFuture<List<R>> withCodecs(
+            String call,
+            List<? extends I> records,
+            TritonInputCodec<I> input,
+            TritonOutputCodec<O> output,
+            Starter<I, O, R> starter) {
+        Operation<List<R>> op = begin(call);
         if (op.isDone()) {
             return op;
         }
         try {
             if (input == null || output == null) {
-                throw new TritonException("infer() got a null codec");
+                throw new TritonException(call + "() got a null codec");
             }
-            List<I> batch = checked(records, input.type());
+            List<I> batch = checked(call, records, input.type());
             if (batch.isEmpty()) {
                 op.complete(List.of());
                 return op;
@@ -232,14 +290,7 @@ final class ClientCore {
                                     return;
                                 }
                                 try {
-                                    InferCall.start(
-                                            settings,
-                                            transport,
-                                            resilience,
-                                            op,
-                                            plan(info, input, output),
-                                            batch,
-                                            endpoints.modelUrl("infer"));
+                                    starter.start(op, plan(info, input, output), batch);
                                 } catch (RuntimeException e) {
                                     op.completeExceptionally(e);
                                 }
@@ -250,80 +301,21 @@ final class ClientCore {
         return op;
     }
 
-    @SuppressWarnings("unchecked")
-    <I, O> CompletableFuture<List<InferenceOutcome<O>>> inferEach(
-            List<? extends I> records, Class<O> outputType) {
-        TritonInputCodec<I> input;
-        TritonOutputCodec<O> output;
-        try {
-            ensureOpen();
-            if (records == null) {
-                throw new TritonException("inferEach() got a null record list");
-            }
-            if (records.isEmpty()) {
-                return CompletableFuture.completedFuture(List.of());
-            }
-            Object first = records.get(0);
-            if (first == null) {
-                throw new TritonException("record 0 of " + records.size() + " is null");
-            }
-            input = (TritonInputCodec<I>) inputCodec(first.getClass());
-            if (outputType == null) {
-                throw new TritonException("inferEach() got a null output type");
-            }
-            output = TritonCodecs.forOutput(outputType);
-        } catch (RuntimeException e) {
-            return CompletableFuture.failedFuture(Operation.failure("inferEach", e, settings));
-        }
-        return inferEach(records, input, output);
+    /** {@link #infer} or {@link #inferEach} with explicit codecs. */
+    private interface CodecCall<I, O, R> {
+        CompletableFuture<List<R>> call(
+                List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output);
     }
 
-    <I, O> CompletableFuture<List<InferenceOutcome<O>>> inferEach(
-            List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
-        Operation<List<InferenceOutcome<O>>> op = begin("inferEach");
-        if (op.isDone()) {
-            return op;
-        }
-        try {
-            if (input == null || output == null) {
-                throw new TritonException("inferEach() got a null codec");
-            }
-            List<I> batch = checked(records, input.type());
-            if (batch.isEmpty()) {
-                op.complete(List.of());
-                return op;
-            }
-            endpoints
-                    .info()
-                    .whenComplete(
-                            (info, error) -> {
-                                if (error != null) {
-                                    op.completeExceptionally(error);
-                                    return;
-                                }
-                                try {
-                                    InferCall.startEach(
-                                            settings,
-                                            transport,
-                                            resilience,
-                                            op,
-                                            plan(info, input, output),
-                                            batch,
-                                            endpoints.modelUrl("infer"));
-                                } catch (RuntimeException e) {
-                                    op.completeExceptionally(e);
-                                }
-                            });
-        } catch (RuntimeException e) {
-            op.completeExceptionally(e);
-        }
-        return op;
+    /** Sends checked records under a plan and completes the operation. */
+    private interface Starter<I, O, R> {
+        void start(Operation<List<R>> op, InferPlan<I, O> plan, List<I> records);
     }
 
     /** A copy of {@code records}, each checked to be a non-null instance of {@code type}. */
-    private static <I> List<I> checked(List<? extends I> records, Class<I> type) {
+    private static <I> List<I> checked(String call, List<? extends I> records, Class<I> type) {
         if (records == null) {
-            throw new TritonException("infer() got a null record list");
+            throw new TritonException(call + "() got a null record list");
         }
         int n = records.size();
         List<I> copy = new ArrayList<>(n);
