@@ -84,15 +84,7 @@ final class InferCall<I, O> {
             InferPlan<I, O> plan,
             List<I> records,
             HttpUrl url) {
-        if (!op.isActive()) {
-            return;
-        }
-        TritonSchemaException schema = plan.schemaFailure();
-        if (schema != null) {
-            op.completeExceptionally(schema);
-            return;
-        }
-        new InferCall<>(settings, transport, resilience, op, plan, records, false, url).send();
+        start(settings, transport, resilience, op, plan, records, false, url);
     }
 
     /**
@@ -108,6 +100,18 @@ final class InferCall<I, O> {
             InferPlan<I, O> plan,
             List<I> records,
             HttpUrl url) {
+        start(settings, transport, resilience, op, plan, records, true, url);
+    }
+
+    private static <I, O> void start(
+            ClientSettings settings,
+            HttpTransport transport,
+            Resilience resilience,
+            Operation<?> op,
+            InferPlan<I, O> plan,
+            List<I> records,
+            boolean each,
+            HttpUrl url) {
         if (!op.isActive()) {
             return;
         }
@@ -116,7 +120,7 @@ final class InferCall<I, O> {
             op.completeExceptionally(schema);
             return;
         }
-        new InferCall<>(settings, transport, resilience, op, plan, records, true, url).send();
+        new InferCall<>(settings, transport, resilience, op, plan, records, each, url).send();
     }
 
     /** Index groups of the records, one per request, each in input order. */
