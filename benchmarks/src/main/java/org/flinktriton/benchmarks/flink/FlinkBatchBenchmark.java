@@ -1,19 +1,11 @@
 package org.flinktriton.benchmarks.flink;
 
-import java.io.Serializable;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -21,6 +13,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.benchmarks.flink.BenchJobs.Maker;
+import org.flinktriton.benchmarks.flink.BenchJobs.Measurements;
+import org.flinktriton.benchmarks.flink.BenchJobs.TimingSink;
 import org.flinktriton.client.TritonModelClient;
 import org.flinktriton.flink.TritonInference;
 import org.flinktriton.testkit.TestModels;
@@ -150,8 +145,8 @@ public final class FlinkBatchBenchmark {
                     batch[round],
                     batch[round] / baseline[round]);
         }
-        double medianBaseline = median(baseline);
-        double medianBatch = median(batch);
+        double medianBaseline = BenchJobs.median(baseline);
+        double medianBatch = BenchJobs.median(batch);
         System.out.printf(
                 Locale.ROOT,
                 "| median | %,.0f | %,.0f | **%.1f×** |%n%n",
@@ -225,9 +220,9 @@ public final class FlinkBatchBenchmark {
         System.out.printf(
                 Locale.ROOT,
                 "| median | %,.0f | %,.0f | %.2f |%n%n",
-                median(separate),
-                median(enriched),
-                median(enriched) / median(separate));
+                BenchJobs.median(separate),
+                BenchJobs.median(enriched),
+                BenchJobs.median(enriched) / BenchJobs.median(separate));
     }
 
     private void row(String pipeline, String size, Result result) {
@@ -325,9 +320,7 @@ public final class FlinkBatchBenchmark {
             int ratePerSecond,
             Maker<T> maker,
             Class<T> type) {
-        return env.fromSequence(0, records - 1)
-                .map(new Pacer<>((double) ratePerSecond / parallelism, maker))
-                .returns(type);
+        return BenchJobs.source(env, records, ratePerSecond, parallelism, maker, type);
     }
 
     private Result execute(StreamExecutionEnvironment env, int records, String name)
@@ -355,26 +348,12 @@ public final class FlinkBatchBenchmark {
                 records,
                 records / seconds,
                 requests == 0 ? 0 : (double) records / requests,
-                percentile(latencies, 0.50) / 1e6,
-                percentile(latencies, 0.99) / 1e6);
+                BenchJobs.percentile(latencies, 0.50) / 1e6,
+                BenchJobs.percentile(latencies, 0.99) / 1e6);
     }
 
     private long requestCount() {
         return server.stats().inferRequests(MODEL);
-    }
-
-    private static long percentile(long[] sorted, double p) {
-        if (sorted.length == 0) {
-            return 0;
-        }
-        int index = (int) Math.ceil(p * sorted.length) - 1;
-        return sorted[Math.max(0, Math.min(sorted.length - 1, index))];
-    }
-
-    private static double median(double[] values) {
-        double[] sorted = values.clone();
-        Arrays.sort(sorted);
-        return sorted[sorted.length / 2];
     }
 
     private static final class Result {
@@ -399,72 +378,8 @@ public final class FlinkBatchBenchmark {
     }
 
     // ---------------------------------------------------------------------------------------
-    // Job parts. The MiniCluster runs in this JVM, so they report through static fields.
-
-    /** Where the sink reports; reset before each job. */
-    static final class Measurements {
-        static long[] LATENCIES = new long[0];
-        static final AtomicInteger COUNT = new AtomicInteger();
-        static final AtomicLong WRONG = new AtomicLong();
-        static final AtomicLong FIRST = new AtomicLong(Long.MAX_VALUE);
-        static final AtomicLong LAST = new AtomicLong(Long.MIN_VALUE);
-
-        static void reset(int records) {
-            LATENCIES = new long[records];
-            COUNT.set(0);
-            WRONG.set(0);
-            FIRST.set(Long.MAX_VALUE);
-            LAST.set(Long.MIN_VALUE);
-        }
-    }
-
-    /** Makes a record from its id and when it was created or due. */
-    @FunctionalInterface
-    interface Maker<T> extends Serializable {
-        T make(long id, long createdNanos);
-    }
-
-    /**
-     * Turns sequence numbers into requests; at a rate above zero it holds each back until it is due
-     * (per subtask) and stamps it with that moment, not with when it got out.
-     */
-    static final class Pacer<T> extends RichMapFunction<Long, T> {
-        private static final long serialVersionUID = 1L;
-
-        private final double ratePerSubtask;
-        private final Maker<T> maker;
-        private transient long startNanos;
-        private transient long emitted;
-
-        Pacer(double ratePerSubtask, Maker<T> maker) {
-            this.ratePerSubtask = ratePerSubtask;
-            this.maker = maker;
-        }
-
-        @Override
-        public void open(OpenContext openContext) {
-            startNanos = 0;
-            emitted = 0;
-        }
-
-        @Override
-        public T map(Long id) {
-            long now = System.nanoTime();
-            long created = now;
-            if (ratePerSubtask > 0) {
-                if (emitted == 0) {
-                    startNanos = now;
-                }
-                created = startNanos + (long) (emitted * 1e9 / ratePerSubtask);
-                while (System.nanoTime() < created) {
-                    LockSupport.parkNanos(created - System.nanoTime());
-                }
-            }
-            emitted++;
-            Measurements.FIRST.accumulateAndGet(created, Math::min);
-            return maker.make(id, created);
-        }
-    }
+    // Job parts. The MiniCluster runs in this JVM, so they report through static fields
+    // (BenchJobs.Measurements).
 
     /** The baseline: one {@code infer} call, of one record, per record. */
     static final class PerRecordInference extends RichAsyncFunction<BenchRequest, Timed> {
@@ -510,35 +425,6 @@ public final class FlinkBatchBenchmark {
             if (client != null) {
                 client.close();
             }
-        }
-    }
-
-    /** Records each output's latency and the time of the last one. */
-    static final class TimingSink implements Sink<Timed> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public SinkWriter<Timed> createWriter(WriterInitContext context) {
-            return new SinkWriter<>() {
-                @Override
-                public void write(Timed timed, Context context) {
-                    long now = System.nanoTime();
-                    if (!timed.correct()) {
-                        Measurements.WRONG.incrementAndGet();
-                    }
-                    int index = Measurements.COUNT.getAndIncrement();
-                    if (index < Measurements.LATENCIES.length) {
-                        Measurements.LATENCIES[index] = now - timed.createdNanos();
-                    }
-                    Measurements.LAST.accumulateAndGet(now, Math::max);
-                }
-
-                @Override
-                public void flush(boolean endOfInput) {}
-
-                @Override
-                public void close() {}
-            };
         }
     }
 }
