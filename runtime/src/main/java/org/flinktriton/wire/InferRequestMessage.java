@@ -55,7 +55,7 @@ public final class InferRequestMessage {
         }
         int binaryStart = headerLength < 0 ? body.length : headerLength;
         List<Tensor> inputs =
-                JsonBodies.tensors(inputsNode, body, binaryStart, "input", context, true);
+                JsonBodies.tensors(inputsNode, body, binaryStart, "input", context, true, false);
         List<RequestedOutput> outputs = new ArrayList<>();
         JsonNode outputsNode = header.get("outputs");
         if (outputsNode != null && !outputsNode.isNull()) {

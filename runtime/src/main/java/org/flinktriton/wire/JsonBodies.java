@@ -230,7 +230,9 @@ final class JsonBodies {
     /**
      * Reads the tensors of {@code array} (a header's {@code inputs} or {@code outputs}). Binary
      * tensors take consecutive runs of {@code body} from {@code binaryStart}, in the order they
-     * appear. With {@code strict}, bytes left over after the last binary tensor are an error.
+     * appear. With {@code strict}, bytes left over after the last binary tensor are an error. With
+     * {@code nullIsNaN}, a JSON {@code null} in a floating-point tensor reads as NaN: KServe's
+     * Python server writes every non-finite value so.
      */
     static List<Tensor> tensors(
             JsonNode array,
@@ -238,7 +240,8 @@ final class JsonBodies {
             int binaryStart,
             String role,
             String context,
-            boolean strict) {
+            boolean strict,
+            boolean nullIsNaN) {
         if (array == null || array.isNull() || array.isMissingNode()) {
             return List.of();
         }
@@ -305,7 +308,7 @@ final class JsonBodies {
                 } catch (TritonProtocolException e) {
                     throw new TritonProtocolException(context + ": " + e.getMessage(), e);
                 }
-                byte[] raw = dataToRaw(data, datatype, count, what);
+                byte[] raw = dataToRaw(data, datatype, count, nullIsNaN, what);
                 tensors.add(checked(name, datatype, shape, raw, 0, raw.length, what));
             }
         }
@@ -375,8 +378,12 @@ final class JsonBodies {
         return text.length() > 60 ? text.substring(0, 57) + "..." : text;
     }
 
-    /** Converts JSON {@code data} (flat or nested, row-major) to the raw layout. */
-    static byte[] dataToRaw(JsonNode data, TritonDataType datatype, int count, String what) {
+    /**
+     * Converts JSON {@code data} (flat or nested, row-major) to the raw layout; with {@code
+     * nullIsNaN} a {@code null} element of a floating-point tensor is NaN.
+     */
+    static byte[] dataToRaw(
+            JsonNode data, TritonDataType datatype, int count, boolean nullIsNaN, String what) {
         if (!data.isArray()) {
             // A single value where one element is expected is how some servers send scalars.
             if (count != 1) {
@@ -386,7 +393,7 @@ final class JsonBodies {
         }
         long perElement = datatype == TritonDataType.BYTES ? 16 : datatype.byteSize();
         RawTensorWriter out = new RawTensorWriter((int) Math.min(1 << 20, count * perElement));
-        int found = flatten(data, datatype, out, 0, count, what);
+        int found = flatten(data, datatype, out, 0, count, nullIsNaN, what);
         if (found != count) {
             throw new TritonProtocolException(
                     what + ": shape holds " + count + " elements but data holds " + found);
@@ -400,10 +407,11 @@ final class JsonBodies {
             RawTensorWriter out,
             int index,
             int count,
+            boolean nullIsNaN,
             String what) {
         if (node.isArray()) {
             for (JsonNode element : node) {
-                index = flatten(element, datatype, out, index, count, what);
+                index = flatten(element, datatype, out, index, count, nullIsNaN, what);
             }
             return index;
         }
@@ -411,8 +419,36 @@ final class JsonBodies {
             throw new TritonProtocolException(
                     what + ": data holds more than the " + count + " elements of its shape");
         }
-        writeElement(node, datatype, out, index, what);
+        if (nullIsNaN && node.isNull() && isFloat(datatype)) {
+            writeNaN(datatype, out);
+        } else {
+            writeElement(node, datatype, out, index, what);
+        }
         return index + 1;
+    }
+
+    private static boolean isFloat(TritonDataType datatype) {
+        return datatype == TritonDataType.FP16
+                || datatype == TritonDataType.BF16
+                || datatype == TritonDataType.FP32
+                || datatype == TritonDataType.FP64;
+    }
+
+    private static void writeNaN(TritonDataType datatype, RawTensorWriter out) {
+        switch (datatype) {
+            case FP16:
+                out.writeFp16(Float.NaN);
+                break;
+            case BF16:
+                out.writeBf16(Float.NaN);
+                break;
+            case FP32:
+                out.writeFp32(Float.NaN);
+                break;
+            default:
+                out.writeFp64(Double.NaN);
+                break;
+        }
     }
 
     private static void writeElement(

@@ -16,7 +16,9 @@ import org.flinktriton.codec.TritonOutputCodec;
 /**
  * Decodes a KServe v2 inference response body into one output record per input record, in order,
  * through a generated {@link TritonOutputCodec}. Outputs may be binary or JSON {@code data} (flat
- * or nested), in any order, with {@code null} for optional fields; other outputs are ignored.
+ * or nested), in any order, with {@code null} for optional fields; other outputs are ignored. A
+ * {@code null} element of a floating-point JSON output reads as NaN: KServe's Python server writes
+ * NaN and ±infinity so.
  *
  * <p>Everything is checked before a record is built: each declared output is present with the
  * declared datatype, its batch dimension equals the number of records, its per-record dimensions
@@ -75,7 +77,7 @@ public final class ResponseDecoder<T> {
         int binaryStart = headerLength < 0 ? body.length : headerLength;
         List<Tensor> tensors =
                 JsonBodies.tensors(
-                        header.get("outputs"), body, binaryStart, "output", context, false);
+                        header.get("outputs"), body, binaryStart, "output", context, false, true);
         Map<String, Tensor> byName = new HashMap<>();
         for (Tensor tensor : tensors) {
             byName.putIfAbsent(tensor.name(), tensor);
