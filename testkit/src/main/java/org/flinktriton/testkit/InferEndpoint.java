@@ -4,12 +4,14 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.flinktriton.TritonProtocolException;
@@ -24,6 +26,8 @@ import org.flinktriton.wire.Tensor;
  * costs, and sends the outputs as the request asked for them.
  */
 final class InferEndpoint {
+    private static final Set<String> FLOATS = Set.of("FP16", "BF16", "FP32", "FP64");
+
     private final TritonTestServer server;
     private final ObjectMapper mapper;
     private final ContentCoding coding;
@@ -134,8 +138,8 @@ final class InferEndpoint {
         }
         int headerLength = encoded.headerLength();
         byte[] bytes = null;
-        if (model.nullOptionalFields()) {
-            bytes = withNulls(encoded);
+        if (model.nullOptionalFields() || model.nonFiniteAsNull()) {
+            bytes = withNulls(encoded, model);
             headerLength += bytes.length - (int) encoded.length();
         }
         boolean chunked = encoded.hasBinary() && model.chunkedBinaryResponses();
@@ -170,17 +174,30 @@ final class InferEndpoint {
         return Outcome.ANSWERED;
     }
 
-    /** The response with {@code null} for each optional field it leaves out. */
-    private byte[] withNulls(EncodedBody encoded) throws IOException {
+    /**
+     * The response with {@code null} for each optional field it leaves out, and for each non-finite
+     * float in JSON data, as the model asks.
+     */
+    private byte[] withNulls(EncodedBody encoded, TestModel model) throws IOException {
         byte[] all = encoded.toByteArray();
         ObjectNode header = (ObjectNode) mapper.readTree(all, 0, encoded.headerLength());
-        if (!header.has("id")) {
-            header.putNull("id");
+        if (model.nullOptionalFields()) {
+            if (!header.has("id")) {
+                header.putNull("id");
+            }
+            header.putNull("parameters");
+            for (JsonNode output : header.path("outputs")) {
+                if (!output.has("parameters")) {
+                    ((ObjectNode) output).putNull("parameters");
+                }
+            }
         }
-        header.putNull("parameters");
-        for (JsonNode output : header.path("outputs")) {
-            if (!output.has("parameters")) {
-                ((ObjectNode) output).putNull("parameters");
+        if (model.nonFiniteAsNull()) {
+            for (JsonNode output : header.path("outputs")) {
+                if (FLOATS.contains(output.path("datatype").asText())
+                        && output.path("data").isArray()) {
+                    nonFiniteToNull((ArrayNode) output.get("data"));
+                }
             }
         }
         byte[] json = mapper.writeValueAsBytes(header);
@@ -192,6 +209,22 @@ final class InferEndpoint {
                 json.length,
                 all.length - encoded.headerLength());
         return result;
+    }
+
+    /** Replaces NaN and ±infinity, written as strings or bare, by {@code null}, at any depth. */
+    private static void nonFiniteToNull(ArrayNode data) {
+        for (int i = 0; i < data.size(); i++) {
+            JsonNode element = data.get(i);
+            if (element.isArray()) {
+                nonFiniteToNull((ArrayNode) element);
+            } else if (element.isTextual() || (element.isNumber() && !isFinite(element))) {
+                data.setNull(i);
+            }
+        }
+    }
+
+    private static boolean isFinite(JsonNode number) {
+        return Double.isFinite(number.doubleValue());
     }
 
     /** Puts the model into a parse error's opening words, so that every message names it. */

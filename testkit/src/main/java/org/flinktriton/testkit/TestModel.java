@@ -42,7 +42,8 @@ import org.flinktriton.codec.TensorSpec;
  * <p>Servers other than Triton speak the same protocol with a few differences that a client has to
  * take in stride; {@link Builder#genericKServe()} makes a model behave like them (no {@code
  * …/config}, version paths answered 501, binary responses chunked without {@code Content-Length} or
- * {@code Content-Type}, {@code null} in optional fields). The four switches also exist one by one.
+ * {@code Content-Type}, {@code null} in optional fields, {@code null} for non-finite floats in JSON
+ * data). The five switches also exist one by one.
  */
 public final class TestModel {
     private final String name;
@@ -58,6 +59,7 @@ public final class TestModel {
     private final boolean versionPaths;
     private final boolean chunkedBinaryResponses;
     private final boolean nullOptionalFields;
+    private final boolean nonFiniteAsNull;
 
     private TestModel(Builder builder) {
         this.name = builder.name;
@@ -73,6 +75,7 @@ public final class TestModel {
         this.versionPaths = builder.versionPaths;
         this.chunkedBinaryResponses = builder.chunkedBinaryResponses;
         this.nullOptionalFields = builder.nullOptionalFields;
+        this.nonFiniteAsNull = builder.nonFiniteAsNull;
     }
 
     /** Starts a model definition; {@code name} is the model name in URLs. */
@@ -95,6 +98,7 @@ public final class TestModel {
         builder.versionPaths = versionPaths;
         builder.chunkedBinaryResponses = chunkedBinaryResponses;
         builder.nullOptionalFields = nullOptionalFields;
+        builder.nonFiniteAsNull = nonFiniteAsNull;
         return builder;
     }
 
@@ -176,6 +180,11 @@ public final class TestModel {
         return nullOptionalFields;
     }
 
+    /** Whether NaN and ±infinity in JSON output data are written as {@code null}. */
+    public boolean nonFiniteAsNull() {
+        return nonFiniteAsNull;
+    }
+
     private static TensorSpec find(List<TensorSpec> specs, String name) {
         for (TensorSpec spec : specs) {
             if (spec.name().equals(name)) {
@@ -214,6 +223,7 @@ public final class TestModel {
         private boolean versionPaths = true;
         private boolean chunkedBinaryResponses;
         private boolean nullOptionalFields;
+        private boolean nonFiniteAsNull;
 
         private Builder(String name) {
             this.name = Objects.requireNonNull(name, "name");
@@ -312,14 +322,26 @@ public final class TestModel {
         }
 
         /**
+         * Whether NaN, infinity and -infinity in the {@code data} of JSON outputs are written as
+         * {@code null}, as KServe's Python server writes them (Triton writes {@code "NaN"} and the
+         * like). Binary outputs keep every value. Default false.
+         */
+        public Builder nonFiniteAsNull(boolean nulls) {
+            this.nonFiniteAsNull = nulls;
+            return this;
+        }
+
+        /**
          * Behave like a KServe v2 server that is not Triton: no {@code …/config}, version paths
-         * 501, chunked binary responses without length or type, {@code null} optional fields.
+         * 501, chunked binary responses without length or type, {@code null} optional fields,
+         * {@code null} for non-finite floats in JSON outputs.
          */
         public Builder genericKServe() {
             return configEndpoint(false)
                     .versionPaths(false)
                     .chunkedBinaryResponses(true)
-                    .nullOptionalFields(true);
+                    .nullOptionalFields(true)
+                    .nonFiniteAsNull(true);
         }
 
         /**

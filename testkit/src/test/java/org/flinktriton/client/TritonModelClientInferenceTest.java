@@ -68,6 +68,11 @@ class TritonModelClientInferenceTest {
                                         .toBuilder()
                                         .genericKServe()
                                         .build())
+                        .model(
+                                TestModels.identity("kserve_identity", 8, TritonDataType.FP32, -1)
+                                        .toBuilder()
+                                        .genericKServe()
+                                        .build())
                         .start();
     }
 
@@ -79,7 +84,8 @@ class TritonModelClientInferenceTest {
                 .configEndpoint(model.hasConfigEndpoint())
                 .versionPaths(model.hasVersionPaths())
                 .chunkedBinaryResponses(model.chunkedBinaryResponses())
-                .nullOptionalFields(model.nullOptionalFields());
+                .nullOptionalFields(model.nullOptionalFields())
+                .nonFiniteAsNull(model.nonFiniteAsNull());
         return builder.build();
     }
 
@@ -333,6 +339,31 @@ class TritonModelClientInferenceTest {
             assertThat(client.infer(records, AddSubResult.class).join()).hasSize(40);
         }
         assertThat(server.stats().batchSizes("kserve_big")).containsExactly(40);
+    }
+
+    @Test
+    void readsKServesNullForANonFiniteJsonFloatAsNaN() throws Exception {
+        float[] values = {1.5f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY};
+        List<Vector> records =
+                List.of(new Vector(values), new Vector(new float[] {2f, 3f, 4f, 5f}));
+        try (WireTap tap = new WireTap(server.port());
+                TritonModelClient json =
+                        TritonModelClient.builder()
+                                .endpoint(tap.endpoint())
+                                .model("kserve_identity")
+                                .binaryData(false)
+                                .build()) {
+            List<VectorOut> out = json.infer(records, VectorOut.class).join();
+
+            assertThat(tap.received()).contains("[1.5,null,null,null,2.0");
+            // JSON cannot tell the three apart: infinities come back as NaN.
+            assertThat(out.get(0).values()).containsExactly(1.5f, Float.NaN, Float.NaN, Float.NaN);
+            assertThat(out.get(1).values()).containsExactly(2f, 3f, 4f, 5f);
+        }
+        try (TritonModelClient binary = client("kserve_identity").build()) {
+            assertThat(binary.infer(records, VectorOut.class).join().get(0).values())
+                    .containsExactly(values);
+        }
     }
 
     // ---- what goes over the wire ---------------------------------------------------------------
