@@ -149,10 +149,26 @@ final class HttpFailures {
                         + " answered HTTP "
                         + response.code()
                         + (reason == null || reason.isEmpty() ? "" : " " + reason)
-                        + (error.isEmpty() ? " with no error text" : ": " + error),
+                        + (error.isEmpty() ? " with no error text" : ": " + error)
+                        + compressionHint(response),
                 response.code(),
                 error,
                 retryAfter(response.header("Retry-After"), System.currentTimeMillis()));
+    }
+
+    /**
+     * For a 400 to a compressed request: servers such as KServe's Python model server read a gzip
+     * body as JSON and refuse it with a message that does not say why.
+     */
+    private static String compressionHint(Response response) {
+        String coding = response.request().header("Content-Encoding");
+        if (response.code() != 400 || coding == null || coding.equalsIgnoreCase("identity")) {
+            return "";
+        }
+        return "; the request body was "
+                + coding
+                + "-compressed and the server may not accept compressed request bodies"
+                + " (KServe's Python model server does not): turn compressRequests off";
     }
 
     /**

@@ -20,15 +20,19 @@ import java.util.zip.ZipException;
 
 /**
  * Content coding: request bodies read within the server's size limit and decoded from gzip or
- * deflate, and the coding a response takes from {@code Accept-Encoding}.
+ * deflate (or, like KServe's Python server, refused when compressed), and the coding a response
+ * takes from {@code Accept-Encoding}.
  */
 final class ContentCoding {
     private final long maxRequestSize;
     private final boolean compressResponses;
+    private final boolean acceptCompressedRequests;
 
-    ContentCoding(long maxRequestSize, boolean compressResponses) {
+    ContentCoding(
+            long maxRequestSize, boolean compressResponses, boolean acceptCompressedRequests) {
         this.maxRequestSize = maxRequestSize;
         this.compressResponses = compressResponses;
+        this.acceptCompressedRequests = acceptCompressedRequests;
     }
 
     // ---- request bodies -----------------------------------------------------------------------
@@ -65,10 +69,16 @@ final class ContentCoding {
         if (coding == null) {
             return raw;
         }
-        switch (coding.trim().toLowerCase(Locale.ROOT)) {
-            case "":
-            case "identity":
-                return raw;
+        String name = coding.trim().toLowerCase(Locale.ROOT);
+        if (name.isEmpty() || name.equals("identity")) {
+            return raw;
+        }
+        if (!acceptCompressedRequests) {
+            // KServe's Python server ignores Content-Encoding and parses the bytes as JSON.
+            throw HttpError.badRequest(
+                    "Unrecognized request format: str is not valid UTF-8: surrogates not allowed");
+        }
+        switch (name) {
             case "gzip":
             case "x-gzip":
                 try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(raw))) {

@@ -113,9 +113,10 @@ import javax.net.ssl.SSLContext;
  *       types);
  *   <li>{@code POST …/infer}: JSON and binary tensors both ways, {@code FP16}/{@code BF16} always
  *       binary; the response carries only the outputs asked for (all when none were); request
- *       bodies may be gzip or deflate compressed, and responses are compressed when {@code
- *       Accept-Encoding} asks for it (unless {@link Builder#compressResponses(boolean) turned
- *       off}).
+ *       bodies may be gzip or deflate compressed (unless {@link
+ *       Builder#acceptCompressedRequests(boolean) refused}), and responses are compressed when
+ *       {@code Accept-Encoding} asks for it (unless {@link Builder#compressResponses(boolean)
+ *       turned off}).
  * </ul>
  *
  * <p>Requests are validated as Triton validates them, and refused with 400 and {@code {"error": …}}
@@ -177,7 +178,12 @@ public final class TritonTestServer implements AutoCloseable {
         InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
         sslContext = builder.sslContext;
         workerThreads = builder.workerThreads;
-        handler = new V2Handler(this, builder.maxRequestSize, builder.compressResponses);
+        handler =
+                new V2Handler(
+                        this,
+                        builder.maxRequestSize,
+                        builder.compressResponses,
+                        builder.acceptCompressedRequests);
         http = listen(new InetSocketAddress(loopback, builder.port));
         port = http.getAddress().getPort();
         address = new InetSocketAddress(loopback, port);
@@ -584,6 +590,7 @@ public final class TritonTestServer implements AutoCloseable {
         private int workerThreads = DEFAULT_WORKER_THREADS;
         private long maxRequestSize = DEFAULT_MAX_REQUEST_SIZE;
         private boolean compressResponses = true;
+        private boolean acceptCompressedRequests = true;
         private SSLContext sslContext;
 
         private Builder() {}
@@ -645,6 +652,17 @@ public final class TritonTestServer implements AutoCloseable {
          */
         public Builder compressResponses(boolean compress) {
             this.compressResponses = compress;
+            return this;
+        }
+
+        /**
+         * Whether to take gzip and deflate request bodies, as Triton does; default true. False
+         * answers a compressed body 400 with the error KServe's Python model server gives, which
+         * reads the compressed bytes as JSON: {@code "Unrecognized request format: str is not valid
+         * UTF-8: surrogates not allowed"}.
+         */
+        public Builder acceptCompressedRequests(boolean accept) {
+            this.acceptCompressedRequests = accept;
             return this;
         }
 

@@ -21,9 +21,14 @@ final class V2Handler implements HttpHandler {
     private final Documents documents;
     private final InferEndpoint infer;
 
-    V2Handler(TritonTestServer server, long maxRequestSize, boolean compressResponses) {
+    V2Handler(
+            TritonTestServer server,
+            long maxRequestSize,
+            boolean compressResponses,
+            boolean acceptCompressedRequests) {
         ObjectMapper mapper = new ObjectMapper();
-        ContentCoding coding = new ContentCoding(maxRequestSize, compressResponses);
+        ContentCoding coding =
+                new ContentCoding(maxRequestSize, compressResponses, acceptCompressedRequests);
         this.server = server;
         this.replies = new Replies(server.stats(), mapper, coding);
         this.documents = new Documents(server, mapper);

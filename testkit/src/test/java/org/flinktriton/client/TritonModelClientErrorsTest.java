@@ -206,6 +206,48 @@ class TritonModelClientErrorsTest {
     }
 
     @Test
+    void a400ToACompressedRequestHintsThatTheServerMayNotTakeCompression() {
+        String hint = "the server may not accept compressed request bodies";
+        try (TritonTestServer kserve =
+                        TritonTestServer.builder()
+                                .model(TestModels.addSub("add_sub", TritonDataType.FP32, 16, 8))
+                                .acceptCompressedRequests(false)
+                                .start();
+                TritonModelClient client =
+                        client("add_sub")
+                                .endpoint(kserve.endpoint())
+                                .compressRequests(true)
+                                .build()) {
+            TritonException e = failure(client.infer(records(2), AddSubResult.class), "add_sub");
+
+            assertFailure(
+                            e,
+                            TritonServerException.class,
+                            false,
+                            "Model 'add_sub': POST /v2/models/add_sub/infer (2 records) answered"
+                                    + " HTTP 400")
+                    .contains(": Unrecognized request format: str is not valid UTF-8")
+                    .contains("gzip-compressed")
+                    .contains(hint)
+                    .endsWith("turn compressRequests off");
+            assertThat(((TritonServerException) e).error())
+                    .isEqualTo(
+                            "Unrecognized request format: str is not valid UTF-8: surrogates not"
+                                    + " allowed");
+        }
+        // No hint for a 400 to a plain request, nor for another status to a compressed one.
+        try (TritonModelClient plain = client("picky").build();
+                TritonModelClient compressed = client("add_sub").compressRequests(true).build()) {
+            assertThat(failure(plain.infer(records(1), AddSubResult.class), "picky"))
+                    .hasMessageContaining("HTTP 400")
+                    .hasMessageNotContaining(hint);
+            server.faults().failNext(1, 500, "boom");
+            assertThat(failure(compressed.infer(records(1), AddSubResult.class), "add_sub"))
+                    .hasMessageEndingWith(": boom");
+        }
+    }
+
+    @Test
     void anUnknownModelFailsWith404FromTheMetadata() {
         try (TritonModelClient client = client("no_such_model").build()) {
             TritonException e =
