@@ -2,6 +2,7 @@ package org.flinktriton.client;
 
 import java.io.IOException;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiFunction;
 import okhttp3.HttpUrl;
@@ -17,8 +18,8 @@ import org.flinktriton.wire.ModelMetadata;
  *
  * <p>Servers other than Triton are taken as they come: a missing {@code …/config} (404, 400, 405 or
  * 501) falls back to the metadata, a 501 for a {@code /versions/} path switches to the unversioned
- * paths (checking that the metadata lists the version), and {@code null} optional fields read as
- * absent.
+ * paths (checking that the metadata lists the version, and warning once in the log that the
+ * server's default version answers), and {@code null} optional fields read as absent.
  */
 final class ModelEndpoints {
     private final ClientSettings settings;
@@ -28,6 +29,9 @@ final class ModelEndpoints {
 
     /** False once the server answered 501 to a {@code /versions/} path. */
     private volatile boolean versionPaths = true;
+
+    /** Whether the fallback to unversioned paths has been logged: once per client. */
+    private final AtomicBoolean fallbackLogged = new AtomicBoolean();
 
     ModelEndpoints(ClientSettings settings, HttpTransport transport) {
         this.settings = settings;
@@ -85,12 +89,36 @@ final class ModelEndpoints {
                     if (error != null) {
                         op.completeExceptionally(error);
                     } else if (code == 501 && versioned) {
-                        versionPaths = false;
+                        dropVersionPaths(url);
                         probe(op, modelUrl("ready"), false);
                     } else {
                         op.complete(code == 200);
                     }
                 });
+    }
+
+    /**
+     * Switches to unversioned paths after a 501 for {@code refused}. The model's default version
+     * then answers, which may not be the one asked for: say so, once per client.
+     */
+    private void dropVersionPaths(HttpUrl refused) {
+        versionPaths = false;
+        if (fallbackLogged.compareAndSet(false, true)) {
+            ClientLog.warn(
+                    ModelEndpoints.class,
+                    "Model '"
+                            + settings.model
+                            + "' version "
+                            + settings.modelVersion
+                            + ": "
+                            + settings.endpointText
+                            + " answered HTTP 501 to "
+                            + describe("GET", refused)
+                            + " (it serves no /versions/ paths, as KServe's Python model server);"
+                            + " using the unversioned paths, so the server's default version of"
+                            + " the model answers, not necessarily version "
+                            + settings.modelVersion);
+        }
     }
 
     // ---- model information -------------------------------------------------------------------
@@ -128,7 +156,7 @@ final class ModelEndpoints {
                     if (error != null) {
                         result.completeExceptionally(error);
                     } else if (metadata == null) {
-                        versionPaths = false;
+                        dropVersionPaths(url);
                         fetchMetadata(result, false);
                     } else {
                         try {

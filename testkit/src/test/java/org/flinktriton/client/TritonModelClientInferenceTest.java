@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.flinktriton.annotations.TritonDataType;
@@ -327,6 +328,49 @@ class TritonModelClientInferenceTest {
             assertThat(tap.sent()).contains("POST /v2/models/kserve/infer ");
         }
         assertThat(server.stats().batchSizes("kserve")).containsExactlyInAnyOrder(8, 8, 4);
+    }
+
+    @Test
+    void warnsOncePerClientWhenAVersionFallsBackToTheDefault() throws Exception {
+        List<AddSubRequest> records = List.of(AddSubRequest.of(1), AddSubRequest.of(2));
+        try (LogCapture log = new LogCapture(ModelEndpoints.class);
+                WireTap tap = new WireTap(server.port())) {
+            for (int client = 0; client < 2; client++) {
+                try (TritonModelClient versioned =
+                        TritonModelClient.builder()
+                                .endpoint(tap.endpoint())
+                                .model("kserve")
+                                .modelVersion("999")
+                                .build()) {
+                    // Several calls meet the 501 at once: still one warning.
+                    List<CompletableFuture<Boolean>> probes = new ArrayList<>();
+                    for (int probe = 0; probe < 4; probe++) {
+                        probes.add(versioned.modelReady());
+                    }
+                    assertThat(probes).allSatisfy(probe -> assertThat(probe.join()).isTrue());
+                    for (int call = 0; call < 3; call++) {
+                        List<AddSubResult> out =
+                                versioned.infer(records, AddSubResult.class).join();
+                        assertThat(out.get(1).sum()[0]).isEqualTo(3f);
+                    }
+                    assertThat(versioned.modelReady().join()).isTrue();
+                }
+                // Each client finds the fallback for itself, and says so once.
+                assertThat(log.lines()).hasSize(client + 1);
+            }
+            assertThat(log.lines().get(0))
+                    .isEqualTo(
+                            "WARN Model 'kserve' version 999: "
+                                    + tap.endpoint()
+                                    + " answered HTTP 501 to GET /v2/models/kserve/versions/999/ready"
+                                    + " (it serves no /versions/ paths, as KServe's Python model"
+                                    + " server); using the unversioned paths, so the server's"
+                                    + " default version of the model answers, not necessarily"
+                                    + " version 999");
+            assertThat(tap.sent())
+                    .contains("POST /v2/models/kserve/infer ")
+                    .doesNotContain("/versions/999/infer");
+        }
     }
 
     @Test
