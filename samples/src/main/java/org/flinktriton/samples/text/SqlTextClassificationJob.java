@@ -71,6 +71,7 @@ public final class SqlTextClassificationJob {
         return List.of(
                 "CREATE TEMPORARY TABLE review_ids (id BIGINT) WITH (\n"
                         + "  'connector' = 'datagen',\n"
+                        + "  'rows-per-second' = '1000000000',\n"
                         + "  'fields.id.kind' = 'sequence',\n"
                         + "  'fields.id.start' = '0',\n"
                         + "  'fields.id.end' = '"
