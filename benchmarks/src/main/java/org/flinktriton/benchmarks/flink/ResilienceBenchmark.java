@@ -38,10 +38,11 @@ import org.flinktriton.testkit.TritonTestServer;
  * deadLetters()}, the default retry policy ({@link RetryPolicy#defaults()}), adaptive concurrency
  * on, a 30 s operator {@code timeout}, and checkpoints every second; the restart strategy is {@code
  * none}, so a failure that would have restarted the job aborts the benchmark instead of hiding in
- * its figures. Unordered, maxBatchSize 64, maxBatchDelay 5 ms, {@code concurrency} batches and
- * requests in flight per subtask, against the embedded {@link TritonTestServer}'s add_sub over
- * FP32[16] with a fixed cost of 2 ms per request (as in {@link FlinkBatchBenchmark}). Everything,
- * the server included, shares one JVM.
+ * its figures. Unordered, maxBatchSize 64, maxBatchDelay 5 ms, {@code concurrency} HTTP requests
+ * and {@code capacity} batches in flight per subtask (more batches than requests, so that a batch
+ * waiting for its retry does not keep the others from the server), against the embedded {@link
+ * TritonTestServer}'s add_sub over FP32[16] with a fixed cost of 2 ms per request (as in {@link
+ * FlinkBatchBenchmark}). Everything, the server included, shares one JVM.
  *
  * <ol>
  *   <li><b>5 % transient 503s</b> ({@link Faults#failRate}, no {@code Retry-After}): records/s
@@ -73,6 +74,7 @@ import org.flinktriton.testkit.TritonTestServer;
  * java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) \
  *     org.flinktriton.benchmarks.flink.ResilienceBenchmark \
  *     [rounds=5] [records=400000] [paced rate=20000] [paced seconds=20] [parallelism=2] [concurrency=4]
+ *     [capacity=16]
  * </pre>
  *
  * <p>{@code ResilienceBenchmark smoke} runs each section once, small, in well under a minute, to
@@ -152,6 +154,7 @@ public final class ResilienceBenchmark {
         final int pacedSeconds;
         final int parallelism;
         final int concurrency;
+        final int capacity;
 
         private Settings(
                 boolean smoke,
@@ -160,11 +163,17 @@ public final class ResilienceBenchmark {
                 int pacedRate,
                 int pacedSeconds,
                 int parallelism,
-                int concurrency) {
-            if (rounds < 1 || records < 1 || pacedRate < 1 || parallelism < 1 || concurrency < 1) {
+                int concurrency,
+                int capacity) {
+            if (rounds < 1
+                    || records < 1
+                    || pacedRate < 1
+                    || parallelism < 1
+                    || concurrency < 1
+                    || capacity < 1) {
                 throw new IllegalArgumentException(
-                        "rounds, records, the paced rate, parallelism and concurrency must be at"
-                                + " least 1");
+                        "rounds, records, the paced rate, parallelism, concurrency and capacity"
+                                + " must be at least 1");
             }
             if (pacedSeconds < OUTAGE.toSeconds() + 4) {
                 throw new IllegalArgumentException(
@@ -182,11 +191,12 @@ public final class ResilienceBenchmark {
             this.pacedSeconds = pacedSeconds;
             this.parallelism = parallelism;
             this.concurrency = concurrency;
+            this.capacity = capacity;
         }
 
         static Settings parse(String[] args) {
             if (args.length > 0 && args[0].equals("smoke")) {
-                return new Settings(true, 1, 20_000, 5_000, 8, 2, 4);
+                return new Settings(true, 1, 20_000, 5_000, 8, 2, 4, 16);
             }
             return new Settings(
                     false,
@@ -195,7 +205,8 @@ public final class ResilienceBenchmark {
                     arg(args, 2, 20_000),
                     arg(args, 3, 20),
                     arg(args, 4, 2),
-                    arg(args, 5, 4));
+                    arg(args, 5, 4),
+                    arg(args, 6, 16));
         }
 
         private static int arg(String[] args, int index, int fallback) {
@@ -210,7 +221,7 @@ public final class ResilienceBenchmark {
                         + "model %s: FP32[%d], max_batch_size %d, %d ms per request;"
                         + " maxBatchSize %d, maxBatchDelay %d ms, unordered, dead letters,"
                         + " default retry policy, timeout %d s, checkpoints every %d ms;"
-                        + " parallelism %d, %d requests in flight per subtask;"
+                        + " parallelism %d, %d requests and %d batches in flight per subtask;"
                         + " %d available processors, Java %s, load average %.1f%n%n",
                 settings.smoke ? " (smoke: one small round, figures mean nothing)" : "",
                 MODEL,
@@ -223,6 +234,7 @@ public final class ResilienceBenchmark {
                 CHECKPOINT_INTERVAL.toMillis(),
                 settings.parallelism,
                 settings.concurrency,
+                settings.capacity,
                 Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"),
                 loadAverage());
@@ -517,7 +529,7 @@ public final class ResilienceBenchmark {
                         .maxBatchSize(BATCH)
                         .maxBatchDelay(BATCH_DELAY)
                         .timeout(TIMEOUT)
-                        .capacity(settings.concurrency)
+                        .capacity(settings.capacity)
                         .maxConcurrentRequests(settings.concurrency)
                         .ordered(false)
                         .deadLetters()
