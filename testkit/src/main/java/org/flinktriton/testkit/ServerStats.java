@@ -250,6 +250,26 @@ public final class ServerStats {
     }
 
     /**
+     * Waits until no infer request is in flight, for example so that a request a client gave up on
+     * is answered (and counted) before the next test resets the counters.
+     *
+     * @return whether that happened before the timeout
+     */
+    public boolean awaitIdle(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (lock) {
+            while (inFlight > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                waitNanos(left);
+            }
+            return true;
+        }
+    }
+
+    /**
      * Waits until at least {@code count} infer requests have arrived since the last reset.
      *
      * @return whether that happened before the timeout
