@@ -337,7 +337,11 @@ public final class TritonInference<IN, OUT> {
         return client.headerNames();
     }
 
-    /** Every client setting: endpoint, model, headers, timeouts and the rest. */
+    /**
+     * Every client setting: endpoint, model, headers, timeouts and the rest, as the job's client
+     * uses them: an enabled retry policy has its attempts unbounded and its budget capped at the
+     * batch {@code timeout}, so that the failure policy applies only once the timeout is spent.
+     */
     public TritonClientOptions clientOptions() {
         return client;
     }
@@ -725,9 +729,15 @@ public final class TritonInference<IN, OUT> {
             }
             AsyncBatchOptions batchOptions = batch.build();
             TritonClientOptions clientOptions = client.modelFrom(input).build();
+            RetryPolicy retry = clientOptions.retry();
+            if (retry.enabled()) {
+                // An outage is not a bad record: in a job, retries go on until the batch's
+                // timeout, and only then does the failure policy apply.
+                retry = retry.toBuilder().maxAttempts(Integer.MAX_VALUE).build();
+            }
             clientOptions =
                     clientOptions.toBuilder()
-                            .retry(clientOptions.retry().withBudgetAtMost(batchOptions.timeout()))
+                            .retry(retry.withBudgetAtMost(batchOptions.timeout()))
                             .build();
             return new TritonInference<>(
                     inputType, outputType, clientOptions, batchOptions, ordered, failurePolicy);

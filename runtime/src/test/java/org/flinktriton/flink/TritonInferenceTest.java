@@ -213,14 +213,19 @@ class TritonInferenceTest {
                         .maxBatchSize(4)
                         .build();
 
-        // The options' model wins over @TritonModel, whose version is dropped with it.
-        assertThat(given.clientOptions()).isEqualTo(options);
+        // The options' model wins over @TritonModel, whose version is dropped with it; in a job,
+        // retries last until the batch timeout.
+        TritonClientOptions inJob =
+                options.toBuilder()
+                        .retry(options.retry().toBuilder().maxAttempts(Integer.MAX_VALUE).build())
+                        .build();
+        assertThat(given.clientOptions()).isEqualTo(inJob);
         assertThat(given.name()).isEqualTo("TritonInference(add_sub_v2)");
         assertThat(given.requestBatchSize()).contains(8);
         assertThat(given.batchOptions()).isEqualTo(AsyncBatchOptions.defaults());
         assertThat(changed.clientOptions())
                 .isEqualTo(
-                        options.toBuilder()
+                        inJob.toBuilder()
                                 .requestTimeout(Duration.ofSeconds(5))
                                 .maxBatchSize(4)
                                 .build());

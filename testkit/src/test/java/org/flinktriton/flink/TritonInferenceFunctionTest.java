@@ -189,6 +189,30 @@ class TritonInferenceFunctionTest {
     }
 
     @Test
+    void inAJobRetriesGoOnPastMaxAttemptsUntilTheBatchTimeout() throws Exception {
+        RetryPolicy twoAttempts =
+                RetryPolicy.builder()
+                        .maxAttempts(2)
+                        .initialBackoff(Duration.ofMillis(5))
+                        .maxBackoff(Duration.ofMillis(20))
+                        .build();
+        TritonInferenceFunction<AddSubRequest, AddSubResult> function =
+                open(
+                        builder()
+                                .retry(twoAttempts)
+                                .timeout(Duration.ofSeconds(20))
+                                .build()
+                                .function());
+        server.faults().failNext(5, 503, "model is reloading");
+        RecordingFuture<AddSubResult> future = new RecordingFuture<>();
+
+        function.asyncInvokeBatch(requests(3), future);
+
+        assertThat(future.results()).hasSize(3);
+        assertThat(server.stats().responses(503)).isEqualTo(5);
+    }
+
+    @Test
     void withAFallbackATimedOutBatchEmitsTheFallbackOutputsInOrder() throws Exception {
         TritonInferenceFunction<AddSubRequest, AddSubResult> function =
                 open(
@@ -431,7 +455,8 @@ class TritonInferenceFunctionTest {
         function.asyncInvokeBatch(requests(7), future);
 
         assertThat(future.results()).hasSize(7);
-        assertThat(inference.clientOptions()).isEqualTo(options);
+        assertThat(inference.clientOptions().maxBatchSize()).isEqualTo(options.maxBatchSize());
+        assertThat(inference.clientOptions().endpoint()).isEqualTo(options.endpoint());
         assertThat(inference.requestBatchSize()).contains(3);
         // The operator's batches keep their default; the options cap each request.
         assertThat(inference.batchOptions().maxBatchSize()).isEqualTo(32);
