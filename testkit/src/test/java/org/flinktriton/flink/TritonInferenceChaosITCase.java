@@ -2,22 +2,18 @@ package org.flinktriton.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.flinktriton.flink.ResilienceSinks.DEAD;
+import static org.flinktriton.flink.ResilienceSinks.OUTPUTS;
+import static org.flinktriton.flink.ResilienceSinks.OUTPUT_COUNT;
+import static org.flinktriton.flink.ResilienceSinks.WRONG;
 
 import java.time.Duration;
-import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
-import org.apache.flink.api.connector.sink2.Sink;
-import org.apache.flink.api.connector.sink2.SinkWriter;
-import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
@@ -68,10 +64,6 @@ class TritonInferenceChaosITCase {
 
     private static TritonTestServer server;
 
-    private static final Map<Long, AtomicInteger> OUTPUTS = new ConcurrentHashMap<>();
-    private static final AtomicLong OUTPUT_COUNT = new AtomicLong();
-    private static final Queue<FailedInference<AddSubRequest>> DEAD = new ConcurrentLinkedQueue<>();
-    private static final Queue<String> WRONG = new ConcurrentLinkedQueue<>();
     private static final AtomicInteger OPENS = new AtomicInteger();
 
     @BeforeAll
@@ -92,10 +84,7 @@ class TritonInferenceChaosITCase {
     void reset() {
         server.faults().clear();
         server.stats().reset();
-        OUTPUTS.clear();
-        OUTPUT_COUNT.set(0);
-        DEAD.clear();
-        WRONG.clear();
+        ResilienceSinks.clear();
         OPENS.set(0);
     }
 
@@ -157,8 +146,9 @@ class TritonInferenceChaosITCase {
         StreamExecutionEnvironment env = environment();
         TritonInference<AddSubRequest, AddSubResult> inference = inference().deadLetters().build();
         SingleOutputStreamOperator<AddSubResult> results = inference.apply(requests(env));
-        results.sinkTo(new OutputSink());
-        results.getSideOutput(inference.deadLetterTag()).sinkTo(new DeadLetterSink());
+        results.sinkTo(new ResilienceSinks.OutputSink());
+        results.getSideOutput(inference.deadLetterTag())
+                .sinkTo(new ResilienceSinks.DeadLetterSink());
         long start = System.nanoTime();
         JobClient job = env.executeAsync("TritonInference: chaos with dead letters");
 
@@ -211,7 +201,7 @@ class TritonInferenceChaosITCase {
         Configuration noRestarts = new Configuration();
         noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         env.configure(noRestarts);
-        inference().build().apply(requests(env)).sinkTo(new OutputSink());
+        inference().build().apply(requests(env)).sinkTo(new ResilienceSinks.OutputSink());
 
         Throwable failure = catchThrowable(() -> env.execute("TritonInference: chaos, default"));
 
@@ -241,49 +231,5 @@ class TritonInferenceChaosITCase {
         public AddSubRequest map(AddSubRequest value) {
             return value;
         }
-    }
-
-    /** Counts outputs per record id after checking them. */
-    static final class OutputSink implements Sink<AddSubResult> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public SinkWriter<AddSubResult> createWriter(WriterInitContext context) {
-            return new Writer<>() {
-                @Override
-                public void write(AddSubResult result, Context context) {
-                    long id = (long) result.difference()[0];
-                    if (!InferenceTypes.isDifferenceOf(id, result.difference())
-                            || !InferenceTypes.isSumOf(id, result.sum())) {
-                        WRONG.add("wrong result for record " + id);
-                    }
-                    OUTPUTS.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
-                    OUTPUT_COUNT.incrementAndGet();
-                }
-            };
-        }
-    }
-
-    /** Keeps the dead letters. */
-    static final class DeadLetterSink implements Sink<FailedInference<AddSubRequest>> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public SinkWriter<FailedInference<AddSubRequest>> createWriter(WriterInitContext context) {
-            return new Writer<>() {
-                @Override
-                public void write(FailedInference<AddSubRequest> dead, Context context) {
-                    DEAD.add(dead);
-                }
-            };
-        }
-    }
-
-    private abstract static class Writer<T> implements SinkWriter<T> {
-        @Override
-        public void flush(boolean endOfInput) {}
-
-        @Override
-        public void close() {}
     }
 }

@@ -2,17 +2,15 @@ package org.flinktriton.flink;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.flinktriton.flink.ResilienceSinks.DEAD;
+import static org.flinktriton.flink.ResilienceSinks.OUTPUTS;
+import static org.flinktriton.flink.ResilienceSinks.WRONG;
 
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Queue;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.JobExecutionResult;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -63,9 +61,6 @@ class TritonInferenceResilienceITCase {
 
     private static TritonTestServer server;
 
-    private static final Map<Long, AtomicInteger> OUTPUTS = new ConcurrentHashMap<>();
-    private static final Queue<FailedInference<AddSubRequest>> DEAD = new ConcurrentLinkedQueue<>();
-    private static final Queue<String> WRONG = new ConcurrentLinkedQueue<>();
     private static final List<Long> ORDER =
             java.util.Collections.synchronizedList(new ArrayList<>());
 
@@ -100,9 +95,7 @@ class TritonInferenceResilienceITCase {
     void reset() {
         server.faults().clear();
         server.stats().reset();
-        OUTPUTS.clear();
-        DEAD.clear();
-        WRONG.clear();
+        ResilienceSinks.clear();
         ORDER.clear();
     }
 
@@ -140,8 +133,9 @@ class TritonInferenceResilienceITCase {
         env.enableCheckpointing(200);
         TritonInference<AddSubRequest, AddSubResult> inference = inference().deadLetters().build();
         SingleOutputStreamOperator<AddSubResult> results = inference.apply(requests(env, records));
-        results.sinkTo(new OutputSink());
-        results.getSideOutput(inference.deadLetterTag()).sinkTo(new DeadLetterSink());
+        results.sinkTo(new ResilienceSinks.OutputSink());
+        results.getSideOutput(inference.deadLetterTag())
+                .sinkTo(new ResilienceSinks.DeadLetterSink());
         // Transient trouble on top: answered 503 every 50th request, which retries absorb.
         server.faults().failEvery(50, 503, "injected: model reloading");
 
@@ -179,7 +173,11 @@ class TritonInferenceResilienceITCase {
     @Test
     void byDefaultAPoisonRecordFailsTheJobNamingItsPositionAndTheServersError() {
         StreamExecutionEnvironment env = environment(1);
-        inference().maxBatchSize(8).build().apply(requests(env, 100)).sinkTo(new OutputSink());
+        inference()
+                .maxBatchSize(8)
+                .build()
+                .apply(requests(env, 100))
+                .sinkTo(new ResilienceSinks.OutputSink());
 
         Throwable failure = catchThrowable(() -> env.execute("TritonInference: poison fails"));
 
@@ -215,61 +213,18 @@ class TritonInferenceResilienceITCase {
         }
     }
 
-    /** Counts outputs per record id after checking them. */
-    static final class OutputSink implements Sink<AddSubResult> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public SinkWriter<AddSubResult> createWriter(WriterInitContext context) {
-            return new Writer<>() {
-                @Override
-                public void write(AddSubResult result, Context context) {
-                    long id = (long) result.difference()[0];
-                    if (!InferenceTypes.isDifferenceOf(id, result.difference())
-                            || !InferenceTypes.isSumOf(id, result.sum())) {
-                        WRONG.add("wrong result for record " + id);
-                    }
-                    OUTPUTS.computeIfAbsent(id, k -> new AtomicInteger()).incrementAndGet();
-                }
-            };
-        }
-    }
-
-    /** Keeps the dead letters. */
-    static final class DeadLetterSink implements Sink<FailedInference<AddSubRequest>> {
-        private static final long serialVersionUID = 1L;
-
-        @Override
-        public SinkWriter<FailedInference<AddSubRequest>> createWriter(WriterInitContext context) {
-            return new Writer<>() {
-                @Override
-                public void write(FailedInference<AddSubRequest> dead, Context context) {
-                    DEAD.add(dead);
-                }
-            };
-        }
-    }
-
     /** Keeps the order of outputs by their difference (the id, or -id-1 for a fallback). */
     static final class OrderSink implements Sink<AddSubResult> {
         private static final long serialVersionUID = 1L;
 
         @Override
         public SinkWriter<AddSubResult> createWriter(WriterInitContext context) {
-            return new Writer<>() {
+            return new ResilienceSinks.Writer<>() {
                 @Override
                 public void write(AddSubResult result, Context context) {
                     ORDER.add((long) result.difference()[0]);
                 }
             };
         }
-    }
-
-    private abstract static class Writer<T> implements SinkWriter<T> {
-        @Override
-        public void flush(boolean endOfInput) {}
-
-        @Override
-        public void close() {}
     }
 }
