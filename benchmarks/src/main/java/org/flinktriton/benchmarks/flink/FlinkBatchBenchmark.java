@@ -12,13 +12,11 @@ import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
-import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.benchmarks.flink.BenchJobs.Maker;
 import org.flinktriton.benchmarks.flink.BenchJobs.Measurements;
 import org.flinktriton.benchmarks.flink.BenchJobs.TimingSink;
 import org.flinktriton.client.TritonModelClient;
 import org.flinktriton.flink.TritonInference;
-import org.flinktriton.testkit.TestModels;
 import org.flinktriton.testkit.TritonTestServer;
 
 /**
@@ -54,10 +52,6 @@ import org.flinktriton.testkit.TritonTestServer;
  */
 public final class FlinkBatchBenchmark {
 
-    private static final String MODEL = "bench_add_sub";
-    private static final int MODEL_MAX_BATCH = 128;
-    private static final Duration COST_PER_REQUEST = Duration.ofMillis(2);
-
     private final int parallelism;
     private final int concurrency;
     private final boolean enrichmentOnly;
@@ -82,20 +76,7 @@ public final class FlinkBatchBenchmark {
                     "The third argument names the sections to run: all or enrichment, not "
                             + sections);
         }
-        try (TritonTestServer server =
-                TritonTestServer.builder()
-                        .model(
-                                TestModels.withCost(
-                                        TestModels.addSub(
-                                                MODEL,
-                                                TritonDataType.FP32,
-                                                BenchRequest.WIDTH,
-                                                MODEL_MAX_BATCH),
-                                        COST_PER_REQUEST,
-                                        Duration.ZERO))
-                        .compressResponses(false)
-                        .workerThreads(Math.max(32, 2 * parallelism * concurrency))
-                        .start()) {
+        try (TritonTestServer server = BenchModel.start(parallelism, concurrency)) {
             new FlinkBatchBenchmark(parallelism, concurrency, sections.equals("enrichment"), server)
                     .run();
         }
@@ -108,10 +89,10 @@ public final class FlinkBatchBenchmark {
                         + "model %s: FP32[%d], max_batch_size %d, %d ms per request;"
                         + " parallelism %d, %d requests in flight per subtask;"
                         + " %d available processors, Java %s%n%n",
-                MODEL,
+                BenchModel.NAME,
                 BenchRequest.WIDTH,
-                MODEL_MAX_BATCH,
-                COST_PER_REQUEST.toMillis(),
+                BenchModel.MAX_BATCH,
+                BenchModel.COST_PER_REQUEST.toMillis(),
                 parallelism,
                 concurrency,
                 Runtime.getRuntime().availableProcessors(),
@@ -259,7 +240,7 @@ public final class FlinkBatchBenchmark {
         StreamExecutionEnvironment env = environment();
         TritonInference.builder(BenchRequest.class, BenchResult.class)
                 .endpoint(endpoint)
-                .model(MODEL)
+                .model(BenchModel.NAME)
                 .maxBatchSize(maxBatchSize)
                 .maxBatchDelay(delay)
                 .capacity(concurrency)
@@ -280,7 +261,7 @@ public final class FlinkBatchBenchmark {
         StreamExecutionEnvironment env = environment();
         TritonInference.builder(BenchEnriched.class, BenchEnriched.class)
                 .endpoint(endpoint)
-                .model(MODEL)
+                .model(BenchModel.NAME)
                 .maxBatchSize(maxBatchSize)
                 .maxBatchDelay(delay)
                 .capacity(concurrency)
@@ -353,7 +334,7 @@ public final class FlinkBatchBenchmark {
     }
 
     private long requestCount() {
-        return server.stats().inferRequests(MODEL);
+        return server.stats().inferRequests(BenchModel.NAME);
     }
 
     private static final class Result {
@@ -399,7 +380,7 @@ public final class FlinkBatchBenchmark {
             client =
                     TritonModelClient.builder()
                             .endpoint(endpoint)
-                            .model(MODEL)
+                            .model(BenchModel.NAME)
                             .maxBatchSize(1)
                             .maxConcurrentRequests(maxConcurrentRequests)
                             .build();

@@ -19,14 +19,12 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.benchmarks.flink.BenchJobs.Measurements;
 import org.flinktriton.benchmarks.flink.BenchJobs.TimingSink;
 import org.flinktriton.client.RetryPolicy;
 import org.flinktriton.flink.FailedInference;
 import org.flinktriton.flink.TritonInference;
 import org.flinktriton.testkit.Faults;
-import org.flinktriton.testkit.TestModels;
 import org.flinktriton.testkit.TritonTestServer;
 
 /**
@@ -83,9 +81,6 @@ import org.flinktriton.testkit.TritonTestServer;
  */
 public final class ResilienceBenchmark {
 
-    private static final String MODEL = "bench_add_sub";
-    private static final int MODEL_MAX_BATCH = 128;
-    private static final Duration COST_PER_REQUEST = Duration.ofMillis(2);
     private static final int BATCH = 64;
     private static final Duration BATCH_DELAY = Duration.ofMillis(5);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
@@ -122,20 +117,7 @@ public final class ResilienceBenchmark {
         Settings settings = Settings.parse(args);
         List<String> failures;
         try (TritonTestServer server =
-                TritonTestServer.builder()
-                        .model(
-                                TestModels.withCost(
-                                        TestModels.addSub(
-                                                MODEL,
-                                                TritonDataType.FP32,
-                                                BenchRequest.WIDTH,
-                                                MODEL_MAX_BATCH),
-                                        COST_PER_REQUEST,
-                                        Duration.ZERO))
-                        .compressResponses(false)
-                        .workerThreads(
-                                Math.max(32, 2 * settings.parallelism * settings.concurrency))
-                        .start()) {
+                BenchModel.start(settings.parallelism, settings.concurrency)) {
             ResilienceBenchmark benchmark = new ResilienceBenchmark(settings, server);
             benchmark.run();
             failures = benchmark.failures;
@@ -224,10 +206,10 @@ public final class ResilienceBenchmark {
                         + " parallelism %d, %d requests and %d batches in flight per subtask;"
                         + " %d available processors, Java %s, load average %.1f%n%n",
                 settings.smoke ? " (smoke: one small round, figures mean nothing)" : "",
-                MODEL,
+                BenchModel.NAME,
                 BenchRequest.WIDTH,
-                MODEL_MAX_BATCH,
-                COST_PER_REQUEST.toMillis(),
+                BenchModel.MAX_BATCH,
+                BenchModel.COST_PER_REQUEST.toMillis(),
                 BATCH,
                 BATCH_DELAY.toMillis(),
                 TIMEOUT.toSeconds(),
@@ -525,7 +507,7 @@ public final class ResilienceBenchmark {
         TritonInference<BenchRequest, BenchResult> inference =
                 TritonInference.builder(BenchRequest.class, BenchResult.class)
                         .endpoint(server.endpoint())
-                        .model(MODEL)
+                        .model(BenchModel.NAME)
                         .maxBatchSize(BATCH)
                         .maxBatchDelay(BATCH_DELAY)
                         .timeout(TIMEOUT)
@@ -631,7 +613,7 @@ public final class ResilienceBenchmark {
             Arrays.sort(sorted);
             this.p99Millis = BenchJobs.percentile(sorted, 0.99) / 1e6;
             this.maxMillis = BenchJobs.percentile(sorted, 1.0) / 1e6;
-            this.requests = server.stats().inferRequests(MODEL);
+            this.requests = server.stats().inferRequests(BenchModel.NAME);
             this.injected = server.stats().injectedFailures(FAIL_STATUS);
             this.poisonAnswers = server.stats().poisonAnswers();
             this.deadLetters = deadLetters;

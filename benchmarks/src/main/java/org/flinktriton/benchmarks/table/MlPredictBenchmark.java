@@ -1,6 +1,5 @@
 package org.flinktriton.benchmarks.table;
 
-import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -13,8 +12,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.functions.ScalarFunction;
 import org.apache.flink.types.Row;
-import org.flinktriton.annotations.TritonDataType;
-import org.flinktriton.testkit.TestModels;
+import org.flinktriton.benchmarks.flink.BenchModel;
 import org.flinktriton.testkit.TritonTestServer;
 
 /**
@@ -50,10 +48,6 @@ import org.flinktriton.testkit.TritonTestServer;
  */
 public final class MlPredictBenchmark {
 
-    private static final String MODEL = "bench_add_sub";
-    private static final int WIDTH = 16;
-    private static final int MODEL_MAX_BATCH = 128;
-    private static final Duration COST_PER_REQUEST = Duration.ofMillis(2);
     private static final int BATCH = 64;
 
     /** The ratio the issue asks for. */
@@ -77,17 +71,7 @@ public final class MlPredictBenchmark {
         int batchedRows = args.length > 2 ? Integer.parseInt(args[2]) : 400_000;
         int perRowRows = args.length > 3 ? Integer.parseInt(args[3]) : 20_000;
         int rounds = args.length > 4 ? Integer.parseInt(args[4]) : 3;
-        try (TritonTestServer server =
-                TritonTestServer.builder()
-                        .model(
-                                TestModels.withCost(
-                                        TestModels.addSub(
-                                                MODEL, TritonDataType.FP32, WIDTH, MODEL_MAX_BATCH),
-                                        COST_PER_REQUEST,
-                                        Duration.ZERO))
-                        .compressResponses(false)
-                        .workerThreads(Math.max(32, 2 * parallelism * concurrency))
-                        .start()) {
+        try (TritonTestServer server = BenchModel.start(parallelism, concurrency)) {
             new MlPredictBenchmark(parallelism, concurrency, server)
                     .run(batchedRows, perRowRows, rounds);
         }
@@ -100,10 +84,10 @@ public final class MlPredictBenchmark {
                         + "model %s: FP32[%d], max_batch_size %d, %d ms per request;"
                         + " parallelism %d, %d requests in flight per parallel instance;"
                         + " %d available processors, Java %s%n%n",
-                MODEL,
-                WIDTH,
-                MODEL_MAX_BATCH,
-                COST_PER_REQUEST.toMillis(),
+                BenchModel.NAME,
+                BenchModel.WIDTH,
+                BenchModel.MAX_BATCH,
+                BenchModel.COST_PER_REQUEST.toMillis(),
                 parallelism,
                 concurrency,
                 Runtime.getRuntime().availableProcessors(),
@@ -179,7 +163,7 @@ public final class MlPredictBenchmark {
                         + "')");
         StringBuilder a = new StringBuilder();
         StringBuilder b = new StringBuilder();
-        for (int i = 0; i < WIDTH; i++) {
+        for (int i = 0; i < BenchModel.WIDTH; i++) {
             a.append(i == 0 ? "" : ", ").append("CAST(id + ").append(i).append(" AS FLOAT)");
             b.append(i == 0 ? "" : ", ").append("CAST(").append(i - 8).append(" AS FLOAT)");
         }
@@ -196,7 +180,7 @@ public final class MlPredictBenchmark {
                         + " WITH ('provider' = 'flink-triton', 'endpoint' = '"
                         + endpoint
                         + "', 'model-name' = '"
-                        + MODEL
+                        + BenchModel.NAME
                         + "', 'max-concurrent-requests' = '"
                         + concurrency
                         + "', "
@@ -207,11 +191,11 @@ public final class MlPredictBenchmark {
                                 "SELECT created,"
                                         + " OUTPUT0[1] = a[1] + b[1] AND OUTPUT1[1] = a[1] - b[1]"
                                         + " AND OUTPUT0["
-                                        + WIDTH
+                                        + BenchModel.WIDTH
                                         + "] = a["
-                                        + WIDTH
+                                        + BenchModel.WIDTH
                                         + "] + b["
-                                        + WIDTH
+                                        + BenchModel.WIDTH
                                         + "] AS correct"
                                         + " FROM ML_PREDICT(TABLE pairs, MODEL m,"
                                         + " DESCRIPTOR(a, b), MAP['max-concurrent-operations', '"
@@ -220,9 +204,9 @@ public final class MlPredictBenchmark {
                 .sinkTo(new TimingSink());
 
         Measurements.reset();
-        long requestsBefore = server.stats().inferRequests(MODEL);
+        long requestsBefore = server.stats().inferRequests(BenchModel.NAME);
         env.execute("ML_PREDICT " + name);
-        long requests = server.stats().inferRequests(MODEL) - requestsBefore;
+        long requests = server.stats().inferRequests(BenchModel.NAME) - requestsBefore;
         int seen = Measurements.COUNT.get();
         if (seen != rows || Measurements.WRONG.get() != 0) {
             throw new IllegalStateException(
