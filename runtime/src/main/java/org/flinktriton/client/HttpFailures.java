@@ -53,8 +53,10 @@ final class HttpFailures {
      * A failure before a response arrived: refused, reset, timed out, or closed.
      *
      * @param what how messages name the request, such as {@code POST /v2/models/m/infer}
+     * @param timedOut whether the request timeout cancelled the call, which then fails with
+     *     whatever the cancellation caused
      */
-    TritonException beforeResponse(IOException e, String what) {
+    TritonException beforeResponse(IOException e, String what, boolean timedOut) {
         if (resources.isClosed() || e.getCause() instanceof RejectedExecutionException) {
             return new TritonException(
                     "client closed; " + what + " to " + settings.endpointText + " was cancelled",
@@ -68,7 +70,7 @@ final class HttpFailures {
                             + ClientSettings.format(settings.connectTimeout),
                     e);
         }
-        if (e instanceof InterruptedIOException) {
+        if (timedOut || e instanceof InterruptedIOException) {
             return new TritonTimeoutException(
                     what
                             + " to "
@@ -106,8 +108,8 @@ final class HttpFailures {
      * broken connection, bytes that cannot be read (a bad chunk, a broken gzip stream) break the
      * protocol.
      */
-    TritonException whileReading(IOException e, String what) {
-        TritonException before = beforeResponse(e, what);
+    TritonException whileReading(IOException e, String what, boolean timedOut) {
+        TritonException before = beforeResponse(e, what, timedOut);
         if (before instanceof TritonTimeoutException || resources.isClosed()) {
             return before;
         }

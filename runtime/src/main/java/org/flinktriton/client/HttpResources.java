@@ -5,17 +5,23 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import okhttp3.Call;
 import okhttp3.ConnectionPool;
-import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 
 /**
- * What one client owns of OkHttp: a client with its own dispatcher (bounded by {@code
- * maxConcurrentRequests}; calls beyond it wait in the dispatcher's queue), its own daemon executor
- * and its own connection pool. {@link #cancelAll} and {@link #shutdown} release all of it.
+ * What one client owns of OkHttp: a client with its own connection pool, the daemon threads its
+ * calls run on, and the {@link CallDeadlines} that enforce {@code requestTimeout}. {@link
+ * #cancelAll} and {@link #shutdown} release all of it.
+ *
+ * <p>Calls run with {@link Call#execute()} on this client's executor rather than through OkHttp's
+ * dispatcher ({@code enqueue}), which renames its thread twice per call (two system calls) and adds
+ * a queue and a lock of its own; how many requests are in flight is bounded before a call gets
+ * here, by the client's {@link ConcurrencyLimit}.
  */
 final class HttpResources {
     /** Marks this client's executor threads, so that {@link #shutdown} never waits for itself. */
@@ -23,6 +29,12 @@ final class HttpResources {
 
     private final ThreadPoolExecutor executor;
     private final OkHttpClient http;
+
+    /** Null without a request timeout. */
+    private final CallDeadlines deadlines;
+
+    /** Calls submitted and not finished. */
+    private final AtomicInteger running = new AtomicInteger();
 
     /** Set once the close deadline has passed: failures from then on are "client closed". */
     private volatile boolean cancelled;
@@ -36,20 +48,22 @@ final class HttpResources {
                         TimeUnit.SECONDS,
                         new SynchronousQueue<>(),
                         threadFactory("flink-triton " + settings.model + " #"));
-        Dispatcher dispatcher = new Dispatcher(executor);
-        dispatcher.setMaxRequests(settings.maxConcurrentRequests);
-        dispatcher.setMaxRequestsPerHost(settings.maxConcurrentRequests);
+        this.deadlines =
+                settings.requestTimeout.isZero()
+                        ? null
+                        : new CallDeadlines(
+                                "flink-triton " + settings.model + " deadlines",
+                                settings.requestTimeout.toNanos());
         OkHttpClient.Builder builder =
                 new OkHttpClient.Builder()
-                        .dispatcher(dispatcher)
                         .connectionPool(
                                 new ConnectionPool(
                                         settings.maxConcurrentRequests, 5, TimeUnit.MINUTES))
                         .socketFactory(new ClientSocketFactory())
                         .connectTimeout(settings.connectTimeout)
-                        // One deadline for the whole call, body included; no per-read deadline
-                        // that would fire first on a slow model.
-                        .callTimeout(settings.requestTimeout)
+                        // One deadline for the whole call, body included, kept by CallDeadlines;
+                        // no per-read deadline that would fire first on a slow model.
+                        .callTimeout(Duration.ZERO)
                         .readTimeout(Duration.ZERO)
                         .writeTimeout(Duration.ZERO);
         if (settings.sslSocketFactory != null) {
@@ -80,6 +94,42 @@ final class HttpResources {
         return http.newCall(request);
     }
 
+    /**
+     * Has {@code exchange} run once, with {@code call} watched by the request timeout: on one of
+     * this client's threads or, if it gets there first, on a caller that runs the returned task
+     * itself (see {@link Operation#join}). {@code exchange} gets the watch, null without a timeout.
+     * Throws {@link java.util.concurrent.RejectedExecutionException} once the client has shut down.
+     */
+    Runnable execute(Call call, Consumer<CallDeadlines.Watch> exchange) {
+        AtomicBoolean started = new AtomicBoolean();
+        Runnable task =
+                () -> {
+                    if (!started.compareAndSet(false, true)) {
+                        return;
+                    }
+                    if (cancelled) {
+                        call.cancel();
+                    }
+                    CallDeadlines.Watch watch = deadlines == null ? null : deadlines.start(call);
+                    try {
+                        exchange.accept(watch);
+                    } finally {
+                        if (watch != null) {
+                            watch.end();
+                        }
+                        running.decrementAndGet();
+                    }
+                };
+        running.incrementAndGet();
+        try {
+            executor.execute(task);
+        } catch (RuntimeException e) {
+            running.decrementAndGet();
+            throw e;
+        }
+        return task;
+    }
+
     /** Whether {@link #cancelAll} or {@link #shutdown} has run: calls fail as cancelled. */
     boolean isClosed() {
         return cancelled || executor.isShutdown();
@@ -90,9 +140,9 @@ final class HttpResources {
         return ownThread.get();
     }
 
-    /** Calls running or queued in the dispatcher. */
+    /** Calls running or about to. */
     int runningCalls() {
-        return http.dispatcher().runningCallsCount() + http.dispatcher().queuedCallsCount();
+        return running.get();
     }
 
     int connectionCount() {
@@ -111,6 +161,9 @@ final class HttpResources {
      */
     void shutdown(long waitMillis) {
         executor.shutdown();
+        if (deadlines != null) {
+            deadlines.close();
+        }
         if (!onOwnThread()) {
             try {
                 if (!executor.awaitTermination(waitMillis, TimeUnit.MILLISECONDS)) {

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.zip.GZIPOutputStream;
 import okhttp3.Call;
-import okhttp3.Callback;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -119,15 +119,15 @@ final class HttpTransport {
 
     // ---- calls -------------------------------------------------------------------------------
 
-    /** Reads a response into a result; runs on an OkHttp thread, the body is closed after it. */
+    /** Reads a response into a result; runs on a client thread, the body is closed after it. */
     interface ResponseHandler<R> {
         R handle(Response response) throws IOException;
     }
 
     /**
-     * Enqueues {@code request}; {@code done} gets the handler's result or a {@link
-     * TritonException}. With an {@code owner}, the call is cancelled when the owner completes, and
-     * is not sent at all when it has completed already.
+     * Sends {@code request} from one of the client's threads; {@code done} gets the handler's
+     * result or a {@link TritonException}. With an {@code owner}, the call is cancelled when the
+     * owner completes, and is not sent at all when it has completed already.
      *
      * @param what how messages name the request, such as {@code POST /v2/models/m/infer}
      * @return false, without calling {@code done}, when the owner had completed and nothing was
@@ -143,38 +143,55 @@ final class HttpTransport {
         if (owner != null && !owner.attach(call)) {
             return false;
         }
-        call.enqueue(
-                new Callback() {
-                    @Override
-                    public void onFailure(Call call, IOException e) {
-                        if (owner != null) {
-                            owner.detach(call);
-                        }
-                        done.accept(null, failures.beforeResponse(e, what));
-                    }
-
-                    @Override
-                    public void onResponse(Call call, Response response) {
-                        R result = null;
-                        TritonException error = null;
-                        try {
-                            result = handler.handle(response);
-                        } catch (TritonException e) {
-                            error = e;
-                        } catch (IOException e) {
-                            error = failures.whileReading(e, what);
-                        } catch (RuntimeException | Error e) {
-                            error = failures.handlerFailed(what, e);
-                        } finally {
-                            response.close();
-                        }
-                        if (owner != null) {
-                            owner.detach(call);
-                        }
-                        done.accept(result, error);
-                    }
-                });
+        try {
+            Runnable task =
+                    resources.execute(
+                            call, watch -> exchange(owner, call, what, handler, done, watch));
+            if (owner != null) {
+                owner.share(task);
+            }
+        } catch (RejectedExecutionException e) {
+            if (owner != null) {
+                owner.detach(call);
+            }
+            done.accept(null, failures.beforeResponse(new IOException("not sent", e), what, false));
+        }
         return true;
+    }
+
+    /** Runs {@code call} on the current thread and reports its outcome to {@code done}. */
+    private <R> void exchange(
+            Operation<?> owner,
+            Call call,
+            String what,
+            ResponseHandler<R> handler,
+            BiConsumer<R, TritonException> done,
+            CallDeadlines.Watch watch) {
+        R result = null;
+        TritonException error = null;
+        Response response = null;
+        try {
+            response = call.execute();
+            result = handler.handle(response);
+        } catch (TritonException e) {
+            error = e;
+        } catch (IOException e) {
+            boolean timedOut = watch != null && watch.expired();
+            error =
+                    response == null
+                            ? failures.beforeResponse(e, what, timedOut)
+                            : failures.whileReading(e, what, timedOut);
+        } catch (RuntimeException | Error e) {
+            error = failures.handlerFailed(what, e);
+        } finally {
+            if (response != null) {
+                response.close();
+            }
+        }
+        if (owner != null) {
+            owner.detach(call);
+        }
+        done.accept(result, error);
     }
 
     // ---- responses ---------------------------------------------------------------------------

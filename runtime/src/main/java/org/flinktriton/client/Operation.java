@@ -1,5 +1,6 @@
 package org.flinktriton.client;
 
+import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.Set;
@@ -26,6 +27,12 @@ final class Operation<T> extends CompletableFuture<T> {
 
     /** Calls still running; null once this operation is done. Guarded by {@code this}. */
     private Set<Call> calls = Collections.newSetFromMap(new IdentityHashMap<>());
+
+    /**
+     * Exchanges handed to the client's threads that a caller blocked in {@link #join} may run
+     * instead, if it gets to them first. Guarded by {@code this}.
+     */
+    private final ArrayDeque<Runnable> shared = new ArrayDeque<>();
 
     /**
      * @param call what the caller called, such as {@code infer}, for a failure that is not a {@link
@@ -74,6 +81,38 @@ final class Operation<T> extends CompletableFuture<T> {
         if (calls != null) {
             calls.remove(call);
         }
+    }
+
+    /**
+     * Offers {@code exchange}, a task already handed to one of the client's threads that runs at
+     * most once, to a caller of {@link #join}.
+     */
+    synchronized void share(Runnable exchange) {
+        if (calls != null) {
+            shared.add(exchange);
+        }
+    }
+
+    /**
+     * Waits for the outcome like {@link CompletableFuture#join}, first running on the calling
+     * thread the exchanges no client thread has started yet. A caller that blocks until the outcome
+     * anyway thus spares the hand-over to another thread and back: two thread wake-ups per request.
+     * {@code join} cannot be interrupted, so running them here changes nothing a caller could
+     * observe; the timeouts still hold (a request past its timeout is cancelled, as on any thread),
+     * and so does {@link #cancel}, which reaches the socket. {@link #get} does not help: it can be
+     * interrupted and has a timeout of its own.
+     */
+    @Override
+    public T join() {
+        Runnable next;
+        while ((next = nextShared()) != null) {
+            next.run();
+        }
+        return super.join();
+    }
+
+    private synchronized Runnable nextShared() {
+        return calls == null ? null : shared.poll();
     }
 
     /** Whether this operation is still waiting for its result. */
@@ -134,6 +173,7 @@ final class Operation<T> extends CompletableFuture<T> {
         synchronized (this) {
             running = calls;
             calls = null;
+            shared.clear();
         }
         if (running == null) {
             return Set.of();

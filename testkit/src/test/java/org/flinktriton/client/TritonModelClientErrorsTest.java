@@ -453,6 +453,47 @@ class TritonModelClientErrorsTest {
         }
     }
 
+    @Test
+    void aHangAfterQuickAnswersTimesOutAtItsOwnDeadline() {
+        // The deadline watcher sleeps through the quick calls' deadlines, planned for the first
+        // one; the hanging call must still fail at its own.
+        try (TritonModelClient client =
+                client("add_sub").requestTimeout(Duration.ofMillis(300)).build()) {
+            for (int i = 0; i < 50; i++) {
+                assertThat(client.infer(records(2), AddSubResult.class).join()).hasSize(2);
+            }
+            server.faults().latency(Duration.ofSeconds(3));
+            long start = System.nanoTime();
+            TritonException e = failure(client.infer(records(2), AddSubResult.class), "add_sub");
+            long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(e).isExactlyInstanceOf(TritonTimeoutException.class);
+            assertThat(elapsedMillis).isBetween(280L, 1_500L);
+
+            server.faults().latency(Duration.ZERO);
+            assertThat(client.infer(records(2), AddSubResult.class).join()).hasSize(2);
+        }
+    }
+
+    @Test
+    void aCallerWaitingInJoinGetsTheTimeoutToo() {
+        server.faults().latency(Duration.ofSeconds(3));
+        try (TritonModelClient client =
+                client("add_sub").requestTimeout(Duration.ofMillis(300)).build()) {
+            client.modelInfo().join();
+            long start = System.nanoTime();
+            CompletableFuture<List<AddSubResult>> future =
+                    client.infer(records(2), AddSubResult.class);
+
+            assertThatThrownBy(future::join)
+                    .isInstanceOf(CompletionException.class)
+                    .cause()
+                    .isExactlyInstanceOf(TritonTimeoutException.class)
+                    .hasMessageContaining("did not complete within requestTimeout 300 ms");
+            assertThat((System.nanoTime() - start) / 1_000_000).isBetween(280L, 1_500L);
+        }
+    }
+
     // ---- response size cap -------------------------------------------------------------------
 
     @Test

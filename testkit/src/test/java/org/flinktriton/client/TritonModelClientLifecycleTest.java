@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -157,6 +158,43 @@ class TritonModelClientLifecycleTest {
         }
     }
 
+    @Test
+    void aCallerBlockedInJoinIsReleasedByACancelFromAnotherThread() throws Exception {
+        // join() sends the request on the caller's own thread when it gets there first; a cancel
+        // must still reach that socket and release the caller.
+        server.faults().latency(Duration.ofSeconds(3));
+        try (WireTap tap = new WireTap(server.port());
+                TritonModelClient client =
+                        TritonModelClient.builder()
+                                .endpoint(tap.endpoint())
+                                .model("add_sub")
+                                .build()) {
+            client.modelInfo().join();
+            CompletableFuture<List<AddSubResult>> future =
+                    client.infer(records(2), AddSubResult.class);
+            Thread canceller =
+                    new Thread(
+                            () -> {
+                                try {
+                                    server.stats().awaitInferRequests(1, Duration.ofSeconds(5));
+                                } catch (InterruptedException e) {
+                                    Thread.currentThread().interrupt();
+                                }
+                                future.cancel(true);
+                            });
+            canceller.start();
+
+            long start = System.nanoTime();
+            Throwable thrown = catchThrowable(future::join);
+
+            assertThat(thrown).isInstanceOf(CancellationException.class);
+            assertThat((System.nanoTime() - start) / 1_000_000).isLessThan(2_000);
+            await(() -> tap.openConnections() == 0, Duration.ofSeconds(1), "the socket closes");
+            await(() -> client.activeCalls() == 0, Duration.ofSeconds(1), "the call ends");
+            canceller.join();
+        }
+    }
+
     // ---- close -------------------------------------------------------------------------------
 
     @Test
@@ -282,8 +320,8 @@ class TritonModelClientLifecycleTest {
 
     /**
      * Threads of the client, or of OkHttp and Okio, that may not be there after close: any
-     * "flink-triton" thread, any "OkHttp …" thread (call threads are renamed "OkHttp <url>") other
-     * than the shared TaskRunner, and a TaskRunner thread that is not idle.
+     * "flink-triton" thread, any "OkHttp …" thread other than the shared TaskRunner, and a
+     * TaskRunner thread that is not idle.
      */
     private static Set<Thread> leftovers(Set<Thread> before) {
         Map<Thread, StackTraceElement[]> stacks = Thread.getAllStackTraces();
