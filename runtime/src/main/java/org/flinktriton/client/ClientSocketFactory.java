@@ -1,6 +1,5 @@
 package org.flinktriton.client;
 
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -8,6 +7,7 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.util.Objects;
 import javax.net.SocketFactory;
 
 /**
@@ -22,7 +22,9 @@ import javax.net.SocketFactory;
  *       server. The output stream gathers writes into {@value #WRITE_BUFFER_BYTES}-byte chunks;
  *       OkHttp flushes it at the end of every request.
  *   <li><b>Reads batched.</b> Okio likewise reads 8 KiB per call; the input stream fetches up to
- *       {@value #READ_BUFFER_BYTES} bytes per system call.
+ *       {@value #READ_BUFFER_BYTES} bytes per system call, and makes no other: where {@link
+ *       java.io.BufferedInputStream} asks the socket how much more is available after a short read
+ *       (an {@code ioctl} per read of a small response), it returns what it has.
  * </ul>
  *
  * <p>On loopback with 256 KiB each way, these cut the client's CPU per request from about 1.2 to
@@ -92,7 +94,7 @@ final class ClientSocketFactory extends SocketFactory {
         @Override
         public synchronized InputStream getInputStream() throws IOException {
             if (in == null) {
-                in = new BufferedInputStream(super.getInputStream(), READ_BUFFER_BYTES);
+                in = new ReadAheadInput(super.getInputStream());
             }
             return in;
         }
@@ -103,6 +105,64 @@ final class ClientSocketFactory extends SocketFactory {
                 out = new BufferedOutputStream(super.getOutputStream(), WRITE_BUFFER_BYTES);
             }
             return out;
+        }
+    }
+
+    /** Reads up to {@value #READ_BUFFER_BYTES} bytes ahead, one system call per refill. */
+    private static final class ReadAheadInput extends InputStream {
+        private final InputStream in;
+        private final byte[] buffer = new byte[READ_BUFFER_BYTES];
+        private int position;
+        private int limit;
+
+        ReadAheadInput(InputStream in) {
+            this.in = in;
+        }
+
+        /** Refills an empty buffer; false at the end of the stream. */
+        private boolean fill() throws IOException {
+            int n = in.read(buffer, 0, buffer.length);
+            position = 0;
+            limit = Math.max(n, 0);
+            return n > 0;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (position == limit && !fill()) {
+                return -1;
+            }
+            return buffer[position++] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] target, int offset, int length) throws IOException {
+            Objects.checkFromIndexSize(offset, length, target.length);
+            if (length == 0) {
+                return 0;
+            }
+            if (position == limit) {
+                if (length >= buffer.length) {
+                    return in.read(target, offset, length);
+                }
+                if (!fill()) {
+                    return -1;
+                }
+            }
+            int n = Math.min(length, limit - position);
+            System.arraycopy(buffer, position, target, offset, n);
+            position += n;
+            return n;
+        }
+
+        @Override
+        public int available() throws IOException {
+            return limit - position + in.available();
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
         }
     }
 }
