@@ -30,6 +30,9 @@ final class ClientCore {
     private final Map<List<Object>, InferPlan<?, ?>> plans = new ConcurrentHashMap<>();
     private final Map<Class<?>, TritonInputCodec<?>> inputCodecs = new ConcurrentHashMap<>();
 
+    /** The plan used last: most clients use one pair of codecs, found here without a lookup. */
+    private volatile InferPlan<?, ?> lastPlan;
+
     private final Object lock = new Object();
     private final Set<Operation<?>> inFlight = new HashSet<>(); // guarded by lock
     private boolean closing; // guarded by lock
@@ -182,7 +185,7 @@ final class ClientCore {
                                 op,
                                 plan,
                                 batch,
-                                endpoints.modelUrl("infer")));
+                                endpoints.inferUrl()));
     }
 
     <I, O> CompletableFuture<List<InferenceOutcome<O>>> inferEach(
@@ -200,7 +203,7 @@ final class ClientCore {
                                 op,
                                 plan,
                                 batch,
-                                endpoints.modelUrl("infer")));
+                                endpoints.inferUrl()));
     }
 
     /** Runs {@code withCodecs} with the codecs of the records' class and of {@code outputType}. */
@@ -272,6 +275,7 @@ final class ClientCore {
         if (op.isDone()) {
             return op;
         }
+        op.hold();
         try {
             if (input == null || output == null) {
                 throw new TritonException(call + "() got a null codec");
@@ -297,6 +301,8 @@ final class ClientCore {
                             });
         } catch (RuntimeException e) {
             op.completeExceptionally(e);
+        } finally {
+            op.release(resources::submit);
         }
         return op;
     }
@@ -342,10 +348,17 @@ final class ClientCore {
     @SuppressWarnings("unchecked")
     private <I, O> InferPlan<I, O> plan(
             TritonModelInfo info, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
-        return (InferPlan<I, O>)
-                plans.computeIfAbsent(
-                        List.of(input, output),
-                        key -> InferPlan.create(settings, info, input, output));
+        InferPlan<?, ?> last = lastPlan;
+        if (last != null && last.input == input && last.output == output) {
+            return (InferPlan<I, O>) last;
+        }
+        InferPlan<I, O> plan =
+                (InferPlan<I, O>)
+                        plans.computeIfAbsent(
+                                List.of(input, output),
+                                key -> InferPlan.create(settings, info, input, output));
+        lastPlan = plan;
+        return plan;
     }
 
     // ---- close -------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 package org.flinktriton.client;
 
 import java.time.Duration;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -95,39 +96,50 @@ final class HttpResources {
     }
 
     /**
-     * Has {@code exchange} run once, with {@code call} watched by the request timeout: on one of
-     * this client's threads or, if it gets there first, on a caller that runs the returned task
-     * itself (see {@link Operation#join}). {@code exchange} gets the watch, null without a timeout.
-     * Throws {@link java.util.concurrent.RejectedExecutionException} once the client has shut down.
+     * A task that runs {@code exchange} with {@code call} watched by the request timeout ({@code
+     * exchange} gets the watch, null without a timeout). It runs once however often it is run: by
+     * one of this client's threads ({@link #submit}) or, if it gets there first, by a caller
+     * waiting for its operation (see {@link Operation#join}).
      */
-    Runnable execute(Call call, Consumer<CallDeadlines.Watch> exchange) {
+    Runnable exchange(Call call, Consumer<CallDeadlines.Watch> exchange) {
         AtomicBoolean started = new AtomicBoolean();
-        Runnable task =
-                () -> {
-                    if (!started.compareAndSet(false, true)) {
-                        return;
-                    }
-                    if (cancelled) {
-                        call.cancel();
-                    }
-                    CallDeadlines.Watch watch = deadlines == null ? null : deadlines.start(call);
-                    try {
-                        exchange.accept(watch);
-                    } finally {
-                        if (watch != null) {
-                            watch.end();
-                        }
-                        running.decrementAndGet();
-                    }
-                };
         running.incrementAndGet();
+        return () -> {
+            if (ownThread.get()) {
+                // Woken for this exchange, a client thread is often run on the CPU of the caller
+                // that handed it over, pre-empting it just before it would reach join() and run the
+                // exchange itself. Yielding once lets that caller go first.
+                Thread.yield();
+            }
+            if (!started.compareAndSet(false, true)) {
+                return;
+            }
+            if (cancelled) {
+                call.cancel();
+            }
+            CallDeadlines.Watch watch = deadlines == null ? null : deadlines.start(call);
+            try {
+                exchange.accept(watch);
+            } finally {
+                if (watch != null) {
+                    watch.end();
+                }
+                running.decrementAndGet();
+            }
+        };
+    }
+
+    /**
+     * Hands {@code exchange} to one of this client's threads. After {@link #shutdown} it runs on
+     * the calling thread instead, where its call, cancelled since {@link #cancelAll}, fails at
+     * once.
+     */
+    void submit(Runnable exchange) {
         try {
-            executor.execute(task);
-        } catch (RuntimeException e) {
-            running.decrementAndGet();
-            throw e;
+            executor.execute(exchange);
+        } catch (RejectedExecutionException e) {
+            exchange.run();
         }
-        return task;
     }
 
     /** Whether {@link #cancelAll} or {@link #shutdown} has run: calls fail as cancelled. */

@@ -4,10 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Map;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.function.BiConsumer;
 import java.util.zip.GZIPOutputStream;
 import okhttp3.Call;
+import okhttp3.Headers;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -43,11 +43,13 @@ final class HttpTransport {
     private final ClientSettings settings;
     private final HttpResources resources;
     private final HttpFailures failures;
+    private final Headers baseHeaders;
 
     HttpTransport(ClientSettings settings, HttpResources resources) {
         this.settings = settings;
         this.resources = resources;
         this.failures = new HttpFailures(settings, resources);
+        this.baseHeaders = baseHeaders(settings);
     }
 
     // ---- requests ----------------------------------------------------------------------------
@@ -79,16 +81,21 @@ final class HttpTransport {
     }
 
     private Request.Builder base(HttpUrl url) {
-        Request.Builder request = new Request.Builder().url(url);
+        return new Request.Builder().url(url).headers(baseHeaders);
+    }
+
+    /** The headers of every request: the client's own, then {@code Accept-Encoding}. */
+    private static Headers baseHeaders(ClientSettings settings) {
+        Headers.Builder headers = new Headers.Builder();
         for (Map.Entry<String, String> header : settings.headers) {
-            request.addHeader(header.getKey(), header.getValue());
+            headers.add(header.getKey(), header.getValue());
         }
         if (!settings.acceptCompressedResponses) {
             // Without this OkHttp asks for gzip on every call, and Triton would spend its CPU
             // compressing tensors for a loopback or LAN hop.
-            request.header("Accept-Encoding", "identity");
+            headers.set("Accept-Encoding", "identity");
         }
-        return request;
+        return headers.build();
     }
 
     /** Sends an {@link EncodedBody} as it is: its buffers go to the socket without a copy. */
@@ -143,18 +150,13 @@ final class HttpTransport {
         if (owner != null && !owner.attach(call)) {
             return false;
         }
-        try {
-            Runnable task =
-                    resources.execute(
-                            call, watch -> exchange(owner, call, what, handler, done, watch));
-            if (owner != null) {
-                owner.share(task);
-            }
-        } catch (RejectedExecutionException e) {
-            if (owner != null) {
-                owner.detach(call);
-            }
-            done.accept(null, failures.beforeResponse(new IOException("not sent", e), what, false));
+        Runnable exchange =
+                resources.exchange(
+                        call, watch -> exchange(owner, call, what, handler, done, watch));
+        if (owner != null) {
+            owner.dispatch(exchange, resources::submit);
+        } else {
+            resources.submit(exchange);
         }
         return true;
     }

@@ -13,6 +13,8 @@ import org.flinktriton.wire.ResponseDecoder;
  * enriched, and the schema mismatches, if any (then nothing is ever sent).
  */
 final class InferPlan<I, O> {
+    final TritonInputCodec<I> input;
+    final TritonOutputCodec<O> output;
     final RequestEncoder<I> encoder;
     final ResponseDecoder<O> decoder;
     final boolean enrich;
@@ -20,11 +22,15 @@ final class InferPlan<I, O> {
     final List<String> mismatches;
 
     private InferPlan(
+            TritonInputCodec<I> input,
+            TritonOutputCodec<O> output,
             RequestEncoder<I> encoder,
             ResponseDecoder<O> decoder,
             boolean enrich,
             int recordsPerRequest,
             List<String> mismatches) {
+        this.input = input;
+        this.output = output;
         this.encoder = encoder;
         this.decoder = decoder;
         this.enrich = enrich;
@@ -58,7 +64,13 @@ final class InferPlan<I, O> {
         ResponseDecoder<O> decoder = ResponseDecoder.create(output, batched);
         boolean enrich = output.canEnrich() && output.type().equals(input.type());
         return new InferPlan<>(
-                encoder, decoder, enrich, perRequest, SchemaCheck.mismatches(info, input, output));
+                input,
+                output,
+                encoder,
+                decoder,
+                enrich,
+                perRequest,
+                SchemaCheck.mismatches(info, input, output));
     }
 
     /** The failure that lists every mismatch, or null when the classes match the model. */

@@ -33,6 +33,19 @@ final class ModelEndpoints {
     /** Whether the fallback to unversioned paths has been logged: once per client. */
     private final AtomicBoolean fallbackLogged = new AtomicBoolean();
 
+    /** The infer URL as last built, with the {@link #versionPaths} it was built for. */
+    private volatile InferUrl inferUrl;
+
+    private static final class InferUrl {
+        final HttpUrl url;
+        final boolean versioned;
+
+        InferUrl(HttpUrl url, boolean versioned) {
+            this.url = url;
+            this.versioned = versioned;
+        }
+    }
+
     ModelEndpoints(ClientSettings settings, HttpTransport transport) {
         this.settings = settings;
         this.transport = transport;
@@ -54,6 +67,17 @@ final class ModelEndpoints {
             url.addPathSegment(tail);
         }
         return url.build();
+    }
+
+    /** {@code modelUrl("infer")}, built once (and again after a fallback to unversioned paths). */
+    HttpUrl inferUrl() {
+        InferUrl cached = inferUrl;
+        boolean versioned = versionPaths;
+        if (cached == null || cached.versioned != versioned) {
+            cached = new InferUrl(modelUrl("infer"), versioned);
+            inferUrl = cached;
+        }
+        return cached.url;
     }
 
     private boolean usesVersionPath() {

@@ -1,12 +1,15 @@
 package org.flinktriton.client;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import okhttp3.Call;
@@ -33,6 +36,11 @@ final class Operation<T> extends CompletableFuture<T> {
      * instead, if it gets to them first. Guarded by {@code this}.
      */
     private final ArrayDeque<Runnable> shared = new ArrayDeque<>();
+
+    /** Exchanges held back by {@link #hold}. Guarded by {@code this}. */
+    private final List<Runnable> held = new ArrayList<>(1);
+
+    private boolean holding; // guarded by this
 
     /**
      * @param call what the caller called, such as {@code infer}, for a failure that is not a {@link
@@ -84,13 +92,43 @@ final class Operation<T> extends CompletableFuture<T> {
     }
 
     /**
-     * Offers {@code exchange}, a task already handed to one of the client's threads that runs at
-     * most once, to a caller of {@link #join}.
+     * Holds back the exchanges {@link #dispatch dispatched} from now until {@link #release}: the
+     * client's {@code infer} holds them while it prepares the requests, so that a caller who then
+     * blocks in {@link #join} reaches them before a client thread does.
      */
-    synchronized void share(Runnable exchange) {
-        if (calls != null) {
-            shared.add(exchange);
+    synchronized void hold() {
+        holding = true;
+    }
+
+    /**
+     * Has {@code submit} hand {@code exchange}, a task that runs at most once, to a client thread,
+     * now or at {@link #release}; meanwhile a caller in {@link #join} may run it instead.
+     */
+    void dispatch(Runnable exchange, Executor submit) {
+        synchronized (this) {
+            if (calls != null) {
+                shared.add(exchange);
+            }
+            if (holding) {
+                held.add(exchange);
+                return;
+            }
         }
+        submit.execute(exchange);
+    }
+
+    /** Ends {@link #hold}: hands what was held back to {@code submit}. */
+    void release(Executor submit) {
+        List<Runnable> ready;
+        synchronized (this) {
+            holding = false;
+            if (held.isEmpty()) {
+                return;
+            }
+            ready = new ArrayList<>(held);
+            held.clear();
+        }
+        ready.forEach(submit::execute);
     }
 
     /**

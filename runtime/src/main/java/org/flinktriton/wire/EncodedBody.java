@@ -35,6 +35,11 @@ public final class EncodedBody {
         this.length = total;
     }
 
+    /** The JSON header itself, shared: not to be changed. */
+    byte[] header() {
+        return header;
+    }
+
     /** The JSON header's length in bytes. */
     public int headerLength() {
         return header.length;

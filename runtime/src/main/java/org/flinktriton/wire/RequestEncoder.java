@@ -5,11 +5,11 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.stream.IntStream;
 import org.flinktriton.TritonException;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.codec.TensorSpec;
@@ -44,6 +44,37 @@ public final class RequestEncoder<T> {
     /** Whether any input has a variable dimension, so that records may need separate requests. */
     private final boolean variable;
 
+    /**
+     * Whether every tensor travels binary with a size that follows from its shape (no {@code
+     * BYTES}): then the JSON header depends only on the shapes and the parameters, and the last one
+     * is used again while they stay the same, as they do from one batch to the next.
+     */
+    private final boolean sizedByShape;
+
+    private volatile HeaderCache lastHeader;
+
+    /** A JSON header and what it was written for. */
+    private static final class HeaderCache {
+        final int records;
+        final int[][] dims;
+        final Map<String, ?> parameters;
+        final byte[] header;
+
+        HeaderCache(int records, int[][] dims, Map<String, ?> parameters, byte[] header) {
+            this.records = records;
+            this.dims = dims;
+            this.parameters = parameters == null ? Map.of() : new HashMap<>(parameters);
+            this.header = header;
+        }
+
+        /** Same record count, shapes and parameters. */
+        boolean matches(int n, int[][] otherDims, Map<String, ?> otherParameters) {
+            return records == n
+                    && Arrays.deepEquals(dims, otherDims)
+                    && parameters.equals(otherParameters == null ? Map.of() : otherParameters);
+        }
+    }
+
     private RequestEncoder(Builder<T> builder) {
         this.codec = builder.codec;
         this.inputs = codec.inputs();
@@ -51,6 +82,10 @@ public final class RequestEncoder<T> {
         this.binary = builder.binary;
         this.batched = builder.batched;
         this.variable = inputs.stream().anyMatch(TensorSpec::isVariable);
+        this.sizedByShape =
+                binary
+                        && inputs.stream()
+                                .noneMatch(spec -> spec.datatype() == TritonDataType.BYTES);
     }
 
     /** Starts an encoder for records of {@code codec}'s class. */
@@ -90,6 +125,16 @@ public final class RequestEncoder<T> {
             for (T record : records) {
                 codec.write(record, i, out);
             }
+        }
+        HeaderCache cached = lastHeader;
+        boolean cacheable = sizedByShape && id == null;
+        if (cacheable && cached != null && cached.matches(n, dims, parameters)) {
+            List<EncodedBody.Segment> segments = new ArrayList<>(inputs.size());
+            for (int i = 0; i < inputs.size(); i++) {
+                int end = i + 1 < inputs.size() ? starts[i + 1] : out.position();
+                segments.add(new EncodedBody.Segment(out.buffer(), starts[i], end - starts[i]));
+            }
+            return new EncodedBody(cached.header, segments);
         }
         List<Tensor> tensors = new ArrayList<>(inputs.size());
         boolean[] binaryFlags = new boolean[inputs.size()];
@@ -133,7 +178,11 @@ public final class RequestEncoder<T> {
                 json.writeEndArray();
             }
             json.writeEndObject();
-            return body.finish();
+            EncodedBody encoded = body.finish();
+            if (cacheable) {
+                lastHeader = new HeaderCache(n, dims, parameters, encoded.header());
+            }
+            return encoded;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -152,7 +201,11 @@ public final class RequestEncoder<T> {
                 return List.of();
             }
             shapes(records); // validates every record
-            return List.of(IntStream.range(0, records.size()).toArray());
+            int[] all = new int[records.size()];
+            for (int r = 0; r < all.length; r++) {
+                all[r] = r;
+            }
+            return List.of(all);
         }
         Map<List<Integer>, List<Integer>> groups = new LinkedHashMap<>();
         int[][] dims = new int[inputs.size()][];
