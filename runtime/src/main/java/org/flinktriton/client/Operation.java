@@ -134,11 +134,11 @@ final class Operation<T> extends CompletableFuture<T> {
     /**
      * Waits for the outcome like {@link CompletableFuture#join}, first running on the calling
      * thread the exchanges no client thread has started yet. A caller that blocks until the outcome
-     * anyway thus spares the hand-over to another thread and back: two thread wake-ups per request.
-     * {@code join} cannot be interrupted, so running them here changes nothing a caller could
-     * observe; the timeouts still hold (a request past its timeout is cancelled, as on any thread),
-     * and so does {@link #cancel}, which reaches the socket. {@link #get} does not help: it can be
-     * interrupted and has a timeout of its own.
+     * anyway thus needs no other thread to wake it when the answer arrives. {@code join} cannot be
+     * interrupted, so running them here changes nothing a caller could observe; the timeouts still
+     * hold (a request past its timeout is cancelled, as on any thread), and so does {@link
+     * #cancel}, which reaches the socket. {@link #get} does not help: it can be interrupted and has
+     * a timeout of its own.
      */
     @Override
     public T join() {
