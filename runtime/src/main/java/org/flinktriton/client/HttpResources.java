@@ -21,8 +21,8 @@ import okhttp3.Request;
  *
  * <p>Calls run with {@link Call#execute()} on this client's executor rather than through OkHttp's
  * dispatcher ({@code enqueue}), which renames its thread twice per call (two system calls) and adds
- * a queue and a lock of its own; how many requests are in flight is bounded before a call gets
- * here, by the client's {@link ConcurrencyLimit}.
+ * a queue and a lock of its own; how many inference requests are in flight is bounded before a call
+ * gets here, by the client's {@link ConcurrencyLimit}.
  */
 final class HttpResources {
     /** Marks this client's executor threads, so that {@link #shutdown} never waits for itself. */
