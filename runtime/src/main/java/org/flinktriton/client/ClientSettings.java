@@ -1,19 +1,12 @@
 package org.flinktriton.client;
 
-import java.io.IOException;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
-import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import javax.net.ssl.HostnameVerifier;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.HttpUrl;
 
@@ -37,6 +30,8 @@ final class ClientSettings {
     final Duration closeTimeout;
     final int maxConcurrentRequests;
     final boolean binaryData;
+
+    /** {@link TritonClientOptions#maxRecordsPerRequest()}; 0: the model's max_batch_size. */
     final int maxBatchSize;
 
     /** Header names and values, in the order given; values never leave the request. */
@@ -70,11 +65,11 @@ final class ClientSettings {
         this.closeTimeout = options.closeTimeout();
         this.maxConcurrentRequests = options.maxConcurrentRequests();
         this.binaryData = options.binaryData();
-        this.maxBatchSize = options.maxBatchSize().orElse(0);
+        this.maxBatchSize = options.maxRecordsPerRequest().orElse(0);
         this.headers = options.headers();
-        if (sslSocketFactory == null && !options.trustedCertificates().isEmpty()) {
-            X509TrustManager trusting = trustManager(options.trustedCertificates());
-            this.sslSocketFactory = sslContext(trusting).getSocketFactory();
+        if (sslSocketFactory == null && !options.tls().isJvmDefault()) {
+            X509TrustManager trusting = options.tls().trustManager();
+            this.sslSocketFactory = TlsMaterial.sslContext(trusting).getSocketFactory();
             this.trustManager = trusting;
         } else {
             this.sslSocketFactory = sslSocketFactory;
@@ -103,41 +98,6 @@ final class ClientSettings {
             return Math.multiplyExact(timeout.getSeconds(), 1_000_000L) + timeout.getNano() / 1_000;
         } catch (ArithmeticException e) {
             return Long.MAX_VALUE;
-        }
-    }
-
-    /** A trust manager that trusts exactly {@code certificates}. */
-    private static X509TrustManager trustManager(List<Certificate> certificates) {
-        try {
-            KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
-            store.load(null, null);
-            for (int i = 0; i < certificates.size(); i++) {
-                store.setCertificateEntry("trusted-" + i, certificates.get(i));
-            }
-            TrustManagerFactory factory =
-                    TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            factory.init(store);
-            for (TrustManager manager : factory.getTrustManagers()) {
-                if (manager instanceof X509TrustManager) {
-                    return (X509TrustManager) manager;
-                }
-            }
-            throw new IllegalArgumentException(
-                    "the trusted certificates yield no X509TrustManager");
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException(
-                    "cannot use the trusted certificates: " + e.getMessage(), e);
-        }
-    }
-
-    /** A TLS context whose only trust is {@code trustManager}. */
-    private static SSLContext sslContext(X509TrustManager trustManager) {
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, new TrustManager[] {trustManager}, null);
-            return context;
-        } catch (GeneralSecurityException e) {
-            throw new IllegalArgumentException("cannot set up TLS: " + e.getMessage(), e);
         }
     }
 

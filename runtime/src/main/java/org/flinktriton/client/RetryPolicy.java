@@ -2,8 +2,11 @@ package org.flinktriton.client;
 
 import java.io.Serializable;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * How the client retries an HTTP request whose failure is {@linkplain
@@ -31,9 +34,10 @@ import java.util.Objects;
  *       instead.
  *   <li>The retry budget is the time, counted from the start of the client call, within which a
  *       retry may start: a wait that would end after it is not begun and the call fails with its
- *       last failure. {@code TritonInference} lowers the budget to the operator's {@code timeout},
- *       so that no retry outlives its batch. Zero means no budget: only {@code maxAttempts} bound
- *       the retries.
+ *       last failure. Zero means no budget: only {@code maxAttempts} bound the retries.
+ *   <li>In a {@code TritonInference} job, a request is retried until its batch's timeout passes,
+ *       whatever {@code maxAttempts} and {@code budget} say (a job logs it at {@code build()} when
+ *       it sets them aside); {@link #none()} keeps retries off there too.
  *   <li>No thread waits: a retry is scheduled on the client's timer.
  * </ul>
  *
@@ -61,6 +65,9 @@ public final class RetryPolicy implements Serializable {
     private final double jitter;
     private final Duration budget;
 
+    /** The setters called on the builder; not part of equality. */
+    private final Set<String> explicitSettings;
+
     private RetryPolicy(Builder builder) {
         this.maxAttempts = builder.maxAttempts;
         this.initialBackoff = builder.initialBackoff;
@@ -68,6 +75,7 @@ public final class RetryPolicy implements Serializable {
         this.multiplier = builder.multiplier;
         this.jitter = builder.jitter;
         this.budget = builder.budget;
+        this.explicitSettings = Collections.unmodifiableSet(new LinkedHashSet<>(builder.explicit));
     }
 
     /** The defaults of the class comment: retries on. */
@@ -94,6 +102,7 @@ public final class RetryPolicy implements Serializable {
         builder.multiplier = multiplier;
         builder.jitter = jitter;
         builder.budget = budget;
+        builder.explicit.addAll(explicitSettings);
         return builder;
     }
 
@@ -125,6 +134,16 @@ public final class RetryPolicy implements Serializable {
     /** The time from a call's start within which retries may start; zero for no budget. */
     public Duration budget() {
         return budget;
+    }
+
+    /**
+     * The settings that were set on the builder ({@code maxAttempts}, {@code initialBackoff},
+     * {@code maxBackoff}, {@code multiplier}, {@code jitter}, {@code budget}; from a configuration,
+     * the keys that were present), as opposed to those left at their defaults: what a rule that
+     * sets some of them aside must tell the user about. Not part of {@link #equals}.
+     */
+    public Set<String> explicitSettings() {
+        return explicitSettings;
     }
 
     /** Whether failures are retried at all. */
@@ -191,6 +210,7 @@ public final class RetryPolicy implements Serializable {
         private double multiplier = DEFAULT_MULTIPLIER;
         private double jitter = DEFAULT_JITTER;
         private Duration budget = DEFAULT_BUDGET;
+        private final Set<String> explicit = new LinkedHashSet<>();
 
         private Builder() {}
 
@@ -201,18 +221,21 @@ public final class RetryPolicy implements Serializable {
                         "maxAttempts must be at least 1, not " + maxAttempts);
             }
             this.maxAttempts = maxAttempts;
+            explicit.add("maxAttempts");
             return this;
         }
 
         /** The wait before the first retry; at least 1 ms. */
         public Builder initialBackoff(Duration backoff) {
             this.initialBackoff = positive(backoff, "initialBackoff");
+            explicit.add("initialBackoff");
             return this;
         }
 
         /** The longest wait between attempts; at least 1 ms. */
         public Builder maxBackoff(Duration backoff) {
             this.maxBackoff = positive(backoff, "maxBackoff");
+            explicit.add("maxBackoff");
             return this;
         }
 
@@ -223,6 +246,7 @@ public final class RetryPolicy implements Serializable {
                         "multiplier must be a finite number of at least 1, not " + multiplier);
             }
             this.multiplier = multiplier;
+            explicit.add("multiplier");
             return this;
         }
 
@@ -232,6 +256,7 @@ public final class RetryPolicy implements Serializable {
                 throw new IllegalArgumentException("jitter must be between 0 and 1, not " + jitter);
             }
             this.jitter = jitter;
+            explicit.add("jitter");
             return this;
         }
 
@@ -242,6 +267,7 @@ public final class RetryPolicy implements Serializable {
                 throw new IllegalArgumentException("budget must not be negative");
             }
             this.budget = budget;
+            explicit.add("budget");
             return this;
         }
 

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.Consumer;
 import org.apache.flink.configuration.ConfigOption;
@@ -30,7 +31,7 @@ import org.apache.flink.configuration.ReadableConfig;
  */
 public final class TritonClientConfigOptions {
 
-    private static final String PREFIX = "flink-triton.client.";
+    static final String PREFIX = "flink-triton.client.";
 
     /** See {@link TritonClientOptions.Builder#endpoint}. */
     public static final ConfigOption<String> ENDPOINT =
@@ -103,7 +104,9 @@ public final class TritonClientConfigOptions {
                     .withDescription(
                             "How long one HTTP call may take, to the last byte of the response"
                                     + " (waiting for a free slot under max-concurrent-requests"
-                                    + " does not count); 0 for no limit.");
+                                    + " does not count); 0 for no limit. In a job, keep the batch"
+                                    + " timeout above three times this plus the backoffs, so that"
+                                    + " a request that hangs is retried at least twice.");
 
     /** See {@link TritonClientOptions.Builder#closeTimeout}. */
     public static final ConfigOption<Duration> CLOSE_TIMEOUT =
@@ -132,15 +135,27 @@ public final class TritonClientConfigOptions {
                             "Whether tensors travel in Triton's binary extension; false sends and"
                                     + " asks for JSON (FP16 and BF16 stay binary).");
 
-    /** See {@link TritonClientOptions.Builder#maxBatchSize}. */
-    public static final ConfigOption<Integer> MAX_BATCH_SIZE =
-            ConfigOptions.key(PREFIX + "max-batch-size")
+    /**
+     * See {@link TritonClientOptions.Builder#maxRecordsPerRequest}; the key {@code
+     * flink-triton.client.max-batch-size} still works, deprecated.
+     */
+    public static final ConfigOption<Integer> MAX_RECORDS_PER_REQUEST =
+            ConfigOptions.key(PREFIX + "max-records-per-request")
                     .intType()
                     .noDefaultValue()
+                    .withDeprecatedKeys(PREFIX + "max-batch-size")
                     .withDescription(
-                            "The most records in one request. It can lower the model's"
+                            "The most records in one HTTP request. It can lower the model's"
                                     + " max_batch_size, never raise it. Unset, the model's"
-                                    + " max_batch_size applies.");
+                                    + " max_batch_size applies. Formerly max-batch-size.");
+
+    /**
+     * The same option as {@link #MAX_RECORDS_PER_REQUEST}.
+     *
+     * @deprecated renamed, since records per batch and per request differ: use {@link
+     *     #MAX_RECORDS_PER_REQUEST}, whose key is {@code max-records-per-request}
+     */
+    @Deprecated public static final ConfigOption<Integer> MAX_BATCH_SIZE = MAX_RECORDS_PER_REQUEST;
 
     /** See {@link TritonClientOptions.Builder#compressRequests}. */
     public static final ConfigOption<Boolean> COMPRESS_REQUESTS =
@@ -205,7 +220,9 @@ public final class TritonClientConfigOptions {
                     .withDescription(
                             "How often a request whose failure is retryable (unreachable server,"
                                     + " broken connection, timeout, HTTP 408, 429, 502, 503, 504)"
-                                    + " is sent again; 0 turns retries off.");
+                                    + " is sent again; 0 turns retries off. In a TritonInference"
+                                    + " job, any other value gives way to retries until the batch"
+                                    + " timeout.");
 
     /** See {@link RetryPolicy.Builder#initialBackoff}. */
     public static final ConfigOption<Duration> RETRY_INITIAL_BACKOFF =
@@ -244,8 +261,8 @@ public final class TritonClientConfigOptions {
                     .defaultValue(RetryPolicy.DEFAULT_BUDGET)
                     .withDescription(
                             "The time from the start of a client call within which retries may"
-                                    + " start; no wait ends after it. TritonInference lowers it to"
-                                    + " the operator's timeout. 0 for no budget.");
+                                    + " start; no wait ends after it. 0 for no budget. In a"
+                                    + " TritonInference job the batch timeout takes its place.");
 
     /** See {@link TritonClientOptions.Builder#circuitBreaker}. */
     public static final ConfigOption<Boolean> CIRCUIT_BREAKER_ENABLED =
@@ -334,7 +351,11 @@ public final class TritonClientConfigOptions {
         set(config, CLOSE_TIMEOUT, builder::closeTimeout);
         set(config, MAX_CONCURRENT_REQUESTS, builder::maxConcurrentRequests);
         set(config, BINARY_DATA, builder::binaryData);
-        set(config, MAX_BATCH_SIZE, builder::maxBatchSize);
+        refuseBothKeys(
+                config,
+                ConfigOptions.key(MAX_RECORDS_PER_REQUEST.key()).intType().noDefaultValue(),
+                ConfigOptions.key(PREFIX + "max-batch-size").intType().noDefaultValue());
+        set(config, MAX_RECORDS_PER_REQUEST, builder::maxRecordsPerRequest);
         set(config, COMPRESS_REQUESTS, builder::compressRequests);
         set(config, ACCEPT_COMPRESSED_RESPONSES, builder::acceptCompressedResponses);
         set(config, MAX_RESPONSE_BYTES, size -> builder.maxResponseBytes(size.getBytes()));
@@ -385,6 +406,31 @@ public final class TritonClientConfigOptions {
         set(config, CIRCUIT_BREAKER_OPEN_DURATION, breaker::openDuration);
         set(config, CIRCUIT_BREAKER_HALF_OPEN_PROBES, breaker::halfOpenProbes);
         return config.get(CIRCUIT_BREAKER_ENABLED) ? breaker.build() : CircuitBreakerPolicy.none();
+    }
+
+    /**
+     * Fails when a key and its deprecated name are both set, to different values: which one the job
+     * meant is not for Flink to guess (it would take the new key's silently).
+     *
+     * @throws IllegalArgumentException naming both keys
+     */
+    private static <T> void refuseBothKeys(
+            ReadableConfig config, ConfigOption<T> current, ConfigOption<T> deprecated) {
+        Optional<T> value = config.getOptional(current);
+        Optional<T> old = config.getOptional(deprecated);
+        if (value.isPresent() && old.isPresent() && !value.equals(old)) {
+            throw new IllegalArgumentException(
+                    current.key()
+                            + " ("
+                            + value.get()
+                            + ") and its deprecated name "
+                            + deprecated.key()
+                            + " ("
+                            + old.get()
+                            + ") are both set, to different values; keep "
+                            + current.key()
+                            + " only");
+        }
     }
 
     /** Applies the option when it is set; a refused value names the key. */

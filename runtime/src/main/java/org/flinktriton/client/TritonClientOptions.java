@@ -1,15 +1,9 @@
 package org.flinktriton.client;
 
-import java.io.IOException;
-import java.io.InputStream;
 import java.io.Serializable;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
-import java.security.KeyStoreException;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.util.AbstractMap;
 import java.util.ArrayList;
@@ -42,22 +36,34 @@ import org.flinktriton.codec.TritonInputCodec;
  *         .requestTimeout(Duration.ofSeconds(10))
  *         .build();
  *
- * TritonModelClient client = TritonModelClient.builder().options(options).build();
- * TritonInference.builder(AddSubRequest.class, AddSubResult.class).client(options)...;
+ * TritonModelClient client = TritonModelClient.builder().clientOptions(options).build();
+ * TritonInference.builder(AddSubRequest.class, AddSubResult.class).clientOptions(options)...;
  *
  * // or from a Flink configuration: the keys are in TritonClientConfigOptions
  * TritonClientOptions fromJob = TritonClientOptions.fromConfig(env.getConfiguration());
  * }</pre>
  *
+ * <p>This class is the one source of truth for the client's settings: the builders of {@link
+ * TritonModelClient} and {@code TritonInference} hold a {@link Builder} and hand each of its
+ * setters on to it, so every option is set, checked and defaulted here.
+ *
  * <p>Header values (and so a bearer token) are credentials more often than not: they travel with
  * the options, as any connector's credentials do, but {@link #toString()} shows only their names.
+ * Certificates to trust are read from their files when the options are built ({@link
+ * Builder#trustStorePem}); what is then held is the certificates themselves.
  */
 public final class TritonClientOptions implements Serializable {
 
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
 
     static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
-    static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * Short enough that a request that hangs is retried at least twice within the default batch
+     * timeout of a job (60 s): 3 × 15 s plus the backoffs.
+     */
+    static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(15);
+
     static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
     static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 16;
     static final long DEFAULT_MAX_RESPONSE_BYTES = 64L << 20;
@@ -86,8 +92,7 @@ public final class TritonClientOptions implements Serializable {
     private final List<String> headerNames;
     private final List<String> headerValues;
 
-    /** Empty for the JVM's default trust. */
-    private final List<Certificate> trustedCertificates;
+    private final TlsMaterial tls;
 
     private final Duration connectTimeout;
     private final Duration requestTimeout;
@@ -96,7 +101,7 @@ public final class TritonClientOptions implements Serializable {
     private final boolean binaryData;
 
     /** 0: the model's max_batch_size. */
-    private final int maxBatchSize;
+    private final int maxRecordsPerRequest;
 
     private final boolean compressRequests;
     private final boolean acceptCompressedResponses;
@@ -121,13 +126,13 @@ public final class TritonClientOptions implements Serializable {
         this.modelVersion = modelVersion;
         this.headerNames = List.copyOf(builder.headerNames);
         this.headerValues = List.copyOf(builder.headerValues);
-        this.trustedCertificates = List.copyOf(builder.trustedCertificates);
+        this.tls = builder.tls;
         this.connectTimeout = builder.connectTimeout;
         this.requestTimeout = builder.requestTimeout;
         this.closeTimeout = builder.closeTimeout;
         this.maxConcurrentRequests = builder.maxConcurrentRequests;
         this.binaryData = builder.binaryData;
-        this.maxBatchSize = builder.maxBatchSize;
+        this.maxRecordsPerRequest = builder.maxRecordsPerRequest;
         this.compressRequests = builder.compressRequests;
         this.acceptCompressedResponses = builder.acceptCompressedResponses;
         this.maxResponseBytes = builder.maxResponseBytes;
@@ -145,10 +150,11 @@ public final class TritonClientOptions implements Serializable {
     }
 
     /**
-     * A builder for {@code subject}, which names the builder in {@link Builder#build}'s message.
+     * {@link #builder()} for a builder that hands its setters on to this one: {@code subject}, such
+     * as {@code "TritonModelClient"}, names it in {@link Builder#build()}'s messages.
      */
-    static Builder builder(String subject) {
-        return new Builder(subject);
+    public static Builder builder(String subject) {
+        return new Builder(Objects.requireNonNull(subject, "subject"));
     }
 
     /**
@@ -168,20 +174,20 @@ public final class TritonClientOptions implements Serializable {
     }
 
     /** {@link #toBuilder()} for {@code subject}, as {@link #builder(String)}. */
-    Builder toBuilder(String subject) {
-        Builder builder = new Builder(subject);
+    public Builder toBuilder(String subject) {
+        Builder builder = builder(subject);
         builder.endpoint = endpoint;
         builder.model = model;
         builder.modelVersion = modelVersion;
         builder.headerNames.addAll(headerNames);
         builder.headerValues.addAll(headerValues);
-        builder.trustedCertificates.addAll(trustedCertificates);
+        builder.tls = tls;
         builder.connectTimeout = connectTimeout;
         builder.requestTimeout = requestTimeout;
         builder.closeTimeout = closeTimeout;
         builder.maxConcurrentRequests = maxConcurrentRequests;
         builder.binaryData = binaryData;
-        builder.maxBatchSize = maxBatchSize;
+        builder.maxRecordsPerRequest = maxRecordsPerRequest;
         builder.compressRequests = compressRequests;
         builder.acceptCompressedResponses = acceptCompressedResponses;
         builder.maxResponseBytes = maxResponseBytes;
@@ -227,7 +233,12 @@ public final class TritonClientOptions implements Serializable {
 
     /** The certificates an {@code https} endpoint is trusted by; empty for the JVM's default. */
     public List<Certificate> trustedCertificates() {
-        return trustedCertificates;
+        return tls.trustedCertificates();
+    }
+
+    /** The TLS material, for the transport. */
+    TlsMaterial tls() {
+        return tls;
     }
 
     /** How long opening a connection may take; zero for no limit. */
@@ -256,8 +267,21 @@ public final class TritonClientOptions implements Serializable {
     }
 
     /** The most records in one request; empty when the model's {@code max_batch_size} decides. */
+    public OptionalInt maxRecordsPerRequest() {
+        return maxRecordsPerRequest > 0
+                ? OptionalInt.of(maxRecordsPerRequest)
+                : OptionalInt.empty();
+    }
+
+    /**
+     * The most records in one request.
+     *
+     * @deprecated renamed, since a Flink batch may be several requests: use {@link
+     *     #maxRecordsPerRequest()}
+     */
+    @Deprecated
     public OptionalInt maxBatchSize() {
-        return maxBatchSize > 0 ? OptionalInt.of(maxBatchSize) : OptionalInt.empty();
+        return maxRecordsPerRequest();
     }
 
     /** Whether request bodies are gzip-compressed. */
@@ -332,13 +356,13 @@ public final class TritonClientOptions implements Serializable {
                 && Objects.equals(modelVersion, that.modelVersion)
                 && headerNames.equals(that.headerNames)
                 && headerValues.equals(that.headerValues)
-                && trustedCertificates.equals(that.trustedCertificates)
+                && tls.equals(that.tls)
                 && connectTimeout.equals(that.connectTimeout)
                 && requestTimeout.equals(that.requestTimeout)
                 && closeTimeout.equals(that.closeTimeout)
                 && maxConcurrentRequests == that.maxConcurrentRequests
                 && binaryData == that.binaryData
-                && maxBatchSize == that.maxBatchSize
+                && maxRecordsPerRequest == that.maxRecordsPerRequest
                 && compressRequests == that.compressRequests
                 && acceptCompressedResponses == that.acceptCompressedResponses
                 && maxResponseBytes == that.maxResponseBytes
@@ -358,13 +382,13 @@ public final class TritonClientOptions implements Serializable {
                 modelVersion,
                 headerNames,
                 headerValues,
-                trustedCertificates,
+                tls,
                 connectTimeout,
                 requestTimeout,
                 closeTimeout,
                 maxConcurrentRequests,
                 binaryData,
-                maxBatchSize,
+                maxRecordsPerRequest,
                 compressRequests,
                 acceptCompressedResponses,
                 maxResponseBytes,
@@ -393,8 +417,8 @@ public final class TritonClientOptions implements Serializable {
                 text.append(i == 0 ? "" : ", ").append(headerNames.get(i)).append(": <hidden>");
             }
         }
-        if (!trustedCertificates.isEmpty()) {
-            text.append(", trusting ").append(trustedCertificates.size()).append(" certificate(s)");
+        if (!tls.isJvmDefault()) {
+            text.append(", ").append(tls);
         }
         appendIf(
                 text,
@@ -419,7 +443,7 @@ public final class TritonClientOptions implements Serializable {
         if (!binaryData) {
             text.append(", JSON tensors");
         }
-        appendIf(text, maxBatchSize > 0, "maxBatchSize", maxBatchSize);
+        appendIf(text, maxRecordsPerRequest > 0, "maxRecordsPerRequest", maxRecordsPerRequest);
         appendIf(text, compressRequests, "compressRequests", true);
         appendIf(text, acceptCompressedResponses, "acceptCompressedResponses", true);
         appendIf(
@@ -485,10 +509,10 @@ public final class TritonClientOptions implements Serializable {
      * <table>
      *   <caption>Defaults</caption>
      *   <tr><td>modelVersion</td><td>none: the server's version policy picks</td></tr>
-     *   <tr><td>connectTimeout, requestTimeout, closeTimeout</td><td>10 s, 30 s, 10 s</td></tr>
+     *   <tr><td>connectTimeout, requestTimeout, closeTimeout</td><td>10 s, 15 s, 10 s</td></tr>
      *   <tr><td>maxConcurrentRequests</td><td>16</td></tr>
      *   <tr><td>binaryData</td><td>true</td></tr>
-     *   <tr><td>maxBatchSize</td><td>the model's {@code max_batch_size}</td></tr>
+     *   <tr><td>maxRecordsPerRequest</td><td>the model's {@code max_batch_size}</td></tr>
      *   <tr><td>compressRequests, acceptCompressedResponses</td><td>false</td></tr>
      *   <tr><td>maxResponseBytes</td><td>64 MiB</td></tr>
      *   <tr><td>priority, serverTimeout, parameters</td><td>not sent</td></tr>
@@ -508,13 +532,13 @@ public final class TritonClientOptions implements Serializable {
         private String annotatedClass;
         private final List<String> headerNames = new ArrayList<>();
         private final List<String> headerValues = new ArrayList<>();
-        private final List<Certificate> trustedCertificates = new ArrayList<>();
+        private TlsMaterial tls = TlsMaterial.jvmDefault();
         private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
         private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
         private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
         private int maxConcurrentRequests = DEFAULT_MAX_CONCURRENT_REQUESTS;
         private boolean binaryData = true;
-        private int maxBatchSize;
+        private int maxRecordsPerRequest;
         private boolean compressRequests;
         private boolean acceptCompressedResponses;
         private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
@@ -627,30 +651,14 @@ public final class TritonClientOptions implements Serializable {
          * For an {@code https} endpoint whose certificate comes from a private CA or is
          * self-signed: trusts the certificates in {@code trustStore} instead of the JVM's default
          * trust. The certificates (public, unlike keys; entries' private keys are not taken) are
-         * copied, so that they travel with the options.
+         * copied, so that they travel with the options and the store need not exist where the job
+         * runs. Unset, the JVM's default trust applies, which also honours {@code
+         * -Djavax.net.ssl.trustStore}.
          *
          * @throws IllegalArgumentException when the store holds no certificate or cannot be read
          */
         public Builder trustStore(KeyStore trustStore) {
-            Objects.requireNonNull(trustStore, "trustStore");
-            List<Certificate> certificates = new ArrayList<>();
-            try {
-                for (String alias : Collections.list(trustStore.aliases())) {
-                    Certificate certificate = trustStore.getCertificate(alias);
-                    if (certificate != null) {
-                        certificates.add(certificate);
-                    }
-                }
-            } catch (KeyStoreException e) {
-                throw new IllegalArgumentException("Cannot read the trust store: " + e, e);
-            }
-            if (certificates.isEmpty()) {
-                throw new IllegalArgumentException(
-                        "The trust store holds no certificate; import the server's CA certificate"
-                                + " (keytool -importcert) or leave trustStore unset for the JVM's"
-                                + " default trust");
-            }
-            return trustedCertificates(certificates);
+            return trustedCertificates(TlsMaterial.certificatesIn(trustStore));
         }
 
         /**
@@ -660,31 +668,12 @@ public final class TritonClientOptions implements Serializable {
          * @throws IllegalArgumentException when the file cannot be read or holds no certificate
          */
         public Builder trustStorePem(Path pemFile) {
-            Objects.requireNonNull(pemFile, "pemFile");
-            Collection<? extends Certificate> certificates;
-            try (InputStream in = Files.newInputStream(pemFile)) {
-                certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
-            } catch (IOException e) {
-                throw new IllegalArgumentException("Cannot read " + pemFile + ": " + e, e);
-            } catch (CertificateException e) {
-                certificates = List.of();
-            }
-            if (certificates.isEmpty()) {
-                throw new IllegalArgumentException(
-                        pemFile
-                                + " holds no certificate; it needs PEM blocks such as"
-                                + " -----BEGIN CERTIFICATE-----");
-            }
-            return trustedCertificates(certificates);
+            return trustedCertificates(TlsMaterial.certificatesInPem(pemFile));
         }
 
         /** Trusts exactly {@code certificates}; an empty list restores the JVM's default trust. */
         public Builder trustedCertificates(Collection<? extends Certificate> certificates) {
-            Objects.requireNonNull(certificates, "certificates");
-            List<Certificate> copy = new ArrayList<>(certificates);
-            copy.forEach(certificate -> Objects.requireNonNull(certificate, "certificate"));
-            trustedCertificates.clear();
-            trustedCertificates.addAll(copy);
+            this.tls = tls.trusting(certificates);
             return this;
         }
 
@@ -731,15 +720,29 @@ public final class TritonClientOptions implements Serializable {
         }
 
         /**
-         * The most records in one request. It can lower the model's {@code max_batch_size}, never
-         * raise it; it sets the limit when the server does not state one (no {@code …/config}).
+         * The most records in one HTTP request. It can lower the model's {@code max_batch_size},
+         * never raise it; it sets the limit when the server does not state one (no {@code
+         * …/config}). A longer list, or a Flink batch of more records, goes out as several
+         * requests. Unset, the model's {@code max_batch_size} decides.
          */
-        public Builder maxBatchSize(int max) {
+        public Builder maxRecordsPerRequest(int max) {
             if (max < 1) {
-                throw new IllegalArgumentException("maxBatchSize must be at least 1, not " + max);
+                throw new IllegalArgumentException(
+                        "maxRecordsPerRequest must be at least 1, not " + max);
             }
-            this.maxBatchSize = max;
+            this.maxRecordsPerRequest = max;
             return this;
+        }
+
+        /**
+         * The most records in one request.
+         *
+         * @deprecated renamed, since a Flink batch may be several requests: use {@link
+         *     #maxRecordsPerRequest}
+         */
+        @Deprecated
+        public Builder maxBatchSize(int max) {
+            return maxRecordsPerRequest(max);
         }
 
         /** Whether request bodies are sent gzip-compressed ({@code Content-Encoding: gzip}). */
@@ -775,7 +778,8 @@ public final class TritonClientOptions implements Serializable {
 
         /**
          * Triton's request {@code priority}: 1 is the highest, up to the model's {@code
-         * priority_levels}; 0 the model's default. Wins over a {@code parameter("priority", …)}.
+         * priority_levels}; 0 the model's default. Not together with a {@code parameter("priority",
+         * …)}: {@link #build()} refuses both.
          */
         public Builder priority(int priority) {
             if (priority < 0) {
@@ -789,7 +793,8 @@ public final class TritonClientOptions implements Serializable {
         /**
          * Triton's request {@code timeout}, sent in microseconds: how long the server may hold the
          * request before it gives up on it (distinct from {@link #requestTimeout}, the client's own
-         * deadline). Wins over a {@code parameter("timeout", …)}.
+         * deadline). Not together with a {@code parameter("timeout", …)}: {@link #build()} refuses
+         * both.
          */
         public Builder serverTimeout(Duration timeout) {
             this.serverTimeout = nonNegative(timeout, "serverTimeout");
@@ -846,27 +851,54 @@ public final class TritonClientOptions implements Serializable {
         /**
          * The validated options.
          *
-         * @throws IllegalStateException when the endpoint or the model is missing
+         * @throws IllegalStateException naming what is missing (the endpoint, the model), or both
+         *     settings of a conflict (such as {@code priority} and a {@code "priority"} parameter)
          */
         public TritonClientOptions build() {
+            List<String> missing = new ArrayList<>();
             if (endpoint == null) {
-                throw new IllegalStateException(
-                        subject + " needs an endpoint: call endpoint(\"http://host:8000\")");
+                missing.add("an endpoint (call endpoint(\"http://triton:8000\"))");
             }
             String name = model != null ? model : annotatedModel;
             if (name == null) {
-                throw new IllegalStateException(
-                        subject
-                                + " needs a model name: call model(\"name\"), or"
-                                + " modelFrom(Input.class) on a class annotated with"
-                                + " @TritonModel(name = ...)"
-                                + (annotatedClass == null
-                                        ? ""
-                                        : "; " + annotatedClass + " has no @TritonModel name"));
+                missing.add(
+                        annotatedClass == null
+                                ? "a model name (call model(\"name\"), or modelFrom(Input.class)"
+                                        + " with a class annotated @TritonModel(name = ...))"
+                                : "a model name (call model(\"name\"), or annotate "
+                                        + annotatedClass
+                                        + " with @TritonModel(name = ...))");
             }
+            if (!missing.isEmpty()) {
+                throw new IllegalStateException(
+                        subject + " needs " + String.join(" and ", missing));
+            }
+            refuseTwice(priority != null, "priority", "priority");
+            refuseTwice(serverTimeout != null, "timeout", "server-timeout");
             String version =
                     modelVersion != null ? modelVersion : model == null ? annotatedVersion : null;
             return new TritonClientOptions(this, name, version);
+        }
+
+        /** A dedicated setter and a free-form parameter must not both set one request parameter. */
+        private void refuseTwice(boolean dedicatedSet, String parameter, String key) {
+            if (dedicatedSet && parameters.containsKey(parameter)) {
+                String setter = parameter.equals("timeout") ? "serverTimeout" : parameter;
+                throw new IllegalStateException(
+                        subject
+                                + ": "
+                                + setter
+                                + "(...) ("
+                                + TritonClientConfigOptions.PREFIX
+                                + key
+                                + ") and parameter(\""
+                                + parameter
+                                + "\", ...) ("
+                                + TritonClientConfigOptions.PREFIX
+                                + "parameters) both set Triton's request parameter '"
+                                + parameter
+                                + "'; set it once");
+            }
         }
 
         private static Duration nonNegative(Duration duration, String what) {

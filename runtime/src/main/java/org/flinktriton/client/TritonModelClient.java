@@ -1,7 +1,10 @@
 package org.flinktriton.client;
 
+import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -40,7 +43,7 @@ import org.flinktriton.codec.TritonOutputCodec;
  * }</pre>
  *
  * <p>The settings that can be serialized form a {@link TritonClientOptions}; {@code
- * builder().options(options)} takes them at once, for example {@link
+ * builder().clientOptions(options)} takes them at once, for example {@link
  * TritonClientOptions#fromConfig}'s from a Flink configuration.
  *
  * <p><b>Batching.</b> The client learns the model's {@code max_batch_size} once, from Triton's
@@ -255,7 +258,8 @@ public final class TritonModelClient implements AutoCloseable {
 
     /**
      * Configures a {@link TritonModelClient}: its {@link TritonClientOptions} (taken at once with
-     * {@link #options}, or set one by one with the setters of the same names) and what cannot be
+     * {@link #clientOptions}, or set one by one with the setters of the same names, each handed on
+     * to a {@link TritonClientOptions.Builder}, where it is documented) and what cannot be
      * serialized (TLS objects, a request id supplier). Only {@link #endpoint} and the model ({@link
      * #model} or {@link #modelFrom}) are required; the defaults are {@link
      * TritonClientOptions.Builder}'s.
@@ -273,9 +277,19 @@ public final class TritonModelClient implements AutoCloseable {
          * Takes every serializable setting from {@code options}, replacing those given before;
          * setters called afterwards change single settings.
          */
-        public Builder options(TritonClientOptions options) {
+        public Builder clientOptions(TritonClientOptions options) {
             this.options = Objects.requireNonNull(options, "options").toBuilder(SUBJECT);
             return this;
+        }
+
+        /**
+         * Takes every serializable setting from {@code options}.
+         *
+         * @deprecated named like {@code TritonInference.Builder}'s now: use {@link #clientOptions}
+         */
+        @Deprecated
+        public Builder options(TritonClientOptions options) {
+            return clientOptions(options);
         }
 
         /** See {@link TritonClientOptions.Builder#endpoint}. */
@@ -305,6 +319,36 @@ public final class TritonModelClient implements AutoCloseable {
         /** See {@link TritonClientOptions.Builder#modelFrom(TritonInputCodec)}. */
         public Builder modelFrom(TritonInputCodec<?> input) {
             options.modelFrom(input);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#header}. */
+        public Builder header(String name, String value) {
+            options.header(name, value);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#bearerToken}. */
+        public Builder bearerToken(String token) {
+            options.bearerToken(token);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#trustStore}. */
+        public Builder trustStore(KeyStore trustStore) {
+            options.trustStore(trustStore);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#trustStorePem}. */
+        public Builder trustStorePem(Path pemFile) {
+            options.trustStorePem(pemFile);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#trustedCertificates}. */
+        public Builder trustedCertificates(Collection<? extends Certificate> certificates) {
+            options.trustedCertificates(certificates);
             return this;
         }
 
@@ -338,54 +382,9 @@ public final class TritonModelClient implements AutoCloseable {
             return this;
         }
 
-        /** See {@link TritonClientOptions.Builder#maxBatchSize}. */
-        public Builder maxBatchSize(int max) {
-            options.maxBatchSize(max);
-            return this;
-        }
-
-        /** See {@link TritonClientOptions.Builder#header}. */
-        public Builder header(String name, String value) {
-            options.header(name, value);
-            return this;
-        }
-
-        /** See {@link TritonClientOptions.Builder#bearerToken}. */
-        public Builder bearerToken(String token) {
-            options.bearerToken(token);
-            return this;
-        }
-
-        /**
-         * TLS for an {@code https} endpoint with a caller's socket factory and trust manager; wins
-         * over the options' trusted certificates.
-         */
-        public Builder sslSocketFactory(
-                SSLSocketFactory socketFactory, X509TrustManager trustManager) {
-            this.sslSocketFactory = Objects.requireNonNull(socketFactory, "socketFactory");
-            this.trustManager = Objects.requireNonNull(trustManager, "trustManager");
-            return this;
-        }
-
-        /**
-         * TLS for an {@code https} endpoint with a caller's {@link SSLContext}; {@code
-         * trustManager} must be the one the context was initialised with. Wins over the options'
-         * trusted certificates.
-         */
-        public Builder sslContext(SSLContext context, X509TrustManager trustManager) {
-            return sslSocketFactory(
-                    Objects.requireNonNull(context, "context").getSocketFactory(), trustManager);
-        }
-
-        /** See {@link TritonClientOptions.Builder#trustStore}. */
-        public Builder trustStore(KeyStore trustStore) {
-            options.trustStore(trustStore);
-            return this;
-        }
-
-        /** Replaces the default host name check of {@code https} endpoints. */
-        public Builder hostnameVerifier(HostnameVerifier verifier) {
-            this.hostnameVerifier = Objects.requireNonNull(verifier, "verifier");
+        /** See {@link TritonClientOptions.Builder#maxRecordsPerRequest}. */
+        public Builder maxRecordsPerRequest(int max) {
+            options.maxRecordsPerRequest(max);
             return this;
         }
 
@@ -401,9 +400,9 @@ public final class TritonModelClient implements AutoCloseable {
             return this;
         }
 
-        /** Supplies the {@code id} of each inference request; null from it sends none. */
-        public Builder requestIds(Supplier<String> ids) {
-            this.requestIds = ids;
+        /** See {@link TritonClientOptions.Builder#maxResponseBytes}. */
+        public Builder maxResponseBytes(long max) {
+            options.maxResponseBytes(max);
             return this;
         }
 
@@ -443,25 +442,69 @@ public final class TritonModelClient implements AutoCloseable {
             return this;
         }
 
-        /** See {@link TritonClientOptions.Builder#maxResponseBytes}. */
-        public Builder maxResponseBytes(long max) {
-            options.maxResponseBytes(max);
+        /**
+         * The most records in one request.
+         *
+         * @deprecated renamed: use {@link #maxRecordsPerRequest}
+         */
+        @Deprecated
+        public Builder maxBatchSize(int max) {
+            return maxRecordsPerRequest(max);
+        }
+
+        /**
+         * TLS for an {@code https} endpoint with a caller's socket factory and trust manager,
+         * instead of the trust of the options (not together with {@link #trustStore} and its
+         * siblings: {@link #build()} refuses both).
+         */
+        public Builder sslSocketFactory(
+                SSLSocketFactory socketFactory, X509TrustManager trustManager) {
+            this.sslSocketFactory = Objects.requireNonNull(socketFactory, "socketFactory");
+            this.trustManager = Objects.requireNonNull(trustManager, "trustManager");
+            return this;
+        }
+
+        /**
+         * TLS for an {@code https} endpoint with a caller's {@link SSLContext}; {@code
+         * trustManager} must be the one the context was initialised with. As {@link
+         * #sslSocketFactory}, not together with {@link #trustStore}.
+         */
+        public Builder sslContext(SSLContext context, X509TrustManager trustManager) {
+            return sslSocketFactory(
+                    Objects.requireNonNull(context, "context").getSocketFactory(), trustManager);
+        }
+
+        /** Replaces the default host name check of {@code https} endpoints. */
+        public Builder hostnameVerifier(HostnameVerifier verifier) {
+            this.hostnameVerifier = Objects.requireNonNull(verifier, "verifier");
+            return this;
+        }
+
+        /** Supplies the {@code id} of each inference request; null from it sends none. */
+        public Builder requestIds(Supplier<String> ids) {
+            this.requestIds = ids;
             return this;
         }
 
         /**
          * Builds the client.
          *
-         * @throws IllegalStateException when the endpoint or the model is missing
+         * @throws IllegalStateException when the endpoint or the model is missing, or when both an
+         *     {@link #sslSocketFactory} (or {@link #sslContext}) and certificates to trust ({@link
+         *     #trustStore}, {@link #trustStorePem}, {@link #trustedCertificates}) are given
          */
         public TritonModelClient build() {
+            TritonClientOptions built = options.build();
+            if (sslSocketFactory != null && !built.tls().isJvmDefault()) {
+                throw new IllegalStateException(
+                        SUBJECT
+                                + ": sslSocketFactory/sslContext and trustStore/trustStorePem/"
+                                + "trustedCertificates both set the trust of https connections;"
+                                + " set it one way");
+            }
             return new TritonModelClient(
                     new ClientSettings(
-                            options.build(),
-                            sslSocketFactory,
-                            trustManager,
-                            hostnameVerifier,
-                            requestIds));
+                            built, sslSocketFactory, trustManager, hostnameVerifier, requestIds));
         }
     }
 }

@@ -3,9 +3,11 @@ package org.flinktriton.flink;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.apache.flink.configuration.ReadableConfig;
+import org.apache.flink.util.TimeUtils;
 
 /**
  * How the batch operator of {@link AsyncBatchDataStream} forms batches and how many it keeps in
@@ -16,7 +18,7 @@ import org.apache.flink.configuration.ReadableConfig;
  * AsyncBatchOptions options = AsyncBatchOptions.builder()
  *         .maxBatchSize(64)
  *         .maxBatchDelay(Duration.ofMillis(5))
- *         .timeout(Duration.ofSeconds(30))
+ *         .batchTimeout(Duration.ofSeconds(60))
  *         .capacity(4)
  *         .build();
  *
@@ -28,10 +30,12 @@ public final class AsyncBatchOptions implements Serializable {
 
     private static final long serialVersionUID = 1L;
 
+    private static final String DEPRECATED_TIMEOUT_KEY = "flink-triton.async-batch.timeout";
+
     /** Timers and timeouts are processing-time milliseconds; far-off values would overflow. */
     private static final Duration LONGEST = Duration.ofDays(365);
 
-    /** The most records in one batch. */
+    /** The most records in one batch (a batch may go out as several requests). */
     public static final ConfigOption<Integer> MAX_BATCH_SIZE =
             ConfigOptions.key("flink-triton.async-batch.max-batch-size")
                     .intType()
@@ -50,17 +54,31 @@ public final class AsyncBatchOptions implements Serializable {
                                     + " (processing time) before the batch is sent anyway."
                                     + " Between 1 ms and 365 days.");
 
-    /** How long one batch call may take before it is handed to timeoutBatch. */
-    public static final ConfigOption<Duration> TIMEOUT =
-            ConfigOptions.key("flink-triton.async-batch.timeout")
+    /**
+     * How long one batch may take before it is handed to timeoutBatch; the key {@code
+     * flink-triton.async-batch.timeout} still works, deprecated.
+     */
+    public static final ConfigOption<Duration> BATCH_TIMEOUT =
+            ConfigOptions.key("flink-triton.async-batch.batch-timeout")
                     .durationType()
-                    .defaultValue(Duration.ofSeconds(30))
+                    .defaultValue(Duration.ofSeconds(60))
+                    .withDeprecatedKeys(DEPRECATED_TIMEOUT_KEY)
                     .withDescription(
                             "How long one batch may take, from the call of asyncInvokeBatch to its"
                                     + " completion, before AsyncBatchFunction.timeoutBatch is called"
                                     + " (by default that fails the task). Between 1 ms and 365"
                                     + " days; there is no way to wait forever, so that a lost"
-                                    + " reply cannot stall the job.");
+                                    + " reply cannot stall the job. For TritonInference, a"
+                                    + " request is retried until it passes: keep it above three"
+                                    + " request timeouts plus the backoffs. Formerly timeout.");
+
+    /**
+     * The same option as {@link #BATCH_TIMEOUT}.
+     *
+     * @deprecated renamed, since a request has a timeout of its own: use {@link #BATCH_TIMEOUT},
+     *     whose key is {@code flink-triton.async-batch.batch-timeout}
+     */
+    @Deprecated public static final ConfigOption<Duration> TIMEOUT = BATCH_TIMEOUT;
 
     /** The most batches sent and not yet emitted; beyond it the operator back-pressures. */
     public static final ConfigOption<Integer> CAPACITY =
@@ -75,13 +93,13 @@ public final class AsyncBatchOptions implements Serializable {
 
     private final int maxBatchSize;
     private final Duration maxBatchDelay;
-    private final Duration timeout;
+    private final Duration batchTimeout;
     private final int capacity;
 
     private AsyncBatchOptions(Builder builder) {
         this.maxBatchSize = builder.maxBatchSize;
         this.maxBatchDelay = builder.maxBatchDelay;
-        this.timeout = builder.timeout;
+        this.batchTimeout = builder.batchTimeout;
         this.capacity = builder.capacity;
     }
 
@@ -96,17 +114,37 @@ public final class AsyncBatchOptions implements Serializable {
     }
 
     /**
-     * Reads {@link #MAX_BATCH_SIZE}, {@link #MAX_BATCH_DELAY}, {@link #TIMEOUT} and {@link
+     * Reads {@link #MAX_BATCH_SIZE}, {@link #MAX_BATCH_DELAY}, {@link #BATCH_TIMEOUT} and {@link
      * #CAPACITY} from {@code config}, taking the default for each key that is not set.
      *
-     * @throws IllegalArgumentException when a value is out of range
+     * @throws IllegalArgumentException when a value is out of range, or when {@code batch-timeout}
+     *     and its deprecated name {@code timeout} are both set, to different values
      */
     public static AsyncBatchOptions fromConfig(ReadableConfig config) {
         Objects.requireNonNull(config, "config");
+        Optional<Duration> current =
+                config.getOptional(
+                        ConfigOptions.key(BATCH_TIMEOUT.key()).durationType().noDefaultValue());
+        Optional<Duration> old =
+                config.getOptional(
+                        ConfigOptions.key(DEPRECATED_TIMEOUT_KEY).durationType().noDefaultValue());
+        if (current.isPresent() && old.isPresent() && !current.equals(old)) {
+            throw new IllegalArgumentException(
+                    BATCH_TIMEOUT.key()
+                            + " ("
+                            + TimeUtils.formatWithHighestUnit(current.get())
+                            + ") and its deprecated name "
+                            + DEPRECATED_TIMEOUT_KEY
+                            + " ("
+                            + TimeUtils.formatWithHighestUnit(old.get())
+                            + ") are both set, to different values; keep "
+                            + BATCH_TIMEOUT.key()
+                            + " only");
+        }
         return builder()
                 .maxBatchSize(config.get(MAX_BATCH_SIZE))
                 .maxBatchDelay(config.get(MAX_BATCH_DELAY))
-                .timeout(config.get(TIMEOUT))
+                .batchTimeout(config.get(BATCH_TIMEOUT))
                 .capacity(config.get(CAPACITY))
                 .build();
     }
@@ -116,7 +154,7 @@ public final class AsyncBatchOptions implements Serializable {
         return new Builder()
                 .maxBatchSize(maxBatchSize)
                 .maxBatchDelay(maxBatchDelay)
-                .timeout(timeout)
+                .batchTimeout(batchTimeout)
                 .capacity(capacity);
     }
 
@@ -130,9 +168,19 @@ public final class AsyncBatchOptions implements Serializable {
         return maxBatchDelay;
     }
 
-    /** How long one batch may take; see {@link #TIMEOUT}. */
+    /** How long one batch may take; see {@link #BATCH_TIMEOUT}. */
+    public Duration batchTimeout() {
+        return batchTimeout;
+    }
+
+    /**
+     * How long one batch may take.
+     *
+     * @deprecated renamed: use {@link #batchTimeout()}
+     */
+    @Deprecated
     public Duration timeout() {
-        return timeout;
+        return batchTimeout;
     }
 
     /** The most batches in flight; see {@link #CAPACITY}. */
@@ -152,12 +200,12 @@ public final class AsyncBatchOptions implements Serializable {
         return maxBatchSize == that.maxBatchSize
                 && capacity == that.capacity
                 && maxBatchDelay.equals(that.maxBatchDelay)
-                && timeout.equals(that.timeout);
+                && batchTimeout.equals(that.batchTimeout);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(maxBatchSize, maxBatchDelay, timeout, capacity);
+        return Objects.hash(maxBatchSize, maxBatchDelay, batchTimeout, capacity);
     }
 
     @Override
@@ -166,8 +214,8 @@ public final class AsyncBatchOptions implements Serializable {
                 + maxBatchSize
                 + ", maxBatchDelay="
                 + maxBatchDelay.toMillis()
-                + " ms, timeout="
-                + timeout.toMillis()
+                + " ms, batchTimeout="
+                + batchTimeout.toMillis()
                 + " ms, capacity="
                 + capacity
                 + '}';
@@ -177,30 +225,56 @@ public final class AsyncBatchOptions implements Serializable {
     public static final class Builder {
         private int maxBatchSize = MAX_BATCH_SIZE.defaultValue();
         private Duration maxBatchDelay = MAX_BATCH_DELAY.defaultValue();
-        private Duration timeout = TIMEOUT.defaultValue();
+        private Duration batchTimeout = BATCH_TIMEOUT.defaultValue();
         private int capacity = CAPACITY.defaultValue();
 
         private Builder() {}
 
-        /** See {@link AsyncBatchOptions#MAX_BATCH_SIZE}. */
+        /**
+         * The most records in one batch: a batch is sent as soon as it holds this many. At least 1;
+         * default 32. See {@link AsyncBatchOptions#MAX_BATCH_SIZE}.
+         */
         public Builder maxBatchSize(int maxBatchSize) {
             this.maxBatchSize = maxBatchSize;
             return this;
         }
 
-        /** See {@link AsyncBatchOptions#MAX_BATCH_DELAY}. */
+        /**
+         * How long the oldest record of a batch that is not full may wait (processing time) before
+         * the batch is sent anyway. Between 1 ms and 365 days; default 10 ms. See {@link
+         * AsyncBatchOptions#MAX_BATCH_DELAY}.
+         */
         public Builder maxBatchDelay(Duration maxBatchDelay) {
             this.maxBatchDelay = maxBatchDelay;
             return this;
         }
 
-        /** See {@link AsyncBatchOptions#TIMEOUT}. */
-        public Builder timeout(Duration timeout) {
-            this.timeout = timeout;
+        /**
+         * How long one batch may take, all its requests and their retries included, before {@link
+         * AsyncBatchFunction#timeoutBatch} is called (for {@code TritonInference}: it fails with a
+         * {@link org.flinktriton.TritonTimeoutException} and its requests are cancelled). Between 1
+         * ms and 365 days; default 60 s. See {@link AsyncBatchOptions#BATCH_TIMEOUT}.
+         */
+        public Builder batchTimeout(Duration batchTimeout) {
+            this.batchTimeout = batchTimeout;
             return this;
         }
 
-        /** See {@link AsyncBatchOptions#CAPACITY}. */
+        /**
+         * How long one batch may take.
+         *
+         * @deprecated renamed, since a request has a timeout of its own: use {@link #batchTimeout}
+         */
+        @Deprecated
+        public Builder timeout(Duration timeout) {
+            return batchTimeout(timeout);
+        }
+
+        /**
+         * The most batches sent and not yet emitted; when it is reached the operator stops taking
+         * input (back-pressure) until a batch completes. At least 1; default 4. See {@link
+         * AsyncBatchOptions#CAPACITY}.
+         */
         public Builder capacity(int capacity) {
             this.capacity = capacity;
             return this;
@@ -217,7 +291,7 @@ public final class AsyncBatchOptions implements Serializable {
                 problem(problems, "maxBatchSize must be at least 1, but was " + maxBatchSize);
             }
             checkDuration(problems, "maxBatchDelay", maxBatchDelay);
-            checkDuration(problems, "timeout", timeout);
+            checkDuration(problems, "batchTimeout", batchTimeout);
             if (capacity < 1) {
                 problem(problems, "capacity must be at least 1, but was " + capacity);
             }

@@ -140,7 +140,7 @@ final class AsyncBatchWaitOperator<IN, OUT>
         super(parameters, function);
         this.maxBatchSize = options.maxBatchSize();
         this.maxBatchDelayMillis = options.maxBatchDelay().toMillis();
-        this.timeout = options.timeout();
+        this.timeout = options.batchTimeout();
         this.capacity = options.capacity();
         this.ordered = ordered;
         this.mailboxExecutor = parameters.getMailboxExecutor();

@@ -1,9 +1,12 @@
 package org.flinktriton.flink;
 
 import java.io.Serializable;
+import java.nio.file.Path;
 import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +28,8 @@ import org.flinktriton.client.TritonClientOptions;
 import org.flinktriton.client.TritonModelClient;
 import org.flinktriton.codec.TritonCodecs;
 import org.flinktriton.codec.TritonInputCodec;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Batched inference on a Triton Inference Server (or any KServe v2 server) as one step of a Flink
@@ -46,9 +51,9 @@ import org.flinktriton.codec.TritonInputCodec;
  *                 .endpoint("http://triton:8000")      // the model comes from @TritonModel
  *                 .maxBatchSize(64)                    // the model's max_batch_size
  *                 .maxBatchDelay(Duration.ofMillis(5))
+ *                 .uid("add-sub-inference")            // keep savepoints compatible
  *                 .build()
- *                 .apply(requests)
- *                 .uid("add-sub-inference");           // keep savepoints compatible
+ *                 .apply(requests);
  * }</pre>
  *
  * <p>Keep what the model does not see next to what it returns with a combiner, which runs on the
@@ -60,6 +65,7 @@ import org.flinktriton.codec.TritonInputCodec;
  *                 .endpoint("http://triton:8000")
  *                 .model("sentiment")
  *                 .bearerToken(token)
+ *                 .uid("sentiment-inference")
  *                 .build()
  *                 .apply(reviews, (review, score) -> new ScoredReview(review.id, score.value),
  *                         ScoredReview.class);
@@ -72,11 +78,16 @@ import org.flinktriton.codec.TritonInputCodec;
  * <pre>{@code
  * DataStream<AddSubResult> results =
  *         TritonInference.builder(AddSubRequest.class, AddSubResult.class)
- *                 .client(TritonClientOptions.fromConfig(env.getConfiguration()))
- *                 .maxBatchSize(64)
+ *                 .clientOptions(TritonClientOptions.fromConfig(env.getConfiguration()))
+ *                 .batchOptions(AsyncBatchOptions.fromConfig(env.getConfiguration()))
+ *                 .uid("add-sub-inference")
  *                 .build()
  *                 .apply(requests);
  * }</pre>
+ *
+ * <p>Every client setter of the {@link Builder} is {@link TritonClientOptions.Builder}'s, handed
+ * on, and every batch setter {@link AsyncBatchOptions.Builder}'s: their defaults and rules are
+ * documented there, once.
  *
  * <p>A class with both {@code @TritonInput}s and {@code @TritonOutput}s enriches itself: {@code
  * builder(Review.class, Review.class)} emits the sent records with their outputs filled in (new
@@ -91,21 +102,28 @@ import org.flinktriton.codec.TritonInputCodec;
  * failure, batches whose results were not emitted before the last checkpoint are sent again. A job
  * whose classes do not match the model fails as it starts, with every mismatch listed.
  *
+ * <p>Savepoints: the batch operator keeps buffered and in-flight records in its state, which a
+ * restore finds by the operator's uid. {@link Builder#uid} gives it one (and every other operator
+ * this class adds a uid derived from it), so that a job can change around it and still restore its
+ * records; without it Flink derives the uid from the graph's shape, which any change upstream
+ * alters.
+ *
  * <p>Failures: a request whose failure is retryable (server unreachable or overloaded, 429, 503,
- * timeouts) is retried by the {@link RetryPolicy} within the batch's {@code timeout}, while the
- * operator's {@code capacity} back-pressures the job; records are never given up on because the
- * server was down for a moment. A request the server rejects with an answer a record may have
- * caused (400, 422, 500) is halved until the rejected records stand alone, and the other records
- * get their results. What then becomes of a record that failed for good (rejected, or retries spent
- * when its batch's timeout passed) is the failure policy: by default the task fails, naming the
- * record's position in its batch and the server's error, so that Flink's restart strategy applies;
- * {@link Builder#deadLetters()} sends it to the side output {@link #deadLetterTag()} as a {@link
+ * timeouts) is retried while the operator's {@code capacity} back-pressures the job; records are
+ * never given up on because the server was down for a moment. The rule, in one sentence: {@value
+ * #RETRY_RULE} A request the server rejects with an answer a record may have caused (400, 422, 500)
+ * is halved until the rejected records stand alone, and the other records get their results. What
+ * then becomes of a record that failed for good (rejected, or retries spent when its batch's
+ * timeout passed) is the failure policy: by default the task fails, naming the record's position in
+ * its batch and the server's error, so that Flink's restart strategy applies; {@link
+ * Builder#deadLetters()} sends it to the side output {@link #deadLetterTag()} as a {@link
  * FailedInference}; {@link Builder#fallback} emits a fallback output in its place.
  *
  * <pre>{@code
  * TritonInference<Review, Score> inference = TritonInference.builder(Review.class, Score.class)
  *         .endpoint("http://triton:8000")
  *         .deadLetters()
+ *         .uid("review-scores")
  *         .build();
  * SingleOutputStreamOperator<Score> scores = inference.apply(reviews);
  * scores.getSideOutput(inference.deadLetterTag()).sinkTo(deadLetterSink);
@@ -113,12 +131,29 @@ import org.flinktriton.codec.TritonInputCodec;
  *
  * <p>The output type is {@link TypeInformation#of(Class)} of the output (or result) class.
  *
- * <p>Instances are immutable and may be applied to several streams.
+ * <p>Instances are immutable and may be applied to several streams, unless they carry a uid: a uid
+ * names one operator of one job.
  *
  * @param <IN> the annotated class whose {@code @TritonInput}s are sent
  * @param <OUT> the annotated class that the model's {@code @TritonOutput}s are decoded into
  */
 public final class TritonInference<IN, OUT> {
+
+    /**
+     * What {@link Builder#uid} appends for the operator that splits results from dead letters: with
+     * {@code uid("scores")} and {@link Builder#deadLetters()}, the batch operator's uid is {@code
+     * scores} and the splitter's {@code scores-dead-letter-splitter}.
+     */
+    public static final String DEAD_LETTER_SPLITTER_UID_SUFFIX = "-dead-letter-splitter";
+
+    /** How a job retries, in one sentence; {@link Builder#build()} logs it when it applies. */
+    public static final String RETRY_RULE =
+            "In a job, a request whose failure is retryable is retried until its batch's timeout"
+                    + " (batchTimeout) passes, whatever the retry policy's maxAttempts and budget"
+                    + " say, so that an outage never fails good records; RetryPolicy.none()"
+                    + " (max-retries 0) turns retries off.";
+
+    private static final Logger LOG = LoggerFactory.getLogger(TritonInference.class);
 
     private final Class<IN> inputType;
     private final Class<OUT> outputType;
@@ -127,25 +162,32 @@ public final class TritonInference<IN, OUT> {
     private final boolean ordered;
     private final FailurePolicy<IN> failurePolicy;
 
+    /** Null: Flink generates the operators' uids. */
+    private final String uid;
+
     private TritonInference(
             Class<IN> inputType,
             Class<OUT> outputType,
             TritonClientOptions client,
             AsyncBatchOptions options,
             boolean ordered,
-            FailurePolicy<IN> failurePolicy) {
+            FailurePolicy<IN> failurePolicy,
+            String uid) {
         this.inputType = inputType;
         this.outputType = outputType;
         this.client = client;
         this.options = options;
         this.ordered = ordered;
         this.failurePolicy = failurePolicy;
+        this.uid = uid;
     }
 
     /**
      * Starts configuring inference from {@code inputType} records to {@code outputType} results.
      * Both classes need codecs generated by the flink-triton annotation processor; they may be the
      * same class when it declares inputs and outputs.
+     *
+     * @throws org.flinktriton.TritonException when {@code inputType} has no generated input codec
      */
     public static <IN, OUT> Builder<IN, OUT> builder(Class<IN> inputType, Class<OUT> outputType) {
         return new Builder<>(
@@ -155,7 +197,7 @@ public final class TritonInference<IN, OUT> {
 
     /**
      * Adds the inference operator after {@code input}; its results are the model's outputs, one per
-     * input. Name the returned operator's {@code uid} to keep savepoints compatible.
+     * input. With {@link Builder#uid} set, every operator added has its uid.
      */
     public SingleOutputStreamOperator<OUT> apply(DataStream<IN> input) {
         return add(
@@ -195,12 +237,11 @@ public final class TritonInference<IN, OUT> {
             TypeInformation<R> type) {
         Objects.requireNonNull(input, "input");
         if (!failurePolicy.deadLettersOn()) {
-            SingleOutputStreamOperator<R> out =
+            return batchOperator(
                     ordered
                             ? AsyncBatchDataStream.orderedWaitBatch(input, function, options, type)
                             : AsyncBatchDataStream.unorderedWaitBatch(
-                                    input, function, options, type);
-            return out.name(name());
+                                    input, function, options, type));
         }
         // The operator emits results and dead letters as one stream of Eithers, in order, on the
         // task thread; a chained ProcessFunction splits them into the main and the side output.
@@ -210,12 +251,22 @@ public final class TritonInference<IN, OUT> {
         TypeInformation<Either<R, FailedInference<IN>>> union =
                 new EitherTypeInfo<>(type, deadLetterType());
         SingleOutputStreamOperator<Either<R, FailedInference<IN>>> inferred =
-                ordered
-                        ? AsyncBatchDataStream.orderedWaitBatch(input, lettered, options, union)
-                        : AsyncBatchDataStream.unorderedWaitBatch(input, lettered, options, union);
-        return inferred.name(name())
-                .process(new DeadLetterSplitter<R, IN>(deadLetterTag()), type)
-                .name(name() + " results");
+                batchOperator(
+                        ordered
+                                ? AsyncBatchDataStream.orderedWaitBatch(
+                                        input, lettered, options, union)
+                                : AsyncBatchDataStream.unorderedWaitBatch(
+                                        input, lettered, options, union));
+        SingleOutputStreamOperator<R> split =
+                inferred.process(new DeadLetterSplitter<R, IN>(deadLetterTag()), type)
+                        .name(name() + " results");
+        return uid == null ? split : split.uid(uid + DEAD_LETTER_SPLITTER_UID_SUFFIX);
+    }
+
+    /** Names the stateful batch operator, and gives it the uid. */
+    private <T> SingleOutputStreamOperator<T> batchOperator(SingleOutputStreamOperator<T> added) {
+        added.name(name());
+        return uid == null ? added : added.uid(uid);
     }
 
     /**
@@ -271,21 +322,27 @@ public final class TritonInference<IN, OUT> {
 
     /**
      * The function whose results are the model's outputs, for use with {@link
-     * AsyncBatchDataStream}.
+     * AsyncBatchDataStream}. A fallback applies.
+     *
+     * @throws IllegalStateException with {@link Builder#deadLetters()}: only {@link #apply} adds
+     *     the side output they go to
      */
     public TritonInferenceFunction<IN, OUT> function() {
+        refuseDeadLetters("function()");
         return TritonInferenceFunction.of(client, inputType, outputType, options.maxBatchSize())
-                .failurePolicy(standalonePolicy());
+                .failurePolicy(failurePolicy);
     }
 
     /**
-     * The function whose results are {@code combiner(input, output)}. A fallback applies; dead
-     * letters need {@link #apply}, which adds their side output, so this function fails the task
-     * instead.
+     * The function whose results are {@code combiner(input, output)}. A fallback applies.
+     *
+     * @throws IllegalStateException with {@link Builder#deadLetters()}: only {@link #apply} adds
+     *     the side output they go to
      */
     public <R> TritonInferenceFunction<IN, R> function(
             Combiner<? super IN, ? super OUT, ? extends R> combiner) {
-        return this.<R>combining(combiner).failurePolicy(standalonePolicy());
+        refuseDeadLetters("function(combiner)");
+        return this.<R>combining(combiner).failurePolicy(failurePolicy);
     }
 
     private <R> TritonInferenceFunction<IN, R> combining(
@@ -294,13 +351,26 @@ public final class TritonInference<IN, OUT> {
                 client, inputType, outputType, combiner, options.maxBatchSize());
     }
 
-    /** A function placed by hand has no dead-letter output to emit to. */
-    private FailurePolicy<IN> standalonePolicy() {
-        return failurePolicy.deadLettersOn() ? FailurePolicy.fail() : failurePolicy;
+    /** A function placed by hand has no side output for dead letters to go to. */
+    private void refuseDeadLetters(String method) {
+        if (failurePolicy.deadLettersOn()) {
+            throw new IllegalStateException(
+                    name()
+                            + " is built with deadLetters(), which "
+                            + method
+                            + " cannot serve: a function placed by hand has no side output for"
+                            + " them. Use apply(stream) or apply(stream, combiner, type), which"
+                            + " add the dead-letter output; or build without deadLetters() (with"
+                            + " fallback(...) if failed records must not fail the task).");
+        }
     }
 
     /** The operator's name, such as {@code TritonInference(add_sub)}. */
     public String name() {
+        return nameOf(client);
+    }
+
+    private static String nameOf(TritonClientOptions client) {
         return "TritonInference("
                 + client.model()
                 + client.modelVersion().map(version -> ", version " + version).orElse("")
@@ -339,14 +409,13 @@ public final class TritonInference<IN, OUT> {
 
     /**
      * Every client setting: endpoint, model, headers, timeouts and the rest, as the job's client
-     * uses them: an enabled retry policy has its attempts unbounded and its budget capped at the
-     * batch {@code timeout}, so that the failure policy applies only once the timeout is spent.
+     * uses them: an enabled retry policy retries until the batch timeout ({@value #RETRY_RULE}).
      */
     public TritonClientOptions clientOptions() {
         return client;
     }
 
-    /** How the operator batches: maxBatchSize, maxBatchDelay, timeout, capacity. */
+    /** How the operator batches: maxBatchSize, maxBatchDelay, batchTimeout, capacity. */
     public AsyncBatchOptions batchOptions() {
         return options;
     }
@@ -356,9 +425,19 @@ public final class TritonInference<IN, OUT> {
         return ordered;
     }
 
-    /** The most records per HTTP request, when {@link Builder#maxBatchSize} set one. */
+    /** The uid of the batch operator, when {@link Builder#uid} set one. */
+    public Optional<String> uid() {
+        return Optional.ofNullable(uid);
+    }
+
+    /**
+     * The most records per HTTP request, when one was set.
+     *
+     * @deprecated use {@code clientOptions().maxRecordsPerRequest()}
+     */
+    @Deprecated
     public Optional<Integer> requestBatchSize() {
-        OptionalInt size = client.maxBatchSize();
+        OptionalInt size = client.maxRecordsPerRequest();
         return size.isPresent() ? Optional.of(size.getAsInt()) : Optional.empty();
     }
 
@@ -374,6 +453,7 @@ public final class TritonInference<IN, OUT> {
                 + ", "
                 + options
                 + (ordered ? ", ordered" : ", unordered")
+                + (uid == null ? "" : ", uid " + uid)
                 + '}';
     }
 
@@ -398,27 +478,18 @@ public final class TritonInference<IN, OUT> {
      * Configures a {@link TritonInference}. An endpoint is required, and a model: {@link #model} or
      * {@code @TritonModel(name = ...)} on the input class.
      *
-     * <p>The client settings form a {@link TritonClientOptions}: {@link #client} takes them at
-     * once, and the setters of the same names (endpoint, model, headers, timeouts and the rest)
-     * change one each. The batch settings belong to the operator.
+     * <p>The client settings form a {@link TritonClientOptions}: {@link #clientOptions} takes them
+     * at once, and each setter of the same name as one of {@link TritonClientOptions.Builder}'s
+     * hands its value on to it; that is where each is documented, with its default. The batch
+     * settings ({@link #maxBatchSize}, {@link #maxBatchDelay}, {@link #batchTimeout}, {@link
+     * #capacity}) are {@link AsyncBatchOptions.Builder}'s, handed on the same way. What is the
+     * job's own ({@link #uid}, {@link #ordered}, {@link #deadLetters()}, {@link #fallback}) is
+     * documented here.
      *
-     * <table>
-     *   <caption>Defaults</caption>
-     *   <tr><td>modelVersion</td><td>{@code @TritonModel}'s version when the model comes from
-     *       there; otherwise none (the server's version policy decides)</td></tr>
-     *   <tr><td>maxBatchSize</td><td>32 records per batch; requests never exceed the model's
-     *       {@code max_batch_size} (see {@link #maxBatchSize})</td></tr>
-     *   <tr><td>maxBatchDelay</td><td>10 ms</td></tr>
-     *   <tr><td>timeout</td><td>30 s per batch</td></tr>
-     *   <tr><td>capacity</td><td>4 batches in flight per parallel instance</td></tr>
-     *   <tr><td>ordered</td><td>true</td></tr>
-     *   <tr><td>connectTimeout, requestTimeout, closeTimeout</td><td>10 s, 30 s, 10 s</td></tr>
-     *   <tr><td>maxConcurrentRequests</td><td>16 per parallel instance</td></tr>
-     *   <tr><td>binaryData</td><td>true</td></tr>
-     *   <tr><td>compressRequests</td><td>false</td></tr>
-     *   <tr><td>maxResponseBytes</td><td>64 MiB per response</td></tr>
-     *   <tr><td>priority, serverTimeout</td><td>not sent (the model's defaults)</td></tr>
-     * </table>
+     * <p>Where two settings meet, {@link #build()} says so: it logs once when the {@link
+     * TritonInference#RETRY_RULE retry rule} sets aside a retry setting that was made explicitly,
+     * warns once when the request timeout leaves no room for a retry within the batch timeout, and
+     * fails, naming both, when two settings contradict each other.
      *
      * @param <IN> the input class
      * @param <OUT> the output class
@@ -426,218 +497,259 @@ public final class TritonInference<IN, OUT> {
     public static final class Builder<IN, OUT> {
         private final Class<IN> inputType;
         private final Class<OUT> outputType;
-        private TritonClientOptions.Builder client = TritonClientOptions.builder();
-        private boolean hasEndpoint;
-        private boolean hasModel;
-        private Integer maxBatchSize;
+        private TritonClientOptions.Builder options;
         private AsyncBatchOptions.Builder batch = AsyncBatchOptions.builder();
         private boolean ordered = true;
-        private FailurePolicy<IN> failurePolicy = FailurePolicy.fail();
+        private String uid;
+        private boolean deadLetters;
+        private FallbackFunction<IN, OUT> fallback;
 
         private Builder(Class<IN> inputType, Class<OUT> outputType) {
             this.inputType = inputType;
             this.outputType = outputType;
+            this.options = TritonClientOptions.builder(subject()).modelFrom(inputType);
+        }
+
+        /** How messages name this builder: {@code TritonInference for Review -> Score}. */
+        private String subject() {
+            return "TritonInference for "
+                    + inputType.getSimpleName()
+                    + " -> "
+                    + outputType.getSimpleName();
         }
 
         /**
          * Takes every client setting from {@code options} (endpoint, model, headers, timeouts and
-         * the rest), replacing those given before; the setters below called afterwards change
-         * single settings. The options' {@code maxBatchSize} caps each request, unless {@link
-         * #maxBatchSize} sets both limits.
+         * the rest), replacing those given before; the client setters called afterwards change
+         * single settings. Its model wins over {@code @TritonModel} on the input class.
          */
+        public Builder<IN, OUT> clientOptions(TritonClientOptions options) {
+            this.options = Objects.requireNonNull(options, "options").toBuilder(subject());
+            return this;
+        }
+
+        /**
+         * Takes every client setting from {@code options}.
+         *
+         * @deprecated named like {@code TritonModelClient.Builder}'s now: use {@link
+         *     #clientOptions}
+         */
+        @Deprecated
         public Builder<IN, OUT> client(TritonClientOptions options) {
-            this.client = Objects.requireNonNull(options, "options").toBuilder();
-            this.hasEndpoint = true;
-            this.hasModel = true;
-            return this;
+            return clientOptions(options);
         }
 
-        /**
-         * The server's base URL, such as {@code http://triton:8000}; {@code host:port} alone means
-         * {@code http://host:port}. Credentials go in {@link #header} or {@link #bearerToken}, not
-         * in the URL.
-         *
-         * @throws IllegalArgumentException when it is not an http(s) URL or carries credentials
-         */
+        /** See {@link TritonClientOptions.Builder#endpoint}. */
         public Builder<IN, OUT> endpoint(String endpoint) {
-            client.endpoint(endpoint);
-            hasEndpoint = true;
+            options.endpoint(endpoint);
             return this;
         }
 
-        /** The model's name; wins over {@code @TritonModel} on the input class. */
+        /** See {@link TritonClientOptions.Builder#model}. */
         public Builder<IN, OUT> model(String model) {
-            client.model(model);
-            hasModel = true;
+            options.model(model);
             return this;
         }
 
-        /** The model version; null for none, so that the server's version policy picks it. */
+        /** See {@link TritonClientOptions.Builder#modelVersion}. */
         public Builder<IN, OUT> modelVersion(String modelVersion) {
-            client.modelVersion(modelVersion);
+            options.modelVersion(modelVersion);
             return this;
         }
 
-        /**
-         * Adds an HTTP header to every request, such as an API key. Its value travels in the job
-         * graph (as any connector's credentials do) but appears in no message, log or {@code
-         * toString}.
-         *
-         * @throws IllegalArgumentException for a header the client sets itself, or characters HTTP
-         *     does not allow
-         */
+        /** See {@link TritonClientOptions.Builder#modelFrom(Class)}. */
+        public Builder<IN, OUT> modelFrom(Class<?> inputType) {
+            options.modelFrom(inputType);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#modelFrom(TritonInputCodec)}. */
+        public Builder<IN, OUT> modelFrom(TritonInputCodec<?> input) {
+            options.modelFrom(input);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#header}. */
         public Builder<IN, OUT> header(String name, String value) {
-            client.header(name, value);
+            options.header(name, value);
             return this;
         }
 
-        /** Sends {@code Authorization: Bearer <token>}, replacing any Authorization header. */
+        /** See {@link TritonClientOptions.Builder#bearerToken}. */
         public Builder<IN, OUT> bearerToken(String token) {
-            client.bearerToken(token);
+            options.bearerToken(token);
             return this;
         }
 
-        /**
-         * For an {@code https} endpoint whose certificate comes from a private CA or is
-         * self-signed: trusts the certificates in {@code trustStore} instead of the JVM's default
-         * trust. The certificates (public, unlike keys; entries' private keys are not taken) are
-         * copied into the job graph, so the store need not exist on the task managers. Without
-         * this, the JVM's default trust applies, which also honours {@code
-         * -Djavax.net.ssl.trustStore} in the task managers' {@code env.java.opts}.
-         *
-         * @throws IllegalArgumentException when the store holds no certificate or cannot be read
-         */
+        /** See {@link TritonClientOptions.Builder#trustStore}. */
         public Builder<IN, OUT> trustStore(KeyStore trustStore) {
-            client.trustStore(trustStore);
+            options.trustStore(trustStore);
             return this;
         }
 
-        /** How long opening a connection may take; zero for no limit. Default 10 s. */
+        /** See {@link TritonClientOptions.Builder#trustStorePem}. */
+        public Builder<IN, OUT> trustStorePem(Path pemFile) {
+            options.trustStorePem(pemFile);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#trustedCertificates}. */
+        public Builder<IN, OUT> trustedCertificates(
+                Collection<? extends Certificate> certificates) {
+            options.trustedCertificates(certificates);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#connectTimeout}. */
         public Builder<IN, OUT> connectTimeout(Duration timeout) {
-            client.connectTimeout(timeout);
+            options.connectTimeout(timeout);
             return this;
         }
 
-        /**
-         * How long one HTTP request may take; zero for no limit. Default 30 s. The operator's
-         * {@link #timeout} bounds the whole batch, which may be several requests.
-         */
+        /** See {@link TritonClientOptions.Builder#requestTimeout}. */
         public Builder<IN, OUT> requestTimeout(Duration timeout) {
-            client.requestTimeout(timeout);
+            options.requestTimeout(timeout);
             return this;
         }
 
-        /** How long closing the client waits for calls in flight. Default 10 s. */
+        /** See {@link TritonClientOptions.Builder#closeTimeout}. */
         public Builder<IN, OUT> closeTimeout(Duration timeout) {
-            client.closeTimeout(timeout);
+            options.closeTimeout(timeout);
             return this;
         }
 
-        /**
-         * The most HTTP requests one parallel instance runs at once; more wait their turn. Default
-         * 16. A batch is one request, or several when it exceeds the model's {@code
-         * max_batch_size}.
-         */
+        /** See {@link TritonClientOptions.Builder#maxConcurrentRequests}. */
         public Builder<IN, OUT> maxConcurrentRequests(int max) {
-            client.maxConcurrentRequests(max);
+            options.maxConcurrentRequests(max);
             return this;
         }
 
-        /** Whether tensors travel in Triton's binary extension (the default) or as JSON. */
+        /** See {@link TritonClientOptions.Builder#binaryData}. */
         public Builder<IN, OUT> binaryData(boolean binaryData) {
-            client.binaryData(binaryData);
+            options.binaryData(binaryData);
             return this;
         }
 
-        /** Whether request bodies are gzip-compressed. Default false. */
+        /** See {@link TritonClientOptions.Builder#maxRecordsPerRequest}. */
+        public Builder<IN, OUT> maxRecordsPerRequest(int max) {
+            options.maxRecordsPerRequest(max);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#compressRequests}. */
         public Builder<IN, OUT> compressRequests(boolean compress) {
-            client.compressRequests(compress);
+            options.compressRequests(compress);
             return this;
         }
 
-        /**
-         * The largest response body a request may get, default 64 MiB. A larger one fails its batch
-         * with a {@link org.flinktriton.TritonException} that names the model and the limit, before
-         * it is buffered. Raise it for models whose outputs per request are larger (a request holds
-         * up to {@link #maxBatchSize} records).
-         */
+        /** See {@link TritonClientOptions.Builder#acceptCompressedResponses}. */
+        public Builder<IN, OUT> acceptCompressedResponses(boolean accept) {
+            options.acceptCompressedResponses(accept);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#maxResponseBytes}. */
         public Builder<IN, OUT> maxResponseBytes(long max) {
-            client.maxResponseBytes(max);
+            options.maxResponseBytes(max);
             return this;
         }
 
-        /**
-         * Triton's request {@code priority} for every request of this operator: 1 is the highest,
-         * up to the model's {@code priority_levels}; 0 is the model's default. Not sent unless set.
-         */
+        /** See {@link TritonClientOptions.Builder#priority}. */
         public Builder<IN, OUT> priority(int priority) {
-            client.priority(priority);
+            options.priority(priority);
             return this;
         }
 
-        /**
-         * Triton's request {@code timeout}: how long the server may queue a request before it gives
-         * up on it and answers with an error, which fails the batch. Distinct from {@link
-         * #requestTimeout}, the client's own deadline. Not sent unless set.
-         */
+        /** See {@link TritonClientOptions.Builder#serverTimeout}. */
         public Builder<IN, OUT> serverTimeout(Duration timeout) {
-            client.serverTimeout(timeout);
+            options.serverTimeout(timeout);
             return this;
         }
 
-        /**
-         * The most records in one batch and in one request; set it to the model's {@code
-         * max_batch_size}.
-         *
-         * <p>Unset, batches hold up to {@link AsyncBatchOptions#MAX_BATCH_SIZE}'s default of 32 and
-         * each request up to the model's {@code max_batch_size}, which the client reads from the
-         * server when it opens: a larger batch goes out as several requests (one record per request
-         * for a model with {@code max_batch_size} 0), a smaller one as one request. The limit is
-         * not fetched while the job graph is built, because the machine that builds it often cannot
-         * reach the server, and a graph must not change with a server's state; the log says at
-         * start which limit applies and whether a larger maxBatchSize would fill requests better.
-         */
+        /** See {@link TritonClientOptions.Builder#parameter}. */
+        public Builder<IN, OUT> parameter(String name, Object value) {
+            options.parameter(name, value);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#retry}. */
+        public Builder<IN, OUT> retry(RetryPolicy retry) {
+            options.retry(retry);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#circuitBreaker}. */
+        public Builder<IN, OUT> circuitBreaker(CircuitBreakerPolicy circuitBreaker) {
+            options.circuitBreaker(circuitBreaker);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#adaptiveConcurrency}. */
+        public Builder<IN, OUT> adaptiveConcurrency(boolean adaptive) {
+            options.adaptiveConcurrency(adaptive);
+            return this;
+        }
+
+        /** See {@link AsyncBatchOptions.Builder#maxBatchSize}. */
         public Builder<IN, OUT> maxBatchSize(int maxBatchSize) {
-            if (maxBatchSize < 1) {
-                throw new IllegalArgumentException(
-                        "maxBatchSize must be at least 1, not " + maxBatchSize);
-            }
-            this.maxBatchSize = maxBatchSize;
+            batch.maxBatchSize(maxBatchSize);
             return this;
         }
 
-        /** How long the oldest record of a batch that is not full may wait. Default 10 ms. */
+        /** See {@link AsyncBatchOptions.Builder#maxBatchDelay}. */
         public Builder<IN, OUT> maxBatchDelay(Duration delay) {
             batch.maxBatchDelay(delay);
             return this;
         }
 
-        /**
-         * How long a batch may take, its requests included, before it fails with a {@link
-         * org.flinktriton.TritonTimeoutException} (and its requests are cancelled). Default 30 s.
-         */
-        public Builder<IN, OUT> timeout(Duration timeout) {
-            batch.timeout(timeout);
+        /** See {@link AsyncBatchOptions.Builder#batchTimeout}. */
+        public Builder<IN, OUT> batchTimeout(Duration timeout) {
+            batch.batchTimeout(timeout);
             return this;
         }
 
-        /**
-         * The most batches one parallel instance has in flight; beyond it the operator
-         * back-pressures. Default 4.
-         */
+        /** See {@link AsyncBatchOptions.Builder#capacity}. */
         public Builder<IN, OUT> capacity(int capacity) {
             batch.capacity(capacity);
             return this;
         }
 
         /**
+         * How long a batch may take.
+         *
+         * @deprecated renamed, since a request has a timeout of its own ({@link #requestTimeout}):
+         *     use {@link #batchTimeout}
+         */
+        @Deprecated
+        public Builder<IN, OUT> timeout(Duration timeout) {
+            return batchTimeout(timeout);
+        }
+
+        /**
          * Takes all four batch settings from {@code options}, such as {@link
-         * AsyncBatchOptions#fromConfig}'s; its maxBatchSize counts as set explicitly.
+         * AsyncBatchOptions#fromConfig}'s, replacing those given before; the batch setters called
+         * afterwards change single settings. The client's settings, {@link #maxRecordsPerRequest}
+         * among them, stay as they are.
          */
         public Builder<IN, OUT> batchOptions(AsyncBatchOptions options) {
-            Objects.requireNonNull(options, "options");
-            this.batch = options.toBuilder();
-            this.maxBatchSize = options.maxBatchSize();
+            this.batch = Objects.requireNonNull(options, "options").toBuilder();
+            return this;
+        }
+
+        /**
+         * The uid of the batch operator, which holds the buffered and in-flight records in its
+         * state; the other operators {@link TritonInference#apply} adds get it with a suffix (the
+         * dead-letter splitter: {@link TritonInference#DEAD_LETTER_SPLITTER_UID_SUFFIX}). Set it,
+         * as for every stateful operator, so that a savepoint restores into a changed job. Without
+         * it Flink derives the uids from the graph's shape. Do not also set a uid on what {@code
+         * apply} returns: with dead letters, that is the splitter.
+         */
+        public Builder<IN, OUT> uid(String uid) {
+            Objects.requireNonNull(uid, "uid");
+            if (uid.isBlank()) {
+                throw new IllegalArgumentException("uid must not be blank");
+            }
+            this.uid = uid;
             return this;
         }
 
@@ -652,42 +764,22 @@ public final class TritonInference<IN, OUT> {
         }
 
         /**
-         * How retryable failures of each request are retried; {@link RetryPolicy#defaults()} unless
-         * set. Its budget is lowered to {@link #timeout}, so no retry outlives its batch.
-         */
-        public Builder<IN, OUT> retry(RetryPolicy retry) {
-            client.retry(retry);
-            return this;
-        }
-
-        /** See {@link TritonClientOptions.Builder#circuitBreaker}; off by default. */
-        public Builder<IN, OUT> circuitBreaker(CircuitBreakerPolicy circuitBreaker) {
-            client.circuitBreaker(circuitBreaker);
-            return this;
-        }
-
-        /** See {@link TritonClientOptions.Builder#adaptiveConcurrency}; on by default. */
-        public Builder<IN, OUT> adaptiveConcurrency(boolean adaptive) {
-            client.adaptiveConcurrency(adaptive);
-            return this;
-        }
-
-        /**
          * Sends each record that failed for good (rejected by the server, or its retries spent when
          * its batch timed out) to the side output {@link TritonInference#deadLetterTag()} instead
-         * of failing the task. Replaces a {@link #fallback}.
+         * of failing the task. Only {@link TritonInference#apply} adds that output: {@link
+         * TritonInference#function()} refuses dead letters. Not together with {@link #fallback}.
          */
         public Builder<IN, OUT> deadLetters() {
-            this.failurePolicy = FailurePolicy.deadLetters();
+            this.deadLetters = true;
             return this;
         }
 
         /**
          * Emits {@code fallback(input, failure)} for each record that failed for good, in its place
-         * in the output, instead of failing the task. Replaces {@link #deadLetters()}.
+         * in the output, instead of failing the task. Not together with {@link #deadLetters()}.
          */
         public Builder<IN, OUT> fallback(FallbackFunction<IN, OUT> fallback) {
-            this.failurePolicy = FailurePolicy.fallback(fallback);
+            this.fallback = Objects.requireNonNull(fallback, "fallback");
             return this;
         }
 
@@ -695,52 +787,143 @@ public final class TritonInference<IN, OUT> {
          * Checks the settings and the classes' generated codecs, and builds the inference step.
          * Nothing contacts the server: the model is checked when the job starts.
          *
-         * @throws IllegalStateException naming what is missing: the endpoint, or the model when it
-         *     is neither given nor on the input class's {@code @TritonModel}
+         * <p>An enabled retry policy is set to retry until the batch timeout ({@value
+         * TritonInference#RETRY_RULE}); when that sets aside a {@code maxAttempts} or {@code
+         * budget} that was given explicitly, a warning says so, once. Another warns when the
+         * request timeout leaves no room for a retry within the batch timeout: keep the batch
+         * timeout above three request timeouts plus the backoffs, so that a request that hangs is
+         * retried at least twice.
+         *
+         * @throws IllegalStateException naming what is missing (the endpoint, or the model when it
+         *     is neither given nor on the input class's {@code @TritonModel}), or both settings
+         *     that contradict each other ({@link #deadLetters()} and {@link #fallback}, for
+         *     example)
          * @throws IllegalArgumentException when a batch setting is out of range
          * @throws org.flinktriton.TritonException when a class has no generated codec for its role
          */
         public TritonInference<IN, OUT> build() {
-            TritonInputCodec<IN> input = TritonCodecs.forInput(inputType);
             TritonCodecs.forOutput(outputType);
-
-            List<String> missing = new ArrayList<>();
-            if (!hasEndpoint) {
-                missing.add("an endpoint (call endpoint(\"http://triton:8000\"))");
-            }
-            if (!hasModel && input.modelName().filter(name -> !name.isBlank()).isEmpty()) {
-                missing.add(
-                        "a model (call model(\"name\"), or annotate "
-                                + inputType.getName()
-                                + " with @TritonModel(name = ...))");
-            }
-            if (!missing.isEmpty()) {
+            if (deadLetters && fallback != null) {
                 throw new IllegalStateException(
-                        "TritonInference for "
-                                + inputType.getSimpleName()
-                                + " -> "
-                                + outputType.getSimpleName()
-                                + " needs "
-                                + String.join(" and ", missing));
-            }
-            if (maxBatchSize != null) {
-                batch.maxBatchSize(maxBatchSize);
-                client.maxBatchSize(maxBatchSize);
+                        subject()
+                                + ": deadLetters() and fallback(...) are both set, but a record"
+                                + " that failed for good either goes to the dead letters or is"
+                                + " replaced by the fallback; keep one");
             }
             AsyncBatchOptions batchOptions = batch.build();
-            TritonClientOptions clientOptions = client.modelFrom(input).build();
-            RetryPolicy retry = clientOptions.retry();
-            if (retry.enabled()) {
-                // An outage is not a bad record: in a job, retries go on until the batch's
-                // timeout, and only then does the failure policy apply.
-                retry = retry.toBuilder().maxAttempts(Integer.MAX_VALUE).build();
-            }
+            TritonClientOptions clientOptions = options.build();
+            String name = nameOf(clientOptions);
+            Duration batchTimeout = batchOptions.batchTimeout();
             clientOptions =
-                    clientOptions.toBuilder()
-                            .retry(retry.withBudgetAtMost(batchOptions.timeout()))
+                    clientOptions.toBuilder(subject())
+                            .retry(retryInJob(name, clientOptions.retry(), batchTimeout))
                             .build();
+            warnWithoutRoomForRetry(name, clientOptions, batchTimeout);
+            FailurePolicy<IN> failurePolicy =
+                    deadLetters
+                            ? FailurePolicy.deadLetters()
+                            : fallback != null
+                                    ? FailurePolicy.fallback(fallback)
+                                    : FailurePolicy.fail();
             return new TritonInference<>(
-                    inputType, outputType, clientOptions, batchOptions, ordered, failurePolicy);
+                    inputType,
+                    outputType,
+                    clientOptions,
+                    batchOptions,
+                    ordered,
+                    failurePolicy,
+                    uid);
+        }
+
+        /**
+         * The policy with {@link TritonInference#RETRY_RULE} applied, logging what it sets aside.
+         */
+        private static RetryPolicy retryInJob(
+                String name, RetryPolicy retry, Duration batchTimeout) {
+            if (!retry.enabled()) {
+                return retry;
+            }
+            List<String> setAside = new ArrayList<>();
+            if (retry.explicitSettings().contains("maxAttempts")
+                    && retry.maxAttempts() != Integer.MAX_VALUE) {
+                setAside.add(
+                        "maxAttempts "
+                                + retry.maxAttempts()
+                                + " (flink-triton.client.max-retries "
+                                + (retry.maxAttempts() - 1)
+                                + ")");
+            }
+            if (retry.explicitSettings().contains("budget")
+                    && !retry.budget().equals(batchTimeout)) {
+                setAside.add(
+                        "budget " + text(retry.budget()) + " (flink-triton.client.retry-budget)");
+            }
+            if (!setAside.isEmpty()) {
+                LOG.warn(
+                        "{}: the retry policy's {} {} set aside, and the batch timeout ({}) bounds"
+                                + " the retries instead. {}",
+                        name,
+                        String.join(" and ", setAside),
+                        setAside.size() == 1 ? "is" : "are",
+                        text(batchTimeout),
+                        RETRY_RULE);
+            }
+            return retry.toBuilder().maxAttempts(Integer.MAX_VALUE).budget(batchTimeout).build();
+        }
+
+        /**
+         * Warns when a request that hangs could not be retried before its batch times out: a
+         * request timeout of zero, or two of them and the first backoff longer than the batch
+         * timeout.
+         */
+        private static void warnWithoutRoomForRetry(
+                String name, TritonClientOptions client, Duration batchTimeout) {
+            RetryPolicy retry = client.retry();
+            if (!retry.enabled()) {
+                return;
+            }
+            Duration request = client.requestTimeout();
+            Duration backoffs =
+                    retry.initialBackoff()
+                            .plus(
+                                    Duration.ofNanos(
+                                            (long)
+                                                    Math.min(
+                                                            retry.maxBackoff().toNanos(),
+                                                            retry.initialBackoff().toNanos()
+                                                                    * retry.multiplier())));
+            Duration advice = batchTimeout.minus(backoffs).dividedBy(3);
+            if (request.isZero()) {
+                LOG.warn(
+                        "{}: requestTimeout 0 (no limit; flink-triton.client.request-timeout)"
+                                + " leaves no room for a retry: a request that hangs holds its"
+                                + " batch until batchTimeout ({}) fails it. Keep batchTimeout above"
+                                + " three request timeouts plus the backoffs (requestTimeout {}"
+                                + " here), so that a hung request is retried at least twice.",
+                        name,
+                        text(batchTimeout),
+                        text(advice));
+            } else if (request.multipliedBy(2).plus(retry.initialBackoff()).compareTo(batchTimeout)
+                    > 0) {
+                LOG.warn(
+                        "{}: requestTimeout {} (flink-triton.client.request-timeout) leaves no room"
+                                + " for a retry within batchTimeout {}"
+                                + " (flink-triton.async-batch.batch-timeout): a request that hangs"
+                                + " spends its batch's time before it can be sent again. Keep"
+                                + " batchTimeout above three request timeouts plus the backoffs"
+                                + " (requestTimeout {} here), so that a hung request is retried at"
+                                + " least twice.",
+                        name,
+                        text(request),
+                        text(batchTimeout),
+                        text(advice));
+            }
+        }
+
+        /** {@code 300 ms}, {@code 30 s}. */
+        private static String text(Duration duration) {
+            long millis = duration.toMillis();
+            return millis % 1000 == 0 ? millis / 1000 + " s" : millis + " ms";
         }
     }
 }

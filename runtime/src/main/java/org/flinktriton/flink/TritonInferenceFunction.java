@@ -171,7 +171,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         outputCodec = TritonCodecs.forOutput(modelOutputType);
         enrichmentCopier = enrichesInPlace() ? inputSerializer() : null;
         calls = new ConcurrentHashMap<>();
-        TritonModelClient opened = TritonModelClient.builder().options(options).build();
+        TritonModelClient opened = TritonModelClient.builder().clientOptions(options).build();
         try {
             opened.validate(inputCodec, outputCodec);
             explainBatching(opened.modelInfo().join());
@@ -243,7 +243,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                     modelLimit,
                     operatorBatchSize,
                     (operatorBatchSize + modelLimit - 1) / modelLimit);
-        } else if (modelLimit > operatorBatchSize && options.maxBatchSize().isEmpty()) {
+        } else if (modelLimit > operatorBatchSize && options.maxRecordsPerRequest().isEmpty()) {
             LOG.info(
                     "Model {} takes up to {} records per request, but batches hold at most {}; set"
                             + " TritonInference.Builder.maxBatchSize({}) to send fuller requests.",

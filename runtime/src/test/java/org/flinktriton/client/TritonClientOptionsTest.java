@@ -53,7 +53,7 @@ class TritonClientOptionsTest {
                 .closeTimeout(Duration.ofSeconds(4))
                 .maxConcurrentRequests(5)
                 .binaryData(false)
-                .maxBatchSize(12)
+                .maxRecordsPerRequest(12)
                 .compressRequests(true)
                 .acceptCompressedResponses(true)
                 .maxResponseBytes(1 << 20)
@@ -93,11 +93,11 @@ class TritonClientOptionsTest {
         assertThat(options.headers()).isEmpty();
         assertThat(options.trustedCertificates()).isEmpty();
         assertThat(options.connectTimeout()).isEqualTo(Duration.ofSeconds(10));
-        assertThat(options.requestTimeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(options.requestTimeout()).isEqualTo(Duration.ofSeconds(15));
         assertThat(options.closeTimeout()).isEqualTo(Duration.ofSeconds(10));
         assertThat(options.maxConcurrentRequests()).isEqualTo(16);
         assertThat(options.binaryData()).isTrue();
-        assertThat(options.maxBatchSize()).isEmpty();
+        assertThat(options.maxRecordsPerRequest()).isEmpty();
         assertThat(options.compressRequests()).isFalse();
         assertThat(options.acceptCompressedResponses()).isFalse();
         assertThat(options.maxResponseBytes()).isEqualTo(64L << 20);
@@ -123,7 +123,7 @@ class TritonClientOptionsTest {
                         Map.entry("X-Tenant", "7"),
                         Map.entry("Authorization", "Bearer " + SECRET));
         assertThat(options.trustedCertificates()).hasSize(1);
-        assertThat(options.maxBatchSize()).hasValue(12);
+        assertThat(options.maxRecordsPerRequest()).hasValue(12);
         assertThat(options.priority()).hasValue(2);
         assertThat(options.serverTimeout()).contains(Duration.ofMillis(250));
         // Integers are kept as longs, so that a value read from a configuration compares equal.
@@ -150,7 +150,7 @@ class TritonClientOptionsTest {
                         b -> b.closeTimeout(Duration.ofSeconds(3)),
                         b -> b.maxConcurrentRequests(6),
                         b -> b.binaryData(true),
-                        b -> b.maxBatchSize(13),
+                        b -> b.maxRecordsPerRequest(13),
                         b -> b.compressRequests(false),
                         b -> b.acceptCompressedResponses(false),
                         b -> b.maxResponseBytes(2 << 20),
@@ -211,7 +211,7 @@ class TritonClientOptionsTest {
         config.set(TritonClientConfigOptions.CLOSE_TIMEOUT, Duration.ofSeconds(4));
         config.set(TritonClientConfigOptions.MAX_CONCURRENT_REQUESTS, 5);
         config.set(TritonClientConfigOptions.BINARY_DATA, false);
-        config.set(TritonClientConfigOptions.MAX_BATCH_SIZE, 12);
+        config.set(TritonClientConfigOptions.MAX_RECORDS_PER_REQUEST, 12);
         config.set(TritonClientConfigOptions.COMPRESS_REQUESTS, true);
         config.set(TritonClientConfigOptions.ACCEPT_COMPRESSED_RESPONSES, true);
         config.set(TritonClientConfigOptions.MAX_RESPONSE_BYTES, MemorySize.parse("1 mb"));
@@ -253,7 +253,7 @@ class TritonClientOptionsTest {
         text.put("flink-triton.client.close-timeout", "4s");
         text.put("flink-triton.client.max-concurrent-requests", "5");
         text.put("flink-triton.client.binary-data", "false");
-        text.put("flink-triton.client.max-batch-size", "12");
+        text.put("flink-triton.client.max-records-per-request", "12");
         text.put("flink-triton.client.compress-requests", "true");
         text.put("flink-triton.client.accept-compressed-responses", "true");
         text.put("flink-triton.client.max-response-bytes", "1 mb");
@@ -363,7 +363,7 @@ class TritonClientOptionsTest {
                 .doesNotContain(SECRET);
         assertThat(everything().toString())
                 .doesNotContain(SECRET)
-                .contains("version 3", "trusting 1 certificate(s)", "maxBatchSize 12");
+                .contains("version 3", "trusting 1 certificate(s)", "maxRecordsPerRequest 12");
     }
 
     @Test
@@ -371,14 +371,20 @@ class TritonClientOptionsTest {
         assertThatThrownBy(() -> TritonClientOptions.builder().model("m").build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage(
-                        "TritonClientOptions needs an endpoint: call"
-                                + " endpoint(\"http://host:8000\")");
+                        "TritonClientOptions needs an endpoint (call"
+                                + " endpoint(\"http://triton:8000\"))");
         assertThatThrownBy(() -> TritonClientOptions.builder().endpoint("h:1").build())
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage(
-                        "TritonClientOptions needs a model name: call model(\"name\"), or"
-                                + " modelFrom(Input.class) on a class annotated with"
-                                + " @TritonModel(name = ...)");
+                        "TritonClientOptions needs a model name (call model(\"name\"), or"
+                                + " modelFrom(Input.class) with a class annotated"
+                                + " @TritonModel(name = ...))");
+        assertThatThrownBy(() -> TritonClientOptions.builder("TritonModelClient").build())
+                .hasMessage(
+                        "TritonModelClient needs an endpoint (call"
+                                + " endpoint(\"http://triton:8000\")) and a model name (call"
+                                + " model(\"name\"), or modelFrom(Input.class) with a class"
+                                + " annotated @TritonModel(name = ...))");
     }
 
     @Test
@@ -416,8 +422,8 @@ class TritonClientOptionsTest {
                 .hasMessage("serverTimeout must not be negative");
         assertThatThrownBy(() -> builder.maxConcurrentRequests(0))
                 .hasMessage("maxConcurrentRequests must be at least 1, not 0");
-        assertThatThrownBy(() -> builder.maxBatchSize(0))
-                .hasMessage("maxBatchSize must be at least 1, not 0");
+        assertThatThrownBy(() -> builder.maxRecordsPerRequest(0))
+                .hasMessage("maxRecordsPerRequest must be at least 1, not 0");
         assertThatThrownBy(() -> builder.maxResponseBytes(0))
                 .hasMessage("maxResponseBytes must be between 1 and 2147483631, not 0");
         assertThatThrownBy(() -> builder.priority(-1))
@@ -427,10 +433,95 @@ class TritonClientOptionsTest {
                         "parameter p must be a String, Boolean, Integer or Long, not java.lang.Double");
     }
 
+    @Test
+    @SuppressWarnings("deprecation") // the old names, kept as aliases
+    void theOldNamesOfMaxRecordsPerRequestStillWork() {
+        Configuration config = new Configuration();
+        config.setString("flink-triton.client.endpoint", "http://triton:8000");
+        config.setString("flink-triton.client.model", "add_sub");
+        config.setString("flink-triton.client.max-batch-size", "12");
+
+        TritonClientOptions options = TritonClientOptions.fromConfig(config);
+
+        assertThat(options.maxRecordsPerRequest()).hasValue(12);
+        assertThat(options.maxBatchSize()).hasValue(12);
+        assertThat(minimal().maxBatchSize(12).build()).isEqualTo(options);
+        assertThat(TritonClientConfigOptions.MAX_BATCH_SIZE)
+                .isSameAs(TritonClientConfigOptions.MAX_RECORDS_PER_REQUEST);
+
+        // Both names with one value is no conflict.
+        config.setString("flink-triton.client.max-records-per-request", "12");
+        assertThat(TritonClientOptions.fromConfig(config)).isEqualTo(options);
+    }
+
+    @Test
+    void aKeyAndItsDeprecatedNameSetApartFailNamingBoth() {
+        Configuration config = new Configuration();
+        config.setString("flink-triton.client.endpoint", "http://triton:8000");
+        config.setString("flink-triton.client.model", "add_sub");
+        config.setString("flink-triton.client.max-records-per-request", "8");
+        config.setString("flink-triton.client.max-batch-size", "12");
+
+        assertThatThrownBy(() -> TritonClientOptions.fromConfig(config))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(
+                        "flink-triton.client.max-records-per-request (8) and its deprecated name"
+                                + " flink-triton.client.max-batch-size (12) are both set, to"
+                                + " different values; keep"
+                                + " flink-triton.client.max-records-per-request only");
+    }
+
+    @Test
+    void aRequestParameterSetTwoWaysFailsNamingBoth() {
+        assertThatThrownBy(() -> minimal().priority(2).parameter("priority", 3).build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage(
+                        "TritonClientOptions: priority(...) (flink-triton.client.priority) and"
+                                + " parameter(\"priority\", ...) (flink-triton.client.parameters)"
+                                + " both set Triton's request parameter 'priority'; set it once");
+        assertThatThrownBy(
+                        () ->
+                                minimal()
+                                        .parameter("timeout", 100)
+                                        .serverTimeout(Duration.ofMillis(5))
+                                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("serverTimeout(...) (flink-triton.client.server-timeout)")
+                .hasMessageContaining("parameter(\"timeout\", ...)");
+
+        Configuration config = new Configuration();
+        config.setString("flink-triton.client.endpoint", "http://triton:8000");
+        config.setString("flink-triton.client.model", "add_sub");
+        config.setString("flink-triton.client.priority", "2");
+        config.setString("flink-triton.client.parameters", "priority:1");
+        assertThatThrownBy(() -> TritonClientOptions.fromConfig(config))
+                .hasMessageContaining("flink-triton.client.priority")
+                .hasMessageContaining("flink-triton.client.parameters");
+    }
+
+    @Test
+    void theRetryPolicyKnowsWhichSettingsWereGiven() {
+        Configuration config = new Configuration();
+        config.setString("flink-triton.client.endpoint", "http://triton:8000");
+        config.setString("flink-triton.client.model", "add_sub");
+        assertThat(TritonClientOptions.fromConfig(config).retry().explicitSettings()).isEmpty();
+
+        config.setString("flink-triton.client.max-retries", "2");
+        config.setString("flink-triton.client.retry-budget", "5 s");
+        RetryPolicy retry = TritonClientOptions.fromConfig(config).retry();
+        assertThat(retry.explicitSettings()).containsExactly("maxAttempts", "budget");
+        assertThat(retry.toBuilder().jitter(0.1).build().explicitSettings())
+                .containsExactly("maxAttempts", "budget", "jitter");
+        // Not part of equality: the default value, given, is the default.
+        assertThat(RetryPolicy.builder().maxAttempts(8).build()).isEqualTo(RetryPolicy.defaults());
+    }
+
     private static List<ConfigOption<?>> allOptions() throws IllegalAccessException {
         List<ConfigOption<?>> options = new ArrayList<>();
         for (Field field : TritonClientConfigOptions.class.getFields()) {
-            if (Modifier.isStatic(field.getModifiers()) && field.getType() == ConfigOption.class) {
+            if (Modifier.isStatic(field.getModifiers())
+                    && field.getType() == ConfigOption.class
+                    && !field.isAnnotationPresent(Deprecated.class)) {
                 options.add((ConfigOption<?>) field.get(null));
             }
         }

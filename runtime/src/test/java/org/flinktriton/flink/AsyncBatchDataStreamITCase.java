@@ -183,7 +183,7 @@ class AsyncBatchDataStreamITCase {
         return AsyncBatchOptions.builder()
                 .maxBatchSize(10)
                 .maxBatchDelay(Duration.ofMillis(5))
-                .timeout(Duration.ofSeconds(30))
+                .batchTimeout(Duration.ofSeconds(30))
                 .capacity(2)
                 .build();
     }
@@ -209,7 +209,7 @@ class AsyncBatchDataStreamITCase {
         return AsyncBatchOptions.builder()
                 .maxBatchSize(50)
                 .maxBatchDelay(Duration.ofMillis(5))
-                .timeout(Duration.ofSeconds(30))
+                .batchTimeout(Duration.ofSeconds(30))
                 .capacity(4)
                 .build();
     }

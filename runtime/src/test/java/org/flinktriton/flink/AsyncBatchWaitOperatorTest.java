@@ -745,7 +745,7 @@ class AsyncBatchWaitOperatorTest {
                 .maxBatchSize(maxBatchSize)
                 .maxBatchDelay(delay)
                 .capacity(capacity)
-                .timeout(timeout)
+                .batchTimeout(timeout)
                 .build();
     }
 

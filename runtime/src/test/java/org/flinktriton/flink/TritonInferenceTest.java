@@ -9,6 +9,7 @@ import java.util.List;
 import org.apache.flink.api.common.InvalidProgramException;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.configuration.Configuration;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -19,6 +20,7 @@ import org.flinktriton.TritonException;
 import org.flinktriton.annotations.TritonInput;
 import org.flinktriton.annotations.TritonModel;
 import org.flinktriton.annotations.TritonOutput;
+import org.flinktriton.client.RetryPolicy;
 import org.flinktriton.client.TritonClientOptions;
 import org.junit.jupiter.api.Test;
 
@@ -108,7 +110,7 @@ class TritonInferenceTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage(
                         "TritonInference for Unnamed -> Result needs an endpoint (call"
-                                + " endpoint(\"http://triton:8000\")) and a model (call"
+                                + " endpoint(\"http://triton:8000\")) and a model name (call"
                                 + " model(\"name\"), or annotate "
                                 + Unnamed.class.getName()
                                 + " with @TritonModel(name = ...))");
@@ -118,7 +120,7 @@ class TritonInferenceTest {
                                 TritonInference.builder(Unnamed.class, Result.class)
                                         .endpoint(ENDPOINT)
                                         .build())
-                .hasMessageContaining("needs a model")
+                .hasMessageContaining("needs a model name")
                 .hasMessageNotContaining("endpoint");
     }
 
@@ -155,15 +157,21 @@ class TritonInferenceTest {
                 .hasMessageNotContaining("secret");
         assertThatThrownBy(() -> builder.header("Content-Type", "text/plain"))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> builder.maxBatchSize(0))
-                .hasMessage("maxBatchSize must be at least 1, not 0");
+        assertThatThrownBy(() -> builder.maxRecordsPerRequest(0))
+                .hasMessage("maxRecordsPerRequest must be at least 1, not 0");
         assertThatThrownBy(() -> builder.maxConcurrentRequests(0))
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(
-                        () -> builder.endpoint(ENDPOINT).capacity(0).timeout(Duration.ZERO).build())
+                        () ->
+                                builder.endpoint(ENDPOINT)
+                                        .maxBatchSize(0)
+                                        .capacity(0)
+                                        .batchTimeout(Duration.ZERO)
+                                        .build())
                 .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("maxBatchSize must be at least 1, but was 0")
                 .hasMessageContaining("capacity must be at least 1")
-                .hasMessageContaining("timeout must be between 1 ms and 365 days");
+                .hasMessageContaining("batchTimeout must be between 1 ms and 365 days");
         assertThatThrownBy(
                         () ->
                                 TritonInference.builder(Request.class, Result.class)
@@ -201,35 +209,214 @@ class TritonInferenceTest {
                         .endpoint(ENDPOINT)
                         .model("add_sub_v2")
                         .bearerToken("t0k3n")
-                        .maxBatchSize(8)
+                        .maxRecordsPerRequest(8)
                         .build();
 
         TritonInference<Request, Result> given =
-                TritonInference.builder(Request.class, Result.class).client(options).build();
+                TritonInference.builder(Request.class, Result.class).clientOptions(options).build();
         TritonInference<Request, Result> changed =
                 TritonInference.builder(Request.class, Result.class)
-                        .client(options)
+                        .clientOptions(options)
                         .requestTimeout(Duration.ofSeconds(5))
                         .maxBatchSize(4)
                         .build();
 
         // The options' model wins over @TritonModel, whose version is dropped with it; in a job,
         // retries last until the batch timeout.
-        TritonClientOptions inJob =
-                options.toBuilder()
-                        .retry(options.retry().toBuilder().maxAttempts(Integer.MAX_VALUE).build())
-                        .build();
+        TritonClientOptions inJob = inJob(options, Duration.ofSeconds(60));
         assertThat(given.clientOptions()).isEqualTo(inJob);
         assertThat(given.name()).isEqualTo("TritonInference(add_sub_v2)");
-        assertThat(given.requestBatchSize()).contains(8);
         assertThat(given.batchOptions()).isEqualTo(AsyncBatchOptions.defaults());
+        // Records per batch and per request are apart: neither setting touches the other.
         assertThat(changed.clientOptions())
-                .isEqualTo(
-                        inJob.toBuilder()
-                                .requestTimeout(Duration.ofSeconds(5))
-                                .maxBatchSize(4)
-                                .build());
+                .isEqualTo(inJob.toBuilder().requestTimeout(Duration.ofSeconds(5)).build());
+        assertThat(changed.clientOptions().maxRecordsPerRequest()).hasValue(8);
         assertThat(changed.batchOptions().maxBatchSize()).isEqualTo(4);
+    }
+
+    /** The options as a job uses them: retries until the batch timeout. */
+    private static TritonClientOptions inJob(TritonClientOptions options, Duration batchTimeout) {
+        return options.toBuilder()
+                .retry(
+                        options.retry().toBuilder()
+                                .maxAttempts(Integer.MAX_VALUE)
+                                .budget(batchTimeout)
+                                .build())
+                .build();
+    }
+
+    @Test
+    void batchOptionsKeepTheClientsRecordsPerRequestFromTheConfiguration() {
+        Configuration config = new Configuration();
+        config.setString("flink-triton.client.endpoint", ENDPOINT);
+        config.setString("flink-triton.client.model", "add_sub");
+        config.setString("flink-triton.client.max-records-per-request", "8");
+        config.setString("flink-triton.async-batch.max-batch-size", "64");
+
+        TritonInference<Request, Result> inference =
+                TritonInference.builder(Request.class, Result.class)
+                        .clientOptions(TritonClientOptions.fromConfig(config))
+                        .batchOptions(AsyncBatchOptions.fromConfig(config))
+                        .build();
+
+        assertThat(inference.batchOptions().maxBatchSize()).isEqualTo(64);
+        assertThat(inference.clientOptions().maxRecordsPerRequest()).hasValue(8);
+    }
+
+    @Test
+    void inAJobAnEnabledRetryPolicyRetriesUntilTheBatchTimeout() {
+        TritonInference<Request, Result> defaults =
+                TritonInference.builder(Request.class, Result.class).endpoint(ENDPOINT).build();
+        TritonInference<Request, Result> explicit =
+                TritonInference.builder(Request.class, Result.class)
+                        .endpoint(ENDPOINT)
+                        .retry(
+                                RetryPolicy.builder()
+                                        .maxAttempts(3)
+                                        .budget(Duration.ofSeconds(5))
+                                        .build())
+                        .batchTimeout(Duration.ofSeconds(40))
+                        .build();
+        TritonInference<Request, Result> off =
+                TritonInference.builder(Request.class, Result.class)
+                        .endpoint(ENDPOINT)
+                        .retry(RetryPolicy.none())
+                        .build();
+
+        assertThat(defaults.clientOptions().retry().maxAttempts()).isEqualTo(Integer.MAX_VALUE);
+        assertThat(defaults.clientOptions().retry().budget())
+                .isEqualTo(defaults.batchOptions().batchTimeout())
+                .isEqualTo(Duration.ofSeconds(60));
+        assertThat(explicit.clientOptions().retry().maxAttempts()).isEqualTo(Integer.MAX_VALUE);
+        assertThat(explicit.clientOptions().retry().budget()).isEqualTo(Duration.ofSeconds(40));
+        assertThat(off.clientOptions().retry()).isEqualTo(RetryPolicy.none());
+    }
+
+    @Test
+    void theDefaultsRetryAHungRequestAtLeastTwiceWithinTheBatchTimeout() {
+        TritonInference<Request, Result> inference =
+                TritonInference.builder(Request.class, Result.class).endpoint(ENDPOINT).build();
+        TritonClientOptions client = inference.clientOptions();
+        RetryPolicy retry = client.retry();
+
+        // A request that hangs spends requestTimeout; two retries wait two backoffs first.
+        Duration threeAttempts =
+                client.requestTimeout()
+                        .multipliedBy(3)
+                        .plus(retry.initialBackoff())
+                        .plus(
+                                Duration.ofMillis(
+                                        (long)
+                                                (retry.initialBackoff().toMillis()
+                                                        * retry.multiplier()
+                                                        * (1 + retry.jitter()))));
+        assertThat(threeAttempts).isLessThanOrEqualTo(inference.batchOptions().batchTimeout());
+    }
+
+    @Test
+    @SuppressWarnings("deprecation") // the old names, kept as aliases
+    void theOldNamesStillWork() {
+        TritonClientOptions options =
+                TritonClientOptions.builder()
+                        .endpoint(ENDPOINT)
+                        .model("add_sub")
+                        .maxRecordsPerRequest(8)
+                        .build();
+
+        TritonInference<Request, Result> old =
+                TritonInference.builder(Request.class, Result.class)
+                        .client(options)
+                        .timeout(Duration.ofSeconds(7))
+                        .build();
+        TritonInference<Request, Result> renamed =
+                TritonInference.builder(Request.class, Result.class)
+                        .clientOptions(options)
+                        .batchTimeout(Duration.ofSeconds(7))
+                        .build();
+
+        assertThat(old.clientOptions()).isEqualTo(renamed.clientOptions());
+        assertThat(old.batchOptions()).isEqualTo(renamed.batchOptions());
+        assertThat(old.batchOptions().timeout()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(old.requestBatchSize()).contains(8);
+    }
+
+    @Test
+    void deadLettersAndAFallbackTogetherAreRefused() {
+        assertThatThrownBy(
+                        () ->
+                                TritonInference.builder(Request.class, Result.class)
+                                        .endpoint(ENDPOINT)
+                                        .deadLetters()
+                                        .fallback((request, failure) -> new Result(new float[4]))
+                                        .build())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage(
+                        "TritonInference for Request -> Result: deadLetters() and fallback(...)"
+                                + " are both set, but a record that failed for good either goes"
+                                + " to the dead letters or is replaced by the fallback; keep one");
+    }
+
+    @Test
+    void aFunctionPlacedByHandRefusesDeadLetters() {
+        TritonInference<Request, Result> inference =
+                TritonInference.builder(Request.class, Result.class)
+                        .endpoint(ENDPOINT)
+                        .deadLetters()
+                        .build();
+
+        assertThatThrownBy(inference::function)
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage(
+                        "TritonInference(add_sub, version 1) is built with deadLetters(), which"
+                                + " function() cannot serve: a function placed by hand has no side"
+                                + " output for them. Use apply(stream) or apply(stream, combiner,"
+                                + " type), which add the dead-letter output; or build without"
+                                + " deadLetters() (with fallback(...) if failed records must not"
+                                + " fail the task).");
+        assertThatThrownBy(() -> inference.function((request, result) -> result.sum()[0]))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("function(combiner) cannot serve")
+                .hasMessageContaining("Use apply(stream)");
+        assertThat(
+                        TritonInference.builder(Request.class, Result.class)
+                                .endpoint(ENDPOINT)
+                                .fallback((request, failure) -> new Result(new float[4]))
+                                .build()
+                                .function())
+                .isNotNull();
+    }
+
+    @Test
+    void uidNamesTheBatchOperatorAndTheSplitterWithASuffix() {
+        DataStream<Request> requests = env.fromData(new Request());
+        TritonInference.Builder<Request, Result> builder =
+                TritonInference.builder(Request.class, Result.class).endpoint(ENDPOINT);
+
+        SingleOutputStreamOperator<Result> plain = builder.uid("scores").build().apply(requests);
+        SingleOutputStreamOperator<Result> lettered =
+                builder.uid("lettered").deadLetters().build().apply(requests);
+        SingleOutputStreamOperator<Result> unnamed =
+                TritonInference.builder(Request.class, Result.class)
+                        .endpoint(ENDPOINT)
+                        .deadLetters()
+                        .build()
+                        .apply(requests);
+
+        assertThat(plain.getTransformation().getUid()).isEqualTo("scores");
+        assertThat(((OneInputTransformation<?, ?>) plain.getTransformation()).getOperatorFactory())
+                .isInstanceOf(AsyncBatchWaitOperatorFactory.class);
+        // With dead letters, apply returns the splitter; the batch operator is its input.
+        assertThat(lettered.getTransformation().getUid())
+                .isEqualTo("lettered" + TritonInference.DEAD_LETTER_SPLITTER_UID_SUFFIX)
+                .isEqualTo("lettered-dead-letter-splitter");
+        OneInputTransformation<?, ?> batchOperator =
+                (OneInputTransformation<?, ?>) lettered.getTransformation().getInputs().get(0);
+        assertThat(batchOperator.getOperatorFactory())
+                .isInstanceOf(AsyncBatchWaitOperatorFactory.class);
+        assertThat(batchOperator.getUid()).isEqualTo("lettered");
+        assertThat(unnamed.getTransformation().getUid()).isNull();
+        assertThat(unnamed.getTransformation().getInputs().get(0).getUid()).isNull();
+        assertThatThrownBy(() -> builder.uid(" ")).hasMessage("uid must not be blank");
     }
 
     @Test
@@ -252,19 +439,19 @@ class TritonInferenceTest {
 
         assertThat(inference.batchOptions()).isEqualTo(AsyncBatchOptions.defaults());
         assertThat(inference.batchOptions().maxBatchSize()).isEqualTo(32);
-        assertThat(inference.requestBatchSize()).isEmpty();
+        assertThat(inference.clientOptions().maxRecordsPerRequest()).isEmpty();
         assertThat(inference.ordered()).isTrue();
         assertThat(inference.endpoint()).isEqualTo(ENDPOINT);
     }
 
     @Test
-    void maxBatchSizeBoundsBatchesAndRequests() {
+    void maxBatchSizeBoundsBatchesNotRequests() {
         TritonInference<Request, Result> inference =
                 TritonInference.builder(Request.class, Result.class)
                         .endpoint(ENDPOINT)
                         .maxBatchSize(64)
                         .maxBatchDelay(Duration.ofMillis(5))
-                        .timeout(Duration.ofSeconds(7))
+                        .batchTimeout(Duration.ofSeconds(7))
                         .capacity(2)
                         .ordered(false)
                         .build();
@@ -274,10 +461,10 @@ class TritonInferenceTest {
                         AsyncBatchOptions.builder()
                                 .maxBatchSize(64)
                                 .maxBatchDelay(Duration.ofMillis(5))
-                                .timeout(Duration.ofSeconds(7))
+                                .batchTimeout(Duration.ofSeconds(7))
                                 .capacity(2)
                                 .build());
-        assertThat(inference.requestBatchSize()).contains(64);
+        assertThat(inference.clientOptions().maxRecordsPerRequest()).isEmpty();
         assertThat(inference.ordered()).isFalse();
     }
 
@@ -294,7 +481,7 @@ class TritonInferenceTest {
                         .build();
 
         assertThat(inference.batchOptions()).isEqualTo(options.toBuilder().capacity(3).build());
-        assertThat(inference.requestBatchSize()).contains(16);
+        assertThat(inference.clientOptions().maxRecordsPerRequest()).isEmpty();
     }
 
     @Test

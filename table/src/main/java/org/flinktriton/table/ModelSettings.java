@@ -107,7 +107,7 @@ final class ModelSettings implements Serializable {
 
     /** A client for the model; the caller closes it. */
     TritonModelClient newClient() {
-        return TritonModelClient.builder().options(clientOptions).build();
+        return TritonModelClient.builder().clientOptions(clientOptions).build();
     }
 
     /**

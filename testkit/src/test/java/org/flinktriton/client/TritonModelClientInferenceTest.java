@@ -192,10 +192,10 @@ class TritonModelClientInferenceTest {
         for (int i = 0; i < 10; i++) {
             records.add(AddSubRequest.of(i));
         }
-        try (TritonModelClient client = client("add_sub").maxBatchSize(3).build()) {
+        try (TritonModelClient client = client("add_sub").maxRecordsPerRequest(3).build()) {
             assertThat(client.infer(records, AddSubResult.class).join()).hasSize(10);
         }
-        try (TritonModelClient client = client("add_sub").maxBatchSize(100).build()) {
+        try (TritonModelClient client = client("add_sub").maxRecordsPerRequest(100).build()) {
             assertThat(client.infer(records, AddSubResult.class).join()).hasSize(10);
         }
         assertThat(server.stats().batchSizes("add_sub"))
@@ -208,14 +208,14 @@ class TritonModelClientInferenceTest {
                 TritonClientOptions.builder()
                         .endpoint(server.endpoint())
                         .model("not_deployed")
-                        .maxBatchSize(3)
+                        .maxRecordsPerRequest(3)
                         .build();
         List<AddSubRequest> records = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             records.add(AddSubRequest.of(i));
         }
         try (TritonModelClient client =
-                TritonModelClient.builder().options(options).model("add_sub").build()) {
+                TritonModelClient.builder().clientOptions(options).model("add_sub").build()) {
             assertThat(client.infer(records, AddSubResult.class).join()).hasSize(10);
             assertThat(client.options()).isEqualTo(options.toBuilder().model("add_sub").build());
         }
@@ -312,7 +312,8 @@ class TritonModelClientInferenceTest {
                                 .endpoint(tap.endpoint())
                                 .model("kserve")
                                 .modelVersion("1")
-                                .maxBatchSize(8) // the server states no limit; it enforces 8
+                                .maxRecordsPerRequest(
+                                        8) // the server states no limit; it enforces 8
                                 .build()) {
             TritonModelInfo info = client.modelInfo().join();
             assertThat(info.hasConfig()).isFalse();

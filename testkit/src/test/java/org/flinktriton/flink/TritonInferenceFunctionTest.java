@@ -200,7 +200,7 @@ class TritonInferenceFunctionTest {
                 open(
                         builder()
                                 .retry(twoAttempts)
-                                .timeout(Duration.ofSeconds(20))
+                                .batchTimeout(Duration.ofSeconds(20))
                                 .build()
                                 .function());
         server.faults().failNext(5, 503, "model is reloading");
@@ -442,11 +442,11 @@ class TritonInferenceFunctionTest {
                 TritonClientOptions.builder()
                         .endpoint(server.endpoint())
                         .model("add_sub")
-                        .maxBatchSize(3)
+                        .maxRecordsPerRequest(3)
                         .build();
         TritonInference<AddSubRequest, AddSubResult> inference =
                 TritonInference.builder(AddSubRequest.class, AddSubResult.class)
-                        .client(options)
+                        .clientOptions(options)
                         .build();
         TritonInferenceFunction<AddSubRequest, AddSubResult> function =
                 open(InstantiationUtil.clone(inference.function()));
@@ -455,9 +455,8 @@ class TritonInferenceFunctionTest {
         function.asyncInvokeBatch(requests(7), future);
 
         assertThat(future.results()).hasSize(7);
-        assertThat(inference.clientOptions().maxBatchSize()).isEqualTo(options.maxBatchSize());
+        assertThat(inference.clientOptions().maxRecordsPerRequest()).hasValue(3);
         assertThat(inference.clientOptions().endpoint()).isEqualTo(options.endpoint());
-        assertThat(inference.requestBatchSize()).contains(3);
         // The operator's batches keep their default; the options cap each request.
         assertThat(inference.batchOptions().maxBatchSize()).isEqualTo(32);
         assertThat(server.stats().batchSizes("add_sub")).containsExactlyInAnyOrder(3, 3, 1);
@@ -484,7 +483,7 @@ class TritonInferenceFunctionTest {
                     open(
                             InstantiationUtil.clone(
                                     TritonInference.builder(AddSubRequest.class, AddSubResult.class)
-                                            .client(TritonClientOptions.fromConfig(config))
+                                            .clientOptions(TritonClientOptions.fromConfig(config))
                                             .build()
                                             .function()));
             RecordingFuture<AddSubResult> future = new RecordingFuture<>();

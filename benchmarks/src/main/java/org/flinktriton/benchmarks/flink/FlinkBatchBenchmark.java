@@ -381,7 +381,7 @@ public final class FlinkBatchBenchmark {
                     TritonModelClient.builder()
                             .endpoint(endpoint)
                             .model(BenchModel.NAME)
-                            .maxBatchSize(1)
+                            .maxRecordsPerRequest(1)
                             .maxConcurrentRequests(maxConcurrentRequests)
                             .build();
             client.validate(BenchRequest.class, BenchResult.class);

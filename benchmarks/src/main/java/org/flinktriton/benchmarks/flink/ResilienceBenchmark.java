@@ -510,7 +510,7 @@ public final class ResilienceBenchmark {
                         .model(BenchModel.NAME)
                         .maxBatchSize(BATCH)
                         .maxBatchDelay(BATCH_DELAY)
-                        .timeout(TIMEOUT)
+                        .batchTimeout(TIMEOUT)
                         .capacity(settings.capacity)
                         .maxConcurrentRequests(settings.concurrency)
                         .ordered(false)
