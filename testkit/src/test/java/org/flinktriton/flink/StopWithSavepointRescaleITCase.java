@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +24,7 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
@@ -59,12 +61,22 @@ import org.junit.jupiter.api.io.TempDir;
  * (With the records and watermarks of the old subtasks replayed in stored order, as before commit
  * 5e3f97f, the scale-in fails here with records behind a higher watermark and a watermark going
  * backwards.)
+ *
+ * <p>The dead-letter test stops a job whose inference sends rejected records to the dead-letter
+ * output and resumes it with an operator added upstream of the inference. {@link
+ * TritonInference.Builder#uid} gives the batch operator (not only the splitter {@code apply}
+ * returns) its uid, so its buffered and in-flight records are restored into the changed graph: the
+ * restore drops state that no operator claims, as a user adding an operator would have it do, and
+ * every record still ends up committed once, as a result or, for the poison ones, a dead letter.
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class StopWithSavepointRescaleITCase {
 
     private static final int RECORDS = 4_000;
     private static final String MODEL = "add_sub";
+
+    /** Records the server rejects, in the dead-letter test. */
+    private static final Set<Long> POISON = Set.of(7L, 150L, 1_234L, 2_500L, 3_999L);
 
     @RegisterExtension
     static final MiniClusterExtension MINI_CLUSTER =
@@ -118,12 +130,57 @@ class StopWithSavepointRescaleITCase {
         stopRescaleAndResume(4, 2, savepoints);
     }
 
-    private static void stopRescaleAndResume(int before, int after, Path savepoints)
+    @Test
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
+    void deadLettersRestoreIntoAGraphWithAnOperatorAddedUpstream(@TempDir Path savepoints)
+            throws Exception {
+        poison();
+        Stop stop = runUntilSavepoint(2, Graph.DEAD_LETTERS, savepoints);
+        server.faults().clear();
+        poison();
+        Throttle.pauseNanos = 0;
+
+        // As a user who adds an operator would, the restore drops state the new graph does not
+        // claim: had the batch operator's uid changed, its buffered records would be lost here.
+        job(2, stop.savepoint(), Graph.DEAD_LETTERS_AND_AN_OPERATOR_UPSTREAM)
+                .executeAsync("TritonInference: dead letters, resumed with an operator upstream")
+                .getJobExecutionResult()
+                .get(40, TimeUnit.SECONDS);
+
+        System.out.printf(
+                "Savepoint with dead letters: stopped after %d ms with %d of %d outputs committed"
+                        + " and %d records sent; %d records sent in all%n",
+                stop.stoppedAfterMillis(),
+                stop.committed(),
+                RECORDS,
+                stop.sent(),
+                server.stats().records(MODEL));
+        assertThat(stop.committed()).as("outputs committed at the stop").isLessThan(RECORDS);
+        // Each record's result, or for a poison record its dead letter (deadLetterId), once.
+        CommittingSink.assertEveryRecordCommittedOnce(RECORDS);
+        assertThat(server.stats().poisonAnswers()).as("poison answers").isPositive();
+        assertThat(WatermarkCheck.PROBLEMS).as("late records and backward watermarks").isEmpty();
+    }
+
+    /** What the first run left: its savepoint, and how far it had come. */
+    private record Stop(
+            String savepoint,
+            long stoppedAfterMillis,
+            long committed,
+            long sent,
+            long watermarks) {}
+
+    /**
+     * Runs the job until outputs are committed, then, with every subtask's batch held on the
+     * server, stops it with a savepoint.
+     */
+    private static Stop runUntilSavepoint(int parallelism, Graph graph, Path savepoints)
             throws Exception {
         Throttle.pauseNanos = TimeUnit.MILLISECONDS.toNanos(1);
         long start = System.nanoTime();
         JobClient first =
-                job(before, null).executeAsync("TritonInference: run until the savepoint");
+                job(parallelism, null, graph)
+                        .executeAsync("TritonInference: run until the savepoint");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (CommittingSink.committed() < RECORDS / 20) {
             assertThat(System.nanoTime()).as("outputs are committed in time").isLessThan(deadline);
@@ -133,7 +190,7 @@ class StopWithSavepointRescaleITCase {
             Thread.sleep(10);
         }
         server.faults().latency(Duration.ofMillis(300));
-        assertThat(server.stats().awaitInFlight(before, Duration.ofSeconds(10)))
+        assertThat(server.stats().awaitInFlight(parallelism, Duration.ofSeconds(10)))
                 .as("every subtask has a batch on the server")
                 .isTrue();
         String savepoint =
@@ -141,15 +198,22 @@ class StopWithSavepointRescaleITCase {
                                 false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                         .get(30, TimeUnit.SECONDS);
         first.getJobExecutionResult().get(30, TimeUnit.SECONDS);
-        long stoppedAfter = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-        long committedAtStop = CommittingSink.committed();
-        long sentAtStop = server.stats().records(MODEL);
-        long watermarksBefore = WatermarkCheck.WATERMARKS.get();
+        return new Stop(
+                savepoint,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start),
+                CommittingSink.committed(),
+                server.stats().records(MODEL),
+                WatermarkCheck.WATERMARKS.get());
+    }
+
+    private static void stopRescaleAndResume(int before, int after, Path savepoints)
+            throws Exception {
+        Stop stop = runUntilSavepoint(before, Graph.PLAIN, savepoints);
         server.faults().clear();
         Throttle.pauseNanos = 0;
 
         long resumed = System.nanoTime();
-        job(after, savepoint)
+        job(after, stop.savepoint(), Graph.PLAIN)
                 .executeAsync("TritonInference: resumed at parallelism " + after)
                 .getJobExecutionResult()
                 .get(40, TimeUnit.SECONDS);
@@ -161,29 +225,36 @@ class StopWithSavepointRescaleITCase {
                         + " checked%n",
                 before,
                 after,
-                stoppedAfter,
-                committedAtStop,
+                stop.stoppedAfterMillis(),
+                stop.committed(),
                 RECORDS,
-                sentAtStop,
+                stop.sent(),
                 resumedFor,
                 server.stats().records(MODEL),
                 WatermarkCheck.WATERMARKS.get());
-        assertThat(committedAtStop).as("outputs committed at the stop").isLessThan(RECORDS);
+        assertThat(stop.committed()).as("outputs committed at the stop").isLessThan(RECORDS);
         CommittingSink.assertEveryRecordCommittedOnce(RECORDS);
         assertThat(server.stats().records(MODEL))
                 .as("records sent to the server: those in flight at the stop went again")
                 .isGreaterThan(RECORDS);
         assertThat(WatermarkCheck.PROBLEMS).as("late records and backward watermarks").isEmpty();
-        assertThat(watermarksBefore).as("watermarks before the stop").isPositive();
+        assertThat(stop.watermarks()).as("watermarks before the stop").isPositive();
         assertThat(WatermarkCheck.WATERMARKS.get())
                 .as("watermarks after the restore")
-                .isGreaterThan(watermarksBefore);
+                .isGreaterThan(stop.watermarks());
         assertThat(WatermarkCheck.RESTORED_SUBTASKS)
                 .as("subtasks of the resumed run")
                 .hasSize(after);
     }
 
-    private static StreamExecutionEnvironment job(int parallelism, String savepoint) {
+    /** The shapes of the job: as it was, with dead letters, and with an operator added. */
+    private enum Graph {
+        PLAIN,
+        DEAD_LETTERS,
+        DEAD_LETTERS_AND_AN_OPERATOR_UPSTREAM
+    }
+
+    private static StreamExecutionEnvironment job(int parallelism, String savepoint, Graph graph) {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setParallelism(parallelism);
         env.enableCheckpointing(200);
@@ -192,6 +263,7 @@ class StopWithSavepointRescaleITCase {
         configuration.set(PipelineOptions.AUTO_WATERMARK_INTERVAL, Duration.ofMillis(50));
         if (savepoint != null) {
             configuration.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
+            configuration.set(StateRecoveryOptions.SAVEPOINT_IGNORE_UNCLAIMED_STATE, true);
         }
         env.configure(configuration);
 
@@ -199,33 +271,62 @@ class StopWithSavepointRescaleITCase {
         WatermarkStrategy<Long> eventTimeIsTheId =
                 WatermarkStrategy.<Long>forMonotonousTimestamps()
                         .withTimestampAssigner((id, previous) -> id);
-        TritonInference.builder(AddSubRequest.class, AddSubResult.class)
-                .endpoint(server.endpoint())
-                .model(MODEL)
-                .maxBatchSize(16)
-                .maxBatchDelay(Duration.ofMillis(20))
-                .capacity(2)
-                .build()
-                .apply(
-                        env.fromSource(
-                                        new NumberSequenceSource(0, RECORDS - 1),
-                                        eventTimeIsTheId,
-                                        "sequence")
-                                .setParallelism(1)
-                                .uid("sequence")
-                                .map(new Throttle())
-                                .setParallelism(1)
-                                .uid("throttle")
-                                .rebalance())
-                .uid("inference")
-                .transform(
+        SingleOutputStreamOperator<AddSubRequest> requests =
+                env.fromSource(
+                                new NumberSequenceSource(0, RECORDS - 1),
+                                eventTimeIsTheId,
+                                "sequence")
+                        .setParallelism(1)
+                        .uid("sequence")
+                        .map(new Throttle())
+                        .setParallelism(1)
+                        .uid("throttle");
+        if (graph == Graph.DEAD_LETTERS_AND_AN_OPERATOR_UPSTREAM) {
+            requests =
+                    requests.filter(request -> request.id >= 0)
+                            .setParallelism(1)
+                            .name("added upstream")
+                            .uid("added-upstream");
+        }
+        TritonInference.Builder<AddSubRequest, AddSubResult> builder =
+                TritonInference.builder(AddSubRequest.class, AddSubResult.class)
+                        .endpoint(server.endpoint())
+                        .model(MODEL)
+                        .maxBatchSize(16)
+                        .maxBatchDelay(Duration.ofMillis(20))
+                        .capacity(2)
+                        .uid("inference");
+        TritonInference<AddSubRequest, AddSubResult> inference =
+                (graph == Graph.PLAIN ? builder : builder.deadLetters()).build();
+        SingleOutputStreamOperator<AddSubResult> results = inference.apply(requests.rebalance());
+        results.transform(
                         "watermark check",
                         TypeInformation.of(AddSubResult.class),
                         new WatermarkCheck<AddSubResult>())
                 .uid("watermark-check")
                 .sinkTo(new CommittingSink<>(StopWithSavepointRescaleITCase::idOf))
                 .uid("committing-sink");
+        if (inference.deadLetters()) {
+            results.getSideOutput(inference.deadLetterTag())
+                    .sinkTo(new CommittingSink<>(StopWithSavepointRescaleITCase::deadLetterId))
+                    .uid("dead-letter-sink");
+        }
         return env;
+    }
+
+    /** The server answers 400 to a request that holds one of {@link #POISON}. */
+    private static void poison() {
+        server.faults().poison(record -> POISON.contains((long) record.doubleValue("INPUT0")));
+    }
+
+    /** The id of a poison record's dead letter; anything else is wrong. */
+    private static long deadLetterId(FailedInference<AddSubRequest> dead) {
+        long id = dead.input().id;
+        if (!POISON.contains(id) || dead.statusCode() != 400) {
+            throw new IllegalArgumentException(
+                    "a dead letter for record " + id + ": " + dead.statusCode());
+        }
+        return id;
     }
 
     private static long idOf(AddSubResult result) {
