@@ -14,13 +14,13 @@ import org.apache.logging.log4j.core.config.Property;
  * Records what one class logs at WARN and above, through the Log4j that SLF4J is bound to in tests;
  * {@link #close()} puts the logger back as it was.
  */
-final class LogCapture implements AutoCloseable {
+public final class LogCapture implements AutoCloseable {
     private final String name;
     private final Level previous;
     private final AbstractAppender appender;
     private final List<String> lines = new CopyOnWriteArrayList<>();
 
-    LogCapture(Class<?> owner) {
+    public LogCapture(Class<?> owner) {
         name = owner.getName();
         Logger logger = (Logger) LogManager.getLogger(name);
         previous = logger.getLevel();
@@ -43,7 +43,7 @@ final class LogCapture implements AutoCloseable {
     }
 
     /** {@code LEVEL message}, one per event, in order. */
-    List<String> lines() {
+    public List<String> lines() {
         return List.copyOf(lines);
     }
 
