@@ -83,6 +83,7 @@ public final class ImageClassificationJob {
                 .maxBatchSize(options.maxBatchSize())
                 .maxBatchDelay(options.maxBatchDelay())
                 .capacity(options.capacity())
+                .uid("image-classification") // savepoints restore its state by it
                 .build()
                 .apply(
                         images,

@@ -85,6 +85,7 @@ public final class SimpleJob {
                 .maxBatchSize(options.maxBatchSize())
                 .maxBatchDelay(options.maxBatchDelay())
                 .capacity(options.capacity())
+                .uid("simple-inference") // savepoints restore its state by it
                 .build()
                 .apply(requests, SimpleSum::of, SimpleSum.class)
                 .map(

@@ -72,6 +72,7 @@ public final class TextClassificationJob {
                 .maxBatchSize(options.maxBatchSize())
                 .maxBatchDelay(options.maxBatchDelay())
                 .capacity(options.capacity())
+                .uid("sentiment-inference") // savepoints restore its state by it
                 .build()
                 .apply(reviews)
                 .map(
