@@ -5,8 +5,8 @@ import org.flinktriton.TritonException;
 
 /**
  * The output to emit for a record whose inference failed for good: rejected by the server, or still
- * failing when its batch's {@code timeout} was spent. Runs on the task thread, in input order; it
- * must be serializable (a lambda that captures nothing else is).
+ * failing when its batch's {@code batchTimeout} was spent. Runs on the task thread, in input order;
+ * it must be serializable (a lambda that captures nothing else is).
  *
  * <pre>{@code
  * TritonInference.builder(Review.class, Score.class)

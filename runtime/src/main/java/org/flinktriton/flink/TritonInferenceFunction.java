@@ -365,7 +365,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                                         + " did not complete within "
                                         + limit
                                         + "; its requests were cancelled. Raise TritonInference's"
-                                        + " timeout(...), or lower maxBatchSize or capacity if the"
+                                        + " batchTimeout(...), or lower maxBatchSize or capacity if the"
                                         + " server is overloaded.")
                         .inModel(options.model(), options.modelVersion().orElse(null));
         if (failurePolicy.failsTheTask()) {
