@@ -8,6 +8,8 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ImportOption;
 import com.tngtech.archunit.junit.AnalyzeClasses;
 import com.tngtech.archunit.junit.ArchTest;
+import java.security.KeyStore;
+import javax.net.ssl.SSLContext;
 
 /**
  * Pins the layering of the runtime: a package uses those below it, never one above.
@@ -80,6 +82,31 @@ class ArchitectureTest {
                 .should()
                 .dependOnClassesThat()
                 .resideInAnyPackage("okhttp3..", "okio..")
+                .check(classes);
+    }
+
+    /**
+     * Trust (and, with mutual TLS, key) material is read from PEM files and key stores, and turned
+     * into JSSE objects, in one class: {@code client.TlsMaterial}.
+     */
+    @ArchTest
+    static void onlyTlsMaterialLoadsTlsMaterial(JavaClasses classes) {
+        noClasses()
+                .that()
+                .doNotHaveFullyQualifiedName("org.flinktriton.client.TlsMaterial")
+                .should()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("java.security.cert.CertificateFactory")
+                .orShould()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("javax.net.ssl.TrustManagerFactory")
+                .orShould()
+                .dependOnClassesThat()
+                .haveFullyQualifiedName("javax.net.ssl.KeyManagerFactory")
+                .orShould()
+                .callMethod(KeyStore.class, "getInstance", String.class)
+                .orShould()
+                .callMethod(SSLContext.class, "getInstance", String.class)
                 .check(classes);
     }
 
