@@ -865,9 +865,10 @@ public final class TritonClientOptions implements Serializable {
                         annotatedClass == null
                                 ? "a model name (call model(\"name\"), or modelFrom(Input.class)"
                                         + " with a class annotated @TritonModel(name = ...))"
-                                : "a model name (call model(\"name\"), or annotate "
+                                : "a model name ("
                                         + annotatedClass
-                                        + " with @TritonModel(name = ...))");
+                                        + " has no @TritonModel name: annotate it with"
+                                        + " @TritonModel(name = ...), or call model(\"name\"))");
             }
             if (!missing.isEmpty()) {
                 throw new IllegalStateException(

@@ -110,10 +110,10 @@ class TritonInferenceTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage(
                         "TritonInference for Unnamed -> Result needs an endpoint (call"
-                                + " endpoint(\"http://triton:8000\")) and a model name (call"
-                                + " model(\"name\"), or annotate "
+                                + " endpoint(\"http://triton:8000\")) and a model name ("
                                 + Unnamed.class.getName()
-                                + " with @TritonModel(name = ...))");
+                                + " has no @TritonModel name: annotate it with"
+                                + " @TritonModel(name = ...), or call model(\"name\"))");
 
         assertThatThrownBy(
                         () ->
