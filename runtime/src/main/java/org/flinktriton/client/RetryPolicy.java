@@ -46,7 +46,7 @@ import java.util.Set;
  * restart of a few seconds, and shorter than the default operator timeout.
  */
 public final class RetryPolicy implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     static final int DEFAULT_MAX_ATTEMPTS = 8;
     static final Duration DEFAULT_INITIAL_BACKOFF = Duration.ofMillis(100);

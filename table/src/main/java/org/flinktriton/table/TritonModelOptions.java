@@ -6,6 +6,7 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
 import org.flinktriton.client.CircuitBreakerPolicy;
 import org.flinktriton.client.RetryPolicy;
+import org.flinktriton.client.TritonClientConfigOptions;
 
 /**
  * The options of a {@code CREATE MODEL … WITH ('provider' = 'flink-triton', …)}. Keys that Flink's
@@ -55,7 +56,7 @@ public final class TritonModelOptions {
     public static final ConfigOption<Duration> TIMEOUT =
             ConfigOptions.key("timeout")
                     .durationType()
-                    .defaultValue(Duration.ofSeconds(30))
+                    .defaultValue(TritonClientConfigOptions.REQUEST_TIMEOUT.defaultValue())
                     .withDescription(
                             "How long one HTTP request may take, from sending to the last byte"
                                     + " of the response. ML_PREDICT's own async timeout"
