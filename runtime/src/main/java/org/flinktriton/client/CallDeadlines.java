@@ -17,6 +17,9 @@ import okhttp3.Call;
  * woken early only by a call whose deadline comes before that. A call that ends simply leaves; the
  * watcher finds out when it wakes, at the deadline it planned for, and plans for the next. With one
  * timeout for every call, that is one wake-up per timeout period, not one per call.
+ *
+ * <p>The watcher ends only with {@link #close}: an interrupt does not end it, and should it die of
+ * an error, the next call starts another.
  */
 final class CallDeadlines {
     /** A call being watched; {@link #end} it when the call is over. */
@@ -77,6 +80,7 @@ final class CallDeadlines {
         try {
             queue.add(watch);
             if (watcher == null && !closed) {
+                // The first call, or the first since a watcher died (see run).
                 watcher = new Thread(this::run, threadName);
                 watcher.setDaemon(true);
                 watcher.start();
@@ -129,11 +133,18 @@ final class CallDeadlines {
                     try {
                         changed.awaitNanos(head.deadline - now);
                     } catch (InterruptedException e) {
-                        return;
+                        // Only close() ends the watcher. An interrupt from elsewhere (code that
+                        // interrupts every thread it finds) must not end the timeouts of every
+                        // call to come; the interrupt is cleared by the throw.
                     }
                 }
             }
         } finally {
+            // Should the watcher die all the same (an Error while cancelling), the next call
+            // starts another.
+            if (watcher == Thread.currentThread()) {
+                watcher = null;
+            }
             lock.unlock();
         }
     }

@@ -476,6 +476,44 @@ class TritonModelClientErrorsTest {
         }
     }
 
+    @Test
+    void anInterruptedDeadlineWatcherGoesOnEnforcingTheTimeout() throws Exception {
+        server.faults().latency(Duration.ofSeconds(3));
+        try (TritonModelClient client =
+                client("add_sub").requestTimeout(Duration.ofMillis(300)).build()) {
+            client.modelInfo().join();
+            CompletableFuture<List<AddSubResult>> first =
+                    client.infer(records(2), AddSubResult.class);
+            // The watcher sleeps until the first call's deadline: interrupt it there, as a
+            // library that interrupts every thread it finds would.
+            deadlineWatcher().interrupt();
+
+            assertThat(failure(first, "add_sub")).isExactlyInstanceOf(TritonTimeoutException.class);
+            long start = System.nanoTime();
+            TritonException later =
+                    failure(client.infer(records(2), AddSubResult.class), "add_sub");
+            long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(later).isExactlyInstanceOf(TritonTimeoutException.class);
+            assertThat(elapsedMillis).isBetween(280L, 1_500L);
+        }
+    }
+
+    /** The client's deadline watcher, once it waits for a deadline. */
+    private static Thread deadlineWatcher() throws InterruptedException {
+        long until = System.nanoTime() + SECONDS.toNanos(5);
+        while (System.nanoTime() < until) {
+            for (Thread thread : Thread.getAllStackTraces().keySet()) {
+                if (thread.getName().endsWith(" deadlines")
+                        && thread.getState() == Thread.State.TIMED_WAITING) {
+                    return thread;
+                }
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("no deadline watcher waits for a deadline");
+    }
+
     // ---- response size cap -------------------------------------------------------------------
 
     @Test
