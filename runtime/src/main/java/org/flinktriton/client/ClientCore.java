@@ -295,12 +295,15 @@ final class ClientCore {
                                 }
                                 try {
                                     starter.start(op, plan(info, input, output), batch);
-                                } catch (RuntimeException e) {
+                                } catch (RuntimeException | Error e) {
+                                    // An Error too (one from encoding, say): thrown from here it
+                                    // would only fail a stage nobody waits for, and op would hang.
                                     op.completeExceptionally(e);
                                 }
                             });
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             op.completeExceptionally(e);
+            FatalErrors.rethrowIfFatal(e);
         } finally {
             op.release(resources::submit);
         }

@@ -188,7 +188,8 @@ final class InferCall<I, O> {
 
     /** A request of {@code chunk} failed, its retries spent. */
     private void failed(int[] chunk, TritonException error) {
-        if (!each) {
+        if (!each || FatalErrors.find(error) != null) {
+            // A fatal error is no record's outcome: it fails the call as itself (see Operation).
             op.completeExceptionally(error);
             return;
         }
@@ -202,9 +203,10 @@ final class InferCall<I, O> {
             try {
                 send(first);
                 send(second);
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 // On an HTTP thread: nobody else would see it.
                 op.completeExceptionally(e);
+                FatalErrors.rethrowIfFatal(e);
             }
             return;
         }

@@ -21,7 +21,8 @@ import org.flinktriton.TritonException;
  * caller's {@code cancel} reaches the socket and one failed sub-request stops its siblings.
  *
  * <p>It is also where a call's failure gets the model's context: every failure it completes with
- * goes through {@link #failure}, once, and the parts below never name the model.
+ * goes through {@link #failure}, once, and the parts below never name the model. A {@linkplain
+ * FatalErrors fatal error} anywhere in a failure's causes completes it as itself, unwrapped.
  */
 final class Operation<T> extends CompletableFuture<T> {
     private final String call;
@@ -56,8 +57,12 @@ final class Operation<T> extends CompletableFuture<T> {
      * {@code t} as the {@link TritonException} a caller of {@code call} sees: unwrapped from {@link
      * CompletionException} and {@link ExecutionException}, wrapped when it is of another kind, and
      * naming the client's model.
+     *
+     * @throws Error the {@linkplain FatalErrors fatal error} in {@code t}'s chain of causes, which
+     *     is never wrapped
      */
     static TritonException failure(String call, Throwable t, ClientSettings settings) {
+        FatalErrors.rethrowIfFatal(t);
         while ((t instanceof CompletionException || t instanceof ExecutionException)
                 && t.getCause() != null) {
             t = t.getCause();
@@ -172,13 +177,16 @@ final class Operation<T> extends CompletableFuture<T> {
     @Override
     public boolean completeExceptionally(Throwable failure) {
         Set<Call> running = finish();
-        // A TimeoutException is the caller's own deadline (orTimeout): it stays as the caller
-        // expects it.
+        // A fatal error is the caller's as it is (see FatalErrors). A TimeoutException is the
+        // caller's own deadline (orTimeout): it stays as the caller expects it.
+        Error fatal = FatalErrors.find(failure);
         boolean completed =
                 super.completeExceptionally(
-                        failure instanceof TimeoutException
-                                ? failure
-                                : failure(call, failure, settings));
+                        fatal != null
+                                ? fatal
+                                : failure instanceof TimeoutException
+                                        ? failure
+                                        : failure(call, failure, settings));
         cancel(running);
         return completed;
     }

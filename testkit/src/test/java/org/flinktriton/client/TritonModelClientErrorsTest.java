@@ -16,6 +16,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import org.assertj.core.api.AbstractStringAssert;
 import org.flinktriton.TritonConnectionException;
 import org.flinktriton.TritonException;
@@ -31,6 +33,11 @@ import org.flinktriton.client.ClientTestTypes.Vector;
 import org.flinktriton.client.ClientTestTypes.VectorOut;
 import org.flinktriton.client.ClientTestTypes.WrongRequest;
 import org.flinktriton.client.ClientTestTypes.WrongResult;
+import org.flinktriton.codec.TensorReader;
+import org.flinktriton.codec.TensorSpec;
+import org.flinktriton.codec.TritonCodecs;
+import org.flinktriton.codec.TritonInputCodec;
+import org.flinktriton.codec.TritonOutputCodec;
 import org.flinktriton.testkit.TestModel;
 import org.flinktriton.testkit.TestModels;
 import org.flinktriton.testkit.TritonTestServer;
@@ -512,6 +519,94 @@ class TritonModelClientErrorsTest {
             Thread.sleep(5);
         }
         throw new AssertionError("no deadline watcher waits for a deadline");
+    }
+
+    // ---- fatal errors --------------------------------------------------------------------------
+
+    /**
+     * {@link AddSubResult}'s generated codec, except that reading an output throws {@code error}.
+     */
+    private static TritonOutputCodec<AddSubResult> throwingOnRead(Error error) {
+        TritonOutputCodec<AddSubResult> real = TritonCodecs.forOutput(AddSubResult.class);
+        return new TritonOutputCodec<>() {
+            @Override
+            public Class<AddSubResult> type() {
+                return real.type();
+            }
+
+            @Override
+            public List<TensorSpec> outputs() {
+                return real.outputs();
+            }
+
+            @Override
+            public AddSubResult read(TensorReader in) {
+                throw error;
+            }
+        };
+    }
+
+    @Test
+    void aFatalErrorFailsTheCallAsItselfAndGoesOnToTheThreadsHandler() throws Exception {
+        TritonInputCodec<AddSubRequest> input = TritonCodecs.forInput(AddSubRequest.class);
+        List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> uncaught.add(e));
+        // One request at a time: the later calls pass only if each failed request gave its
+        // permit back.
+        try (TritonModelClient client = client("add_sub").maxConcurrentRequests(1).build()) {
+            OutOfMemoryError oom = new OutOfMemoryError("Java heap space (a test's)");
+            Throwable thrown =
+                    catchThrowable(
+                            () ->
+                                    client.infer(records(2), input, throwingOnRead(oom))
+                                            .get(15, SECONDS));
+
+            assertThat(thrown).isInstanceOf(ExecutionException.class);
+            assertThat(thrown.getCause()).isSameAs(oom);
+            long until = System.nanoTime() + SECONDS.toNanos(5);
+            while (!uncaught.contains(oom) && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            assertThat(uncaught).containsExactly(oom);
+
+            // inferEach: not an outcome that a job would dead-letter, but the whole call.
+            NoClassDefFoundError linkage = new NoClassDefFoundError("com/acme/Missing");
+            thrown =
+                    catchThrowable(
+                            () ->
+                                    client.inferEach(records(2), input, throwingOnRead(linkage))
+                                            .get(15, SECONDS));
+
+            assertThat(thrown).isInstanceOf(ExecutionException.class);
+            assertThat(thrown.getCause()).isSameAs(linkage);
+            assertThat(client.infer(records(2), AddSubResult.class).get(15, SECONDS)).hasSize(2);
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(previous);
+        }
+    }
+
+    @Test
+    void anErrorThatIsNotFatalIsARequestFailure() {
+        AssertionError bug = new AssertionError("a bug in a codec");
+        try (TritonModelClient client = client("add_sub").build()) {
+            TritonException e =
+                    failure(
+                            client.infer(
+                                    records(2),
+                                    TritonCodecs.forInput(AddSubRequest.class),
+                                    throwingOnRead(bug)),
+                            "add_sub");
+
+            assertFailure(
+                            e,
+                            TritonException.class,
+                            false,
+                            "Model 'add_sub': handling the response to POST"
+                                    + " /v2/models/add_sub/infer (2 records) failed")
+                    .contains("a bug in a codec");
+            assertThat(e.getCause()).isSameAs(bug);
+        }
     }
 
     // ---- response size cap -------------------------------------------------------------------
