@@ -467,7 +467,8 @@ public final class TritonClientOptions implements Serializable {
                     "endpoint "
                             + (endpoint.contains("@")
                                     ? "(hidden: it holds credentials)"
-                                    : "'" + endpoint + "'")
+                                    // Nor a query, which may hold a key.
+                                    : "'" + endpoint.replaceFirst("[?#].*", "?...") + "'")
                             + " is not an http:// or https:// URL such as http://127.0.0.1:8000");
         }
         if (!url.username().isEmpty() || !url.password().isEmpty()) {
