@@ -6,7 +6,6 @@ import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import okhttp3.Call;
@@ -97,23 +96,12 @@ final class HttpResources {
 
     /**
      * A task that runs {@code exchange} with {@code call} watched by the request timeout ({@code
-     * exchange} gets the watch, null without a timeout). It runs once however often it is run: by
-     * one of this client's threads ({@link #submit}) or, if it gets there first, by a caller
-     * waiting for its operation (see {@link Operation#join}).
+     * exchange} gets the watch, null without a timeout), on the thread that runs the task: one of
+     * this client's threads ({@link #submit}) or the caller of a blocking call. Run it once.
      */
     Runnable exchange(Call call, Consumer<CallDeadlines.Watch> exchange) {
-        AtomicBoolean started = new AtomicBoolean();
         running.incrementAndGet();
         return () -> {
-            if (ownThread.get()) {
-                // Woken for this exchange, a client thread is often run on the CPU of the caller
-                // that handed it over, pre-empting it just before it would reach join() and run the
-                // exchange itself. Yielding once lets that caller go first.
-                Thread.yield();
-            }
-            if (!started.compareAndSet(false, true)) {
-                return;
-            }
             if (cancelled) {
                 call.cancel();
             }

@@ -72,8 +72,10 @@ import org.flinktriton.codec.TritonOutputCodec;
  * {@link #infer} fails the whole call on the first failure that retries cannot cure; {@link
  * #inferEach} gives each record its own outcome and isolates the records the server rejects.
  *
- * <p><b>Threads.</b> Futures complete on the client's HTTP threads: keep their continuations short
- * or move them elsewhere. {@link #close()} waits for calls in flight up to {@link
+ * <p><b>Threads.</b> Requests run on the client's own threads (one per request in flight), and
+ * futures complete there: keep their continuations short or move them elsewhere. A future's {@code
+ * join()} or {@code get()} only waits; {@link #inferBlocking} is the call whose first request runs
+ * on the calling thread. {@link #close()} waits for calls in flight up to {@link
  * Builder#closeTimeout}, then cancels them and releases every thread and connection of this client.
  * Thread-safe.
  */
@@ -168,6 +170,35 @@ public final class TritonModelClient implements AutoCloseable {
     public <I, O> CompletableFuture<List<O>> infer(
             List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
         return core.infer(records, input, output);
+    }
+
+    /**
+     * Runs inference like {@link #infer(List, Class)} and waits for the outputs, the calling thread
+     * sending the call's first HTTP request itself: for a caller that waits for every call anyway
+     * (a benchmark, a script, a single-threaded service).
+     *
+     * <p>{@code infer(...).join()} hands each request to one of the client's threads and waits to
+     * be woken when the answer is in; here the calling thread writes the request and reads the
+     * answer itself, as grpc-java's blocking stubs do, which spares a thread hand-off and a wake-up
+     * per call. The other requests of a call split into several (see Batching above), the retries
+     * and, the first time, the request sent when the model's metadata arrives run on the client's
+     * threads, as with {@code infer}. The request timeout applies as on any thread. The thread's
+     * thread-locals and interrupt status are the caller's: an interrupted thread sends nothing; an
+     * interrupt while it waits cancels the call; an interrupt while it is in the middle of the
+     * request takes effect when socket I/O returns, at the latest at the request timeout. In each
+     * case the interrupt status stays set and a {@link TritonException} says what happened.
+     *
+     * @return one output per record, in input order
+     * @throws TritonException as {@link #infer(List, Class)}'s future would fail, unwrapped
+     */
+    public <I, O> List<O> inferBlocking(List<? extends I> records, Class<O> outputType) {
+        return core.inferBlocking(records, outputType);
+    }
+
+    /** {@link #inferBlocking(List, Class)} with explicit codecs. */
+    public <I, O> List<O> inferBlocking(
+            List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
+        return core.inferBlocking(records, input, output);
     }
 
     /**

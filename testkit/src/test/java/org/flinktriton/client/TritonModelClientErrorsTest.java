@@ -113,8 +113,7 @@ class TritonModelClientErrorsTest {
 
     /**
      * The failure of {@code future}, unwrapped, checked to name the model once, in front, and to
-     * hide secrets. {@code orTimeout} returns the client's own future, whose {@code join} runs the
-     * call's requests on this thread: every failure here also goes through that path.
+     * hide secrets.
      */
     private static TritonException failure(CompletableFuture<?> future, String model) {
         Throwable thrown = catchThrowable(() -> future.orTimeout(15, SECONDS).join());
