@@ -43,7 +43,7 @@ final class ClientCore {
         this.resources = new HttpResources(settings);
         this.transport = new HttpTransport(settings, resources);
         this.endpoints = new ModelEndpoints(settings, transport);
-        this.resilience = new Resilience(settings, transport);
+        this.resilience = new Resilience(settings, transport, resources.timer());
     }
 
     ClientSettings settings() {
@@ -494,5 +494,9 @@ final class ClientCore {
 
     int connectionCount() {
         return resources.connectionCount();
+    }
+
+    int transportUsers() {
+        return resources.stackUsers();
     }
 }

@@ -10,10 +10,11 @@ import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.LongAdder;
 import okhttp3.Request;
 import org.flinktriton.TritonException;
@@ -28,9 +29,9 @@ import org.flinktriton.TritonTimeoutException;
  * AsyncContext} counts attempts, decides from {@link TritonException#retryable()} whether a failure
  * is worth another try and computes the exponential, jittered backoff; its {@link CircuitBreaker}
  * is the state machine, asked for a permission before each request and told each outcome. Written
- * here is what it cannot do: waiting without a thread (a retry is scheduled on one timer thread),
- * {@code Retry-After} taken from our exception, and the budget, which is a deadline of the whole
- * call rather than a count.
+ * here is what it cannot do: waiting without a thread (a retry is scheduled on the timer of the
+ * client's {@link HttpStack}), {@code Retry-After} taken from our exception, and the budget, which
+ * is a deadline of the whole call rather than a count.
  */
 final class Resilience {
     /** The outcome of one request after its retries, and how many attempts it took. */
@@ -47,14 +48,21 @@ final class Resilience {
     private final CircuitBreaker breaker;
 
     private final ConcurrencyLimit limit;
-    private final ScheduledThreadPoolExecutor timer;
+
+    /** Shared with the other clients of the stack: {@link #shutdown} cancels only this one's. */
+    private final ScheduledExecutorService timer;
+
+    /** Retries waiting on the timer. */
+    private final Set<Wait> waiting = ConcurrentHashMap.newKeySet();
+
+    private volatile boolean shutDown;
 
     private final LongAdder retries = new LongAdder();
     private final LongAdder throttled = new LongAdder();
     private final LongAdder bisectionRequests = new LongAdder();
     private final LongAdder rejectedByBreaker = new LongAdder();
 
-    Resilience(ClientSettings settings, HttpTransport transport) {
+    Resilience(ClientSettings settings, HttpTransport transport, ScheduledExecutorService timer) {
         this.settings = settings;
         this.transport = transport;
         this.policy = settings.options.retry();
@@ -67,24 +75,7 @@ final class Resilience {
         this.limit =
                 new ConcurrencyLimit(
                         settings.maxConcurrentRequests, settings.options.adaptiveConcurrency());
-        AtomicInteger threads = new AtomicInteger();
-        this.timer =
-                new ScheduledThreadPoolExecutor(
-                        1,
-                        task -> {
-                            Thread thread =
-                                    new Thread(
-                                            task,
-                                            "flink-triton "
-                                                    + settings.model
-                                                    + " retry timer #"
-                                                    + threads.incrementAndGet());
-                            thread.setDaemon(true);
-                            return thread;
-                        });
-        timer.setKeepAliveTime(30, TimeUnit.SECONDS);
-        timer.allowCoreThreadTimeOut(true);
-        timer.setRemoveOnCancelPolicy(true);
+        this.timer = timer;
     }
 
     private static RetryConfig retryConfig(RetryPolicy policy) {
@@ -286,9 +277,7 @@ final class Resilience {
                 return;
             }
             retries.increment();
-            try {
-                timer.schedule(this::next, delay, MILLISECONDS);
-            } catch (RejectedExecutionException closed) {
+            if (!schedule(this::next, delay)) {
                 done.done(null, error, attempts);
             }
         }
@@ -351,8 +340,60 @@ final class Resilience {
         return rejectedByBreaker.sum();
     }
 
-    /** Drops the retries still waiting; their calls are cancelled by the close that calls this. */
+    /** A retry waiting on the timer; runs at most once, and not after {@link #shutdown}. */
+    private final class Wait implements Runnable {
+        private final Runnable task;
+        private volatile Future<?> scheduled;
+
+        Wait(Runnable task) {
+            this.task = task;
+        }
+
+        @Override
+        public void run() {
+            if (waiting.remove(this)) {
+                task.run();
+            }
+        }
+
+        void cancel() {
+            Future<?> future = scheduled;
+            if (future != null) {
+                future.cancel(false);
+            }
+        }
+    }
+
+    /**
+     * Runs {@code task} on the timer after {@code delayMillis}; false when this client is shut down
+     * or the timer is.
+     */
+    private boolean schedule(Runnable task, long delayMillis) {
+        Wait wait = new Wait(task);
+        waiting.add(wait);
+        if (shutDown) {
+            waiting.remove(wait);
+            return false;
+        }
+        try {
+            wait.scheduled = timer.schedule(wait, delayMillis, MILLISECONDS);
+            return true;
+        } catch (RejectedExecutionException closed) {
+            waiting.remove(wait);
+            return false;
+        }
+    }
+
+    /**
+     * Drops this client's retries still waiting (the timer is shared); their calls are cancelled by
+     * the close that calls this.
+     */
     void shutdown() {
-        timer.shutdownNow();
+        shutDown = true;
+        for (Wait wait : waiting) {
+            if (waiting.remove(wait)) {
+                wait.cancel();
+            }
+        }
     }
 }

@@ -72,12 +72,15 @@ import org.flinktriton.codec.TritonOutputCodec;
  * {@link #infer} fails the whole call on the first failure that retries cannot cure; {@link
  * #inferEach} gives each record its own outcome and isolates the records the server rejects.
  *
- * <p><b>Threads.</b> Requests run on the client's own threads (one per request in flight), and
- * futures complete there: keep their continuations short or move them elsewhere. A future's {@code
- * join()} or {@code get()} only waits; {@link #inferBlocking} is the call whose first request runs
- * on the calling thread. {@link #close()} waits for calls in flight up to {@link
- * Builder#closeTimeout}, then cancels them and releases every thread and connection of this client.
- * Thread-safe.
+ * <p><b>Threads and connections.</b> Requests run on the client's threads (one per request in
+ * flight), and futures complete there: keep their continuations short or move them elsewhere. A
+ * future's {@code join()} or {@code get()} only waits; {@link #inferBlocking} is the call whose
+ * first request runs on the calling thread. The clients of one server (scheme, host and port) with
+ * the same TLS settings share their connection pool and threads within a JVM: the parallel
+ * instances of a job in one TaskManager hold one pool, one deadline thread and one retry timer per
+ * server, not one each. {@link #close()} waits for calls in flight up to {@link
+ * Builder#closeTimeout}, then cancels them and lets go of the shared pool; the last client of a
+ * server to close stops the threads and closes the connections. Thread-safe.
  */
 public final class TritonModelClient implements AutoCloseable {
     private static final String SUBJECT = "TritonModelClient";
@@ -261,8 +264,9 @@ public final class TritonModelClient implements AutoCloseable {
 
     /**
      * Refuses new calls, waits for those in flight up to {@link Builder#closeTimeout}, cancels what
-     * is left (failing it with a {@link TritonException}), stops this client's threads and closes
-     * its connections. Idempotent.
+     * is left (failing it with a {@link TritonException}) and lets go of the connection pool and
+     * threads it shares with the other clients of its server: the last of them to close stops the
+     * threads and closes the connections. Idempotent.
      */
     @Override
     public void close() {
@@ -274,9 +278,19 @@ public final class TritonModelClient implements AutoCloseable {
         return core.activeCalls();
     }
 
-    /** Connections in this client's pool; for tests. */
+    /** Connections in the pool this client shares; for tests. */
     int connectionCount() {
         return core.connectionCount();
+    }
+
+    /** Clients that share this client's connections and threads, this one included; for tests. */
+    int transportUsers() {
+        return core.transportUsers();
+    }
+
+    /** Connection pools (with their threads) that clients in this JVM hold now; for tests. */
+    static int sharedTransports() {
+        return HttpStack.SHARED.size();
     }
 
     @Override

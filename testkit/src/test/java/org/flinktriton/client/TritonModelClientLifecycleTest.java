@@ -291,7 +291,13 @@ class TritonModelClientLifecycleTest {
             assertThat(tap.openConnections()).isBetween(1, 4); // kept alive in the pool
             assertThat(client.connectionCount()).isBetween(1, 4);
             assertThat(newThreads(before))
-                    .anyMatch(thread -> thread.getName().startsWith("flink-triton slow #"));
+                    .anyMatch(
+                            thread ->
+                                    thread.getName()
+                                            .startsWith(
+                                                    "flink-triton "
+                                                            + tap.endpoint().substring(7)
+                                                            + " #"));
 
             client.close();
 
