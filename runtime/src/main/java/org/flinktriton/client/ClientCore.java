@@ -42,8 +42,8 @@ final class ClientCore {
         this.settings = settings;
         this.resources = new HttpResources(settings);
         this.transport = new HttpTransport(settings, resources);
-        this.endpoints = new ModelEndpoints(settings, transport);
         this.resilience = new Resilience(settings, transport, resources.timer());
+        this.endpoints = new ModelEndpoints(settings, transport, resilience);
     }
 
     ClientSettings settings() {

@@ -174,13 +174,32 @@ final class Resilience {
         new Attempts<>(op, deadline, request, what, handler, done).next();
     }
 
+    /**
+     * Sends {@code request}, which fetches what every call needs (the model's metadata or
+     * configuration), retrying it by the policy until {@code deadline}, as {@link #exchange} does
+     * an inference request; {@code done} gets the last outcome. Outside the concurrency limit and
+     * the circuit breaker, which are about inference. Each wait is logged, with the failure that
+     * caused it: a task that starts while its model is still loading waits for it, visibly.
+     */
+    <R> void fetch(
+            long deadline,
+            Request request,
+            String what,
+            HttpTransport.ResponseHandler<R> handler,
+            Completion<R> done) {
+        new Attempts<>(null, deadline, request, what, handler, done).next();
+    }
+
     /** Counts a request sent only to isolate a rejected record. */
     void countBisectionRequests(int count) {
         bisectionRequests.add(count);
     }
 
+    /** One request and its retries. */
     private final class Attempts<R> {
+        /** Null for a {@link #fetch}, which is guarded by neither the limit nor the breaker. */
         private final Operation<?> op;
+
         private final long deadline;
         private final Request request;
         private final String what;
@@ -204,19 +223,29 @@ final class Resilience {
             this.done = done;
         }
 
+        private boolean active() {
+            return op == null ? !shutDown : op.isActive();
+        }
+
         void next() {
-            if (op.isActive()) {
+            if (!active()) {
+                return;
+            }
+            if (op == null) {
+                start(null);
+            } else {
                 limit.acquire(this::start);
             }
         }
 
         private void start(ConcurrencyLimit.Permit permit) {
-            if (!op.isActive()) {
-                limit.release(permit, ConcurrencyLimit.Signal.NEUTRAL);
+            if (!active()) {
+                release(permit, ConcurrencyLimit.Signal.NEUTRAL);
                 return;
             }
-            if (breaker != null && !breaker.tryAcquirePermission()) {
-                limit.release(permit, ConcurrencyLimit.Signal.NEUTRAL);
+            boolean guarded = op != null && breaker != null;
+            if (guarded && !breaker.tryAcquirePermission()) {
+                release(permit, ConcurrencyLimit.Signal.NEUTRAL);
                 rejectedByBreaker.increment();
                 done.done(null, breakerOpen(), attempts);
                 return;
@@ -231,18 +260,24 @@ final class Resilience {
                             handler,
                             (result, error) -> finished(permit, started, result, error));
             if (!sent) {
-                if (breaker != null) {
+                if (guarded) {
                     breaker.releasePermission();
                 }
-                limit.release(permit, ConcurrencyLimit.Signal.NEUTRAL);
+                release(permit, ConcurrencyLimit.Signal.NEUTRAL);
+            }
+        }
+
+        private void release(ConcurrencyLimit.Permit permit, ConcurrencyLimit.Signal signal) {
+            if (permit != null) {
+                limit.release(permit, signal);
             }
         }
 
         private void finished(
                 ConcurrencyLimit.Permit permit, long started, R result, TritonException error) {
             long nanos = System.nanoTime() - started;
-            boolean over = error != null && !op.isActive();
-            if (breaker != null) {
+            boolean over = error != null && !active();
+            if (op != null && breaker != null) {
                 if (over) {
                     breaker.releasePermission();
                 } else if (error == null) {
@@ -251,13 +286,13 @@ final class Resilience {
                     breaker.onError(nanos, NANOSECONDS, error);
                 }
             }
-            ConcurrencyLimit.Signal signal =
+            release(
+                    permit,
                     error == null
                             ? ConcurrencyLimit.Signal.SUCCESS
                             : !over && overload(error)
                                     ? ConcurrencyLimit.Signal.OVERLOAD
-                                    : ConcurrencyLimit.Signal.NEUTRAL;
-            limit.release(permit, signal);
+                                    : ConcurrencyLimit.Signal.NEUTRAL);
             if (error == null) {
                 context.onComplete();
                 done.done(result, null, attempts);
@@ -272,14 +307,39 @@ final class Resilience {
                 return;
             }
             long delay = context.onError(error);
-            if (delay < 0 || System.nanoTime() + MILLISECONDS.toNanos(delay) - deadline > 0) {
+            long now = System.nanoTime();
+            if (delay < 0 || now + MILLISECONDS.toNanos(delay) - deadline > 0) {
                 done.done(null, error, attempts);
                 return;
             }
             retries.increment();
+            if (op == null) {
+                logWait(error, delay, now);
+            }
             if (!schedule(this::next, delay)) {
                 done.done(null, error, attempts);
             }
+        }
+
+        private void logWait(TritonException error, long delayMillis, long now) {
+            ClientLog.warn(
+                    Resilience.class,
+                    settings.modelText
+                            + " at "
+                            + settings.endpointText
+                            + " is not available yet, waiting for it: "
+                            + error.getMessage()
+                            + ". Attempt "
+                            + (attempts + 1)
+                            + " in "
+                            + delayMillis
+                            + " ms"
+                            + (deadline == Long.MAX_VALUE
+                                    ? ""
+                                    : ", retrying for "
+                                            + Math.max(0, NANOSECONDS.toSeconds(deadline - now))
+                                            + " s more")
+                            + " (the retry policy and budget of the client's requests).");
         }
     }
 

@@ -66,6 +66,7 @@ class TritonModelClientRetryTest {
 
     @BeforeEach
     void reset() {
+        server.endOutage(); // should a test have failed during one
         server.faults().clear();
         server.stats().reset();
     }
@@ -318,6 +319,95 @@ class TritonModelClientRetryTest {
             // No wait ends after the budget; the last attempt may take a moment of its own.
             assertThat(millis).isBetween(800L, 1_000L + 2_000L);
             assertThat(client.retries()).isBetween(5L, 40L);
+        }
+    }
+
+    // ---- the model's metadata ------------------------------------------------------------------
+
+    @Test
+    void aModelStillLoadingIsWaitedForAndTheWaitIsLogged() throws Exception {
+        try (ThrottlingProxy proxy = new ThrottlingProxy(server.endpoint());
+                LogCapture log = new LogCapture(Resilience.class);
+                TritonModelClient client =
+                        TritonModelClient.builder()
+                                .endpoint(proxy.endpoint())
+                                .model("add_sub")
+                                .retry(fast(5))
+                                .build()) {
+            proxy.failMetadataNext(2, 503, "model add_sub is loading");
+
+            client.validate(AddSubRequest.class, AddSubResult.class);
+
+            assertThat(proxy.metadataRequests()).isEqualTo(3);
+            assertThat(client.retries()).isEqualTo(2);
+            assertThat(client.infer(records(2), AddSubResult.class).join()).hasSize(2);
+            assertThat(log.lines())
+                    .hasSize(2)
+                    .allMatch(
+                            line ->
+                                    line.startsWith(
+                                            "WARN Model 'add_sub' at "
+                                                    + proxy.endpoint()
+                                                    + " is not available yet, waiting for it: GET"
+                                                    + " /v2/models/add_sub answered HTTP 503"))
+                    .allMatch(line -> line.contains(": model add_sub is loading. Attempt "))
+                    .anyMatch(line -> line.contains("Attempt 2 in "))
+                    .anyMatch(line -> line.contains("Attempt 3 in "));
+        }
+    }
+
+    @Test
+    void aModelThatStaysUnavailableFailsWhenTheBudgetIsSpent() throws Exception {
+        RetryPolicy policy = fast(100).toBuilder().budget(Duration.ofMillis(600)).build();
+        try (ThrottlingProxy proxy = new ThrottlingProxy(server.endpoint());
+                TritonModelClient client =
+                        TritonModelClient.builder()
+                                .endpoint(proxy.endpoint())
+                                .model("add_sub")
+                                .retry(policy)
+                                .build()) {
+            proxy.failMetadataNext(1_000, 503, "model add_sub is loading");
+            long start = System.nanoTime();
+
+            Throwable thrown =
+                    catchThrowable(() -> client.validate(AddSubRequest.class, AddSubResult.class));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(thrown).isInstanceOf(TritonServerException.class);
+            assertThat(((TritonServerException) thrown).statusCode()).isEqualTo(503);
+            assertThat(thrown).hasMessageStartingWith("Model 'add_sub': GET /v2/models/add_sub");
+            assertThat(millis).isBetween(400L, 600L + 3_000L);
+            assertThat(proxy.metadataRequests()).isGreaterThan(3);
+        }
+    }
+
+    @Test
+    void anUnknownModelIsNotWaitedFor() throws Exception {
+        try (ThrottlingProxy proxy = new ThrottlingProxy(server.endpoint());
+                TritonModelClient client =
+                        TritonModelClient.builder()
+                                .endpoint(proxy.endpoint())
+                                .model("no_such_model")
+                                .build()) {
+            Throwable thrown =
+                    catchThrowable(() -> client.validate(AddSubRequest.class, AddSubResult.class));
+
+            assertThat(((TritonServerException) thrown).statusCode()).isEqualTo(404);
+            assertThat(proxy.metadataRequests()).isEqualTo(1);
+            assertThat(client.retries()).isZero();
+        }
+    }
+
+    @Test
+    void aServerRestartingAtStartIsWaitedFor() throws Exception {
+        try (TritonModelClient client = client("add_sub").retry(fast(100)).build()) {
+            server.outage(Duration.ofMillis(500));
+            long start = System.nanoTime();
+
+            client.validate(AddSubRequest.class, AddSubResult.class);
+
+            assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThan(300L);
+            assertThat(client.retries()).isPositive();
         }
     }
 
