@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import okhttp3.Request;
 import org.flinktriton.TritonException;
@@ -61,6 +62,7 @@ final class Resilience {
     private final LongAdder throttled = new LongAdder();
     private final LongAdder bisectionRequests = new LongAdder();
     private final LongAdder rejectedByBreaker = new LongAdder();
+    private final AtomicBoolean bisectionBudgetLogged = new AtomicBoolean();
 
     Resilience(ClientSettings settings, HttpTransport transport, ScheduledExecutorService timer) {
         this.settings = settings;
@@ -117,14 +119,39 @@ final class Resilience {
                         CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .waitDurationInOpenState(policy.openDuration())
                 .permittedNumberOfCallsInHalfOpenState(policy.halfOpenProbes())
-                // Only a server that is unwell counts against it; a rejected record does not.
-                .recordException(Resilience::retryable)
+                // Only a server that is unwell counts against it. An answer a record may have
+                // caused (400, 422, 500) counts neither way, unless bisection finds it the
+                // server's (countServerFailure).
+                .ignoreException(Resilience::mayBeARecord)
+                .recordException(e -> retryable(e) || e instanceof ServerFailure)
                 .writableStackTraceEnabled(false)
                 .build();
     }
 
     private static boolean retryable(Throwable e) {
         return e instanceof TritonException && ((TritonException) e).retryable();
+    }
+
+    /**
+     * Whether one of a request's records may have caused {@code e}: an invalid argument (400), an
+     * unprocessable entity (422), or the model failing (500). Not: an unwell server, an unknown
+     * model, a broken protocol; those would fail any records alike.
+     */
+    static boolean mayBeARecord(Throwable e) {
+        if (e instanceof TritonServerException) {
+            int status = ((TritonServerException) e).statusCode();
+            return status == 400 || status == 422 || status == 500;
+        }
+        return false;
+    }
+
+    /** A rejection found to be the server's: the breaker records it as a failure. */
+    private static final class ServerFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ServerFailure(TritonException rejection) {
+            super(rejection.getMessage(), rejection, false, false);
+        }
     }
 
     /** The {@code Retry-After} of a 429 or 503 answer, or null. */
@@ -193,6 +220,31 @@ final class Resilience {
     /** Counts a request sent only to isolate a rejected record. */
     void countBisectionRequests(int count) {
         bisectionRequests.add(count);
+    }
+
+    /**
+     * Tells the circuit breaker (when on) of a request answered with {@code rejection}, which
+     * bisection found to be the server's failure rather than a record's (see {@link InferCall}).
+     */
+    void countServerFailure(TritonException rejection) {
+        if (breaker != null) {
+            breaker.onError(0, NANOSECONDS, new ServerFailure(rejection));
+        }
+    }
+
+    /** Says once per client that a call's bisection budget ran out. */
+    void bisectionBudgetSpent(int budget) {
+        if (bisectionBudgetLogged.compareAndSet(false, true)) {
+            ClientLog.warn(
+                    Resilience.class,
+                    settings.modelText
+                            + ": an inferEach call spent its budget of "
+                            + budget
+                            + " extra requests (maxBisectionRequests) isolating records the server"
+                            + " rejected; the records of requests still rejected then fail with"
+                            + " the rejection, good ones among them. Raise maxBisectionRequests if"
+                            + " batches often hold several such records. (Said once per client.)");
+        }
     }
 
     /** One request and its retries. */

@@ -213,10 +213,13 @@ public final class TritonModelClient implements AutoCloseable {
      * 500, or a record that cannot be encoded) is split in halves, and each half is sent again,
      * until every rejected record stands alone and fails on its own; the others get their outputs.
      * With one rejected record in a request of {@code n}, that costs {@code 2·log2(n)} extra
-     * requests ({@link #bisectionRequests()} counts them). A failure that retries could not cure
-     * fails every record of its request, with that failure. The future itself fails only when no
-     * record can be sent at all: a closed client, classes that do not match the model, metadata
-     * that cannot be fetched.
+     * requests ({@link #bisectionRequests()} counts them), and a call sends at most {@link
+     * TritonClientOptions#maxBisectionRequests()} of them (32 by default). A server that rejects
+     * every request alike (a broken model) is found out along one path of halves, for {@code
+     * 2·log2(n)} extra requests, and each of its rejections counts toward the circuit breaker. A
+     * failure that retries could not cure fails every record of its request, with that failure. The
+     * future itself fails only when no record can be sent at all: a closed client, classes that do
+     * not match the model, metadata that cannot be fetched.
      */
     public <I, O> CompletableFuture<List<InferenceOutcome<O>>> inferEach(
             List<? extends I> records, Class<O> outputType) {
