@@ -260,6 +260,9 @@ final class Resilience {
         private final Retry.AsyncContext<Object> context = retry.asyncContext();
         private int attempts;
 
+        /** The failure of the latest attempt, or null. */
+        private TritonException lastError;
+
         Attempts(
                 Operation<?> op,
                 long deadline,
@@ -279,8 +282,23 @@ final class Resilience {
             return op == null ? !shutDown : op.isActive();
         }
 
+        /**
+         * The client closed before the next attempt: a fetch fails, so that whoever waits for the
+         * model's information is released; an operation has been completed by the close already.
+         */
+        private void closed() {
+            if (op == null) {
+                done.done(
+                        null,
+                        new TritonException(
+                                "client closed; " + what + " was not sent again", lastError),
+                        attempts);
+            }
+        }
+
         void next() {
             if (!active()) {
+                closed();
                 return;
             }
             if (op == null) {
@@ -354,8 +372,13 @@ final class Resilience {
                     && throttling((TritonServerException) error)) {
                 throttled.increment();
             }
+            lastError = error;
             if (over) {
-                done.done(null, error, attempts);
+                if (op == null) {
+                    closed();
+                } else {
+                    done.done(null, error, attempts);
+                }
                 return;
             }
             long delay = context.onError(error);
@@ -368,7 +391,7 @@ final class Resilience {
             if (op == null) {
                 logWait(error, delay, now);
             }
-            if (!schedule(this::next, delay)) {
+            if (!schedule(this::next, delay, this::closed)) {
                 done.done(null, error, attempts);
             }
         }
@@ -455,10 +478,15 @@ final class Resilience {
     /** A retry waiting on the timer; runs at most once, and not after {@link #shutdown}. */
     private final class Wait implements Runnable {
         private final Runnable task;
+
+        /** Run instead of {@link #task} when {@link #shutdown} drops the wait. */
+        private final Runnable dropped;
+
         private volatile Future<?> scheduled;
 
-        Wait(Runnable task) {
+        Wait(Runnable task, Runnable dropped) {
             this.task = task;
+            this.dropped = dropped;
         }
 
         @Override
@@ -477,11 +505,11 @@ final class Resilience {
     }
 
     /**
-     * Runs {@code task} on the timer after {@code delayMillis}; false when this client is shut down
-     * or the timer is.
+     * Runs {@code task} on the timer after {@code delayMillis}, or {@code dropped} when {@link
+     * #shutdown} comes first; false when this client is shut down or the timer is.
      */
-    private boolean schedule(Runnable task, long delayMillis) {
-        Wait wait = new Wait(task);
+    private boolean schedule(Runnable task, long delayMillis, Runnable dropped) {
+        Wait wait = new Wait(task, dropped);
         waiting.add(wait);
         if (shutDown) {
             waiting.remove(wait);
@@ -497,14 +525,15 @@ final class Resilience {
     }
 
     /**
-     * Drops this client's retries still waiting (the timer is shared); their calls are cancelled by
-     * the close that calls this.
+     * Drops this client's retries still waiting (the timer is shared): the calls they belong to are
+     * cancelled by the close that calls this, and a fetch of the model's information fails.
      */
     void shutdown() {
         shutDown = true;
         for (Wait wait : waiting) {
             if (waiting.remove(wait)) {
                 wait.cancel();
+                wait.dropped.run();
             }
         }
     }

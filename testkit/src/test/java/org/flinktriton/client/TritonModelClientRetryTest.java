@@ -32,6 +32,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The client's resilience, rule by rule: what is retried and what is not, backoff, {@code
@@ -385,6 +386,47 @@ class TritonModelClientRetryTest {
             assertThat(thrown).hasMessageStartingWith("Model 'add_sub': GET /v2/models/add_sub");
             assertThat(millis).isBetween(400L, 600L + 3_000L);
             assertThat(proxy.metadataRequests()).isGreaterThan(3);
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void closingTheClientReleasesACallerWaitingForTheModel() throws Exception {
+        RetryPolicy policy =
+                RetryPolicy.builder()
+                        .initialBackoff(Duration.ofMillis(200))
+                        .maxBackoff(Duration.ofMillis(200))
+                        .budget(Duration.ofSeconds(60))
+                        .build();
+        try (ThrottlingProxy proxy = new ThrottlingProxy(server.endpoint())) {
+            TritonModelClient client =
+                    TritonModelClient.builder()
+                            .endpoint(proxy.endpoint())
+                            .model("add_sub")
+                            .retry(policy)
+                            .build();
+            proxy.failMetadataNext(1_000, 503, "model add_sub is loading");
+            Thread closer =
+                    new Thread(
+                            () -> {
+                                try {
+                                    Thread.sleep(500);
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                                client.close();
+                            });
+            closer.start();
+            long start = System.nanoTime();
+
+            Throwable thrown =
+                    catchThrowable(() -> client.validate(AddSubRequest.class, AddSubResult.class));
+
+            assertThat((System.nanoTime() - start) / 1_000_000).isBetween(400L, 5_000L);
+            assertThat(thrown)
+                    .isInstanceOf(TritonException.class)
+                    .hasMessageContaining("client closed");
+            closer.join();
         }
     }
 
