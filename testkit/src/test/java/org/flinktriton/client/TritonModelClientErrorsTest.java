@@ -294,6 +294,8 @@ class TritonModelClientErrorsTest {
                 TritonModelClient.builder()
                         .endpoint("127.0.0.1:" + port)
                         .model("add_sub")
+                        // One attempt: the metadata fetch is retried like any request.
+                        .retry(RetryPolicy.none())
                         .build()) {
             TritonException e = failure(client.infer(records(1), AddSubResult.class), "add_sub");
 
@@ -312,6 +314,7 @@ class TritonModelClientErrorsTest {
                 TritonModelClient.builder()
                         .endpoint("http://no-such-host.invalid:8000")
                         .model("add_sub")
+                        .retry(RetryPolicy.none())
                         .build()) {
             TritonException e = failure(client.modelInfo(), "add_sub");
 
