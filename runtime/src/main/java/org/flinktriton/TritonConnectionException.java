@@ -11,4 +11,17 @@ public class TritonConnectionException extends TritonException {
     public TritonConnectionException(String message, Throwable cause) {
         super(message, cause, true);
     }
+
+    /** A copy of {@code original} that names {@code model}; see {@link #withModel}. */
+    protected TritonConnectionException(
+            TritonConnectionException original, String model, String modelVersion) {
+        super(original, model, modelVersion);
+    }
+
+    @Override
+    protected TritonConnectionException withModel(String model, String version) {
+        return getClass() == TritonConnectionException.class
+                ? new TritonConnectionException(this, model, version)
+                : this;
+    }
 }

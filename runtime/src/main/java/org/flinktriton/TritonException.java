@@ -7,8 +7,10 @@ package org.flinktriton;
  * Flink's failure handling unchanged.
  *
  * <p>Messages name the tensor and what was expected versus found. A failure of a call to a model
- * also names the model: the client attaches it once, where the call completes, so the message reads
- * {@code Model 'm' version v: …} and {@link #model()} returns it.
+ * also names the model: where the call completes, the client replaces the failure with a copy that
+ * names it ({@link #inModel}), so the message reads {@code Model 'm' version v: …} and {@link
+ * #model()} returns it. An instance never changes after it is built, so one failure may be handed
+ * to many threads and callers.
  *
  * <p>{@link #retryable()} says whether the same request may pass on a second try: true for a server
  * that could not be reached or dropped the connection ({@link TritonConnectionException}), for HTTP
@@ -19,11 +21,14 @@ package org.flinktriton;
  * client that is closed.
  */
 public class TritonException extends RuntimeException {
-    private static final long serialVersionUID = 2L;
+    private static final long serialVersionUID = 3L;
 
     private final boolean retryable;
-    private String model;
-    private String modelVersion;
+
+    /** Null when the failure is not tied to a call. */
+    private final String model;
+
+    private final String modelVersion;
 
     /** A failure that a second try would not cure. */
     public TritonException(String message) {
@@ -43,6 +48,26 @@ public class TritonException extends RuntimeException {
     public TritonException(String message, Throwable cause, boolean retryable) {
         super(message, cause);
         this.retryable = retryable;
+        this.model = null;
+        this.modelVersion = null;
+    }
+
+    /**
+     * A copy of {@code original} that names {@code model}: the same message, cause, retryability,
+     * stack trace and suppressed exceptions. Subclasses call it from the copy constructor their
+     * {@link #withModel} uses.
+     *
+     * @param modelVersion the model version, or null for the server's default version
+     */
+    protected TritonException(TritonException original, String model, String modelVersion) {
+        super(original.detail(), original.getCause());
+        this.retryable = original.retryable;
+        this.model = model;
+        this.modelVersion = modelVersion;
+        setStackTrace(original.getStackTrace());
+        for (Throwable suppressed : original.getSuppressed()) {
+            addSuppressed(suppressed);
+        }
     }
 
     /** Whether the same request may pass on a second try; see the class comment for the rule. */
@@ -51,18 +76,33 @@ public class TritonException extends RuntimeException {
     }
 
     /**
-     * Names the model this failure belongs to. The client calls it once, where a call completes;
-     * later calls leave the first model in place.
+     * This failure as one of {@code model}: a copy of the same class that names it (see {@link
+     * #withModel}), or this exception itself when it names a model already or {@code model} is
+     * null. The client calls it where a call completes. This exception is left as it is, so the
+     * same instance may be named for several models by several threads at once.
      *
      * @param version the model version, or null for the server's default version
-     * @return this exception
      */
     public final TritonException inModel(String model, String version) {
-        if (this.model == null && model != null) {
-            this.model = model;
-            this.modelVersion = version;
+        if (this.model != null || model == null) {
+            return this;
         }
-        return this;
+        return withModel(model, version);
+    }
+
+    /**
+     * A copy of this exception, of the same class, that names {@code model}; {@link #inModel} calls
+     * it for a failure that names no model yet. Every subclass in this package overrides it with a
+     * copy constructor (see {@link #TritonException(TritonException, String, String)}), so that the
+     * copy keeps its type and fields. A subclass elsewhere that does not override it keeps its type
+     * rather than the model: it is returned as it is.
+     *
+     * @param version the model version, or null for the server's default version
+     */
+    protected TritonException withModel(String model, String version) {
+        return getClass() == TritonException.class
+                ? new TritonException(this, model, version)
+                : this;
     }
 
     /** The model whose call failed, or null when the failure is not tied to a call. */

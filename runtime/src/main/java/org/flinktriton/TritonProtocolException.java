@@ -15,4 +15,17 @@ public class TritonProtocolException extends TritonException {
     public TritonProtocolException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** A copy of {@code original} that names {@code model}; see {@link #withModel}. */
+    protected TritonProtocolException(
+            TritonProtocolException original, String model, String modelVersion) {
+        super(original, model, modelVersion);
+    }
+
+    @Override
+    protected TritonProtocolException withModel(String model, String version) {
+        return getClass() == TritonProtocolException.class
+                ? new TritonProtocolException(this, model, version)
+                : this;
+    }
 }

@@ -16,4 +16,17 @@ public class TritonRecordException extends TritonException {
     public TritonRecordException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /** A copy of {@code original} that names {@code model}; see {@link #withModel}. */
+    protected TritonRecordException(
+            TritonRecordException original, String model, String modelVersion) {
+        super(original, model, modelVersion);
+    }
+
+    @Override
+    protected TritonRecordException withModel(String model, String version) {
+        return getClass() == TritonRecordException.class
+                ? new TritonRecordException(this, model, version)
+                : this;
+    }
 }

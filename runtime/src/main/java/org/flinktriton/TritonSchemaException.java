@@ -33,4 +33,18 @@ public class TritonSchemaException extends TritonException {
         }
         return message.toString();
     }
+
+    /** A copy of {@code original} that names {@code model}; see {@link #withModel}. */
+    protected TritonSchemaException(
+            TritonSchemaException original, String model, String modelVersion) {
+        super(original, model, modelVersion);
+        this.mismatches = original.mismatches;
+    }
+
+    @Override
+    protected TritonSchemaException withModel(String model, String version) {
+        return getClass() == TritonSchemaException.class
+                ? new TritonSchemaException(this, model, version)
+                : this;
+    }
 }

@@ -67,4 +67,20 @@ public class TritonServerException extends TritonException {
                 || statusCode == 503
                 || statusCode == 504;
     }
+
+    /** A copy of {@code original} that names {@code model}; see {@link #withModel}. */
+    protected TritonServerException(
+            TritonServerException original, String model, String modelVersion) {
+        super(original, model, modelVersion);
+        this.statusCode = original.statusCode;
+        this.error = original.error;
+        this.retryAfter = original.retryAfter;
+    }
+
+    @Override
+    protected TritonServerException withModel(String model, String version) {
+        return getClass() == TritonServerException.class
+                ? new TritonServerException(this, model, version)
+                : this;
+    }
 }

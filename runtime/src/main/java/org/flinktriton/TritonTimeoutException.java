@@ -14,4 +14,17 @@ public class TritonTimeoutException extends TritonException {
     public TritonTimeoutException(String message, Throwable cause) {
         super(message, cause, true);
     }
+
+    /** A copy of {@code original} that names {@code model}; see {@link #withModel}. */
+    protected TritonTimeoutException(
+            TritonTimeoutException original, String model, String modelVersion) {
+        super(original, model, modelVersion);
+    }
+
+    @Override
+    protected TritonTimeoutException withModel(String model, String version) {
+        return getClass() == TritonTimeoutException.class
+                ? new TritonTimeoutException(this, model, version)
+                : this;
+    }
 }

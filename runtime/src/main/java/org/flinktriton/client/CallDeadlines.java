@@ -9,14 +9,18 @@ import okhttp3.Call;
 
 /**
  * Enforces {@code requestTimeout}: cancels an HTTP call that is still running at its deadline, on
- * one daemon thread per client.
+ * one daemon thread per {@link HttpStack}, for all the clients that share it.
  *
  * <p>It does what OkHttp's call timeout does, without its cost: OkHttp's watchdog is woken by every
  * call that starts while it waits for nothing earlier, which is every call of a client that sends
  * one request at a time. This watcher sleeps until the earliest deadline it has planned for and is
  * woken early only by a call whose deadline comes before that. A call that ends simply leaves; the
  * watcher finds out when it wakes, at the deadline it planned for, and plans for the next. With one
- * timeout for every call, that is one wake-up per timeout period, not one per call.
+ * timeout for every call, that is one wake-up per timeout period, not one per call; clients with
+ * different timeouts mix in one queue, ordered by deadline.
+ *
+ * <p>The watcher ends only with {@link #close}: an interrupt does not end it, and should it die of
+ * an error, the next call starts another.
  */
 final class CallDeadlines {
     /** A call being watched; {@link #end} it when the call is over. */
@@ -52,7 +56,6 @@ final class CallDeadlines {
     }
 
     private final String threadName;
-    private final long timeoutNanos;
 
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
@@ -65,18 +68,21 @@ final class CallDeadlines {
     private long wakeAt; // guarded by lock
     private boolean closed; // guarded by lock
 
-    CallDeadlines(String threadName, long timeoutNanos) {
+    CallDeadlines(String threadName) {
         this.threadName = threadName;
-        this.timeoutNanos = timeoutNanos;
     }
 
-    /** Watches {@code call}, which is about to start: it is cancelled if still running then. */
-    Watch start(Call call) {
+    /**
+     * Watches {@code call}, which is about to start: it is cancelled if still running after {@code
+     * timeoutNanos}.
+     */
+    Watch start(Call call, long timeoutNanos) {
         Watch watch = new Watch(call, System.nanoTime() + timeoutNanos);
         lock.lock();
         try {
             queue.add(watch);
             if (watcher == null && !closed) {
+                // The first call, or the first since a watcher died (see run).
                 watcher = new Thread(this::run, threadName);
                 watcher.setDaemon(true);
                 watcher.start();
@@ -129,11 +135,18 @@ final class CallDeadlines {
                     try {
                         changed.awaitNanos(head.deadline - now);
                     } catch (InterruptedException e) {
-                        return;
+                        // Only close() ends the watcher. An interrupt from elsewhere (code that
+                        // interrupts every thread it finds) must not end the timeouts of every
+                        // call to come; the interrupt is cleared by the throw.
                     }
                 }
             }
         } finally {
+            // Should the watcher die all the same (an Error while cancelling), the next call
+            // starts another.
+            if (watcher == Thread.currentThread()) {
+                watcher = null;
+            }
             lock.unlock();
         }
     }

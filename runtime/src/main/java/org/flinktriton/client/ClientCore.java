@@ -42,8 +42,8 @@ final class ClientCore {
         this.settings = settings;
         this.resources = new HttpResources(settings);
         this.transport = new HttpTransport(settings, resources);
-        this.endpoints = new ModelEndpoints(settings, transport);
-        this.resilience = new Resilience(settings, transport);
+        this.resilience = new Resilience(settings, transport, resources.timer());
+        this.endpoints = new ModelEndpoints(settings, transport, resilience);
     }
 
     ClientSettings settings() {
@@ -172,11 +172,58 @@ final class ClientCore {
 
     <I, O> CompletableFuture<List<O>> infer(
             List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
+        return send("infer", records, input, output, false);
+    }
+
+    <I, O> List<O> inferBlocking(List<? extends I> records, Class<O> outputType) {
+        refuseIfInterrupted("inferBlocking");
+        return await(
+                "inferBlocking",
+                byType(
+                        "inferBlocking",
+                        records,
+                        outputType,
+                        (all, input, output) -> send("inferBlocking", all, input, output, true)));
+    }
+
+    <I, O> List<O> inferBlocking(
+            List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
+        refuseIfInterrupted("inferBlocking");
+        return await("inferBlocking", send("inferBlocking", records, input, output, true));
+    }
+
+    <I, O> CompletableFuture<List<InferenceOutcome<O>>> inferEach(
+            List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
         return withCodecs(
-                "infer",
+                "inferEach",
                 records,
                 input,
                 output,
+                false,
+                (op, plan, batch) ->
+                        InferCall.startEach(
+                                settings,
+                                transport,
+                                resilience,
+                                op,
+                                plan,
+                                batch,
+                                endpoints.inferUrl()));
+    }
+
+    /** An {@code infer} call; with {@code blocking}, its caller keeps the first request to run. */
+    private <I, O> CompletableFuture<List<O>> send(
+            String call,
+            List<? extends I> records,
+            TritonInputCodec<I> input,
+            TritonOutputCodec<O> output,
+            boolean blocking) {
+        return withCodecs(
+                call,
+                records,
+                input,
+                output,
+                blocking,
                 (op, plan, batch) ->
                         InferCall.start(
                                 settings,
@@ -188,22 +235,43 @@ final class ClientCore {
                                 endpoints.inferUrl()));
     }
 
-    <I, O> CompletableFuture<List<InferenceOutcome<O>>> inferEach(
-            List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
-        return withCodecs(
-                "inferEach",
-                records,
-                input,
-                output,
-                (op, plan, batch) ->
-                        InferCall.startEach(
-                                settings,
-                                transport,
-                                resilience,
-                                op,
-                                plan,
-                                batch,
-                                endpoints.inferUrl()));
+    private void refuseIfInterrupted(String call) {
+        if (Thread.currentThread().isInterrupted()) {
+            throw Operation.failure(
+                    call,
+                    new TritonException(
+                            "the calling thread is interrupted; nothing was sent, and the thread"
+                                    + " stays interrupted"),
+                    settings);
+        }
+    }
+
+    /**
+     * Runs the request the caller of a blocking call kept, on the calling thread, then waits for
+     * the call's outcome.
+     */
+    private <T> T await(String call, CompletableFuture<T> future) {
+        if (future instanceof Operation) {
+            Runnable kept = ((Operation<T>) future).takeKeptExchange();
+            if (kept != null) {
+                kept.run();
+            }
+        }
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            throw Operation.failure(call, e.getCause(), settings);
+        } catch (InterruptedException e) {
+            future.cancel(true);
+            Thread.currentThread().interrupt();
+            throw Operation.failure(
+                    call,
+                    new TritonException(
+                            "the calling thread was interrupted while waiting; the call was"
+                                    + " cancelled",
+                            e),
+                    settings);
+        }
     }
 
     /** Runs {@code withCodecs} with the codecs of the records' class and of {@code outputType}. */
@@ -263,19 +331,24 @@ final class ClientCore {
 
     /**
      * A tracked operation that checks the records, fetches the model's metadata once and has {@code
-     * starter} send them.
+     * starter} send them. With {@code blocking}, the operation keeps the first request the starter
+     * sends for the caller to run (see {@link #await}); it is sent at once when the metadata is
+     * known, on the calling thread, else when it arrives, by a client thread.
      */
     private <I, O, R> CompletableFuture<List<R>> withCodecs(
             String call,
             List<? extends I> records,
             TritonInputCodec<I> input,
             TritonOutputCodec<O> output,
+            boolean blocking,
             Starter<I, O, R> starter) {
         Operation<List<R>> op = begin(call);
         if (op.isDone()) {
             return op;
         }
-        op.hold();
+        if (blocking) {
+            op.keepFirstExchange();
+        }
         try {
             if (input == null || output == null) {
                 throw new TritonException(call + "() got a null codec");
@@ -295,14 +368,15 @@ final class ClientCore {
                                 }
                                 try {
                                     starter.start(op, plan(info, input, output), batch);
-                                } catch (RuntimeException e) {
+                                } catch (RuntimeException | Error e) {
+                                    // An Error too (one from encoding, say): thrown from here it
+                                    // would only fail a stage nobody waits for, and op would hang.
                                     op.completeExceptionally(e);
                                 }
                             });
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             op.completeExceptionally(e);
-        } finally {
-            op.release(resources::submit);
+            FatalErrors.rethrowIfFatal(e);
         }
         return op;
     }
@@ -420,5 +494,9 @@ final class ClientCore {
 
     int connectionCount() {
         return resources.connectionCount();
+    }
+
+    int transportUsers() {
+        return resources.stackUsers();
     }
 }

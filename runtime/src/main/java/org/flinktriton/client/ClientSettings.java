@@ -39,6 +39,13 @@ final class ClientSettings {
 
     final SSLSocketFactory sslSocketFactory;
     final X509TrustManager trustManager;
+
+    /**
+     * Whether {@link #sslSocketFactory} was built here from the options' trusted certificates
+     * rather than passed in: clients with equal certificates may then share a transport.
+     */
+    final boolean tlsFromTrustedCertificates;
+
     final HostnameVerifier hostnameVerifier;
     final boolean compressRequests;
     final boolean acceptCompressedResponses;
@@ -71,9 +78,11 @@ final class ClientSettings {
             X509TrustManager trusting = options.tls().trustManager();
             this.sslSocketFactory = TlsMaterial.sslContext(trusting).getSocketFactory();
             this.trustManager = trusting;
+            this.tlsFromTrustedCertificates = true;
         } else {
             this.sslSocketFactory = sslSocketFactory;
             this.trustManager = trustManager;
+            this.tlsFromTrustedCertificates = false;
         }
         this.hostnameVerifier = hostnameVerifier;
         this.compressRequests = options.compressRequests();

@@ -70,6 +70,16 @@ final class HttpFailures {
                             + ClientSettings.format(settings.connectTimeout),
                     e);
         }
+        if (!timedOut && Thread.currentThread().isInterrupted()) {
+            // The caller of a blocking call, interrupted while it ran the request (Okio reports
+            // that as an InterruptedIOException, like a timeout).
+            return new TritonException(
+                    what
+                            + " to "
+                            + settings.endpointText
+                            + " was abandoned: the thread that ran it was interrupted",
+                    e);
+        }
         if (timedOut || e instanceof InterruptedIOException) {
             return new TritonTimeoutException(
                     what

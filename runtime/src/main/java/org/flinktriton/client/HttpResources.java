@@ -1,94 +1,54 @@
 package org.flinktriton.client;
 
-import java.time.Duration;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import okhttp3.Call;
-import okhttp3.ConnectionPool;
+import okhttp3.Dispatcher;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 
 /**
- * What one client owns of OkHttp: a client with its own connection pool, the daemon threads its
- * calls run on, and the {@link CallDeadlines} that enforce {@code requestTimeout}. {@link
- * #cancelAll} and {@link #shutdown} release all of it.
+ * What one client has of OkHttp: a share of the {@link HttpStack} of its server and TLS settings
+ * (connection pool, threads, deadline watcher, retry timer), which other clients in the JVM may use
+ * too, and a view of it of its own: a dispatcher that knows this client's calls, so that {@link
+ * #cancelAll} cancels only those, and its connect timeout. {@link #shutdown} lets go of the share;
+ * the last client to let go closes the stack.
  *
- * <p>Calls run with {@link Call#execute()} on this client's executor rather than through OkHttp's
+ * <p>Calls run with {@link Call#execute()} on the stack's threads rather than through OkHttp's
  * dispatcher ({@code enqueue}), which renames its thread twice per call (two system calls) and adds
  * a queue and a lock of its own; how many inference requests are in flight is bounded before a call
  * gets here, by the client's {@link ConcurrencyLimit}.
  */
 final class HttpResources {
-    /** Marks this client's executor threads, so that {@link #shutdown} never waits for itself. */
-    private final ThreadLocal<Boolean> ownThread = ThreadLocal.withInitial(() -> false);
-
-    private final ThreadPoolExecutor executor;
+    private final SharedResources<TransportKey, HttpStack>.Lease share;
+    private final HttpStack stack;
     private final OkHttpClient http;
 
-    /** Null without a request timeout. */
-    private final CallDeadlines deadlines;
+    /** The request timeout; 0 for none. */
+    private final long timeoutNanos;
 
-    /** Calls submitted and not finished. */
-    private final AtomicInteger running = new AtomicInteger();
+    /** Calls submitted and not finished; guarded by this, notified when it drops to 0. */
+    private int running;
 
     /** Set once the close deadline has passed: failures from then on are "client closed". */
     private volatile boolean cancelled;
 
-    HttpResources(ClientSettings settings) {
-        this.executor =
-                new ThreadPoolExecutor(
-                        0,
-                        Integer.MAX_VALUE,
-                        60,
-                        TimeUnit.SECONDS,
-                        new SynchronousQueue<>(),
-                        threadFactory("flink-triton " + settings.model + " #"));
-        this.deadlines =
-                settings.requestTimeout.isZero()
-                        ? null
-                        : new CallDeadlines(
-                                "flink-triton " + settings.model + " deadlines",
-                                settings.requestTimeout.toNanos());
-        OkHttpClient.Builder builder =
-                new OkHttpClient.Builder()
-                        .connectionPool(
-                                new ConnectionPool(
-                                        settings.maxConcurrentRequests, 5, TimeUnit.MINUTES))
-                        .socketFactory(new ClientSocketFactory())
-                        .connectTimeout(settings.connectTimeout)
-                        // One deadline for the whole call, body included, kept by CallDeadlines;
-                        // no per-read deadline that would fire first on a slow model.
-                        .callTimeout(Duration.ZERO)
-                        .readTimeout(Duration.ZERO)
-                        .writeTimeout(Duration.ZERO);
-        if (settings.sslSocketFactory != null) {
-            builder.sslSocketFactory(settings.sslSocketFactory, settings.trustManager);
-        }
-        if (settings.hostnameVerifier != null) {
-            builder.hostnameVerifier(settings.hostnameVerifier);
-        }
-        this.http = builder.build();
-    }
+    private volatile boolean shutDown;
 
-    private ThreadFactory threadFactory(String prefix) {
-        AtomicInteger count = new AtomicInteger();
-        return task -> {
-            Thread thread =
-                    new Thread(
-                            () -> {
-                                ownThread.set(true);
-                                task.run();
-                            },
-                            prefix + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
+    HttpResources(ClientSettings settings) {
+        this.share =
+                HttpStack.SHARED.acquire(
+                        TransportKey.of(settings), key -> new HttpStack(key, settings));
+        this.stack = share.get();
+        this.http =
+                stack.http
+                        .newBuilder()
+                        .dispatcher(new Dispatcher())
+                        .connectTimeout(settings.connectTimeout)
+                        .build();
+        this.timeoutNanos = settings.requestTimeout.toNanos();
     }
 
     Call newCall(Request request) {
@@ -97,96 +57,105 @@ final class HttpResources {
 
     /**
      * A task that runs {@code exchange} with {@code call} watched by the request timeout ({@code
-     * exchange} gets the watch, null without a timeout). It runs once however often it is run: by
-     * one of this client's threads ({@link #submit}) or, if it gets there first, by a caller
-     * waiting for its operation (see {@link Operation#join}).
+     * exchange} gets the watch, null without a timeout), on the thread that runs the task: one of
+     * the stack's threads ({@link #submit}) or the caller of a blocking call. Run it once.
      */
     Runnable exchange(Call call, Consumer<CallDeadlines.Watch> exchange) {
-        AtomicBoolean started = new AtomicBoolean();
-        running.incrementAndGet();
+        synchronized (this) {
+            running++;
+        }
         return () -> {
-            if (ownThread.get()) {
-                // Woken for this exchange, a client thread is often run on the CPU of the caller
-                // that handed it over, pre-empting it just before it would reach join() and run the
-                // exchange itself. Yielding once lets that caller go first.
-                Thread.yield();
-            }
-            if (!started.compareAndSet(false, true)) {
-                return;
-            }
             if (cancelled) {
                 call.cancel();
             }
-            CallDeadlines.Watch watch = deadlines == null ? null : deadlines.start(call);
+            CallDeadlines.Watch watch =
+                    timeoutNanos == 0 ? null : stack.deadlines.start(call, timeoutNanos);
             try {
                 exchange.accept(watch);
             } finally {
                 if (watch != null) {
                     watch.end();
                 }
-                running.decrementAndGet();
+                synchronized (this) {
+                    if (--running == 0) {
+                        notifyAll();
+                    }
+                }
             }
         };
     }
 
     /**
-     * Hands {@code exchange} to one of this client's threads. After {@link #shutdown} it runs on
-     * the calling thread instead, where its call, cancelled since {@link #cancelAll}, fails at
-     * once.
+     * Hands {@code exchange} to one of the stack's threads. Once the stack is closed it runs on the
+     * calling thread instead, where its call, cancelled since {@link #cancelAll}, fails at once.
      */
     void submit(Runnable exchange) {
         try {
-            executor.execute(exchange);
+            stack.executor.execute(exchange);
         } catch (RejectedExecutionException e) {
             exchange.run();
         }
     }
 
-    /** Whether {@link #cancelAll} or {@link #shutdown} has run: calls fail as cancelled. */
-    boolean isClosed() {
-        return cancelled || executor.isShutdown();
+    /** The timer that retries wait on, shared by the stack's clients. */
+    ScheduledExecutorService timer() {
+        return stack.timer;
     }
 
-    /** Whether the current thread is one of this client's OkHttp threads. */
+    /** Whether {@link #cancelAll} or {@link #shutdown} has run: calls fail as cancelled. */
+    boolean isClosed() {
+        return cancelled || shutDown;
+    }
+
+    /** Whether the current thread is one of the stack's threads. */
     boolean onOwnThread() {
-        return ownThread.get();
+        return stack.onOwnThread();
     }
 
     /** Calls running or about to. */
-    int runningCalls() {
-        return running.get();
+    synchronized int runningCalls() {
+        return running;
     }
 
+    /** Connections in the stack's pool, which the clients sharing it use alike. */
     int connectionCount() {
-        return http.connectionPool().connectionCount();
+        return stack.http.connectionPool().connectionCount();
     }
 
-    /** Cancels every call, queued or running. */
+    /** Clients that share the stack now, this one included until {@link #shutdown}. */
+    int stackUsers() {
+        return share.users();
+    }
+
+    /** Cancels every call of this client, queued or running. */
     void cancelAll() {
         cancelled = true;
         http.dispatcher().cancelAll();
     }
 
     /**
-     * Stops the executor (waiting up to {@code waitMillis} for its threads to end, unless called on
-     * one of them) and closes every pooled connection.
+     * Waits up to {@code waitMillis} for this client's calls to end (unless called on one of the
+     * stack's threads, which may be running one), then lets go of its share of the stack: the last
+     * client to let go stops the stack's threads and closes its connections.
      */
     void shutdown(long waitMillis) {
-        executor.shutdown();
-        if (deadlines != null) {
-            deadlines.close();
-        }
+        shutDown = true;
         if (!onOwnThread()) {
-            try {
-                if (!executor.awaitTermination(waitMillis, TimeUnit.MILLISECONDS)) {
-                    executor.shutdownNow();
-                    executor.awaitTermination(waitMillis, TimeUnit.MILLISECONDS);
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+            synchronized (this) {
+                try {
+                    while (running > 0) {
+                        long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                        if (left <= 0) {
+                            break;
+                        }
+                        wait(left);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
-            } catch (InterruptedException e) {
-                executor.shutdownNow();
-                Thread.currentThread().interrupt();
             }
         }
-        http.connectionPool().evictAll();
+        share.close();
     }
 }

@@ -171,6 +171,7 @@ final class HttpTransport {
             CallDeadlines.Watch watch) {
         R result = null;
         TritonException error = null;
+        Error fatal = null;
         Response response = null;
         try {
             response = call.execute();
@@ -184,6 +185,9 @@ final class HttpTransport {
                             ? failures.beforeResponse(e, what, timedOut)
                             : failures.whileReading(e, what, timedOut);
         } catch (RuntimeException | Error e) {
+            if (FatalErrors.isFatal(e)) {
+                fatal = (Error) e;
+            }
             error = failures.handlerFailed(what, e);
         } finally {
             if (response != null) {
@@ -192,8 +196,18 @@ final class HttpTransport {
         }
         if (owner != null) {
             owner.detach(call);
+            if (fatal != null) {
+                // The caller gets the error itself; the bookkeeping below then finds the call done.
+                owner.completeExceptionally(fatal);
+            }
         }
+        // Without an owner the failure carries the fatal error as its cause, which the operation
+        // that waits for it completes with (see Operation).
         done.accept(result, error);
+        if (fatal != null) {
+            // On: to this thread's uncaught exception handler, as Flink's rethrowIfFatalError does.
+            throw fatal;
+        }
     }
 
     // ---- responses ---------------------------------------------------------------------------

@@ -30,6 +30,24 @@ import org.flinktriton.wire.EncodedBody;
  * sent again, until the failing records stand alone. A batch of {@code n} with one such record
  * costs {@code 2·log2(n)} extra requests; a record that cannot even be encoded is isolated the same
  * way, locally, without requests.
+ *
+ * <p>So that a broken server (a model that fails whatever it gets) is not asked many times over,
+ * bisection is bounded twice:
+ *
+ * <ul>
+ *   <li>The call sends at most {@code maxBisectionRequests} extra requests; past that, a rejected
+ *       request's records fail with the rejection.
+ *   <li>The halves of a request are decided together (a rejected half waits for its sibling). When
+ *       both are rejected with the same status while no request of the call has passed, only the
+ *       larger half is bisected further, as a probe; the other waits. As soon as any request
+ *       passes, the server works and the waiting halves are bisected too. When the probe ends with
+ *       no request passed, the status is the server's failure, not a record's: the waiting halves
+ *       and every request rejected with it fail with their rejection, unsplit, and each such
+ *       request counts toward the circuit breaker (which otherwise counts a 400, 422 or 500 neither
+ *       way). A broken server thus costs {@code 2·log2(n)} extra requests for a request of {@code
+ *       n}, as one rejected record does, not {@code 2n - 2}; rejected records in both halves still
+ *       stand alone in the end, since the probe finds a passing request among the good records.
+ * </ul>
  */
 final class InferCall<I, O> {
     private final ClientSettings settings;
@@ -70,6 +88,7 @@ final class InferCall<I, O> {
         this.failures = each ? new TritonException[records.size()] : null;
         this.attempts = new int[records.size()];
         this.remaining = new AtomicInteger(records.size());
+        this.budget = settings.options.maxBisectionRequests();
     }
 
     /**
@@ -143,20 +162,21 @@ final class InferCall<I, O> {
             if (!op.isActive()) {
                 return;
             }
-            send(chunk);
+            send(new Part(chunk, null));
         }
     }
 
-    private void send(int[] chunk) {
-        List<I> part = new IndexedList<>(records, chunk);
+    private void send(Part part) {
+        int[] chunk = part.indexes;
+        List<I> batch = new IndexedList<>(records, chunk);
         String what =
                 ModelEndpoints.describe("POST", url)
                         + " ("
-                        + part.size()
-                        + (part.size() == 1 ? " record)" : " records)");
+                        + batch.size()
+                        + (batch.size() == 1 ? " record)" : " records)");
         Request request;
         try {
-            EncodedBody body = plan.encoder.encode(part, requestId(), settings.parameters);
+            EncodedBody body = plan.encoder.encode(batch, requestId(), settings.parameters);
             request = transport.post(url, body);
         } catch (IOException e) {
             throw new TritonException("compressing the request failed: " + e, e);
@@ -164,8 +184,7 @@ final class InferCall<I, O> {
             if (!each) {
                 throw e;
             }
-            // Which record is it? Halve locally: encoding costs no request.
-            failed(chunk, e);
+            unencodable(part, e);
             return;
         }
         resilience.exchange(
@@ -173,75 +192,297 @@ final class InferCall<I, O> {
                 deadline,
                 request,
                 what,
-                response -> read(response, part, what),
+                response -> read(response, batch, what),
                 (outputs, error, tries) -> {
                     for (int index : chunk) {
                         attempts[index] += tries;
                     }
                     if (error != null) {
-                        failed(chunk, error);
+                        failed(part, error);
                     } else {
-                        gather(chunk, outputs);
+                        succeeded(part, outputs);
                     }
                 });
     }
 
-    /** A request of {@code chunk} failed, its retries spent. */
-    private void failed(int[] chunk, TritonException error) {
-        if (!each) {
-            op.completeExceptionally(error);
-            return;
+    // ---- inferEach: isolating rejected records -------------------------------------------------
+
+    /**
+     * The records of one request: one of the call's first requests, or a half of a request that was
+     * rejected. Its fields other than the records are guarded by the call ({@code this}).
+     */
+    private static final class Part {
+        final int[] indexes;
+
+        /** The rejected request this is a half of; null for one of the call's first requests. */
+        final Part parent;
+
+        /** The other half; null for one of the call's first requests. */
+        Part sibling;
+
+        boolean answered;
+
+        /** Its rejection, held back until the sibling has answered too. */
+        TritonServerException held;
+
+        /** The second half waiting for this first half's bisection (the probe), or null. */
+        Part suspect;
+
+        /** The suspect's rejection. */
+        TritonServerException suspectRejection;
+
+        /** Records of this part without an outcome yet. */
+        int open;
+
+        Part(int[] indexes, Part parent) {
+            this.indexes = indexes;
+            this.parent = parent;
+            this.open = indexes.length;
         }
-        if (chunk.length > 1 && mayBeARecord(error)) {
-            int half = chunk.length / 2;
-            int[] first = Arrays.copyOfRange(chunk, 0, half);
-            int[] second = Arrays.copyOfRange(chunk, half, chunk.length);
-            if (!(error instanceof TritonRecordException)) {
-                resilience.countBisectionRequests(2);
-            }
-            try {
-                send(first);
-                send(second);
-            } catch (RuntimeException e) {
-                // On an HTTP thread: nobody else would see it.
-                op.completeExceptionally(e);
-            }
-            return;
+    }
+
+    /** Extra requests this call may still send to isolate rejected records. Guarded by this. */
+    private int budget;
+
+    /** Whether a request ran out of budget and failed rejected without being split. */
+    private boolean budgetSpent; // guarded by this
+
+    /** Whether a request of this call has passed: the server works. Guarded by this. */
+    private boolean passed;
+
+    /** The status found to be the server's failure rather than a record's; 0 until then. */
+    private int serverStatus; // guarded by this
+
+    /** Each request rejected so far. Guarded by this. */
+    private final List<Rejected> rejections = new ArrayList<>();
+
+    /** Probes with a suspect waiting: when any request passes, the suspects are split. */
+    private final List<Part> probes = new ArrayList<>(); // guarded by this
+
+    /** A request rejected with {@code status}; whether the breaker has been told of it. */
+    private static final class Rejected {
+        final int status;
+        boolean counted;
+
+        Rejected(int status) {
+            this.status = status;
         }
-        TritonException failure = Operation.failure("inferEach", error, settings);
-        for (int index : chunk) {
-            failures[index] = failure;
-        }
-        finish(chunk.length);
     }
 
     /**
-     * Whether one of the request's records may have caused {@code error}, so that smaller requests
-     * can find it: a record that cannot be encoded, an invalid argument (400), an unprocessable
-     * entity (422), or the model failing (500). Not: an unwell server, an unknown model, a broken
-     * protocol; those would fail every half alike.
+     * A record of {@code part} cannot be encoded: halve locally, since encoding costs no request,
+     * until it stands alone. The halves that encode are sent as they are.
      */
-    private static boolean mayBeARecord(TritonException error) {
-        if (error instanceof TritonRecordException) {
-            return true;
+    private void unencodable(Part part, TritonRecordException e) {
+        List<Runnable> next = new ArrayList<>(1);
+        synchronized (this) {
+            // Answered, as far as a rejected sibling waiting for it is concerned.
+            part.answered = true;
+            pairAnswered(part, null, next);
         }
-        if (error instanceof TritonServerException) {
-            int status = ((TritonServerException) error).statusCode();
-            return status == 400 || status == 422 || status == 500;
+        if (part.indexes.length == 1) {
+            fail(part, e);
+        } else {
+            split(part, false);
         }
-        return false;
+        next.forEach(Runnable::run);
+    }
+
+    /** A request of {@code part} succeeded. */
+    private void succeeded(Part part, List<O> outputs) {
+        int[] chunk = part.indexes;
+        for (int k = 0; k < chunk.length; k++) {
+            results[chunk[k]] = outputs.get(k);
+        }
+        if (!each) {
+            finish(chunk.length);
+            return;
+        }
+        List<Runnable> next = new ArrayList<>(2);
+        synchronized (this) {
+            part.answered = true;
+            if (!passed) {
+                passed = true;
+                releaseSuspects(next);
+            }
+            pairAnswered(part, null, next);
+            settled(part, next);
+        }
+        finish(chunk.length);
+        next.forEach(Runnable::run);
+    }
+
+    /** A request of {@code part} failed, its retries spent. */
+    private void failed(Part part, TritonException error) {
+        if (!each || FatalErrors.find(error) != null) {
+            // A fatal error is no record's outcome: it fails the call as itself (see Operation).
+            op.completeExceptionally(error);
+            return;
+        }
+        List<Runnable> next = new ArrayList<>(2);
+        synchronized (this) {
+            part.answered = true;
+            if (!Resilience.mayBeARecord(error)) {
+                next.add(() -> fail(part, error));
+                pairAnswered(part, null, next);
+            } else {
+                TritonServerException rejection = (TritonServerException) error;
+                rejections.add(new Rejected(rejection.statusCode()));
+                if (serverStatus == rejection.statusCode()) {
+                    next.add(() -> fail(part, error));
+                    countServerFailures(next, rejection);
+                    pairAnswered(part, null, next);
+                } else if (part.sibling != null && !part.sibling.answered) {
+                    part.held = rejection;
+                } else {
+                    pairAnswered(part, rejection, next);
+                }
+            }
+        }
+        next.forEach(Runnable::run);
+    }
+
+    /**
+     * Under the lock: {@code part} has answered, rejected with {@code rejection} or otherwise
+     * (null; its outcome is taken care of). Decides what follows for it and its sibling, now that
+     * both have answered: a rejected half is split in turn, unless both halves were rejected alike
+     * while no request of the call has passed. Then the first half is split (the probe) and the
+     * second waits as a suspect: it is split as soon as any request passes, and when the probe ends
+     * with every record rejected alike, the answer is the server's, not a record's.
+     */
+    private void pairAnswered(Part part, TritonServerException rejection, List<Runnable> next) {
+        Part sibling = part.sibling;
+        TritonServerException other = null;
+        if (sibling != null && sibling.held != null) {
+            other = sibling.held;
+            sibling.held = null;
+        }
+        if (rejection != null
+                && other != null
+                && !passed
+                && rejection.statusCode() == other.statusCode()) {
+            // The larger half is the probe: it has more records to tell the server's failure
+            // from a record's.
+            boolean partProbes = part.indexes.length > sibling.indexes.length;
+            Part probe = partProbes ? part : sibling;
+            probe.suspect = partProbes ? sibling : part;
+            probe.suspectRejection = partProbes ? other : rejection;
+            next.add(splitOrFail(probe, partProbes ? rejection : other));
+            return;
+        }
+        if (rejection != null) {
+            next.add(splitOrFail(part, rejection));
+        }
+        if (other != null) {
+            next.add(splitOrFail(sibling, other));
+        }
+    }
+
+    /** Under the lock: a request passed, so every suspect waiting for a probe is split now. */
+    private void releaseSuspects(List<Runnable> next) {
+        for (Part probe : probes) {
+            Part suspect = probe.suspect;
+            if (suspect != null) {
+                probe.suspect = null;
+                next.add(splitOrFail(suspect, probe.suspectRejection));
+            }
+        }
+        probes.clear();
+    }
+
+    /**
+     * Under the lock: the records of {@code part} have their outcomes. A probe that is done now
+     * decides its suspect: split it when a request has passed meanwhile; else its records and the
+     * probe's were all rejected alike, so that answer is the server's: the suspect fails with it
+     * and every request rejected so counts toward the circuit breaker.
+     */
+    private void settled(Part part, List<Runnable> next) {
+        int count = part.indexes.length;
+        for (Part p = part; p != null; p = p.parent) {
+            p.open -= count;
+            if (p.open > 0 || p.suspect == null) {
+                continue;
+            }
+            Part suspect = p.suspect;
+            TritonServerException rejection = p.suspectRejection;
+            p.suspect = null;
+            if (passed) {
+                next.add(splitOrFail(suspect, rejection));
+            } else if (budgetSpent) {
+                next.add(() -> fail(suspect, rejection));
+            } else {
+                serverStatus = rejection.statusCode();
+                countServerFailures(next, rejection);
+                next.add(() -> fail(suspect, rejection));
+            }
+        }
+    }
+
+    /** Under the lock: tells the breaker of each rejection with the server's status, once. */
+    private void countServerFailures(List<Runnable> next, TritonServerException rejection) {
+        for (Rejected rejected : rejections) {
+            if (rejected.status == serverStatus && !rejected.counted) {
+                rejected.counted = true;
+                next.add(() -> resilience.countServerFailure(rejection));
+            }
+        }
+    }
+
+    /**
+     * Under the lock: halves for a rejected {@code part}, if it has records to split and budget.
+     */
+    private Runnable splitOrFail(Part part, TritonServerException rejection) {
+        if (part.indexes.length > 1 && budget >= 2 && serverStatus != rejection.statusCode()) {
+            budget -= 2;
+            if (part.suspect != null) {
+                probes.add(part);
+            }
+            return () -> split(part, true);
+        }
+        if (part.indexes.length > 1 && budget < 2) {
+            budgetSpent = true;
+            resilience.bisectionBudgetSpent(settings.options.maxBisectionRequests());
+        }
+        return () -> fail(part, rejection);
+    }
+
+    /** Sends the halves of {@code part}; {@code extra} when they are requests sent again. */
+    private void split(Part part, boolean extra) {
+        int[] chunk = part.indexes;
+        int half = chunk.length / 2;
+        Part first = new Part(Arrays.copyOfRange(chunk, 0, half), part);
+        Part second = new Part(Arrays.copyOfRange(chunk, half, chunk.length), part);
+        first.sibling = second;
+        second.sibling = first;
+        if (extra) {
+            resilience.countBisectionRequests(2);
+        }
+        try {
+            send(first);
+            send(second);
+        } catch (RuntimeException | Error e) {
+            // On an HTTP thread: nobody else would see it.
+            op.completeExceptionally(e);
+            FatalErrors.rethrowIfFatal(e);
+        }
+    }
+
+    /** The records of {@code part} fail with {@code error}. */
+    private void fail(Part part, TritonException error) {
+        TritonException failure = Operation.failure("inferEach", error, settings);
+        for (int index : part.indexes) {
+            failures[index] = failure;
+        }
+        List<Runnable> next = new ArrayList<>(1);
+        synchronized (this) {
+            settled(part, next);
+        }
+        finish(part.indexes.length);
+        next.forEach(Runnable::run);
     }
 
     private String requestId() {
         return settings.requestIds == null ? null : settings.requestIds.get();
-    }
-
-    /** Puts one request's outputs at their records' places. */
-    private void gather(int[] chunk, List<O> outputs) {
-        for (int k = 0; k < chunk.length; k++) {
-            results[chunk[k]] = outputs.get(k);
-        }
-        finish(chunk.length);
     }
 
     /** Counts {@code count} records done; the last one completes the call. */

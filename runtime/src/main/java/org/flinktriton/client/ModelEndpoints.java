@@ -14,7 +14,9 @@ import org.flinktriton.wire.ModelMetadata;
 /**
  * The model's URLs and its GET endpoints: health, readiness, metadata and Triton's configuration.
  * The model information is fetched once and kept; a failed fetch is not kept, so the next call
- * tries again.
+ * tries again. Its requests are retried by the client's retry policy, within one budget for
+ * metadata and configuration together, as an inference request is (see {@link Resilience#fetch}): a
+ * model still loading when a task starts (503) or a server restarting is waited for.
  *
  * <p>Servers other than Triton are taken as they come: a missing {@code …/config} (404, 400, 405 or
  * 501) falls back to the metadata, a 501 for a {@code /versions/} path switches to the unversioned
@@ -24,6 +26,7 @@ import org.flinktriton.wire.ModelMetadata;
 final class ModelEndpoints {
     private final ClientSettings settings;
     private final HttpTransport transport;
+    private final Resilience resilience;
     private final AtomicReference<CompletableFuture<TritonModelInfo>> info =
             new AtomicReference<>();
 
@@ -46,9 +49,10 @@ final class ModelEndpoints {
         }
     }
 
-    ModelEndpoints(ClientSettings settings, HttpTransport transport) {
+    ModelEndpoints(ClientSettings settings, HttpTransport transport, Resilience resilience) {
         this.settings = settings;
         this.transport = transport;
+        this.resilience = resilience;
     }
 
     // ---- URLs --------------------------------------------------------------------------------
@@ -156,17 +160,18 @@ final class ModelEndpoints {
             }
             CompletableFuture<TritonModelInfo> fresh = new CompletableFuture<>();
             if (info.compareAndSet(current, fresh)) {
-                fetchMetadata(fresh, usesVersionPath());
+                fetchMetadata(fresh, usesVersionPath(), resilience.deadline());
                 return fresh;
             }
         }
     }
 
-    private void fetchMetadata(CompletableFuture<TritonModelInfo> result, boolean versioned) {
+    private void fetchMetadata(
+            CompletableFuture<TritonModelInfo> result, boolean versioned, long deadline) {
         HttpUrl url = modelUrl(null);
         String what = describe("GET", url);
-        transport.send(
-                null,
+        resilience.fetch(
+                deadline,
                 transport.get(url),
                 what,
                 response -> {
@@ -176,16 +181,16 @@ final class ModelEndpoints {
                     transport.requireSuccess(response, what);
                     return read(response, what, ModelMetadata::parse);
                 },
-                (metadata, error) -> {
+                (metadata, error, attempts) -> {
                     if (error != null) {
                         result.completeExceptionally(error);
                     } else if (metadata == null) {
                         dropVersionPaths(url);
-                        fetchMetadata(result, false);
+                        fetchMetadata(result, false, deadline);
                     } else {
                         try {
                             checkVersion(metadata);
-                            fetchConfig(result, metadata);
+                            fetchConfig(result, metadata, deadline);
                         } catch (TritonException e) {
                             result.completeExceptionally(e);
                         }
@@ -193,11 +198,12 @@ final class ModelEndpoints {
                 });
     }
 
-    private void fetchConfig(CompletableFuture<TritonModelInfo> result, ModelMetadata metadata) {
+    private void fetchConfig(
+            CompletableFuture<TritonModelInfo> result, ModelMetadata metadata, long deadline) {
         HttpUrl url = modelUrl("config");
         String what = describe("GET", url);
-        transport.send(
-                null,
+        resilience.fetch(
+                deadline,
                 transport.get(url),
                 what,
                 response -> {
@@ -208,7 +214,7 @@ final class ModelEndpoints {
                     transport.requireSuccess(response, what);
                     return read(response, what, ModelConfig::parse);
                 },
-                (config, error) -> {
+                (config, error, attempts) -> {
                     if (error != null) {
                         result.completeExceptionally(error);
                         return;

@@ -1,10 +1,7 @@
 package org.flinktriton.client;
 
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -21,7 +18,8 @@ import org.flinktriton.TritonException;
  * caller's {@code cancel} reaches the socket and one failed sub-request stops its siblings.
  *
  * <p>It is also where a call's failure gets the model's context: every failure it completes with
- * goes through {@link #failure}, once, and the parts below never name the model.
+ * goes through {@link #failure}, once, and the parts below never name the model. A {@linkplain
+ * FatalErrors fatal error} anywhere in a failure's causes completes it as itself, unwrapped.
  */
 final class Operation<T> extends CompletableFuture<T> {
     private final String call;
@@ -32,15 +30,13 @@ final class Operation<T> extends CompletableFuture<T> {
     private Set<Call> calls = Collections.newSetFromMap(new IdentityHashMap<>());
 
     /**
-     * Exchanges handed to the client's threads that a caller blocked in {@link #join} may run
-     * instead, if it gets to them first. Guarded by {@code this}.
+     * The first exchange dispatched while the caller of a blocking call takes it (see {@link
+     * #keepFirstExchange}); null otherwise. Guarded by {@code this}.
      */
-    private final ArrayDeque<Runnable> shared = new ArrayDeque<>();
+    private Runnable kept;
 
-    /** Exchanges held back by {@link #hold}. Guarded by {@code this}. */
-    private final List<Runnable> held = new ArrayList<>(1);
-
-    private boolean holding; // guarded by this
+    /** Whether the next exchange dispatched is kept for the caller. Guarded by {@code this}. */
+    private boolean keeping;
 
     /**
      * @param call what the caller called, such as {@code infer}, for a failure that is not a {@link
@@ -56,8 +52,12 @@ final class Operation<T> extends CompletableFuture<T> {
      * {@code t} as the {@link TritonException} a caller of {@code call} sees: unwrapped from {@link
      * CompletionException} and {@link ExecutionException}, wrapped when it is of another kind, and
      * naming the client's model.
+     *
+     * @throws Error the {@linkplain FatalErrors fatal error} in {@code t}'s chain of causes, which
+     *     is never wrapped
      */
     static TritonException failure(String call, Throwable t, ClientSettings settings) {
+        FatalErrors.rethrowIfFatal(t);
         while ((t instanceof CompletionException || t instanceof ExecutionException)
                 && t.getCause() != null) {
             t = t.getCause();
@@ -92,65 +92,39 @@ final class Operation<T> extends CompletableFuture<T> {
     }
 
     /**
-     * Holds back the exchanges {@link #dispatch dispatched} from now until {@link #release}: the
-     * client's {@code infer} holds them while it prepares the requests, so that a caller who then
-     * blocks in {@link #join} reaches them before a client thread does.
+     * Keeps the first exchange {@link #dispatch dispatched} from now on for the caller, who takes
+     * it with {@link #takeKeptExchange} and runs it on its own thread; for the client's blocking
+     * calls only.
      */
-    synchronized void hold() {
-        holding = true;
+    synchronized void keepFirstExchange() {
+        keeping = true;
     }
 
     /**
-     * Has {@code submit} hand {@code exchange}, a task that runs at most once, to a client thread,
-     * now or at {@link #release}; meanwhile a caller in {@link #join} may run it instead.
+     * Ends {@link #keepFirstExchange}: returns the exchange kept, or null when none was dispatched
+     * in time (those dispatched from now on go to the client's threads). The caller must run what
+     * it gets.
+     */
+    synchronized Runnable takeKeptExchange() {
+        keeping = false;
+        Runnable exchange = kept;
+        kept = null;
+        return exchange;
+    }
+
+    /**
+     * Has {@code submit} hand {@code exchange} to a client thread, unless the caller keeps it
+     * ({@link #keepFirstExchange}).
      */
     void dispatch(Runnable exchange, Executor submit) {
         synchronized (this) {
-            if (calls != null) {
-                shared.add(exchange);
-            }
-            if (holding) {
-                held.add(exchange);
+            if (keeping) {
+                keeping = false;
+                kept = exchange;
                 return;
             }
         }
         submit.execute(exchange);
-    }
-
-    /** Ends {@link #hold}: hands what was held back to {@code submit}. */
-    void release(Executor submit) {
-        List<Runnable> ready;
-        synchronized (this) {
-            holding = false;
-            if (held.isEmpty()) {
-                return;
-            }
-            ready = new ArrayList<>(held);
-            held.clear();
-        }
-        ready.forEach(submit::execute);
-    }
-
-    /**
-     * Waits for the outcome like {@link CompletableFuture#join}, first running on the calling
-     * thread the exchanges no client thread has started yet. A caller that blocks until the outcome
-     * anyway thus needs no other thread to wake it when the answer arrives. {@code join} cannot be
-     * interrupted, so running them here changes nothing a caller could observe; the timeouts still
-     * hold (a request past its timeout is cancelled, as on any thread), and so does {@link
-     * #cancel}, which reaches the socket. {@link #get} does not help: it can be interrupted and has
-     * a timeout of its own.
-     */
-    @Override
-    public T join() {
-        Runnable next;
-        while ((next = nextShared()) != null) {
-            next.run();
-        }
-        return super.join();
-    }
-
-    private synchronized Runnable nextShared() {
-        return calls == null ? null : shared.poll();
     }
 
     /** Whether this operation is still waiting for its result. */
@@ -172,13 +146,16 @@ final class Operation<T> extends CompletableFuture<T> {
     @Override
     public boolean completeExceptionally(Throwable failure) {
         Set<Call> running = finish();
-        // A TimeoutException is the caller's own deadline (orTimeout): it stays as the caller
-        // expects it.
+        // A fatal error is the caller's as it is (see FatalErrors). A TimeoutException is the
+        // caller's own deadline (orTimeout): it stays as the caller expects it.
+        Error fatal = FatalErrors.find(failure);
         boolean completed =
                 super.completeExceptionally(
-                        failure instanceof TimeoutException
-                                ? failure
-                                : failure(call, failure, settings));
+                        fatal != null
+                                ? fatal
+                                : failure instanceof TimeoutException
+                                        ? failure
+                                        : failure(call, failure, settings));
         cancel(running);
         return completed;
     }
@@ -211,7 +188,6 @@ final class Operation<T> extends CompletableFuture<T> {
         synchronized (this) {
             running = calls;
             calls = null;
-            shared.clear();
         }
         if (running == null) {
             return Set.of();

@@ -10,10 +10,12 @@ import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import okhttp3.Request;
 import org.flinktriton.TritonException;
@@ -28,9 +30,9 @@ import org.flinktriton.TritonTimeoutException;
  * AsyncContext} counts attempts, decides from {@link TritonException#retryable()} whether a failure
  * is worth another try and computes the exponential, jittered backoff; its {@link CircuitBreaker}
  * is the state machine, asked for a permission before each request and told each outcome. Written
- * here is what it cannot do: waiting without a thread (a retry is scheduled on one timer thread),
- * {@code Retry-After} taken from our exception, and the budget, which is a deadline of the whole
- * call rather than a count.
+ * here is what it cannot do: waiting without a thread (a retry is scheduled on the timer of the
+ * client's {@link HttpStack}), {@code Retry-After} taken from our exception, and the budget, which
+ * is a deadline of the whole call rather than a count.
  */
 final class Resilience {
     /** The outcome of one request after its retries, and how many attempts it took. */
@@ -47,14 +49,22 @@ final class Resilience {
     private final CircuitBreaker breaker;
 
     private final ConcurrencyLimit limit;
-    private final ScheduledThreadPoolExecutor timer;
+
+    /** Shared with the other clients of the stack: {@link #shutdown} cancels only this one's. */
+    private final ScheduledExecutorService timer;
+
+    /** Retries waiting on the timer. */
+    private final Set<Wait> waiting = ConcurrentHashMap.newKeySet();
+
+    private volatile boolean shutDown;
 
     private final LongAdder retries = new LongAdder();
     private final LongAdder throttled = new LongAdder();
     private final LongAdder bisectionRequests = new LongAdder();
     private final LongAdder rejectedByBreaker = new LongAdder();
+    private final AtomicBoolean bisectionBudgetLogged = new AtomicBoolean();
 
-    Resilience(ClientSettings settings, HttpTransport transport) {
+    Resilience(ClientSettings settings, HttpTransport transport, ScheduledExecutorService timer) {
         this.settings = settings;
         this.transport = transport;
         this.policy = settings.options.retry();
@@ -67,24 +77,7 @@ final class Resilience {
         this.limit =
                 new ConcurrencyLimit(
                         settings.maxConcurrentRequests, settings.options.adaptiveConcurrency());
-        AtomicInteger threads = new AtomicInteger();
-        this.timer =
-                new ScheduledThreadPoolExecutor(
-                        1,
-                        task -> {
-                            Thread thread =
-                                    new Thread(
-                                            task,
-                                            "flink-triton "
-                                                    + settings.model
-                                                    + " retry timer #"
-                                                    + threads.incrementAndGet());
-                            thread.setDaemon(true);
-                            return thread;
-                        });
-        timer.setKeepAliveTime(30, TimeUnit.SECONDS);
-        timer.allowCoreThreadTimeOut(true);
-        timer.setRemoveOnCancelPolicy(true);
+        this.timer = timer;
     }
 
     private static RetryConfig retryConfig(RetryPolicy policy) {
@@ -126,14 +119,39 @@ final class Resilience {
                         CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
                 .waitDurationInOpenState(policy.openDuration())
                 .permittedNumberOfCallsInHalfOpenState(policy.halfOpenProbes())
-                // Only a server that is unwell counts against it; a rejected record does not.
-                .recordException(Resilience::retryable)
+                // Only a server that is unwell counts against it. An answer a record may have
+                // caused (400, 422, 500) counts neither way, unless bisection finds it the
+                // server's (countServerFailure).
+                .ignoreException(Resilience::mayBeARecord)
+                .recordException(e -> retryable(e) || e instanceof ServerFailure)
                 .writableStackTraceEnabled(false)
                 .build();
     }
 
     private static boolean retryable(Throwable e) {
         return e instanceof TritonException && ((TritonException) e).retryable();
+    }
+
+    /**
+     * Whether one of a request's records may have caused {@code e}: an invalid argument (400), an
+     * unprocessable entity (422), or the model failing (500). Not: an unwell server, an unknown
+     * model, a broken protocol; those would fail any records alike.
+     */
+    static boolean mayBeARecord(Throwable e) {
+        if (e instanceof TritonServerException) {
+            int status = ((TritonServerException) e).statusCode();
+            return status == 400 || status == 422 || status == 500;
+        }
+        return false;
+    }
+
+    /** A rejection found to be the server's: the breaker records it as a failure. */
+    private static final class ServerFailure extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        ServerFailure(TritonException rejection) {
+            super(rejection.getMessage(), rejection, false, false);
+        }
     }
 
     /** The {@code Retry-After} of a 429 or 503 answer, or null. */
@@ -183,13 +201,57 @@ final class Resilience {
         new Attempts<>(op, deadline, request, what, handler, done).next();
     }
 
+    /**
+     * Sends {@code request}, which fetches what every call needs (the model's metadata or
+     * configuration), retrying it by the policy until {@code deadline}, as {@link #exchange} does
+     * an inference request; {@code done} gets the last outcome. Outside the concurrency limit and
+     * the circuit breaker, which are about inference. Each wait is logged, with the failure that
+     * caused it: a task that starts while its model is still loading waits for it, visibly.
+     */
+    <R> void fetch(
+            long deadline,
+            Request request,
+            String what,
+            HttpTransport.ResponseHandler<R> handler,
+            Completion<R> done) {
+        new Attempts<>(null, deadline, request, what, handler, done).next();
+    }
+
     /** Counts a request sent only to isolate a rejected record. */
     void countBisectionRequests(int count) {
         bisectionRequests.add(count);
     }
 
+    /**
+     * Tells the circuit breaker (when on) of a request answered with {@code rejection}, which
+     * bisection found to be the server's failure rather than a record's (see {@link InferCall}).
+     */
+    void countServerFailure(TritonException rejection) {
+        if (breaker != null) {
+            breaker.onError(0, NANOSECONDS, new ServerFailure(rejection));
+        }
+    }
+
+    /** Says once per client that a call's bisection budget ran out. */
+    void bisectionBudgetSpent(int budget) {
+        if (bisectionBudgetLogged.compareAndSet(false, true)) {
+            ClientLog.warn(
+                    Resilience.class,
+                    settings.modelText
+                            + ": an inferEach call spent its budget of "
+                            + budget
+                            + " extra requests (maxBisectionRequests) isolating records the server"
+                            + " rejected; the records of requests still rejected then fail with"
+                            + " the rejection, good ones among them. Raise maxBisectionRequests if"
+                            + " batches often hold several such records. (Said once per client.)");
+        }
+    }
+
+    /** One request and its retries. */
     private final class Attempts<R> {
+        /** Null for a {@link #fetch}, which is guarded by neither the limit nor the breaker. */
         private final Operation<?> op;
+
         private final long deadline;
         private final Request request;
         private final String what;
@@ -197,6 +259,9 @@ final class Resilience {
         private final Completion<R> done;
         private final Retry.AsyncContext<Object> context = retry.asyncContext();
         private int attempts;
+
+        /** The failure of the latest attempt, or null. */
+        private TritonException lastError;
 
         Attempts(
                 Operation<?> op,
@@ -213,19 +278,44 @@ final class Resilience {
             this.done = done;
         }
 
+        private boolean active() {
+            return op == null ? !shutDown : op.isActive();
+        }
+
+        /**
+         * The client closed before the next attempt: a fetch fails, so that whoever waits for the
+         * model's information is released; an operation has been completed by the close already.
+         */
+        private void closed() {
+            if (op == null) {
+                done.done(
+                        null,
+                        new TritonException(
+                                "client closed; " + what + " was not sent again", lastError),
+                        attempts);
+            }
+        }
+
         void next() {
-            if (op.isActive()) {
+            if (!active()) {
+                closed();
+                return;
+            }
+            if (op == null) {
+                start(null);
+            } else {
                 limit.acquire(this::start);
             }
         }
 
         private void start(ConcurrencyLimit.Permit permit) {
-            if (!op.isActive()) {
-                limit.release(permit, ConcurrencyLimit.Signal.NEUTRAL);
+            if (!active()) {
+                release(permit, ConcurrencyLimit.Signal.NEUTRAL);
                 return;
             }
-            if (breaker != null && !breaker.tryAcquirePermission()) {
-                limit.release(permit, ConcurrencyLimit.Signal.NEUTRAL);
+            boolean guarded = op != null && breaker != null;
+            if (guarded && !breaker.tryAcquirePermission()) {
+                release(permit, ConcurrencyLimit.Signal.NEUTRAL);
                 rejectedByBreaker.increment();
                 done.done(null, breakerOpen(), attempts);
                 return;
@@ -240,18 +330,24 @@ final class Resilience {
                             handler,
                             (result, error) -> finished(permit, started, result, error));
             if (!sent) {
-                if (breaker != null) {
+                if (guarded) {
                     breaker.releasePermission();
                 }
-                limit.release(permit, ConcurrencyLimit.Signal.NEUTRAL);
+                release(permit, ConcurrencyLimit.Signal.NEUTRAL);
+            }
+        }
+
+        private void release(ConcurrencyLimit.Permit permit, ConcurrencyLimit.Signal signal) {
+            if (permit != null) {
+                limit.release(permit, signal);
             }
         }
 
         private void finished(
                 ConcurrencyLimit.Permit permit, long started, R result, TritonException error) {
             long nanos = System.nanoTime() - started;
-            boolean over = error != null && !op.isActive();
-            if (breaker != null) {
+            boolean over = error != null && !active();
+            if (op != null && breaker != null) {
                 if (over) {
                     breaker.releasePermission();
                 } else if (error == null) {
@@ -260,13 +356,13 @@ final class Resilience {
                     breaker.onError(nanos, NANOSECONDS, error);
                 }
             }
-            ConcurrencyLimit.Signal signal =
+            release(
+                    permit,
                     error == null
                             ? ConcurrencyLimit.Signal.SUCCESS
                             : !over && overload(error)
                                     ? ConcurrencyLimit.Signal.OVERLOAD
-                                    : ConcurrencyLimit.Signal.NEUTRAL;
-            limit.release(permit, signal);
+                                    : ConcurrencyLimit.Signal.NEUTRAL);
             if (error == null) {
                 context.onComplete();
                 done.done(result, null, attempts);
@@ -276,21 +372,49 @@ final class Resilience {
                     && throttling((TritonServerException) error)) {
                 throttled.increment();
             }
+            lastError = error;
             if (over) {
-                done.done(null, error, attempts);
+                if (op == null) {
+                    closed();
+                } else {
+                    done.done(null, error, attempts);
+                }
                 return;
             }
             long delay = context.onError(error);
-            if (delay < 0 || System.nanoTime() + MILLISECONDS.toNanos(delay) - deadline > 0) {
+            long now = System.nanoTime();
+            if (delay < 0 || now + MILLISECONDS.toNanos(delay) - deadline > 0) {
                 done.done(null, error, attempts);
                 return;
             }
             retries.increment();
-            try {
-                timer.schedule(this::next, delay, MILLISECONDS);
-            } catch (RejectedExecutionException closed) {
+            if (op == null) {
+                logWait(error, delay, now);
+            }
+            if (!schedule(this::next, delay, this::closed)) {
                 done.done(null, error, attempts);
             }
+        }
+
+        private void logWait(TritonException error, long delayMillis, long now) {
+            ClientLog.warn(
+                    Resilience.class,
+                    settings.modelText
+                            + " at "
+                            + settings.endpointText
+                            + " is not available yet, waiting for it: "
+                            + error.getMessage()
+                            + ". Attempt "
+                            + (attempts + 1)
+                            + " in "
+                            + delayMillis
+                            + " ms"
+                            + (deadline == Long.MAX_VALUE
+                                    ? ""
+                                    : ", retrying for "
+                                            + Math.max(0, NANOSECONDS.toSeconds(deadline - now))
+                                            + " s more")
+                            + " (the retry policy and budget of the client's requests).");
         }
     }
 
@@ -351,8 +475,66 @@ final class Resilience {
         return rejectedByBreaker.sum();
     }
 
-    /** Drops the retries still waiting; their calls are cancelled by the close that calls this. */
+    /** A retry waiting on the timer; runs at most once, and not after {@link #shutdown}. */
+    private final class Wait implements Runnable {
+        private final Runnable task;
+
+        /** Run instead of {@link #task} when {@link #shutdown} drops the wait. */
+        private final Runnable dropped;
+
+        private volatile Future<?> scheduled;
+
+        Wait(Runnable task, Runnable dropped) {
+            this.task = task;
+            this.dropped = dropped;
+        }
+
+        @Override
+        public void run() {
+            if (waiting.remove(this)) {
+                task.run();
+            }
+        }
+
+        void cancel() {
+            Future<?> future = scheduled;
+            if (future != null) {
+                future.cancel(false);
+            }
+        }
+    }
+
+    /**
+     * Runs {@code task} on the timer after {@code delayMillis}, or {@code dropped} when {@link
+     * #shutdown} comes first; false when this client is shut down or the timer is.
+     */
+    private boolean schedule(Runnable task, long delayMillis, Runnable dropped) {
+        Wait wait = new Wait(task, dropped);
+        waiting.add(wait);
+        if (shutDown) {
+            waiting.remove(wait);
+            return false;
+        }
+        try {
+            wait.scheduled = timer.schedule(wait, delayMillis, MILLISECONDS);
+            return true;
+        } catch (RejectedExecutionException closed) {
+            waiting.remove(wait);
+            return false;
+        }
+    }
+
+    /**
+     * Drops this client's retries still waiting (the timer is shared): the calls they belong to are
+     * cancelled by the close that calls this, and a fetch of the model's information fails.
+     */
     void shutdown() {
-        timer.shutdownNow();
+        shutDown = true;
+        for (Wait wait : waiting) {
+            if (waiting.remove(wait)) {
+                wait.cancel();
+                wait.dropped.run();
+            }
+        }
     }
 }

@@ -324,6 +324,19 @@ public final class TritonClientConfigOptions {
                                     + " 503 and timeouts, then raised by one per window of"
                                     + " successes up to max-concurrent-requests.");
 
+    /** See {@link TritonClientOptions.Builder#maxBisectionRequests}. */
+    public static final ConfigOption<Integer> MAX_BISECTION_REQUESTS =
+            ConfigOptions.key(PREFIX + "max-bisection-requests")
+                    .intType()
+                    .defaultValue(TritonClientOptions.DEFAULT_MAX_BISECTION_REQUESTS)
+                    .withDescription(
+                            "How many extra requests one call may send to isolate the records a"
+                                    + " server rejects with 400, 422 or 500 (2·log2(n) per rejected"
+                                    + " record in a request of n); 0 for none. A failure that two"
+                                    + " disjoint requests of a call get alike is taken as the"
+                                    + " server's: it is split no further and counts toward the"
+                                    + " circuit breaker.");
+
     private TritonClientConfigOptions() {}
 
     /** What {@link TritonClientOptions#fromConfig} does. */
@@ -370,6 +383,7 @@ public final class TritonClientConfigOptions {
                                         (name, value) ->
                                                 builder.parameter(name, parameterValue(value))));
         set(config, ADAPTIVE_CONCURRENCY, builder::adaptiveConcurrency);
+        set(config, MAX_BISECTION_REQUESTS, builder::maxBisectionRequests);
         builder.retry(retryPolicy(config));
         builder.circuitBreaker(circuitBreakerPolicy(config));
         return builder.build();

@@ -67,6 +67,7 @@ public final class TritonClientOptions implements Serializable {
     static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
     static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 16;
     static final long DEFAULT_MAX_RESPONSE_BYTES = 64L << 20;
+    static final int DEFAULT_MAX_BISECTION_REQUESTS = 32;
 
     /** The largest response body a byte array can hold, with room for the body's framing. */
     static final long MAX_RESPONSE_BYTES_LIMIT = Integer.MAX_VALUE - 16;
@@ -119,6 +120,7 @@ public final class TritonClientOptions implements Serializable {
     private final RetryPolicy retry;
     private final CircuitBreakerPolicy circuitBreaker;
     private final boolean adaptiveConcurrency;
+    private final int maxBisectionRequests;
 
     private TritonClientOptions(Builder builder, String model, String modelVersion) {
         this.endpoint = builder.endpoint;
@@ -142,6 +144,7 @@ public final class TritonClientOptions implements Serializable {
         this.retry = builder.retry;
         this.circuitBreaker = builder.circuitBreaker;
         this.adaptiveConcurrency = builder.adaptiveConcurrency;
+        this.maxBisectionRequests = builder.maxBisectionRequests;
     }
 
     /** Starts from the defaults; an endpoint and a model are required. */
@@ -197,6 +200,7 @@ public final class TritonClientOptions implements Serializable {
         builder.retry = retry;
         builder.circuitBreaker = circuitBreaker;
         builder.adaptiveConcurrency = adaptiveConcurrency;
+        builder.maxBisectionRequests = maxBisectionRequests;
         return builder;
     }
 
@@ -337,6 +341,14 @@ public final class TritonClientOptions implements Serializable {
         return adaptiveConcurrency;
     }
 
+    /**
+     * How many extra requests one {@code inferEach} call may send to isolate the records a server
+     * rejects (see {@link Builder#maxBisectionRequests}).
+     */
+    public int maxBisectionRequests() {
+        return maxBisectionRequests;
+    }
+
     /** For example {@code 'add_sub'} or {@code 'add_sub' version 2}. */
     private String modelText() {
         return modelVersion == null ? "'" + model + "'" : "'" + model + "' version " + modelVersion;
@@ -371,7 +383,8 @@ public final class TritonClientOptions implements Serializable {
                 && parameters.equals(that.parameters)
                 && retry.equals(that.retry)
                 && circuitBreaker.equals(that.circuitBreaker)
-                && adaptiveConcurrency == that.adaptiveConcurrency;
+                && adaptiveConcurrency == that.adaptiveConcurrency
+                && maxBisectionRequests == that.maxBisectionRequests;
     }
 
     @Override
@@ -397,7 +410,8 @@ public final class TritonClientOptions implements Serializable {
                 parameters,
                 retry,
                 circuitBreaker,
-                adaptiveConcurrency);
+                adaptiveConcurrency,
+                maxBisectionRequests);
     }
 
     /**
@@ -461,6 +475,11 @@ public final class TritonClientOptions implements Serializable {
         appendIf(text, !retry.equals(RetryPolicy.defaults()), "retry", retry);
         appendIf(text, circuitBreaker.enabled(), "circuitBreaker", circuitBreaker);
         appendIf(text, !adaptiveConcurrency, "adaptiveConcurrency", false);
+        appendIf(
+                text,
+                maxBisectionRequests != DEFAULT_MAX_BISECTION_REQUESTS,
+                "maxBisectionRequests",
+                maxBisectionRequests);
         return text.toString();
     }
 
@@ -491,7 +510,8 @@ public final class TritonClientOptions implements Serializable {
                     "endpoint "
                             + (endpoint.contains("@")
                                     ? "(hidden: it holds credentials)"
-                                    : "'" + endpoint + "'")
+                                    // Nor a query, which may hold a key.
+                                    : "'" + endpoint.replaceFirst("[?#].*", "?...") + "'")
                             + " is not an http:// or https:// URL such as http://127.0.0.1:8000");
         }
         if (!url.username().isEmpty() || !url.password().isEmpty()) {
@@ -520,6 +540,7 @@ public final class TritonClientOptions implements Serializable {
      *   <tr><td>retry</td><td>{@link RetryPolicy#defaults()}: retryable failures are retried</td></tr>
      *   <tr><td>circuitBreaker</td><td>{@link CircuitBreakerPolicy#none()}: off</td></tr>
      *   <tr><td>adaptiveConcurrency</td><td>true</td></tr>
+     *   <tr><td>maxBisectionRequests</td><td>32</td></tr>
      * </table>
      */
     public static final class Builder {
@@ -548,6 +569,7 @@ public final class TritonClientOptions implements Serializable {
         private RetryPolicy retry = RetryPolicy.defaults();
         private CircuitBreakerPolicy circuitBreaker = CircuitBreakerPolicy.none();
         private boolean adaptiveConcurrency = true;
+        private int maxBisectionRequests = DEFAULT_MAX_BISECTION_REQUESTS;
 
         private Builder(String subject) {
             this.subject = subject;
@@ -845,6 +867,25 @@ public final class TritonClientOptions implements Serializable {
          */
         public Builder adaptiveConcurrency(boolean adaptive) {
             this.adaptiveConcurrency = adaptive;
+            return this;
+        }
+
+        /**
+         * How many extra requests one {@code inferEach} call may send to isolate the records a
+         * server rejects with 400, 422 or 500; 32 by default, 0 for none (a rejected request then
+         * fails all its records). Isolating one rejected record in a request of {@code n} costs
+         * {@code 2·log2(n)} extra requests (12 for 64), so the default finds up to two or three in
+         * a batch of 64. When the budget is spent, the records of requests still rejected fail with
+         * the rejection. Apart from the budget, a failure that two disjoint requests of the call
+         * get alike (the same status and error text, as from a model that fails for every input) is
+         * taken as the server's: it is split no further, and counts toward the circuit breaker.
+         */
+        public Builder maxBisectionRequests(int max) {
+            if (max < 0) {
+                throw new IllegalArgumentException(
+                        "maxBisectionRequests must be 0 or more, not " + max);
+            }
+            this.maxBisectionRequests = max;
             return this;
         }
 

@@ -75,10 +75,15 @@ import org.flinktriton.codec.TritonOutputCodec;
  * {@link #infer} fails the whole call on the first failure that retries cannot cure; {@link
  * #inferEach} gives each record its own outcome and isolates the records the server rejects.
  *
- * <p><b>Threads.</b> Futures complete on the client's HTTP threads: keep their continuations short
- * or move them elsewhere. {@link #close()} waits for calls in flight up to {@link
- * Builder#closeTimeout}, then cancels them and releases every thread and connection of this client.
- * Thread-safe.
+ * <p><b>Threads and connections.</b> Requests run on the client's threads (one per request in
+ * flight), and futures complete there: keep their continuations short or move them elsewhere. A
+ * future's {@code join()} or {@code get()} only waits; {@link #inferBlocking} is the call whose
+ * first request runs on the calling thread. The clients of one server (scheme, host and port) with
+ * the same TLS settings share their connection pool and threads within a JVM: the parallel
+ * instances of a job in one TaskManager hold one pool, one deadline thread and one retry timer per
+ * server, not one each. {@link #close()} waits for calls in flight up to {@link
+ * Builder#closeTimeout}, then cancels them and lets go of the shared pool; the last client of a
+ * server to close stops the threads and closes the connections. Thread-safe.
  */
 public final class TritonModelClient implements AutoCloseable {
     private static final String SUBJECT = "TritonModelClient";
@@ -174,6 +179,35 @@ public final class TritonModelClient implements AutoCloseable {
     }
 
     /**
+     * Runs inference like {@link #infer(List, Class)} and waits for the outputs, the calling thread
+     * sending the call's first HTTP request itself: for a caller that waits for every call anyway
+     * (a benchmark, a script, a single-threaded service).
+     *
+     * <p>{@code infer(...).join()} hands each request to one of the client's threads and waits to
+     * be woken when the answer is in; here the calling thread writes the request and reads the
+     * answer itself, as grpc-java's blocking stubs do, which spares a thread hand-off and a wake-up
+     * per call. The other requests of a call split into several (see Batching above), the retries
+     * and, the first time, the request sent when the model's metadata arrives run on the client's
+     * threads, as with {@code infer}. The request timeout applies as on any thread. The thread's
+     * thread-locals and interrupt status are the caller's: an interrupted thread sends nothing; an
+     * interrupt while it waits cancels the call; an interrupt while it is in the middle of the
+     * request takes effect when socket I/O returns, at the latest at the request timeout. In each
+     * case the interrupt status stays set and a {@link TritonException} says what happened.
+     *
+     * @return one output per record, in input order
+     * @throws TritonException as {@link #infer(List, Class)}'s future would fail, unwrapped
+     */
+    public <I, O> List<O> inferBlocking(List<? extends I> records, Class<O> outputType) {
+        return core.inferBlocking(records, outputType);
+    }
+
+    /** {@link #inferBlocking(List, Class)} with explicit codecs. */
+    public <I, O> List<O> inferBlocking(
+            List<? extends I> records, TritonInputCodec<I> input, TritonOutputCodec<O> output) {
+        return core.inferBlocking(records, input, output);
+    }
+
+    /**
      * Runs inference on {@code records} like {@link #infer(List, Class)}, but gives each record its
      * own {@link InferenceOutcome}, in input order, instead of failing the whole call when a
      * request fails.
@@ -182,10 +216,13 @@ public final class TritonModelClient implements AutoCloseable {
      * 500, or a record that cannot be encoded) is split in halves, and each half is sent again,
      * until every rejected record stands alone and fails on its own; the others get their outputs.
      * With one rejected record in a request of {@code n}, that costs {@code 2·log2(n)} extra
-     * requests ({@link #bisectionRequests()} counts them). A failure that retries could not cure
-     * fails every record of its request, with that failure. The future itself fails only when no
-     * record can be sent at all: a closed client, classes that do not match the model, metadata
-     * that cannot be fetched.
+     * requests ({@link #bisectionRequests()} counts them), and a call sends at most {@link
+     * TritonClientOptions#maxBisectionRequests()} of them (32 by default). A server that rejects
+     * every request alike (a broken model) is found out along one path of halves, for {@code
+     * 2·log2(n)} extra requests, and each of its rejections counts toward the circuit breaker. A
+     * failure that retries could not cure fails every record of its request, with that failure. The
+     * future itself fails only when no record can be sent at all: a closed client, classes that do
+     * not match the model, metadata that cannot be fetched.
      */
     public <I, O> CompletableFuture<List<InferenceOutcome<O>>> inferEach(
             List<? extends I> records, Class<O> outputType) {
@@ -233,8 +270,9 @@ public final class TritonModelClient implements AutoCloseable {
 
     /**
      * Refuses new calls, waits for those in flight up to {@link Builder#closeTimeout}, cancels what
-     * is left (failing it with a {@link TritonException}), stops this client's threads and closes
-     * its connections. Idempotent.
+     * is left (failing it with a {@link TritonException}) and lets go of the connection pool and
+     * threads it shares with the other clients of its server: the last of them to close stops the
+     * threads and closes the connections. Idempotent.
      */
     @Override
     public void close() {
@@ -246,9 +284,19 @@ public final class TritonModelClient implements AutoCloseable {
         return core.activeCalls();
     }
 
-    /** Connections in this client's pool; for tests. */
+    /** Connections in the pool this client shares; for tests. */
     int connectionCount() {
         return core.connectionCount();
+    }
+
+    /** Clients that share this client's connections and threads, this one included; for tests. */
+    int transportUsers() {
+        return core.transportUsers();
+    }
+
+    /** Connection pools (with their threads) that clients in this JVM hold now; for tests. */
+    static int sharedTransports() {
+        return HttpStack.SHARED.size();
     }
 
     @Override
@@ -385,6 +433,12 @@ public final class TritonModelClient implements AutoCloseable {
         /** See {@link TritonClientOptions.Builder#maxRecordsPerRequest}. */
         public Builder maxRecordsPerRequest(int max) {
             options.maxRecordsPerRequest(max);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#maxBisectionRequests}. */
+        public Builder maxBisectionRequests(int max) {
+            options.maxBisectionRequests(max);
             return this;
         }
 

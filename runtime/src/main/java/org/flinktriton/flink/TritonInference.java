@@ -636,6 +636,12 @@ public final class TritonInference<IN, OUT> {
             return this;
         }
 
+        /** See {@link TritonClientOptions.Builder#maxBisectionRequests}. */
+        public Builder<IN, OUT> maxBisectionRequests(int max) {
+            options.maxBisectionRequests(max);
+            return this;
+        }
+
         /** See {@link TritonClientOptions.Builder#compressRequests}. */
         public Builder<IN, OUT> compressRequests(boolean compress) {
             options.compressRequests(compress);

@@ -361,7 +361,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                                         + size
                                         + (size == 1 ? " record" : " records")
                                         + " at "
-                                        + options.endpoint()
+                                        + endpointText()
                                         + " did not complete within "
                                         + limit
                                         + "; its requests were cancelled. Raise TritonInference's"
@@ -412,6 +412,12 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
             calls.clear();
         }
         super.close();
+    }
+
+    /** The endpoint as messages show it: without its query, which may hold a key. */
+    private String endpointText() {
+        TritonModelClient current = client;
+        return current != null ? current.endpoint() : "the server";
     }
 
     /** For example {@code 'add_sub'} or {@code 'add_sub' version 2}. */

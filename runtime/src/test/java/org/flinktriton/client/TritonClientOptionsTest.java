@@ -80,6 +80,7 @@ class TritonClientOptionsTest {
                                 .halfOpenProbes(2)
                                 .build())
                 .adaptiveConcurrency(false)
+                .maxBisectionRequests(8)
                 .build();
     }
 
@@ -108,6 +109,7 @@ class TritonClientOptionsTest {
         assertThat(options.retry().maxAttempts()).isEqualTo(8);
         assertThat(options.circuitBreaker().enabled()).isFalse();
         assertThat(options.adaptiveConcurrency()).isTrue();
+        assertThat(options.maxBisectionRequests()).isEqualTo(32);
         assertThat(options).hasToString("model 'add_sub' at http://triton:8000");
     }
 
@@ -159,7 +161,8 @@ class TritonClientOptionsTest {
                         b -> b.parameter("tag", "green"),
                         b -> b.retry(RetryPolicy.defaults()),
                         b -> b.circuitBreaker(CircuitBreakerPolicy.none()),
-                        b -> b.adaptiveConcurrency(true));
+                        b -> b.adaptiveConcurrency(true),
+                        b -> b.maxBisectionRequests(0));
         List<TritonClientOptions> variants = new ArrayList<>();
         variants.add(base);
         for (UnaryOperator<TritonClientOptions.Builder> change : changes) {
@@ -231,6 +234,7 @@ class TritonClientOptionsTest {
         config.set(TritonClientConfigOptions.CIRCUIT_BREAKER_OPEN_DURATION, Duration.ofSeconds(7));
         config.set(TritonClientConfigOptions.CIRCUIT_BREAKER_HALF_OPEN_PROBES, 2);
         config.set(TritonClientConfigOptions.ADAPTIVE_CONCURRENCY, false);
+        config.set(TritonClientConfigOptions.MAX_BISECTION_REQUESTS, 8);
 
         // A key added to TritonClientConfigOptions without a line above fails here.
         assertThat(allOptions())
@@ -273,6 +277,7 @@ class TritonClientOptionsTest {
         text.put("flink-triton.client.circuit-breaker-open-duration", "7 s");
         text.put("flink-triton.client.circuit-breaker-half-open-probes", "2");
         text.put("flink-triton.client.adaptive-concurrency", "false");
+        text.put("flink-triton.client.max-bisection-requests", "8");
 
         assertThat(text.keySet())
                 .containsExactlyInAnyOrderElementsOf(
@@ -302,6 +307,8 @@ class TritonClientOptionsTest {
                 .isEqualTo(options.binaryData());
         assertThat(TritonClientConfigOptions.MAX_RESPONSE_BYTES.defaultValue().getBytes())
                 .isEqualTo(options.maxResponseBytes());
+        assertThat(TritonClientConfigOptions.MAX_BISECTION_REQUESTS.defaultValue())
+                .isEqualTo(options.maxBisectionRequests());
     }
 
     @Test
@@ -428,6 +435,8 @@ class TritonClientOptionsTest {
                 .hasMessage("maxResponseBytes must be between 1 and 2147483631, not 0");
         assertThatThrownBy(() -> builder.priority(-1))
                 .hasMessage("priority must not be negative, not -1");
+        assertThatThrownBy(() -> builder.maxBisectionRequests(-1))
+                .hasMessage("maxBisectionRequests must be 0 or more, not -1");
         assertThatThrownBy(() -> builder.parameter("p", 1.5))
                 .hasMessage(
                         "parameter p must be a String, Boolean, Integer or Long, not java.lang.Double");
@@ -525,7 +534,7 @@ class TritonClientOptionsTest {
                 options.add((ConfigOption<?>) field.get(null));
             }
         }
-        assertThat(options).hasSize(31);
+        assertThat(options).hasSize(32);
         return options;
     }
 }

@@ -91,6 +91,7 @@ class BuilderParityTest {
         sample("retry(RetryPolicy)", RetryPolicy.none());
         sample("circuitBreaker(CircuitBreakerPolicy)", CircuitBreakerPolicy.defaults());
         sample("adaptiveConcurrency(boolean)", false);
+        sample("maxBisectionRequests(int)", 5);
     }
 
     private static void sample(String signature, Object... args) {

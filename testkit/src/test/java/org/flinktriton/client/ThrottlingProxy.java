@@ -21,8 +21,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A loopback HTTP proxy in front of a {@code TritonTestServer} that answers the next infer requests
- * with a status and a {@code Retry-After} header (which the testkit's faults do not send yet), and
- * forwards everything else unchanged.
+ * with a status and a {@code Retry-After} header (which the testkit's faults do not send yet), or
+ * the next requests for a model's metadata with a status (as KServe's server answers 503 while a
+ * model loads; the testkit's faults touch only infer requests), and forwards everything else
+ * unchanged.
  */
 final class ThrottlingProxy implements AutoCloseable {
     private static final Set<String> HOP_HEADERS =
@@ -33,6 +35,10 @@ final class ThrottlingProxy implements AutoCloseable {
     private final String target;
     private final AtomicInteger throttleNext = new AtomicInteger();
     private final AtomicInteger inferRequests = new AtomicInteger();
+    private final AtomicInteger failMetadataNext = new AtomicInteger();
+    private final AtomicInteger metadataRequests = new AtomicInteger();
+    private volatile int metadataStatus = 503;
+    private volatile String metadataError = "";
     private volatile int status = 429;
     private volatile String retryAfter = "1";
 
@@ -57,6 +63,22 @@ final class ThrottlingProxy implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Answers the next {@code count} requests for a model's metadata ({@code GET /v2/models/m})
+     * with {@code status} and {@code {"error": error}}.
+     */
+    ThrottlingProxy failMetadataNext(int count, int status, String error) {
+        this.metadataStatus = status;
+        this.metadataError = error;
+        failMetadataNext.set(count);
+        return this;
+    }
+
+    /** Metadata requests that reached the proxy, failed or not. */
+    int metadataRequests() {
+        return metadataRequests.get();
+    }
+
     /** Infer requests that reached the proxy, throttled or not. */
     int inferRequests() {
         return inferRequests.get();
@@ -69,6 +91,18 @@ final class ThrottlingProxy implements AutoCloseable {
                 body = in.readAllBytes();
             }
             String path = exchange.getRequestURI().toString();
+            if (path.matches("/v2/models/[^/]+(/versions/[^/]+)?")) {
+                metadataRequests.incrementAndGet();
+                if (failMetadataNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                    byte[] error = ("{\"error\":\"" + metadataError + "\"}").getBytes(UTF_8);
+                    exchange.getResponseHeaders().add("Content-Type", "application/json");
+                    exchange.sendResponseHeaders(metadataStatus, error.length);
+                    try (OutputStream out = exchange.getResponseBody()) {
+                        out.write(error);
+                    }
+                    return;
+                }
+            }
             if (path.endsWith("/infer")) {
                 inferRequests.incrementAndGet();
                 if (throttleNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {

@@ -16,6 +16,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
 import org.assertj.core.api.AbstractStringAssert;
 import org.flinktriton.TritonConnectionException;
 import org.flinktriton.TritonException;
@@ -31,6 +33,11 @@ import org.flinktriton.client.ClientTestTypes.Vector;
 import org.flinktriton.client.ClientTestTypes.VectorOut;
 import org.flinktriton.client.ClientTestTypes.WrongRequest;
 import org.flinktriton.client.ClientTestTypes.WrongResult;
+import org.flinktriton.codec.TensorReader;
+import org.flinktriton.codec.TensorSpec;
+import org.flinktriton.codec.TritonCodecs;
+import org.flinktriton.codec.TritonInputCodec;
+import org.flinktriton.codec.TritonOutputCodec;
 import org.flinktriton.testkit.TestModel;
 import org.flinktriton.testkit.TestModels;
 import org.flinktriton.testkit.TritonTestServer;
@@ -106,8 +113,7 @@ class TritonModelClientErrorsTest {
 
     /**
      * The failure of {@code future}, unwrapped, checked to name the model once, in front, and to
-     * hide secrets. {@code orTimeout} returns the client's own future, whose {@code join} runs the
-     * call's requests on this thread: every failure here also goes through that path.
+     * hide secrets.
      */
     private static TritonException failure(CompletableFuture<?> future, String model) {
         Throwable thrown = catchThrowable(() -> future.orTimeout(15, SECONDS).join());
@@ -288,6 +294,8 @@ class TritonModelClientErrorsTest {
                 TritonModelClient.builder()
                         .endpoint("127.0.0.1:" + port)
                         .model("add_sub")
+                        // One attempt: the metadata fetch is retried like any request.
+                        .retry(RetryPolicy.none())
                         .build()) {
             TritonException e = failure(client.infer(records(1), AddSubResult.class), "add_sub");
 
@@ -306,6 +314,7 @@ class TritonModelClientErrorsTest {
                 TritonModelClient.builder()
                         .endpoint("http://no-such-host.invalid:8000")
                         .model("add_sub")
+                        .retry(RetryPolicy.none())
                         .build()) {
             TritonException e = failure(client.modelInfo(), "add_sub");
 
@@ -473,6 +482,132 @@ class TritonModelClientErrorsTest {
 
             server.faults().latency(Duration.ZERO);
             assertThat(client.infer(records(2), AddSubResult.class).join()).hasSize(2);
+        }
+    }
+
+    @Test
+    void anInterruptedDeadlineWatcherGoesOnEnforcingTheTimeout() throws Exception {
+        server.faults().latency(Duration.ofSeconds(3));
+        try (TritonModelClient client =
+                client("add_sub").requestTimeout(Duration.ofMillis(300)).build()) {
+            client.modelInfo().join();
+            CompletableFuture<List<AddSubResult>> first =
+                    client.infer(records(2), AddSubResult.class);
+            // The watcher sleeps until the first call's deadline: interrupt it there, as a
+            // library that interrupts every thread it finds would.
+            deadlineWatcher().interrupt();
+
+            assertThat(failure(first, "add_sub")).isExactlyInstanceOf(TritonTimeoutException.class);
+            long start = System.nanoTime();
+            TritonException later =
+                    failure(client.infer(records(2), AddSubResult.class), "add_sub");
+            long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(later).isExactlyInstanceOf(TritonTimeoutException.class);
+            assertThat(elapsedMillis).isBetween(280L, 1_500L);
+        }
+    }
+
+    /** The client's deadline watcher, once it waits for a deadline. */
+    private static Thread deadlineWatcher() throws InterruptedException {
+        long until = System.nanoTime() + SECONDS.toNanos(5);
+        while (System.nanoTime() < until) {
+            for (Thread thread : Thread.getAllStackTraces().keySet()) {
+                if (thread.getName().endsWith(" deadlines")
+                        && thread.getState() == Thread.State.TIMED_WAITING) {
+                    return thread;
+                }
+            }
+            Thread.sleep(5);
+        }
+        throw new AssertionError("no deadline watcher waits for a deadline");
+    }
+
+    // ---- fatal errors --------------------------------------------------------------------------
+
+    /**
+     * {@link AddSubResult}'s generated codec, except that reading an output throws {@code error}.
+     */
+    private static TritonOutputCodec<AddSubResult> throwingOnRead(Error error) {
+        TritonOutputCodec<AddSubResult> real = TritonCodecs.forOutput(AddSubResult.class);
+        return new TritonOutputCodec<>() {
+            @Override
+            public Class<AddSubResult> type() {
+                return real.type();
+            }
+
+            @Override
+            public List<TensorSpec> outputs() {
+                return real.outputs();
+            }
+
+            @Override
+            public AddSubResult read(TensorReader in) {
+                throw error;
+            }
+        };
+    }
+
+    @Test
+    void aFatalErrorFailsTheCallAsItselfAndGoesOnToTheThreadsHandler() throws Exception {
+        TritonInputCodec<AddSubRequest> input = TritonCodecs.forInput(AddSubRequest.class);
+        List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+        Thread.UncaughtExceptionHandler previous = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> uncaught.add(e));
+        // One request at a time: the later calls pass only if each failed request gave its
+        // permit back.
+        try (TritonModelClient client = client("add_sub").maxConcurrentRequests(1).build()) {
+            OutOfMemoryError oom = new OutOfMemoryError("Java heap space (a test's)");
+            Throwable thrown =
+                    catchThrowable(
+                            () ->
+                                    client.infer(records(2), input, throwingOnRead(oom))
+                                            .get(15, SECONDS));
+
+            assertThat(thrown).isInstanceOf(ExecutionException.class);
+            assertThat(thrown.getCause()).isSameAs(oom);
+            long until = System.nanoTime() + SECONDS.toNanos(5);
+            while (!uncaught.contains(oom) && System.nanoTime() < until) {
+                Thread.sleep(5);
+            }
+            assertThat(uncaught).containsExactly(oom);
+
+            // inferEach: not an outcome that a job would dead-letter, but the whole call.
+            NoClassDefFoundError linkage = new NoClassDefFoundError("com/acme/Missing");
+            thrown =
+                    catchThrowable(
+                            () ->
+                                    client.inferEach(records(2), input, throwingOnRead(linkage))
+                                            .get(15, SECONDS));
+
+            assertThat(thrown).isInstanceOf(ExecutionException.class);
+            assertThat(thrown.getCause()).isSameAs(linkage);
+            assertThat(client.infer(records(2), AddSubResult.class).get(15, SECONDS)).hasSize(2);
+        } finally {
+            Thread.setDefaultUncaughtExceptionHandler(previous);
+        }
+    }
+
+    @Test
+    void anErrorThatIsNotFatalIsARequestFailure() {
+        AssertionError bug = new AssertionError("a bug in a codec");
+        try (TritonModelClient client = client("add_sub").build()) {
+            TritonException e =
+                    failure(
+                            client.infer(
+                                    records(2),
+                                    TritonCodecs.forInput(AddSubRequest.class),
+                                    throwingOnRead(bug)),
+                            "add_sub");
+
+            assertFailure(
+                            e,
+                            TritonException.class,
+                            false,
+                            "Model 'add_sub': handling the response to POST"
+                                    + " /v2/models/add_sub/infer (2 records) failed")
+                    .contains("a bug in a codec");
+            assertThat(e.getCause()).isSameAs(bug);
         }
     }
 

@@ -8,15 +8,22 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.flinktriton.TritonException;
+import org.flinktriton.TritonRecordException;
 import org.flinktriton.TritonServerException;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.client.ClientTestTypes.AddSubRequest;
 import org.flinktriton.client.ClientTestTypes.AddSubResult;
+import org.flinktriton.codec.TensorSpec;
+import org.flinktriton.codec.TensorWriter;
+import org.flinktriton.codec.TritonCodecs;
+import org.flinktriton.codec.TritonInputCodec;
 import org.flinktriton.testkit.ModelHandler;
 import org.flinktriton.testkit.TestModel;
 import org.flinktriton.testkit.TestModels;
@@ -25,6 +32,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 /**
  * The client's resilience, rule by rule: what is retried and what is not, backoff, {@code
@@ -66,6 +74,7 @@ class TritonModelClientRetryTest {
 
     @BeforeEach
     void reset() {
+        server.endOutage(); // should a test have failed during one
         server.faults().clear();
         server.stats().reset();
     }
@@ -321,6 +330,136 @@ class TritonModelClientRetryTest {
         }
     }
 
+    // ---- the model's metadata ------------------------------------------------------------------
+
+    @Test
+    void aModelStillLoadingIsWaitedForAndTheWaitIsLogged() throws Exception {
+        try (ThrottlingProxy proxy = new ThrottlingProxy(server.endpoint());
+                LogCapture log = new LogCapture(Resilience.class);
+                TritonModelClient client =
+                        TritonModelClient.builder()
+                                .endpoint(proxy.endpoint())
+                                .model("add_sub")
+                                .retry(fast(5))
+                                .build()) {
+            proxy.failMetadataNext(2, 503, "model add_sub is loading");
+
+            client.validate(AddSubRequest.class, AddSubResult.class);
+
+            assertThat(proxy.metadataRequests()).isEqualTo(3);
+            assertThat(client.retries()).isEqualTo(2);
+            assertThat(client.infer(records(2), AddSubResult.class).join()).hasSize(2);
+            assertThat(log.lines())
+                    .hasSize(2)
+                    .allMatch(
+                            line ->
+                                    line.startsWith(
+                                            "WARN Model 'add_sub' at "
+                                                    + proxy.endpoint()
+                                                    + " is not available yet, waiting for it: GET"
+                                                    + " /v2/models/add_sub answered HTTP 503"))
+                    .allMatch(line -> line.contains(": model add_sub is loading. Attempt "))
+                    .anyMatch(line -> line.contains("Attempt 2 in "))
+                    .anyMatch(line -> line.contains("Attempt 3 in "));
+        }
+    }
+
+    @Test
+    void aModelThatStaysUnavailableFailsWhenTheBudgetIsSpent() throws Exception {
+        RetryPolicy policy = fast(100).toBuilder().budget(Duration.ofMillis(600)).build();
+        try (ThrottlingProxy proxy = new ThrottlingProxy(server.endpoint());
+                TritonModelClient client =
+                        TritonModelClient.builder()
+                                .endpoint(proxy.endpoint())
+                                .model("add_sub")
+                                .retry(policy)
+                                .build()) {
+            proxy.failMetadataNext(1_000, 503, "model add_sub is loading");
+            long start = System.nanoTime();
+
+            Throwable thrown =
+                    catchThrowable(() -> client.validate(AddSubRequest.class, AddSubResult.class));
+            long millis = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(thrown).isInstanceOf(TritonServerException.class);
+            assertThat(((TritonServerException) thrown).statusCode()).isEqualTo(503);
+            assertThat(thrown).hasMessageStartingWith("Model 'add_sub': GET /v2/models/add_sub");
+            assertThat(millis).isBetween(400L, 600L + 3_000L);
+            assertThat(proxy.metadataRequests()).isGreaterThan(3);
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void closingTheClientReleasesACallerWaitingForTheModel() throws Exception {
+        RetryPolicy policy =
+                RetryPolicy.builder()
+                        .initialBackoff(Duration.ofMillis(200))
+                        .maxBackoff(Duration.ofMillis(200))
+                        .budget(Duration.ofSeconds(60))
+                        .build();
+        try (ThrottlingProxy proxy = new ThrottlingProxy(server.endpoint())) {
+            TritonModelClient client =
+                    TritonModelClient.builder()
+                            .endpoint(proxy.endpoint())
+                            .model("add_sub")
+                            .retry(policy)
+                            .build();
+            proxy.failMetadataNext(1_000, 503, "model add_sub is loading");
+            Thread closer =
+                    new Thread(
+                            () -> {
+                                try {
+                                    Thread.sleep(500);
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                                client.close();
+                            });
+            closer.start();
+            long start = System.nanoTime();
+
+            Throwable thrown =
+                    catchThrowable(() -> client.validate(AddSubRequest.class, AddSubResult.class));
+
+            assertThat((System.nanoTime() - start) / 1_000_000).isBetween(400L, 5_000L);
+            assertThat(thrown)
+                    .isInstanceOf(TritonException.class)
+                    .hasMessageContaining("client closed");
+            closer.join();
+        }
+    }
+
+    @Test
+    void anUnknownModelIsNotWaitedFor() throws Exception {
+        try (ThrottlingProxy proxy = new ThrottlingProxy(server.endpoint());
+                TritonModelClient client =
+                        TritonModelClient.builder()
+                                .endpoint(proxy.endpoint())
+                                .model("no_such_model")
+                                .build()) {
+            Throwable thrown =
+                    catchThrowable(() -> client.validate(AddSubRequest.class, AddSubResult.class));
+
+            assertThat(((TritonServerException) thrown).statusCode()).isEqualTo(404);
+            assertThat(proxy.metadataRequests()).isEqualTo(1);
+            assertThat(client.retries()).isZero();
+        }
+    }
+
+    @Test
+    void aServerRestartingAtStartIsWaitedFor() throws Exception {
+        try (TritonModelClient client = client("add_sub").retry(fast(100)).build()) {
+            server.outage(Duration.ofMillis(500));
+            long start = System.nanoTime();
+
+            client.validate(AddSubRequest.class, AddSubResult.class);
+
+            assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThan(300L);
+            assertThat(client.retries()).isPositive();
+        }
+    }
+
     // ---- circuit breaker ---------------------------------------------------------------------
 
     @Test
@@ -544,6 +683,162 @@ class TritonModelClientRetryTest {
             assertThat(outcomes).allMatch(o -> o.failure().retryable() && o.attempts() == 2);
             assertThat(client.bisectionRequests()).isZero();
             assertThat(server.stats().inferRequests("poison")).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void aModelThatFailsEveryRequestCostsOneProbeAndOpensTheBreaker() {
+        server.faults().failEvery(1, 500, "CUDA error: an illegal memory access was encountered");
+        CircuitBreakerPolicy breaker =
+                CircuitBreakerPolicy.builder()
+                        .minimumCalls(10)
+                        .windowSize(20)
+                        .openDuration(Duration.ofSeconds(30))
+                        .build();
+        try (TritonModelClient client = client("poison").circuitBreaker(breaker).build()) {
+            List<InferenceOutcome<AddSubResult>> outcomes =
+                    client.inferEach(records(64), AddSubResult.class).join();
+
+            assertThat(outcomes)
+                    .allSatisfy(
+                            outcome ->
+                                    assertThat(
+                                                    ((TritonServerException) outcome.failure())
+                                                            .statusCode())
+                                            .isEqualTo(500));
+            // One probe down to single records: 2·log2(64) = 12 extra requests, not 126, within
+            // the budget of 32. All 13 count as the server's failures, and open the breaker.
+            assertThat(client.bisectionRequests()).isEqualTo(12);
+            assertThat(server.stats().inferRequests("poison")).isEqualTo(13);
+            assertThat(client.circuitState()).isEqualTo(CircuitState.OPEN);
+
+            List<InferenceOutcome<AddSubResult>> next =
+                    client.inferEach(records(64), AddSubResult.class).join();
+
+            assertThat(next)
+                    .allSatisfy(
+                            outcome ->
+                                    assertThat(outcome.failure())
+                                            .hasMessageContaining("circuit breaker open"));
+            assertThat(server.stats().inferRequests("poison")).isEqualTo(13);
+        }
+    }
+
+    @Test
+    void rejectedRecordsInBothHalvesAreStillIsolatedAndDoNotOpenTheBreaker() {
+        CircuitBreakerPolicy breaker =
+                CircuitBreakerPolicy.builder().minimumCalls(2).windowSize(4).build();
+        try (TritonModelClient client = client("poison").circuitBreaker(breaker).build()) {
+            // The same status and text from both halves ("record 3 of the batch is poison").
+            Set<Integer> poison = Set.of(3, 35);
+
+            List<InferenceOutcome<AddSubResult>> outcomes =
+                    client.inferEach(poisoned(64, poison), AddSubResult.class).join();
+
+            for (int i = 0; i < 64; i++) {
+                assertThat(outcomes.get(i).succeeded())
+                        .as("record %d", i)
+                        .isEqualTo(!poison.contains(i));
+            }
+            assertThat(client.bisectionRequests()).isEqualTo(22);
+            assertThat(client.circuitState()).isEqualTo(CircuitState.CLOSED);
+        }
+    }
+
+    @Test
+    void manyRejectedRecordsSpendAtMostTheBudgetAndSaySo() throws Exception {
+        // Every other record is poison: isolating all would take 126 extra requests.
+        Set<Integer> poison = new HashSet<>();
+        for (int i = 0; i < 64; i += 2) {
+            poison.add(i);
+        }
+        try (LogCapture log = new LogCapture(Resilience.class);
+                TritonModelClient client =
+                        TritonModelClient.builder()
+                                .options(
+                                        TritonClientOptions.builder()
+                                                .endpoint(server.endpoint())
+                                                .model("poison")
+                                                .maxBisectionRequests(16)
+                                                .build())
+                                .build()) {
+            List<InferenceOutcome<AddSubResult>> outcomes =
+                    client.inferEach(poisoned(64, poison), AddSubResult.class).join();
+
+            assertThat(client.bisectionRequests()).isEqualTo(16);
+            assertThat(server.stats().inferRequests("poison")).isEqualTo(17);
+            for (int index : poison) {
+                assertThat(outcomes.get(index).succeeded()).isFalse();
+            }
+            // The probe reached single records, one passed, and the budget went on the rest.
+            assertThat(outcomes).filteredOn(InferenceOutcome::succeeded).isNotEmpty();
+            assertThat(log.lines())
+                    .singleElement()
+                    .asString()
+                    .contains("spent its budget of 16 extra requests (maxBisectionRequests)");
+
+            client.inferEach(poisoned(64, poison), AddSubResult.class).join();
+            assertThat(log.lines()).hasSize(1);
+        }
+        try (TritonModelClient client = client("poison").build()) {
+            server.stats().reset();
+            client.inferEach(poisoned(64, poison), AddSubResult.class).join();
+
+            // The default budget.
+            assertThat(client.bisectionRequests()).isEqualTo(32);
+            assertThat(server.stats().inferRequests("poison")).isEqualTo(33);
+        }
+    }
+
+    /** {@link AddSubRequest}'s generated codec, failing to write records whose b[0] is 0. */
+    private static TritonInputCodec<AddSubRequest> unwritableWhereBIsZero() {
+        TritonInputCodec<AddSubRequest> real = TritonCodecs.forInput(AddSubRequest.class);
+        return new TritonInputCodec<>() {
+            @Override
+            public Class<AddSubRequest> type() {
+                return real.type();
+            }
+
+            @Override
+            public List<TensorSpec> inputs() {
+                return real.inputs();
+            }
+
+            @Override
+            public void shape(AddSubRequest record, int input, int[] dims) {
+                real.shape(record, input, dims);
+            }
+
+            @Override
+            public void write(AddSubRequest record, int input, TensorWriter out) {
+                if (record.b[0] == 0) {
+                    throw new TritonRecordException("INPUT1 of this record cannot be written");
+                }
+                real.write(record, input, out);
+            }
+        };
+    }
+
+    @Test
+    void aRecordThatCannotBeEncodedAndOneTheServerRejectsAreBothIsolated() {
+        try (TritonModelClient client = client("poison").build()) {
+            // Record 1 is rejected by the server, record 6 cannot be encoded: halves of 8.
+            List<AddSubRequest> records = poisoned(8, Set.of(1));
+            records.get(6).b[0] = 0;
+
+            List<InferenceOutcome<AddSubResult>> outcomes =
+                    client.inferEach(
+                                    records,
+                                    unwritableWhereBIsZero(),
+                                    TritonCodecs.forOutput(AddSubResult.class))
+                            .orTimeout(15, TimeUnit.SECONDS)
+                            .join();
+
+            assertThat(outcomes.get(1).failure()).isInstanceOf(TritonServerException.class);
+            assertThat(outcomes.get(6).failure()).isInstanceOf(TritonRecordException.class);
+            for (int i : List.of(0, 2, 3, 4, 5, 7)) {
+                assertThat(outcomes.get(i).succeeded()).as("record %d", i).isTrue();
+            }
         }
     }
 

@@ -154,6 +154,25 @@ class TritonModelClientTlsTest {
         }
     }
 
+    @Test
+    void clientsTrustingTheSameCertificatesShareTheirPoolOthersDoNot() throws Exception {
+        try (TritonModelClient first = Trust.TRUST_STORE.configure(client("add_sub")).build();
+                TritonModelClient second =
+                        Trust.TRUST_STORE.configure(client("add_sub_wide")).build();
+                TritonModelClient ownContext =
+                        Trust.SSL_CONTEXT.configure(client("add_sub")).build()) {
+            assertSmallBatch(first);
+            assertSmallBatch(ownContext);
+
+            // Certificates from the options are compared by value; a caller's TLS objects by
+            // identity, since they may present a client certificate of their own.
+            assertThat(first.transportUsers()).isEqualTo(2);
+            assertThat(second.transportUsers()).isEqualTo(2);
+            assertThat(ownContext.transportUsers()).isEqualTo(1);
+            assertThat(second.connectionCount()).isEqualTo(first.connectionCount());
+        }
+    }
+
     private static void assertSmallBatch(TritonModelClient client) {
         List<AddSubRequest> records = new ArrayList<>();
         for (int i = 0; i < 10; i++) {

@@ -8,9 +8,9 @@ import org.flinktriton.testkit.TritonTestServer;
 
 /**
  * Records/s of batch 64 against batch 1 for one {@link Workload}, binary tensors, measured in the
- * same minutes: one client and one embedded server, one call at a time, alternating 2-second
- * windows of batch-1 and batch-64 calls (in turn first). Each round gives a ratio; the median over
- * the rounds is the figure.
+ * same minutes: one client and one embedded server, one call at a time ({@code inferBlocking}),
+ * alternating 2-second windows of batch-1 and batch-64 calls (in turn first). Each round gives a
+ * ratio; the median over the rounds is the figure.
  *
  * <p>{@link ClientBenchmark} measures each batch size in its own JVM fork, a minute or more apart;
  * on a shared 2-vCPU machine the speed of both sides drifts by up to a third from one minute to the
@@ -123,7 +123,7 @@ public final class ClientBatchRatio {
             long calls = 0;
             long now;
             do {
-                List<?> outputs = client.infer(records, workload.outputType).join();
+                List<?> outputs = client.inferBlocking(records, workload.outputType);
                 if (outputs.size() != records.size()) {
                     throw new IllegalStateException(
                             records.size() + " records gave " + outputs.size() + " outputs");

@@ -21,8 +21,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Requests per second of {@link TritonModelClient} against the embedded {@link TritonTestServer}
- * over loopback HTTP, one call at a time, for each {@link Workload} at batch sizes 1, 16 and 64,
- * with binary tensors or JSON. Records per second are the score times {@code batch}.
+ * over loopback HTTP, one call at a time ({@link TritonModelClient#inferBlocking}), for each {@link
+ * Workload} at batch sizes 1, 16 and 64, with binary tensors or JSON. Records per second are the
+ * score times {@code batch}.
  *
  * <p>After each iteration it prints the CPU time that the client's threads and the server's threads
  * spent per request, to tell which side is the bottleneck. The warm-up is long because both sides
@@ -62,7 +63,7 @@ public class ClientBenchmark {
         outputType = workload.outputType;
         server = workload.startServer();
         client = workload.client(server, binary);
-        client.infer(records, outputType).join(); // validates the schema once
+        client.inferBlocking(records, outputType); // validates the schema once
     }
 
     @Setup(Level.Iteration)
@@ -73,7 +74,7 @@ public class ClientBenchmark {
 
     @Benchmark
     public List<?> infer() {
-        return client.infer(records, outputType).join();
+        return client.inferBlocking(records, outputType);
     }
 
     @TearDown(Level.Iteration)
