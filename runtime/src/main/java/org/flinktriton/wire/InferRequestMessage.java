@@ -45,7 +45,7 @@ public final class InferRequestMessage {
      */
     public static InferRequestMessage parse(byte[] body, int headerLength) {
         String context = "Inference request";
-        JsonNode header = JsonBodies.header(body, headerLength, context);
+        JsonNode header = JsonHeaderReader.parse(body, headerLength, context);
         JsonNode idNode = header.get("id");
         String id = idNode == null || idNode.isNull() ? null : idNode.asText();
         Map<String, Object> parameters = parameters(header.get("parameters"), context);
@@ -55,7 +55,8 @@ public final class InferRequestMessage {
         }
         int binaryStart = headerLength < 0 ? body.length : headerLength;
         List<Tensor> inputs =
-                JsonBodies.tensors(inputsNode, body, binaryStart, "input", context, true, false);
+                JsonHeaderReader.tensors(
+                        inputsNode, body, binaryStart, "input", context, true, false);
         List<RequestedOutput> outputs = new ArrayList<>();
         JsonNode outputsNode = header.get("outputs");
         if (outputsNode != null && !outputsNode.isNull()) {
@@ -93,7 +94,7 @@ public final class InferRequestMessage {
         Map<String, Object> values = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> field : node.properties()) {
             values.put(
-                    field.getKey(), JsonBodies.MAPPER.convertValue(field.getValue(), Object.class));
+                    field.getKey(), WireJson.MAPPER.convertValue(field.getValue(), Object.class));
         }
         return values;
     }

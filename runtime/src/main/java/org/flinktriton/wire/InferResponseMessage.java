@@ -33,7 +33,7 @@ public final class InferResponseMessage {
             binaryOrHalf[i] |= mustBeBinary(outputs.get(i).datatype());
         }
         try {
-            JsonBodies.Writer body = new JsonBodies.Writer();
+            JsonHeaderWriter body = new JsonHeaderWriter();
             body.json().writeStartObject();
             body.json().writeStringField("model_name", modelName);
             if (modelVersion != null) {

@@ -152,7 +152,7 @@ public final class RequestEncoder<T> {
             binaryFlags[i] = binary || InferResponseMessage.mustBeBinary(spec.datatype());
         }
         try {
-            JsonBodies.Writer body = new JsonBodies.Writer();
+            JsonHeaderWriter body = new JsonHeaderWriter();
             JsonGenerator json = body.json();
             json.writeStartObject();
             if (id != null) {

@@ -73,10 +73,10 @@ public final class ResponseDecoder<T> {
                     "A model without a batch dimension answers one record, not " + recordCount);
         }
         String context = "Response";
-        JsonNode header = JsonBodies.header(body, headerLength, context);
+        JsonNode header = JsonHeaderReader.parse(body, headerLength, context);
         int binaryStart = headerLength < 0 ? body.length : headerLength;
         List<Tensor> tensors =
-                JsonBodies.tensors(
+                JsonHeaderReader.tensors(
                         header.get("outputs"), body, binaryStart, "output", context, false, true);
         Map<String, Tensor> byName = new HashMap<>();
         for (Tensor tensor : tensors) {

@@ -153,7 +153,7 @@ class InferRequestMessageTest {
 
     /** A binary request body in the layout a client sends, made with the wire layer's writer. */
     private static EncodedBody request(List<Tensor> inputs) throws Exception {
-        JsonBodies.Writer writer = new JsonBodies.Writer();
+        JsonHeaderWriter writer = new JsonHeaderWriter();
         writer.json().writeStartObject();
         boolean[] binary = new boolean[inputs.size()];
         Arrays.fill(binary, true);

@@ -63,9 +63,9 @@ class JsonDataTest {
                                 + data
                                 + "}]}")
                         .getBytes(UTF_8);
-        JsonNode header = JsonBodies.header(body, -1, "Response");
+        JsonNode header = JsonHeaderReader.parse(body, -1, "Response");
         List<Tensor> tensors =
-                JsonBodies.tensors(
+                JsonHeaderReader.tensors(
                         header.get("outputs"),
                         body,
                         body.length,

@@ -20,6 +20,7 @@ import org.apache.flink.table.functions.AsyncPredictFunction;
 import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.types.logical.RowType;
 import org.flinktriton.TritonException;
+import org.flinktriton.client.InferenceOutcome;
 import org.flinktriton.client.TritonModelClient;
 import org.flinktriton.client.TritonModelInfo;
 import org.flinktriton.table.TritonModelOptions.ErrorHandling;
@@ -35,6 +36,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>ML_PREDICT lets at most {@code max-concurrent-operations} rows of one parallel instance be in
  * flight; a batch never waits for more rows than that, since no more could arrive.
+ *
+ * <p>With {@code 'error-handling' = 'ignore'} each row of a batch gets its own outcome ({@link
+ * TritonModelClient#inferEach}): a row the server rejects is isolated by splitting its request, as
+ * in the DataStream API, so it alone gets NULL outputs and its error columns, and the other rows of
+ * its batch get their outputs.
  *
  * <p>In {@link #open}, the function fetches the model's metadata and checks every {@code INPUT} and
  * {@code OUTPUT} column against it, failing with a {@link TritonModelSchemaException} that lists
@@ -193,6 +199,10 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
         for (Pending pending : batch) {
             rows.add(pending.row);
         }
+        if (settings.errorHandling == ErrorHandling.IGNORE) {
+            sendEach(batch, rows);
+            return;
+        }
         CompletableFuture<List<RowData>> call;
         try {
             call = client.infer(rows, inputCodec, outputCodec);
@@ -202,16 +212,51 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
         call.whenComplete(
                 (outputs, error) -> {
                     if (error != null) {
-                        Throwable cause = unwrap(error);
-                        for (Pending pending : batch) {
-                            fail(pending.result, cause);
-                        }
+                        failAll(batch, error);
                         return;
                     }
                     for (int i = 0; i < batch.size(); i++) {
                         batch.get(i).result.complete(Collections.singletonList(outputs.get(i)));
                     }
                 });
+    }
+
+    /**
+     * Under {@code 'error-handling' = 'ignore'}: each row gets its own outcome, and the client
+     * isolates the rows the server rejects (a request refused with 400, 422 or 500 is split in
+     * halves until the rejected rows stand alone), so one poison row fails alone, as in the
+     * DataStream API, instead of taking its batch down with it.
+     */
+    private void sendEach(List<Pending> batch, List<RowData> rows) {
+        CompletableFuture<List<InferenceOutcome<RowData>>> call;
+        try {
+            call = client.inferEach(rows, inputCodec, outputCodec);
+        } catch (RuntimeException e) {
+            call = CompletableFuture.failedFuture(e);
+        }
+        call.whenComplete(
+                (outcomes, error) -> {
+                    if (error != null) {
+                        failAll(batch, error);
+                        return;
+                    }
+                    for (int i = 0; i < batch.size(); i++) {
+                        InferenceOutcome<RowData> outcome = outcomes.get(i);
+                        CompletableFuture<Collection<RowData>> result = batch.get(i).result;
+                        if (outcome.succeeded()) {
+                            result.complete(Collections.singletonList(outcome.output()));
+                        } else {
+                            fail(result, outcome.failure());
+                        }
+                    }
+                });
+    }
+
+    private void failAll(List<Pending> batch, Throwable error) {
+        Throwable cause = unwrap(error);
+        for (Pending pending : batch) {
+            fail(pending.result, cause);
+        }
     }
 
     private void fail(CompletableFuture<Collection<RowData>> result, Throwable error) {

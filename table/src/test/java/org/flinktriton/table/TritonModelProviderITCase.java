@@ -565,8 +565,12 @@ class TritonModelProviderITCase {
                         + " CAST(-1 AS FLOAT)] AS b"
                         + " FROM gen");
         tEnv.executeSql(
-                addSubModel("lenient", ", 'max-batch-size' = '16', 'error-handling' = 'ignore'"));
-        server.faults().failNext(2, 500, "simulated failure");
+                addSubModel(
+                        "lenient",
+                        ", 'max-batch-size' = '16', 'error-handling' = 'ignore',"
+                                + " 'max-retries' = '0'"));
+        // Not a 500: the client would split a batch answered 500 to find a rejected row in it.
+        server.faults().failNext(2, 503, "simulated failure");
 
         List<Row> rows =
                 collect(
@@ -597,6 +601,65 @@ class TritonModelProviderITCase {
         assertThat(server.stats().records("add_sub"))
                 .as("NULL rows never reach the server, nor do the failed batches reach the model")
                 .isEqualTo(900 - failedWithInput);
+    }
+
+    @Test
+    void aPoisonRowFailsAloneAndTheRestOfItsBatchIsAnswered() throws Exception {
+        StreamTableEnvironment tEnv = tableEnv(2);
+        tEnv.getConfig().set("table.exec.async-ml-predict.max-concurrent-operations", "64");
+        createPairs(tEnv, 1_000);
+        tEnv.executeSql(
+                "CREATE TEMPORARY MODEL poisoned"
+                        + " INPUT (INPUT0 ARRAY<FLOAT>, INPUT1 ARRAY<FLOAT>)"
+                        + " OUTPUT (OUTPUT0 ARRAY<FLOAT>, OUTPUT1 ARRAY<FLOAT>, status INT,"
+                        + " why STRING)"
+                        + " WITH ('provider' = 'flink-triton', 'endpoint' = '"
+                        + server.endpoint()
+                        + "', 'model-name' = 'add_sub', 'max-batch-size' = '16',"
+                        + " 'error-handling' = 'ignore',"
+                        + " 'error-status-column' = 'status', 'error-message-column' = 'why')");
+        // The model refuses any request that holds one of these rows: 400, "poison record".
+        server.faults().poison(record -> isPoison((long) record.doubleValue("INPUT0")));
+
+        List<Row> rows =
+                collect(
+                        tEnv.executeSql(
+                                "SELECT id, a, b, OUTPUT0, OUTPUT1, status, why"
+                                        + " FROM ML_PREDICT(TABLE pairs, MODEL poisoned,"
+                                        + " DESCRIPTOR(a, b))"));
+
+        assertThat(rows).hasSize(1_000);
+        List<Row> answered = new ArrayList<>();
+        int poisoned = 0;
+        for (Row row : rows) {
+            long id = (Long) row.getField("id");
+            if (!isPoison(id)) {
+                assertThat(row.getField("status")).as("row %s was not poison", id).isNull();
+                assertThat(row.getField("why")).as("row %s", id).isNull();
+                answered.add(row);
+                continue;
+            }
+            poisoned++;
+            assertThat(row.getField("OUTPUT0")).as("row %s", id).isNull();
+            assertThat(row.getField("OUTPUT1")).as("row %s", id).isNull();
+            assertThat(row.getField("status")).as("row %s", id).isEqualTo(400);
+            assertThat((String) row.getField("why"))
+                    .as("row %s", id)
+                    .contains("'add_sub'")
+                    .contains("poison record at index 0 of 1");
+        }
+        assertThat(poisoned).isEqualTo(10);
+        assertThat(answered).hasSize(990);
+        assertAddSub(answered);
+        assertThat(server.stats().records("add_sub"))
+                .as("every row but the poison ones ran on the model, once")
+                .isEqualTo(990);
+        assertThat(server.stats().poisonAnswers()).isGreaterThanOrEqualTo(10);
+    }
+
+    /** Ten rows of a thousand, one per hundred. */
+    private static boolean isPoison(long id) {
+        return id % 100 == 42;
     }
 
     @Test

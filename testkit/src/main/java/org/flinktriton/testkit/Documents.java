@@ -19,11 +19,11 @@ import org.flinktriton.wire.TensorMetadata;
  * The JSON documents of the GET paths: server metadata, repository index, model metadata, config.
  */
 final class Documents {
-    private final TritonTestServer server;
+    private final ModelRegistry registry;
     private final ObjectMapper mapper;
 
-    Documents(TritonTestServer server, ObjectMapper mapper) {
-        this.server = server;
+    Documents(ModelRegistry registry, ObjectMapper mapper) {
+        this.registry = registry;
         this.mapper = mapper;
     }
 
@@ -40,11 +40,11 @@ final class Documents {
 
     byte[] repositoryIndex() throws JsonProcessingException {
         ArrayNode index = mapper.createArrayNode();
-        for (TestModel model : server.models()) {
+        for (TestModel model : registry.models()) {
             ObjectNode entry = index.addObject();
             entry.put("name", model.name());
             entry.put("version", model.version());
-            entry.put("state", server.isModelReady(model.name()) ? "READY" : "UNAVAILABLE");
+            entry.put("state", registry.isModelReady(model.name()) ? "READY" : "UNAVAILABLE");
         }
         return mapper.writeValueAsBytes(index);
     }

@@ -1,11 +1,8 @@
 package org.flinktriton.testkit;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Objects;
 import java.util.SplittableRandom;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.LongPredicate;
 import java.util.function.Predicate;
 
@@ -96,28 +93,12 @@ public final class Faults {
     /** The seed the random streams start from until {@link #seed(long)} sets another. */
     public static final long DEFAULT_SEED = 20_250_101L;
 
-    private volatile Duration latency = Duration.ZERO;
-    private int dropNext;
-    private int failNext;
-    private int failNextStatus;
-    private String failNextError;
-    private int failEvery;
-    private int failEveryStatus;
-    private String failEveryError;
-    private long sinceFailEvery;
-    private int truncateNext;
-    private int malformNext;
+    /** Holds the settings and decides; this class checks them and documents them. */
+    private final FaultEngine engine;
 
-    private long seed = DEFAULT_SEED;
-    private final List<FailRate> failRates = new ArrayList<>();
-    private double resetRate;
-    private SplittableRandom resetRandom;
-    private double spikeRate;
-    private Duration spike = Duration.ZERO;
-    private SplittableRandom spikeRandom;
-    private final List<Predicate<ModelRequest.Record>> poison = new CopyOnWriteArrayList<>();
-
-    Faults() {}
+    Faults(FaultEngine engine) {
+        this.engine = engine;
+    }
 
     /** Adds {@code latency} to every infer request, before it is answered; zero turns it off. */
     public Faults latency(Duration latency) {
@@ -125,24 +106,23 @@ public final class Faults {
         if (latency.isNegative()) {
             throw new IllegalArgumentException("latency must not be negative: " + latency);
         }
-        this.latency = latency;
+        engine.latency(latency);
         return this;
     }
 
     /** The added latency per infer request. */
     public Duration latency() {
-        return latency;
+        return engine.latency();
     }
 
     /**
      * Answers the next {@code count} infer requests with {@code status} and {@code {"error":
      * error}}, without running the model.
      */
-    public synchronized Faults failNext(int count, int status, String error) {
+    public Faults failNext(int count, int status, String error) {
         checkStatus(status);
-        this.failNext = nonNegative(count, "count");
-        this.failNextStatus = status;
-        this.failNextError = Objects.requireNonNull(error, "error");
+        engine.failNext(
+                nonNegative(count, "count"), status, Objects.requireNonNull(error, "error"));
         return this;
     }
 
@@ -150,12 +130,9 @@ public final class Faults {
      * Answers every {@code k}-th infer request from now on (the k-th, 2k-th, …) with {@code status}
      * and {@code {"error": error}}; {@code k <= 0} turns it off.
      */
-    public synchronized Faults failEvery(int k, int status, String error) {
+    public Faults failEvery(int k, int status, String error) {
         checkStatus(status);
-        this.failEvery = Math.max(0, k);
-        this.failEveryStatus = status;
-        this.failEveryError = Objects.requireNonNull(error, "error");
-        this.sinceFailEvery = 0;
+        engine.failEvery(Math.max(0, k), status, Objects.requireNonNull(error, "error"));
         return this;
     }
 
@@ -163,8 +140,8 @@ public final class Faults {
      * Closes the connection of the next {@code count} infer requests without any answer (the
      * request body is read first), as a crashing server or a proxy would.
      */
-    public synchronized Faults dropNext(int count) {
-        this.dropNext = nonNegative(count, "count");
+    public Faults dropNext(int count) {
+        engine.dropNext(nonNegative(count, "count"));
         return this;
     }
 
@@ -172,8 +149,8 @@ public final class Faults {
      * Cuts the next {@code count} successful responses short: the status and the full {@code
      * Content-Length} go out, then half the body, then the connection closes.
      */
-    public synchronized Faults truncateNext(int count) {
-        this.truncateNext = nonNegative(count, "count");
+    public Faults truncateNext(int count) {
+        engine.truncateNext(nonNegative(count, "count"));
         return this;
     }
 
@@ -181,8 +158,8 @@ public final class Faults {
      * Replaces the next {@code count} successful responses with a 200 whose {@code
      * application/json} body is cut off mid-JSON.
      */
-    public synchronized Faults malformNext(int count) {
-        this.malformNext = nonNegative(count, "count");
+    public Faults malformNext(int count) {
+        engine.malformNext(nonNegative(count, "count"));
         return this;
     }
 
@@ -191,19 +168,14 @@ public final class Faults {
      * included: from here on, the same settings and the same number of infer requests give the same
      * decisions. The default is {@value #DEFAULT_SEED}; {@link #clear()} keeps the seed.
      */
-    public synchronized Faults seed(long seed) {
-        this.seed = seed;
-        for (int i = 0; i < failRates.size(); i++) {
-            failRates.get(i).random = random(FAIL_STREAM + i);
-        }
-        resetRandom = random(RESET_STREAM);
-        spikeRandom = random(SPIKE_STREAM);
+    public Faults seed(long seed) {
+        engine.seed(seed);
         return this;
     }
 
     /** The seed of the random streams. */
-    public synchronized long seed() {
-        return seed;
+    public long seed() {
+        return engine.seed();
     }
 
     /**
@@ -233,14 +205,15 @@ public final class Faults {
         return addFailRate(rate, status, error, retryAfter);
     }
 
-    private synchronized Faults addFailRate(
-            double rate, int status, String error, Duration retryAfter) {
+    private Faults addFailRate(double rate, int status, String error, Duration retryAfter) {
         checkRate(rate);
         checkStatus(status);
         Objects.requireNonNull(error, "error");
-        String seconds = retryAfter == null ? null : Long.toString(ceilSeconds(retryAfter));
-        failRates.add(
-                new FailRate(rate, status, error, seconds, random(FAIL_STREAM + failRates.size())));
+        engine.addFailRate(
+                rate,
+                status,
+                error,
+                retryAfter == null ? null : Long.toString(ceilSeconds(retryAfter)));
         return this;
     }
 
@@ -249,10 +222,9 @@ public final class Faults {
      * read and before any byte of an answer; 0 turns it off. What a client sees is in the class
      * documentation: the connection ends where the answer should start.
      */
-    public synchronized Faults resetRate(double rate) {
+    public Faults resetRate(double rate) {
         checkRate(rate);
-        this.resetRate = rate;
-        this.resetRandom = random(RESET_STREAM);
+        engine.resetRate(rate);
         return this;
     }
 
@@ -260,15 +232,13 @@ public final class Faults {
      * Delays each infer request by {@code spike}, on top of the {@link #latency(Duration) fixed
      * latency}, with probability {@code rate}; a rate of 0 turns it off.
      */
-    public synchronized Faults latencySpikes(double rate, Duration spike) {
+    public Faults latencySpikes(double rate, Duration spike) {
         checkRate(rate);
         Objects.requireNonNull(spike, "spike");
         if (spike.isNegative()) {
             throw new IllegalArgumentException("spike must not be negative: " + spike);
         }
-        this.spikeRate = rate;
-        this.spike = spike;
-        this.spikeRandom = random(SPIKE_STREAM);
+        engine.latencySpikes(rate, spike);
         return this;
     }
 
@@ -287,7 +257,7 @@ public final class Faults {
      * }</pre>
      */
     public Faults poison(Predicate<ModelRequest.Record> predicate) {
-        poison.add(Objects.requireNonNull(predicate, "predicate"));
+        engine.addPoison(Objects.requireNonNull(predicate, "predicate"));
         return this;
     }
 
@@ -311,168 +281,8 @@ public final class Faults {
      * Turns every fault off: latency, the counted faults, every rate and poison predicate. The seed
      * stays.
      */
-    public synchronized void clear() {
-        latency = Duration.ZERO;
-        dropNext = 0;
-        failNext = 0;
-        failEvery = 0;
-        sinceFailEvery = 0;
-        truncateNext = 0;
-        malformNext = 0;
-        failRates.clear();
-        resetRate = 0;
-        spikeRate = 0;
-        spike = Duration.ZERO;
-        poison.clear();
-    }
-
-    // ---- used by the server -------------------------------------------------------------------
-
-    private static final long FAIL_STREAM = 1_000;
-    private static final long RESET_STREAM = 1;
-    private static final long SPIKE_STREAM = 2;
-
-    /** A stream of its own for each fault, so that one never shifts another's decisions. */
-    private SplittableRandom random(long stream) {
-        return new SplittableRandom(seed * 0x9E3779B97F4A7C15L + stream);
-    }
-
-    /** One failure-rate rule. */
-    private static final class FailRate {
-        final double rate;
-        final int status;
-        final String error;
-        final String retryAfter;
-        SplittableRandom random;
-
-        FailRate(
-                double rate, int status, String error, String retryAfter, SplittableRandom random) {
-            this.rate = rate;
-            this.status = status;
-            this.error = error;
-            this.retryAfter = retryAfter;
-            this.random = random;
-        }
-    }
-
-    /** What happens to a request before it runs. */
-    static final class Before {
-        static final Before NONE = new Before(Kind.NONE, 0, null, null, 0);
-
-        enum Kind {
-            NONE,
-            DROP,
-            RESET,
-            FAIL
-        }
-
-        final Kind kind;
-        final int status;
-        final String error;
-
-        /** The {@code Retry-After} value, or null for none. */
-        final String retryAfter;
-
-        /** The latency spike to add before the answer, in nanoseconds; 0 for none. */
-        final long spikeNanos;
-
-        private Before(Kind kind, int status, String error, String retryAfter, long spikeNanos) {
-            this.kind = kind;
-            this.status = status;
-            this.error = error;
-            this.retryAfter = retryAfter;
-            this.spikeNanos = spikeNanos;
-        }
-    }
-
-    /** What happens to a successful response. */
-    enum After {
-        NONE,
-        TRUNCATE,
-        MALFORM
-    }
-
-    synchronized Before beforeInfer() {
-        boolean everyDue = failEvery > 0 && ++sinceFailEvery % failEvery == 0;
-        // Every active stream draws, whatever the answer, to keep the streams independent.
-        long spikeNanos =
-                spikeRate > 0 && spikeRandom.nextDouble() < spikeRate ? spike.toNanos() : 0;
-        boolean reset = resetRate > 0 && resetRandom.nextDouble() < resetRate;
-        FailRate failed = null;
-        for (FailRate rule : failRates) {
-            if (rule.random.nextDouble() < rule.rate && failed == null) {
-                failed = rule;
-            }
-        }
-        if (dropNext > 0) {
-            dropNext--;
-            return new Before(Before.Kind.DROP, 0, null, null, spikeNanos);
-        }
-        if (failNext > 0) {
-            failNext--;
-            return new Before(Before.Kind.FAIL, failNextStatus, failNextError, null, spikeNanos);
-        }
-        if (everyDue) {
-            return new Before(Before.Kind.FAIL, failEveryStatus, failEveryError, null, spikeNanos);
-        }
-        if (reset) {
-            return new Before(Before.Kind.RESET, 0, null, null, spikeNanos);
-        }
-        if (failed != null) {
-            return new Before(
-                    Before.Kind.FAIL, failed.status, failed.error, failed.retryAfter, spikeNanos);
-        }
-        return spikeNanos == 0
-                ? Before.NONE
-                : new Before(Before.Kind.NONE, 0, null, null, spikeNanos);
-    }
-
-    /**
-     * The 400 for a batch that holds a poison record, or null when it holds none or no predicate is
-     * set.
-     */
-    HttpError poisoned(ModelRequest request, ServerStats stats) {
-        if (poison.isEmpty()) {
-            return null;
-        }
-        int first = -1;
-        int count = 0;
-        for (int i = 0; i < request.batchSize(); i++) {
-            ModelRequest.Record record = request.record(i);
-            for (Predicate<ModelRequest.Record> predicate : poison) {
-                if (predicate.test(record)) {
-                    if (first < 0) {
-                        first = i;
-                    }
-                    count++;
-                    break;
-                }
-            }
-        }
-        if (count == 0) {
-            return null;
-        }
-        stats.poisoned(count);
-        return HttpError.badRequest(
-                "Model '"
-                        + request.model().name()
-                        + "' cannot run the batch: poison record at index "
-                        + first
-                        + " of "
-                        + request.batchSize()
-                        + (count > 1 ? " (" + count + " poison records)" : ""));
-    }
-
-    synchronized After afterInfer() {
-        if (malformNext > 0) {
-            malformNext--;
-            return After.MALFORM;
-        }
-        if (truncateNext > 0) {
-            truncateNext--;
-            return After.TRUNCATE;
-        }
-        return After.NONE;
+    public void clear() {
+        engine.clear();
     }
 
     private static void checkRate(double rate) {
@@ -501,29 +311,7 @@ public final class Faults {
     }
 
     @Override
-    public synchronized String toString() {
-        return "Faults{latency="
-                + latency
-                + ", dropNext="
-                + dropNext
-                + ", failNext="
-                + failNext
-                + ", failEvery="
-                + failEvery
-                + ", truncateNext="
-                + truncateNext
-                + ", malformNext="
-                + malformNext
-                + ", seed="
-                + seed
-                + ", failRates="
-                + failRates.size()
-                + ", resetRate="
-                + resetRate
-                + ", spikeRate="
-                + spikeRate
-                + ", poison="
-                + poison.size()
-                + '}';
+    public String toString() {
+        return engine.toString();
     }
 }

@@ -28,14 +28,23 @@ import org.flinktriton.wire.Tensor;
 final class InferEndpoint {
     private static final Set<String> FLOATS = Set.of("FP16", "BF16", "FP32", "FP64");
 
-    private final TritonTestServer server;
+    private final ModelRegistry registry;
+    private final FaultEngine faults;
+    private final ServerStats stats;
     private final ObjectMapper mapper;
     private final ContentCoding coding;
     private final Replies replies;
 
     InferEndpoint(
-            TritonTestServer server, ObjectMapper mapper, ContentCoding coding, Replies replies) {
-        this.server = server;
+            ModelRegistry registry,
+            FaultEngine faults,
+            ServerStats stats,
+            ObjectMapper mapper,
+            ContentCoding coding,
+            Replies replies) {
+        this.registry = registry;
+        this.faults = faults;
+        this.stats = stats;
         this.mapper = mapper;
         this.coding = coding;
         this.replies = replies;
@@ -54,14 +63,13 @@ final class InferEndpoint {
     Outcome infer(HttpExchange exchange, String modelName, String version)
             throws IOException, InterruptedException {
         byte[] body = coding.readBody(exchange);
-        Faults faults = server.faults();
         long latency = faults.latency().toNanos();
         if (latency > 0) {
             sleepNanos(latency);
         }
-        Faults.Before before = faults.beforeInfer();
+        FaultEngine.Before before = faults.beforeInfer();
         if (before.spikeNanos > 0) {
-            server.stats().latencySpike();
+            stats.latencySpike();
             sleepNanos(before.spikeNanos);
         }
         switch (before.kind) {
@@ -70,13 +78,13 @@ final class InferEndpoint {
             case RESET:
                 return Outcome.RESET;
             case FAIL:
-                server.stats().injectedFailure(before.status);
+                stats.injectedFailure(before.status);
                 throw HttpError.injected(before.status, before.error, before.retryAfter);
             default:
                 break;
         }
-        TestModel model = server.resolve(modelName, version);
-        if (!server.isModelReady(model.name())) {
+        TestModel model = registry.resolve(modelName, version);
+        if (!registry.isModelReady(model.name())) {
             throw new HttpError(503, "Model '" + model.name() + "' is not ready");
         }
         int headerLength = headerLength(exchange.getRequestHeaders());
@@ -88,7 +96,7 @@ final class InferEndpoint {
         }
         ModelRequest request =
                 RequestValidator.validate(model, message, body, headerLength, mapper);
-        HttpError poisoned = faults.poisoned(request, server.stats());
+        HttpError poisoned = faults.poisoned(request, stats);
         if (poisoned != null) {
             throw poisoned;
         }
@@ -111,7 +119,7 @@ final class InferEndpoint {
             throw new HttpError(500, "Model '" + model.name() + "' failed: " + e);
         }
         List<Tensor> outputs = RequestValidator.checkOutputs(request, produced);
-        server.stats().executed(model.name(), request.batchSize());
+        stats.executed(model.name(), request.batchSize());
 
         boolean[] binary = new boolean[outputs.size()];
         for (int i = 0; i < binary.length; i++) {
@@ -126,8 +134,8 @@ final class InferEndpoint {
     private Outcome send(HttpExchange exchange, TestModel model, EncodedBody encoded)
             throws IOException {
         Headers headers = exchange.getResponseHeaders();
-        Faults.After after = server.faults().afterInfer();
-        if (after == Faults.After.MALFORM) {
+        FaultEngine.After after = faults.afterInfer();
+        if (after == FaultEngine.After.MALFORM) {
             byte[] broken =
                     ("{\"model_name\":\"" + model.name() + "\",\"outputs\":[{\"name\":")
                             .getBytes(UTF_8);
@@ -150,7 +158,7 @@ final class InferEndpoint {
             headers.set("Content-Type", encoded.contentType());
         }
         String encoding = coding.responseCoding(exchange.getRequestHeaders());
-        if (encoding != null || after == Faults.After.TRUNCATE || bytes != null) {
+        if (encoding != null || after == FaultEngine.After.TRUNCATE || bytes != null) {
             if (bytes == null) {
                 bytes = encoded.toByteArray();
             }
@@ -158,7 +166,7 @@ final class InferEndpoint {
                 bytes = ContentCoding.compress(bytes, encoding);
                 headers.set("Content-Encoding", encoding);
             }
-            if (after == Faults.After.TRUNCATE) {
+            if (after == FaultEngine.After.TRUNCATE) {
                 // Promise the whole body, send half, and let the handler close the connection.
                 replies.headers(exchange, 200, bytes.length);
                 exchange.getResponseBody().write(bytes, 0, bytes.length / 2);

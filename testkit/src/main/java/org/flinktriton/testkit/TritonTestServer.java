@@ -1,32 +1,19 @@
 package org.flinktriton.testkit;
 
-import com.sun.net.httpserver.HttpServer;
-import com.sun.net.httpserver.HttpsConfigurator;
-import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
 
 /**
@@ -140,81 +127,47 @@ public final class TritonTestServer implements AutoCloseable {
     private static final int DEFAULT_WORKER_THREADS = 32;
     private static final long DEFAULT_MAX_REQUEST_SIZE = 64L * 1024 * 1024;
 
-    /** How long {@link #endOutage()} keeps trying to bind the port again. */
-    private static final long REBIND_MILLIS = 10_000;
-
-    private final InetSocketAddress address;
-    private final SSLContext sslContext;
-    private final int workerThreads;
-    private final V2Handler handler;
-    private final int port;
     private final String endpoint;
+
+    /*
+     * What is served, the fault decisions and the counters, apart from how requests arrive: the
+     * HTTP face (V2Handler, on an HttpListener) takes these three, and a second face would take
+     * the same three.
+     */
+    private final ModelRegistry registry;
+
+    private final FaultEngine faultEngine = new FaultEngine();
+    private final Faults faults = new Faults(faultEngine);
+    private final ServerStats stats = new ServerStats();
 
     /** Guards the listener's life: start, outages, close. */
     private final Object lifecycle = new Object();
 
-    private volatile HttpServer http;
-    private ThreadPoolExecutor workers;
-    private final List<ThreadPoolExecutor> retiredWorkers = new ArrayList<>();
-
-    /** Every worker thread this server started, for close() to wait for. */
-    private final Set<Thread> startedThreads = ConcurrentHashMap.newKeySet();
-
+    private final HttpListener http;
     private volatile boolean inOutage;
     private long outageNumber;
     private Thread outageTimer;
-    private final Map<String, TestModel> models = new ConcurrentHashMap<>();
-    private final Set<String> unreadyModels = ConcurrentHashMap.newKeySet();
-    private final Faults faults = new Faults();
-    private final ServerStats stats = new ServerStats();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile boolean ready = true;
 
     private TritonTestServer(Builder builder) throws IOException {
         NoDelay.ensure();
-        for (TestModel model : builder.models.values()) {
-            models.put(model.name(), model);
-        }
-        InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
-        sslContext = builder.sslContext;
-        workerThreads = builder.workerThreads;
-        handler =
+        registry = new ModelRegistry(builder.models.values());
+        V2Handler handler =
                 new V2Handler(
-                        this,
+                        registry,
+                        faultEngine,
+                        stats,
                         builder.maxRequestSize,
                         builder.compressResponses,
                         builder.acceptCompressedRequests);
-        http = listen(new InetSocketAddress(loopback, builder.port));
-        port = http.getAddress().getPort();
-        address = new InetSocketAddress(loopback, port);
-        endpoint = (sslContext == null ? "http" : "https") + "://127.0.0.1:" + port;
-        serve();
-    }
-
-    /** Binds the listening socket (SO_REUSEADDR, as the JDK sets it on every server socket). */
-    private HttpServer listen(InetSocketAddress at) throws IOException {
-        if (sslContext == null) {
-            return HttpServer.create(at, 1024);
-        }
-        HttpsServer https = HttpsServer.create(at, 1024);
-        https.setHttpsConfigurator(new HttpsConfigurator(sslContext));
-        return https;
-    }
-
-    /** Gives the bound {@link #http} fresh workers and starts it. */
-    private void serve() {
-        workers =
-                new ThreadPoolExecutor(
-                        workerThreads,
-                        workerThreads,
-                        10,
-                        TimeUnit.SECONDS,
-                        new LinkedBlockingQueue<>(),
-                        threads("triton-test-server-" + port + "-"));
-        workers.allowCoreThreadTimeOut(true);
-        http.setExecutor(workers);
-        http.createContext("/", handler);
-        http.start();
+        InetAddress loopback = InetAddress.getByAddress(new byte[] {127, 0, 0, 1});
+        http =
+                HttpListener.start(
+                        new InetSocketAddress(loopback, builder.port),
+                        builder.sslContext,
+                        builder.workerThreads,
+                        handler);
+        endpoint = (builder.sslContext == null ? "http" : "https") + "://127.0.0.1:" + http.port();
     }
 
     /** Starts configuring a server. */
@@ -237,7 +190,7 @@ public final class TritonTestServer implements AutoCloseable {
 
     /** The port the server listens on (and listens on again after an outage). */
     public int port() {
-        return port;
+        return http.port();
     }
 
     /** The fault switches; settable while requests run. */
@@ -252,53 +205,17 @@ public final class TritonTestServer implements AutoCloseable {
 
     /** The models served now, by name. */
     public List<TestModel> models() {
-        List<TestModel> list = new ArrayList<>(models.values());
-        list.sort(Comparator.comparing(TestModel::name));
-        return list;
+        return registry.models();
     }
 
     /** The model served under {@code name}, or null. */
     public TestModel model(String name) {
-        return models.get(name);
-    }
-
-    /**
-     * The model a path names, as Triton resolves it: 404 for an unknown name or version, 501 for a
-     * version path to a model without {@link TestModel#hasVersionPaths()}.
-     *
-     * @param version the path's version, or null when it has none
-     */
-    TestModel resolve(String name, String version) {
-        TestModel model = model(name);
-        if (model == null) {
-            throw HttpError.notFound("Request for unknown model: '" + name + "' is not found");
-        }
-        if (version != null) {
-            if (!model.hasVersionPaths()) {
-                throw new HttpError(
-                        501,
-                        "Model versions in the URL path are not supported by this server"
-                                + " (model '"
-                                + name
-                                + "', version "
-                                + version
-                                + ")");
-            }
-            if (!version.equals(model.version())) {
-                throw HttpError.notFound(
-                        "Request for unknown model: '"
-                                + name
-                                + "' version "
-                                + version
-                                + " is not found");
-            }
-        }
-        return model;
+        return registry.model(name);
     }
 
     /** Serves {@code model}, replacing a model of the same name (as a reload would). */
     public void addModel(TestModel model) {
-        models.put(model.name(), Objects.requireNonNull(model, "model"));
+        registry.add(model);
     }
 
     /**
@@ -307,13 +224,12 @@ public final class TritonTestServer implements AutoCloseable {
      * @return whether it was served
      */
     public boolean removeModel(String name) {
-        unreadyModels.remove(name);
-        return models.remove(name) != null;
+        return registry.remove(name);
     }
 
     /** Sets what {@code /v2/health/ready} and every {@code …/ready} answer (200 or 400). */
     public void setReady(boolean ready) {
-        this.ready = ready;
+        registry.setReady(ready);
     }
 
     /**
@@ -321,19 +237,7 @@ public final class TritonTestServer implements AutoCloseable {
      * requests 503, while its metadata is still served.
      */
     public void setModelReady(String name, boolean ready) {
-        if (ready) {
-            unreadyModels.remove(name);
-        } else {
-            unreadyModels.add(name);
-        }
-    }
-
-    boolean isReady() {
-        return ready;
-    }
-
-    boolean isModelReady(String name) {
-        return !unreadyModels.contains(name);
+        registry.setModelReady(name, ready);
     }
 
     /**
@@ -363,7 +267,7 @@ public final class TritonTestServer implements AutoCloseable {
             outageTimer =
                     new Thread(
                             () -> endOutageLater(number, duration, back),
-                            "triton-test-server-" + port + "-outage");
+                            "triton-test-server-" + port() + "-outage");
             outageTimer.setDaemon(true);
             outageTimer.start();
         }
@@ -420,9 +324,7 @@ public final class TritonTestServer implements AutoCloseable {
             inOutage = true;
             outageNumber++;
             stats.outageStarted();
-            http.stop(0);
-            workers.shutdownNow(); // interrupts handlers sleeping in latency or model cost
-            retiredWorkers.add(workers);
+            http.stop();
         }
     }
 
@@ -438,34 +340,13 @@ public final class TritonTestServer implements AutoCloseable {
             if (!inOutage || isClosed()) {
                 return false;
             }
-            http = rebind();
-            serve();
+            http.listenAgain();
             inOutage = false;
             if (outageTimer != null && outageTimer != Thread.currentThread()) {
                 outageTimer.interrupt(); // an earlier end: the timer has nothing left to do
             }
             outageTimer = null;
             return true;
-        }
-    }
-
-    private HttpServer rebind() {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REBIND_MILLIS);
-        while (true) {
-            try {
-                return listen(address);
-            } catch (IOException e) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new UncheckedIOException(
-                            "Cannot listen on " + endpoint + " again after an outage", e);
-                }
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while ending an outage", e);
-            }
         }
     }
 
@@ -486,18 +367,12 @@ public final class TritonTestServer implements AutoCloseable {
      */
     @Override
     public void close() {
-        List<ThreadPoolExecutor> pools;
         Thread timer;
         synchronized (lifecycle) {
             if (!closed.compareAndSet(false, true)) {
                 return;
             }
-            if (!inOutage) {
-                http.stop(0);
-            }
-            workers.shutdownNow();
-            pools = new ArrayList<>(retiredWorkers);
-            pools.add(workers);
+            http.stop();
             timer = outageTimer;
         }
         try {
@@ -505,19 +380,7 @@ public final class TritonTestServer implements AutoCloseable {
                 timer.interrupt();
                 timer.join(TimeUnit.SECONDS.toMillis(10));
             }
-            for (ThreadPoolExecutor pool : pools) {
-                if (!pool.awaitTermination(10, TimeUnit.SECONDS)) {
-                    throw new IllegalStateException(
-                            "A model handler of " + this + " ignored interruption for 10 s");
-                }
-            }
-            // A terminated pool's last threads may still be on their way out: wait for them, so
-            // that nothing of this server is alive when close() returns.
-            for (Thread thread : startedThreads) {
-                if (thread != Thread.currentThread()) {
-                    thread.join(TimeUnit.SECONDS.toMillis(10));
-                }
-            }
+            http.awaitStopped(this);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -525,7 +388,7 @@ public final class TritonTestServer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "TritonTestServer{" + endpoint + ", models=" + models.keySet() + '}';
+        return "TritonTestServer{" + endpoint + ", models=" + registry.names() + '}';
     }
 
     /**
@@ -534,31 +397,7 @@ public final class TritonTestServer implements AutoCloseable {
      * any free port).
      */
     public static void main(String[] args) throws InterruptedException {
-        PrintStream out = System.out;
-        if (args.length > 1 || (args.length == 1 && !args[0].matches("\\d{1,5}"))) {
-            out.println("Usage: TritonTestServer [port]   (default 8000; 0 picks a free port)");
-            return;
-        }
-        int port = args.length == 1 ? Integer.parseInt(args[0]) : 8000;
-        TritonTestServer server = builder().models(TestModels.samples()).port(port).start();
-        Runtime.getRuntime().addShutdownHook(new Thread(server::close, "triton-test-server-stop"));
-        out.println("Triton test server listening on " + server.endpoint());
-        for (TestModel model : server.models()) {
-            out.println("  " + model);
-        }
-        out.println("Try: curl " + server.endpoint() + "/v2/models/simple/config");
-        new CountDownLatch(1).await();
-    }
-
-    private ThreadFactory threads(String prefix) {
-        AtomicInteger count = new AtomicInteger();
-        return task -> {
-            Thread thread = new Thread(task, prefix + count.incrementAndGet());
-            thread.setDaemon(true);
-            startedThreads.removeIf(old -> !old.isAlive());
-            startedThreads.add(thread);
-            return thread;
-        };
+        TestServerCommand.run(args, System.out);
     }
 
     /** Sets the JDK HTTP server's TCP_NODELAY switch before its configuration is first read. */

@@ -16,23 +16,27 @@ import java.util.List;
  * keeps no per-request state in fields.
  */
 final class V2Handler implements HttpHandler {
-    private final TritonTestServer server;
+    private final ModelRegistry registry;
+    private final ServerStats stats;
     private final Replies replies;
     private final Documents documents;
     private final InferEndpoint infer;
 
     V2Handler(
-            TritonTestServer server,
+            ModelRegistry registry,
+            FaultEngine faults,
+            ServerStats stats,
             long maxRequestSize,
             boolean compressResponses,
             boolean acceptCompressedRequests) {
         ObjectMapper mapper = new ObjectMapper();
         ContentCoding coding =
                 new ContentCoding(maxRequestSize, compressResponses, acceptCompressedRequests);
-        this.server = server;
-        this.replies = new Replies(server.stats(), mapper, coding);
-        this.documents = new Documents(server, mapper);
-        this.infer = new InferEndpoint(server, mapper, coding, replies);
+        this.registry = registry;
+        this.stats = stats;
+        this.replies = new Replies(stats, mapper, coding);
+        this.documents = new Documents(registry, mapper);
+        this.infer = new InferEndpoint(registry, faults, stats, mapper, coding, replies);
     }
 
     @Override
@@ -69,9 +73,9 @@ final class V2Handler implements HttpHandler {
                 replies.leaveFlight(-1); // when no answer was sent
                 // Before close(), which is what the client sees of a drop, reset or truncation.
                 if (outcome == InferEndpoint.Outcome.CUT_SHORT) {
-                    server.stats().inferCutShort();
+                    stats.inferCutShort();
                 } else if (outcome == InferEndpoint.Outcome.RESET) {
-                    server.stats().inferReset();
+                    stats.inferReset();
                 }
             }
             exchange.close();
@@ -105,7 +109,7 @@ final class V2Handler implements HttpHandler {
                 return;
             }
             if (path.get(2).equals("ready")) {
-                replies.empty(exchange, server.isReady() ? 200 : 400);
+                replies.empty(exchange, registry.isReady() ? 200 : 400);
                 return;
             }
         }
@@ -140,18 +144,18 @@ final class V2Handler implements HttpHandler {
         switch (action) {
             case "":
                 requireMethod(method, "GET", raw);
-                replies.json(exchange, documents.metadata(server.resolve(name, version)));
+                replies.json(exchange, documents.metadata(registry.resolve(name, version)));
                 return;
             case "ready":
                 requireMethod(method, "GET", raw);
-                TestModel model = server.resolve(name, version);
+                TestModel model = registry.resolve(name, version);
                 replies.empty(
                         exchange,
-                        server.isReady() && server.isModelReady(model.name()) ? 200 : 400);
+                        registry.isReady() && registry.isModelReady(model.name()) ? 200 : 400);
                 return;
             case "config":
                 requireMethod(method, "GET", raw);
-                TestModel configured = server.resolve(name, version);
+                TestModel configured = registry.resolve(name, version);
                 if (!configured.hasConfigEndpoint()) {
                     throw HttpError.notFound("Not Found: " + raw);
                 }

@@ -755,7 +755,7 @@ class TritonModelClientRetryTest {
         try (LogCapture log = new LogCapture(Resilience.class);
                 TritonModelClient client =
                         TritonModelClient.builder()
-                                .options(
+                                .clientOptions(
                                         TritonClientOptions.builder()
                                                 .endpoint(server.endpoint())
                                                 .model("poison")

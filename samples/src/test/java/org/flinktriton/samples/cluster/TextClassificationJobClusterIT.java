@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Enumeration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -17,6 +18,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -258,6 +261,31 @@ class TextClassificationJobClusterIT {
                 .max(Map.Entry.comparingByValue())
                 .orElseThrow()
                 .getKey();
+    }
+
+    /**
+     * The fat jar the job above runs from keeps every library it bundles under {@code
+     * org.flinktriton.shaded}, so that other versions of them on a cluster's class path cannot take
+     * their place.
+     */
+    @Test
+    void theFatJarBundlesItsLibrariesRelocated() throws Exception {
+        Path jar = Path.of(property("flinktriton.samplesJar"));
+        List<String> outside = new ArrayList<>();
+        try (JarFile file = new JarFile(jar.toFile())) {
+            Enumeration<JarEntry> entries = file.entries();
+            while (entries.hasMoreElements()) {
+                String name = entries.nextElement().getName();
+                boolean service = name.startsWith("META-INF/services/") && !name.endsWith("/");
+                if ((name.endsWith(".class") && !name.startsWith("org/flinktriton/"))
+                        || (service
+                                && !name.startsWith("META-INF/services/org.flinktriton.")
+                                && !name.startsWith("META-INF/services/org.apache.flink."))) {
+                    outside.add(name);
+                }
+            }
+        }
+        assertThat(outside).as("classes and service files of %s not relocated", jar).isEmpty();
     }
 
     private static String property(String name) {
