@@ -83,7 +83,10 @@ public final class KafkaEnrichmentJob {
     /** The job's name in Flink. */
     public static final String JOB_NAME = "flink-triton sample: Kafka enrichment";
 
-    /** How often a failed job is restarted before the sample gives up. */
+    /**
+     * How often a failed job is restarted before the sample gives up, unless the cluster's
+     * configuration has a restart strategy.
+     */
     static final int RESTART_ATTEMPTS = 3;
 
     private KafkaEnrichmentJob() {}
@@ -217,14 +220,21 @@ public final class KafkaEnrichmentJob {
             }
 
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
-            Configuration restarts = new Configuration();
-            restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-            restarts.set(
-                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, RESTART_ATTEMPTS);
-            restarts.set(
-                    RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
-                    Duration.ofSeconds(1));
-            env.configure(restarts);
+            if (env.getConfiguration()
+                    .getOptional(RestartStrategyOptions.RESTART_STRATEGY)
+                    .isEmpty()) {
+                // Without one of the cluster's, a few restarts: enough for a lost task manager,
+                // and a job that cannot work (a wrong endpoint) still ends.
+                Configuration restarts = new Configuration();
+                restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+                restarts.set(
+                        RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS,
+                        RESTART_ATTEMPTS);
+                restarts.set(
+                        RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY,
+                        Duration.ofSeconds(1));
+                env.configure(restarts);
+            }
             pipeline(env, server.endpoint(), kafka, options, start, stop);
 
             OptionalLong requestsBefore = server.requests();

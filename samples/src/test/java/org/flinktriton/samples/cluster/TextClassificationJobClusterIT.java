@@ -9,10 +9,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -134,9 +132,9 @@ class TextClassificationJobClusterIT {
                         return cluster.tryGet(job + "/checkpoints")
                                 .filter(c -> c.path("counts").path("completed").asInt() >= 1)
                                 .flatMap(c -> cluster.tryGet(job))
-                                .filter(TextClassificationJobClusterIT::allTasksRunning);
+                                .filter(StandaloneFlinkCluster::allTasksRunning);
                     });
-            String victim = busiestTaskManager(cluster, job);
+            String victim = cluster.busiestTaskManager(job);
             assertThat(cluster.get(job).path("state").asText())
                     .as("the job must still run when the task manager is killed")
                     .isEqualTo("RUNNING");
@@ -165,7 +163,8 @@ class TextClassificationJobClusterIT {
                                     cluster.tryGet(job)
                                             .filter(
                                                     j ->
-                                                            allTasksRunning(j)
+                                                            StandaloneFlinkCluster.allTasksRunning(
+                                                                            j)
                                                                     || j.path("state")
                                                                             .asText()
                                                                             .equals("FINISHED"))
@@ -224,40 +223,6 @@ class TextClassificationJobClusterIT {
         } finally {
             cluster.close();
         }
-    }
-
-    private static boolean allTasksRunning(JsonNode job) {
-        if (!job.path("state").asText().equals("RUNNING")) {
-            return false;
-        }
-        for (JsonNode vertex : job.path("vertices")) {
-            if (!vertex.path("status").asText().equals("RUNNING")) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** The task manager that runs the most of the job's subtasks. */
-    private static String busiestTaskManager(StandaloneFlinkCluster cluster, String job) {
-        Map<String, Integer> subtasks = new HashMap<>();
-        for (JsonNode vertex : cluster.get(job).path("vertices")) {
-            JsonNode hosts =
-                    cluster.get(job + "/vertices/" + vertex.path("id").asText() + "/taskmanagers");
-            for (JsonNode host : hosts.path("taskmanagers")) {
-                int count = 0;
-                for (JsonNode n : host.path("status-counts")) {
-                    count += n.asInt();
-                }
-                subtasks.merge(
-                        host.path("taskmanager-id").asText(), Math.max(1, count), Integer::sum);
-            }
-        }
-        assertThat(subtasks.keySet()).isNotEmpty().isSubsetOf(cluster.taskManagers().keySet());
-        return subtasks.entrySet().stream()
-                .max(Map.Entry.comparingByValue())
-                .orElseThrow()
-                .getKey();
     }
 
     private static String property(String name) {
