@@ -436,7 +436,7 @@ public final class SampleOptions {
         }
 
         private static void line(StringBuilder text, String option, String description) {
-            text.append(String.format("  %-27s %s%n", option, description));
+            text.append(String.format("  %-32s %s%n", option, description));
         }
 
         static int number(String option, String value) {

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -19,6 +20,7 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaFuture;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
@@ -71,6 +73,10 @@ final class KafkaTopics implements AutoCloseable {
 
     /** The partitions of {@code topic}, in order. */
     List<TopicPartition> partitions(String topic) throws Exception {
+        return retrying(() -> describe(topic));
+    }
+
+    private List<TopicPartition> describe(String topic) throws Exception {
         Map<String, TopicDescription> described =
                 get(admin.describeTopics(List.of(topic)).allTopicNames());
         List<TopicPartition> partitions = new ArrayList<>();
@@ -94,7 +100,11 @@ final class KafkaTopics implements AutoCloseable {
     Map<TopicPartition, Long> resumeOffsets(String topic, String groupId) throws Exception {
         Map<TopicPartition, Long> offsets = offsets(topic, OffsetSpec.earliest());
         Map<TopicPartition, OffsetAndMetadata> committed =
-                get(admin.listConsumerGroupOffsets(groupId).partitionsToOffsetAndMetadata());
+                retrying(
+                        () ->
+                                get(
+                                        admin.listConsumerGroupOffsets(groupId)
+                                                .partitionsToOffsetAndMetadata()));
         committed.forEach(
                 (partition, offset) -> {
                     if (offset != null && offsets.containsKey(partition)) {
@@ -105,6 +115,29 @@ final class KafkaTopics implements AutoCloseable {
     }
 
     private Map<TopicPartition, Long> offsets(String topic, OffsetSpec spec) throws Exception {
+        return retrying(() -> listOffsets(topic, spec));
+    }
+
+    /**
+     * Runs {@code call} again while it fails with a retriable error, for {@link #TIMEOUT} at most:
+     * a topic just created is not known to every part of the broker at once, and asking for its
+     * offsets then answers {@code UnknownTopicOrPartitionException}.
+     */
+    private static <T> T retrying(Callable<T> call) throws Exception {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (true) {
+            try {
+                return call.call();
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof RetriableException) || System.nanoTime() > deadline) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private Map<TopicPartition, Long> listOffsets(String topic, OffsetSpec spec) throws Exception {
         Map<TopicPartition, OffsetSpec> request = new HashMap<>();
         for (TopicPartition partition : partitions(topic)) {
             request.put(partition, spec);

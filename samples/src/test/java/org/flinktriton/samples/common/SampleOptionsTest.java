@@ -57,12 +57,13 @@ class SampleOptionsTest {
                             assertThat(e.getMessage()).isEqualTo("Unknown option events");
                             assertThat(e.usage())
                                     .startsWith("Usage: Job [options]\n")
-                                    .contains(
-                                            "  --topic NAME                where events are (default events)")
-                                    .contains(
-                                            "  --servers HOST:PORT         a cluster (default: a local one)\n")
-                                    .contains(
-                                            "  --interval-ms N             how often (default 1000)");
+                                    .containsPattern(
+                                            "\n  --topic NAME +where events are \\(default events\\)\n")
+                                    .containsPattern(
+                                            "\n  --servers HOST:PORT +a cluster \\(default: a local"
+                                                    + " one\\)\n")
+                                    .containsPattern(
+                                            "\n  --interval-ms N +how often \\(default 1000\\)\n");
                         });
     }
 
@@ -77,7 +78,7 @@ class SampleOptionsTest {
                                         new PrintStream(printed, true, StandardCharsets.UTF_8)))
                 .isEmpty();
         assertThat(printed.toString(StandardCharsets.UTF_8))
-                .contains("  --records N                 records to generate (default 7)")
+                .containsPattern("\n  --records N +records to generate \\(default 7\\)\n")
                 .contains("  --verbose ");
     }
 }
