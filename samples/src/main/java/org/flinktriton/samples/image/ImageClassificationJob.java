@@ -1,14 +1,16 @@
 package org.flinktriton.samples.image;
 
+import java.io.PrintStream;
 import java.util.Comparator;
-import java.util.Optional;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.flinktriton.flink.TritonInference;
 import org.flinktriton.samples.common.Micros;
+import org.flinktriton.samples.common.SampleMain;
 import org.flinktriton.samples.common.SampleOptions;
 import org.flinktriton.samples.common.SampleRun;
 import org.flinktriton.samples.common.SampleServer;
+import org.flinktriton.samples.common.SampleSources;
 
 /**
  * Image classification shaped like Triton's {@code densenet_onnx} example: synthetic 224 × 224 RGB
@@ -46,22 +48,29 @@ public final class ImageClassificationJob {
         return SampleOptions.defaults(ColorClassifier.NAME).records(500).maxBatchSize(8);
     }
 
-    /** Runs the sample; {@code --help} lists the options. */
-    public static void main(String[] args) throws Exception {
-        Optional<SampleOptions> options =
-                defaults().parse(ImageClassificationJob.class.getSimpleName(), args, System.out);
-        if (options.isEmpty()) {
-            return;
-        }
-        try (SampleServer server = SampleServer.start(options.get(), ColorClassifier::embedded)) {
+    /**
+     * Runs the sample; {@code --help} lists the options. Exits with 2 for a wrong command line and
+     * with 1 when the job fails, printing the root cause first (see {@link SampleMain}).
+     */
+    public static void main(String[] args) {
+        SampleMain.main(
+                ImageClassificationJob.class.getSimpleName(),
+                defaults(),
+                args,
+                ImageClassificationJob::run);
+    }
+
+    /** Runs the sample with {@code options}, printing its results to {@code out}. */
+    public static void run(SampleOptions options, PrintStream out) throws Exception {
+        try (SampleServer server = SampleServer.start(options, ColorClassifier::embedded)) {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             SampleRun.execute(
                     "flink-triton sample: image classification",
-                    pipeline(env, server.endpoint(), options.get()),
+                    pipeline(env, server.endpoint(), options),
                     server,
-                    options.get(),
+                    options,
                     Comparator.comparingLong(result -> result.id),
-                    System.out);
+                    out);
         }
     }
 
@@ -70,7 +79,7 @@ public final class ImageClassificationJob {
             StreamExecutionEnvironment env, String endpoint, SampleOptions options) {
         env.setParallelism(options.parallelism());
         DataStream<ImageRequest> images =
-                env.fromSequence(0, options.records() - 1)
+                SampleSources.ids(env, options)
                         .map(id -> SyntheticImages.generate(id, Micros.now()))
                         .returns(RawImage.class)
                         .name("draw images")

@@ -1,15 +1,17 @@
 package org.flinktriton.samples.simple;
 
+import java.io.PrintStream;
 import java.util.Comparator;
-import java.util.Optional;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.flink.TritonInference;
 import org.flinktriton.samples.common.Micros;
+import org.flinktriton.samples.common.SampleMain;
 import org.flinktriton.samples.common.SampleOptions;
 import org.flinktriton.samples.common.SampleRun;
 import org.flinktriton.samples.common.SampleServer;
+import org.flinktriton.samples.common.SampleSources;
 import org.flinktriton.testkit.TestModel;
 import org.flinktriton.testkit.TestModels;
 
@@ -51,22 +53,25 @@ public final class SimpleJob {
         return TestModels.addSub(name, TritonDataType.INT32, SimpleRequest.LENGTH, MAX_BATCH_SIZE);
     }
 
-    /** Runs the sample; {@code --help} lists the options. */
-    public static void main(String[] args) throws Exception {
-        Optional<SampleOptions> options =
-                defaults().parse(SimpleJob.class.getSimpleName(), args, System.out);
-        if (options.isEmpty()) {
-            return;
-        }
-        try (SampleServer server = SampleServer.start(options.get(), SimpleJob::embeddedModel)) {
+    /**
+     * Runs the sample; {@code --help} lists the options. Exits with 2 for a wrong command line and
+     * with 1 when the job fails, printing the root cause first (see {@link SampleMain}).
+     */
+    public static void main(String[] args) {
+        SampleMain.main(SimpleJob.class.getSimpleName(), defaults(), args, SimpleJob::run);
+    }
+
+    /** Runs the sample with {@code options}, printing its results to {@code out}. */
+    public static void run(SampleOptions options, PrintStream out) throws Exception {
+        try (SampleServer server = SampleServer.start(options, SimpleJob::embeddedModel)) {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             SampleRun.execute(
                     "flink-triton sample: simple",
-                    pipeline(env, server.endpoint(), options.get()),
+                    pipeline(env, server.endpoint(), options),
                     server,
-                    options.get(),
+                    options,
                     Comparator.comparingLong(sum -> sum.id),
-                    System.out);
+                    out);
         }
     }
 
@@ -75,7 +80,7 @@ public final class SimpleJob {
             StreamExecutionEnvironment env, String endpoint, SampleOptions options) {
         env.setParallelism(options.parallelism());
         DataStream<SimpleRequest> requests =
-                env.fromSequence(0, options.records() - 1)
+                SampleSources.ids(env, options)
                         .map(id -> SimpleRequest.generate(id, Micros.now()))
                         .returns(SimpleRequest.class)
                         .name("generate requests");

@@ -1,17 +1,19 @@
 package org.flinktriton.samples.text;
 
+import java.io.PrintStream;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Optional;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
 import org.apache.flink.table.functions.ScalarFunction;
 import org.apache.flink.types.Row;
 import org.flinktriton.samples.common.Micros;
+import org.flinktriton.samples.common.SampleMain;
 import org.flinktriton.samples.common.SampleOptions;
 import org.flinktriton.samples.common.SampleRun;
 import org.flinktriton.samples.common.SampleServer;
+import org.flinktriton.samples.common.SampleSources;
 
 /**
  * Text classification in Flink SQL: the {@code sentiment} model ({@code TEXT} STRING in, {@code
@@ -26,11 +28,17 @@ import org.flinktriton.samples.common.SampleServer;
  *     -Dsample.args="--endpoint http://localhost:8000"
  * }</pre>
  *
- * <p>The job is the statements of {@link #statements}: a {@code datagen} table of ids, a view that
- * turns each id into a review ({@code review_text}, the same reviews as {@link
+ * <p>The job is the statements of {@link #statements} over the table {@code review_ids}: a view
+ * that turns each id into a review ({@code review_text}, the same reviews as {@link
  * TextClassificationJob}) stamped with its time ({@code now_micros}), the model, and the query. The
  * query's rows come back as {@link Review}s for the summary line, which {@link SampleRun} prints as
  * for the DataStream samples; the latency spans from the view to the projection after ML_PREDICT.
+ *
+ * <p>{@code review_ids (id BIGINT)} is the DataStream samples' source ({@link SampleSources#ids}),
+ * registered as a view, so that {@code --records-per-second} paces this sample as it paces them and
+ * its latency figures mean the same. SQL's {@code datagen} connector would not do: its {@code
+ * rows-per-second} emits each second's rows at once (and, unpaced, as fast as it can), and the rows
+ * then wait in front of ML_PREDICT, so that the latency measures that queue.
  */
 public final class SqlTextClassificationJob {
     private SqlTextClassificationJob() {}
@@ -40,43 +48,45 @@ public final class SqlTextClassificationJob {
         return TextClassificationJob.defaults();
     }
 
-    /** Runs the sample; {@code --help} lists the options. */
-    public static void main(String[] args) throws Exception {
-        Optional<SampleOptions> options =
-                defaults().parse(SqlTextClassificationJob.class.getSimpleName(), args, System.out);
-        if (options.isEmpty()) {
-            return;
-        }
-        try (SampleServer server = SampleServer.start(options.get(), SentimentModel::embedded)) {
-            for (String statement : statements(server.endpoint(), options.get())) {
-                System.out.println(statement + ";");
+    /**
+     * Runs the sample; {@code --help} lists the options. Exits with 2 for a wrong command line and
+     * with 1 when the job fails, printing the root cause first (see {@link SampleMain}).
+     */
+    public static void main(String[] args) {
+        SampleMain.main(
+                SqlTextClassificationJob.class.getSimpleName(),
+                defaults(),
+                args,
+                SqlTextClassificationJob::run);
+    }
+
+    /** Runs the sample with {@code options}, printing its results to {@code out}. */
+    public static void run(SampleOptions options, PrintStream out) throws Exception {
+        try (SampleServer server = SampleServer.start(options, SentimentModel::embedded)) {
+            out.println(
+                    "-- review_ids (id BIGINT): " + options.records() + " ids, " + pace(options));
+            for (String statement : statements(server.endpoint(), options)) {
+                out.println(statement + ";");
             }
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             SampleRun.execute(
                     "flink-triton sample: text classification in SQL",
-                    pipeline(env, server.endpoint(), options.get()),
+                    pipeline(env, server.endpoint(), options),
                     server,
-                    options.get(),
+                    options,
                     Comparator.comparingLong(review -> review.id),
-                    System.out);
+                    out);
         }
     }
 
     /**
-     * The SQL of the job: every statement but the last creates something, the last is the query.
-     * ML_PREDICT may hold {@code capacity} batches of {@code max-batch-size} rows in flight per
-     * parallel instance (Flink's default, 10 rows, would cap every batch at 10).
+     * The SQL of the job, over the table {@code review_ids (id BIGINT)}: every statement but the
+     * last creates something, the last is the query. ML_PREDICT may hold {@code capacity} batches
+     * of {@code max-batch-size} rows in flight per parallel instance (Flink's default, 10 rows,
+     * would cap every batch at 10).
      */
     public static List<String> statements(String endpoint, SampleOptions options) {
         return List.of(
-                "CREATE TEMPORARY TABLE review_ids (id BIGINT) WITH (\n"
-                        + "  'connector' = 'datagen',\n"
-                        + "  'rows-per-second' = '1000000000',\n"
-                        + "  'fields.id.kind' = 'sequence',\n"
-                        + "  'fields.id.start' = '0',\n"
-                        + "  'fields.id.end' = '"
-                        + (options.records() - 1)
-                        + "')",
                 "CREATE TEMPORARY VIEW reviews AS\n"
                         + "  SELECT id, review_text(id) AS text, now_micros() AS ingest_micros\n"
                         + "  FROM review_ids",
@@ -104,6 +114,12 @@ public final class SqlTextClassificationJob {
                         + "'])");
     }
 
+    private static String pace(SampleOptions options) {
+        return options.recordsPerSecond() > 0
+                ? options.recordsPerSecond() + " per second"
+                : "as fast as the job takes them";
+    }
+
     /** The job's graph: the statements, with the query's rows as scored reviews. */
     public static DataStream<Review> pipeline(
             StreamExecutionEnvironment env, String endpoint, SampleOptions options) {
@@ -111,6 +127,8 @@ public final class SqlTextClassificationJob {
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
         tEnv.createTemporarySystemFunction("review_text", ReviewText.class);
         tEnv.createTemporarySystemFunction("now_micros", NowMicros.class);
+        tEnv.createTemporaryView(
+                "review_ids", tEnv.fromDataStream(SampleSources.ids(env, options)).as("id"));
         List<String> statements = statements(endpoint, options);
         for (String statement : statements.subList(0, statements.size() - 1)) {
             tEnv.executeSql(statement);

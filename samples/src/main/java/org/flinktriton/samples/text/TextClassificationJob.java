@@ -1,14 +1,16 @@
 package org.flinktriton.samples.text;
 
+import java.io.PrintStream;
 import java.util.Comparator;
-import java.util.Optional;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.flinktriton.flink.TritonInference;
 import org.flinktriton.samples.common.Micros;
+import org.flinktriton.samples.common.SampleMain;
 import org.flinktriton.samples.common.SampleOptions;
 import org.flinktriton.samples.common.SampleRun;
 import org.flinktriton.samples.common.SampleServer;
+import org.flinktriton.samples.common.SampleSources;
 
 /**
  * Text classification with enrichment: a stream of product {@link Review}s goes through the {@code
@@ -38,22 +40,29 @@ public final class TextClassificationJob {
                 .maxBatchSize(SentimentModel.MAX_BATCH_SIZE);
     }
 
-    /** Runs the sample; {@code --help} lists the options. */
-    public static void main(String[] args) throws Exception {
-        Optional<SampleOptions> options =
-                defaults().parse(TextClassificationJob.class.getSimpleName(), args, System.out);
-        if (options.isEmpty()) {
-            return;
-        }
-        try (SampleServer server = SampleServer.start(options.get(), SentimentModel::embedded)) {
+    /**
+     * Runs the sample; {@code --help} lists the options. Exits with 2 for a wrong command line and
+     * with 1 when the job fails, printing the root cause first (see {@link SampleMain}).
+     */
+    public static void main(String[] args) {
+        SampleMain.main(
+                TextClassificationJob.class.getSimpleName(),
+                defaults(),
+                args,
+                TextClassificationJob::run);
+    }
+
+    /** Runs the sample with {@code options}, printing its results to {@code out}. */
+    public static void run(SampleOptions options, PrintStream out) throws Exception {
+        try (SampleServer server = SampleServer.start(options, SentimentModel::embedded)) {
             StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
             SampleRun.execute(
                     "flink-triton sample: text classification",
-                    pipeline(env, server.endpoint(), options.get()),
+                    pipeline(env, server.endpoint(), options),
                     server,
-                    options.get(),
+                    options,
                     Comparator.comparingLong(review -> review.id),
-                    System.out);
+                    out);
         }
     }
 
@@ -62,7 +71,7 @@ public final class TextClassificationJob {
             StreamExecutionEnvironment env, String endpoint, SampleOptions options) {
         env.setParallelism(options.parallelism());
         DataStream<Review> reviews =
-                env.fromSequence(0, options.records() - 1)
+                SampleSources.ids(env, options)
                         .map(id -> new Review(id, Reviews.text(id), Micros.now()))
                         .returns(Review.class)
                         .name("generate reviews");

@@ -159,11 +159,56 @@ final class StandaloneFlinkCluster implements AutoCloseable {
      * this cluster's configuration. Its standard output goes to {@code log/client-<n>.out}.
      */
     ClusterProcess run(Path jar, List<String> args) {
-        List<String> arguments = new ArrayList<>(List.of("run", jar.toString()));
+        return run(jar, null, args);
+    }
+
+    /** Like {@link #run(Path, List)}, with {@code flink run -c mainClass}, unless it is null. */
+    ClusterProcess run(Path jar, String mainClass, List<String> args) {
+        List<String> arguments = new ArrayList<>(List.of("run"));
+        if (mainClass != null) {
+            arguments.addAll(List.of("-c", mainClass));
+        }
+        arguments.add(jar.toString());
         arguments.addAll(args);
         String name = "client-" + ++clients;
         return start(
                 name, List.of("-Xmx512m"), "org.apache.flink.client.cli.CliFrontend", arguments);
+    }
+
+    /** Whether {@code job} (as {@code GET /jobs/<id>} returns it) and all its tasks run. */
+    static boolean allTasksRunning(JsonNode job) {
+        if (!job.path("state").asText().equals("RUNNING")) {
+            return false;
+        }
+        for (JsonNode vertex : job.path("vertices")) {
+            if (!vertex.path("status").asText().equals("RUNNING")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The task manager that runs the most subtasks of {@code job} ({@code /jobs/<id>}). */
+    String busiestTaskManager(String job) {
+        Map<String, Integer> subtasks = new LinkedHashMap<>();
+        for (JsonNode vertex : get(job).path("vertices")) {
+            JsonNode hosts = get(job + "/vertices/" + vertex.path("id").asText() + "/taskmanagers");
+            for (JsonNode host : hosts.path("taskmanagers")) {
+                int count = 0;
+                for (JsonNode n : host.path("status-counts")) {
+                    count += n.asInt();
+                }
+                subtasks.merge(
+                        host.path("taskmanager-id").asText(), Math.max(1, count), Integer::sum);
+            }
+        }
+        if (subtasks.isEmpty() || !taskManagers.keySet().containsAll(subtasks.keySet())) {
+            throw new AssertionError("Unexpected task managers of " + job + ": " + subtasks);
+        }
+        return subtasks.entrySet().stream()
+                .max(Map.Entry.comparingByValue())
+                .orElseThrow()
+                .getKey();
     }
 
     /** GETs a REST resource of the JobManager, e.g. {@code /jobs/overview}. */

@@ -7,11 +7,13 @@ import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.apache.flink.api.dag.Transformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.flinktriton.samples.image.ImageClassificationJob;
+import org.flinktriton.samples.kafka.KafkaEnrichmentJob;
 import org.flinktriton.samples.simple.SimpleJob;
 import org.flinktriton.samples.text.TextClassificationJob;
 import org.junit.jupiter.api.Test;
@@ -41,6 +43,22 @@ class SampleUidsTest {
                                         ENDPOINT,
                                         ImageClassificationJob.defaults().build())))
                 .containsExactly("image-classification");
+
+        StreamExecutionEnvironment kafkaJob = env();
+        SampleOptions kafka = KafkaEnrichmentJob.defaults().build();
+        KafkaEnrichmentJob.pipeline(
+                kafkaJob,
+                ENDPOINT,
+                KafkaEnrichmentJob.KafkaSettings.of(kafka, "127.0.0.1:9092"),
+                kafka,
+                Map.of(),
+                null);
+        assertThat(
+                        kafkaJob.getTransformations().stream()
+                                .flatMap(sink -> inferenceUids(sink).stream())
+                                .distinct())
+                .containsExactlyInAnyOrder(
+                        "sentiment-inference", "sentiment-inference-dead-letter-splitter");
     }
 
     private static StreamExecutionEnvironment env() {
@@ -49,8 +67,12 @@ class SampleUidsTest {
 
     /** The uids of the operators TritonInference added upstream of {@code out}. */
     private static List<String> inferenceUids(DataStream<?> out) {
+        return inferenceUids(out.getTransformation());
+    }
+
+    private static List<String> inferenceUids(Transformation<?> out) {
         List<String> uids = new ArrayList<>();
-        Deque<Transformation<?>> todo = new ArrayDeque<>(List.of(out.getTransformation()));
+        Deque<Transformation<?>> todo = new ArrayDeque<>(List.of(out));
         Set<Transformation<?>> seen = new HashSet<>();
         while (!todo.isEmpty()) {
             Transformation<?> transformation = todo.pop();

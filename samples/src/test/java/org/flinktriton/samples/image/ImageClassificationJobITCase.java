@@ -14,6 +14,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.flinktriton.samples.common.SampleOptions;
 import org.flinktriton.samples.common.SampleRun;
 import org.flinktriton.samples.common.SampleServer;
+import org.flinktriton.samples.common.Terminal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -98,5 +99,14 @@ class ImageClassificationJobITCase {
                         scores ->
                                 assertThat(TopK.indices(scores, 1))
                                         .containsExactly(SyntheticImages.classOf(123)));
+    }
+
+    @Test
+    void wrongOptionsDeadEndpointAndNoRecordsAreClearAtTheTerminal() {
+        Terminal.checkCommandLine(
+                "ImageClassificationJob",
+                ImageClassificationJob::defaults,
+                ImageClassificationJob::run,
+                ColorClassifier.NAME);
     }
 }

@@ -13,6 +13,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.flinktriton.samples.common.SampleOptions;
 import org.flinktriton.samples.common.SampleRun;
 import org.flinktriton.samples.common.SampleServer;
+import org.flinktriton.samples.common.Terminal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -77,5 +78,11 @@ class SimpleJobITCase {
 
     private static List<Long> ids(int count) {
         return java.util.stream.LongStream.range(0, count).boxed().toList();
+    }
+
+    @Test
+    void wrongOptionsDeadEndpointAndNoRecordsAreClearAtTheTerminal() {
+        Terminal.checkCommandLine(
+                "SimpleJob", SimpleJob::defaults, SimpleJob::run, SimpleJob.MODEL);
     }
 }

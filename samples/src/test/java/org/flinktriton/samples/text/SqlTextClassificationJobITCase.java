@@ -14,6 +14,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.flinktriton.samples.common.SampleOptions;
 import org.flinktriton.samples.common.SampleRun;
 import org.flinktriton.samples.common.SampleServer;
+import org.flinktriton.samples.common.Terminal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -75,5 +76,14 @@ class SqlTextClassificationJobITCase {
         assertThat(printed.toString(StandardCharsets.UTF_8))
                 .contains("#0 positive")
                 .contains("summary: " + RECORDS + " records, " + batchSizes.size() + " requests");
+    }
+
+    @Test
+    void wrongOptionsDeadEndpointAndNoRecordsAreClearAtTheTerminal() {
+        Terminal.checkCommandLine(
+                "SqlTextClassificationJob",
+                SqlTextClassificationJob::defaults,
+                SqlTextClassificationJob::run,
+                "sentiment");
     }
 }

@@ -18,6 +18,7 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.flinktriton.samples.common.SampleOptions;
 import org.flinktriton.samples.common.SampleRun;
 import org.flinktriton.samples.common.SampleServer;
+import org.flinktriton.samples.common.Terminal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -107,5 +108,14 @@ class TextClassificationJobITCase {
 
         Function<String, float[]> scores = scorer::scores;
         assertThat(scores.apply("great")[2]).isGreaterThan(0.9f);
+    }
+
+    @Test
+    void wrongOptionsDeadEndpointAndNoRecordsAreClearAtTheTerminal() {
+        Terminal.checkCommandLine(
+                "TextClassificationJob",
+                TextClassificationJob::defaults,
+                TextClassificationJob::run,
+                "sentiment");
     }
 }
