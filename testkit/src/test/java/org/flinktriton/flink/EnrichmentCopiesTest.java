@@ -79,7 +79,7 @@ class EnrichmentCopiesTest {
         List<Enriched> inputs = inputs(20);
         RecordingFuture<Enriched> future = new RecordingFuture<>();
 
-        function.asyncInvokeBatch(inputs, future);
+        function.asyncInvokeBatch(inputs, future.resultFuture());
 
         List<Enriched> results = new ArrayList<>(future.results());
         assertThat(results).hasSize(20);
@@ -111,7 +111,7 @@ class EnrichmentCopiesTest {
                                                         input.sum == null ? -1 : input.sum[0])));
         RecordingFuture<Labelled> future = new RecordingFuture<>();
 
-        function.asyncInvokeBatch(inputs(5), future);
+        function.asyncInvokeBatch(inputs(5), future.resultFuture());
 
         assertThat(future.results())
                 .containsExactly(
