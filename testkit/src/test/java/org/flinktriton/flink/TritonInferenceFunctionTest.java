@@ -20,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
@@ -97,7 +98,7 @@ class TritonInferenceFunctionTest {
 
     private <I, O> TritonInferenceFunction<I, O> open(TritonInferenceFunction<I, O> function)
             throws Exception {
-        function.open(null);
+        function.open((OpenContext) null);
         opened.add(function);
         return function;
     }
@@ -320,7 +321,8 @@ class TritonInferenceFunctionTest {
         assertThatThrownBy(
                         () ->
                                 function.asyncInvokeBatch(
-                                        requests(1), new RecordingFuture<>().resultFuture()))
+                                        requests(1),
+                                        new RecordingFuture<AddSubResult>().resultFuture()))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("after close()");
     }
@@ -351,7 +353,7 @@ class TritonInferenceFunctionTest {
                         .build()
                         .function();
 
-        assertThatThrownBy(() -> function.open(null))
+        assertThatThrownBy(() -> function.open((OpenContext) null))
                 .isInstanceOf(SuppressRestartsException.class)
                 .cause()
                 .isInstanceOf(TritonSchemaException.class)
@@ -508,7 +510,7 @@ class TritonInferenceFunctionTest {
                             .build()
                             .function();
 
-            assertThatThrownBy(() -> function.open(null))
+            assertThatThrownBy(() -> function.open((OpenContext) null))
                     .isInstanceOf(TritonException.class)
                     .hasMessageContaining("certificate was rejected")
                     .hasMessageContaining("trustStore");
@@ -527,7 +529,7 @@ class TritonInferenceFunctionTest {
         TritonInferenceFunction<AddSubRequest, AddSubResult> function =
                 builder().model("not_deployed").build().function();
 
-        assertThatThrownBy(() -> function.open(null))
+        assertThatThrownBy(() -> function.open((OpenContext) null))
                 .isInstanceOf(TritonServerException.class)
                 .hasMessageContaining("not_deployed");
     }

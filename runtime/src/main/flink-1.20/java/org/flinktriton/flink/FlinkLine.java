@@ -35,7 +35,11 @@ final class FlinkLine {
         }
     }
 
-    /** The marker the job graph generator checks before chaining an operator to a legacy source. */
+    /**
+     * The marker the job graph generator checks before chaining an operator to a legacy source.
+     * Deprecated in 1.20, yet the only one the generator checks.
+     */
+    @SuppressWarnings("deprecation")
     interface YieldingFactory<OUT>
             extends org.apache.flink.streaming.api.operators.YieldingOperatorFactory<OUT> {}
 }
