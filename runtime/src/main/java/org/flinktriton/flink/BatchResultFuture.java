@@ -102,6 +102,10 @@ final class BatchResultFuture {
                 }
                 return null;
             }
+            if (method.isDefault()) {
+                // A method a later Flink adds with a body of its own.
+                return InvocationHandler.invokeDefault(proxy, method, args);
+            }
             throw new UnsupportedOperationException(
                     "ResultFuture."
                             + name
