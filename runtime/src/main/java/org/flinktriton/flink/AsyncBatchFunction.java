@@ -31,7 +31,8 @@ import org.apache.flink.streaming.api.functions.async.ResultFuture;
  * }</pre>
  *
  * <p>The shape follows the {@code AsyncBatchFunction} proposed for Apache Flink (FLINK-38825),
- * which no released Flink ships yet; this one lives here so that jobs run on Flink 2.x today.
+ * which no released Flink ships yet; this one lives here so that jobs run on Flink 1.20 and 2.x
+ * today.
  *
  * @param <IN> the type of the records in a batch
  * @param <OUT> the type of the results
@@ -43,7 +44,9 @@ public interface AsyncBatchFunction<IN, OUT> extends Function, Serializable {
      *
      * <p>Complete {@code resultFuture} exactly once: with the results (an empty collection emits
      * nothing) or exceptionally, which fails the task so that Flink's restart strategy applies.
-     * Later completions are ignored. An exception thrown from here fails the task as well.
+     * Later completions are ignored. An exception thrown from here fails the task as well. On Flink
+     * 2.1 and later {@code resultFuture.complete(CollectionSupplier)} works too: the operator calls
+     * the supplier on the task thread, as Flink's own async operator does.
      *
      * @param inputs the records of the batch, in arrival order; not modifiable, never empty
      * @param resultFuture receives the results of the batch

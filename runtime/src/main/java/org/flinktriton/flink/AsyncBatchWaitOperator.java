@@ -7,6 +7,7 @@ import java.util.Collection;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -23,9 +24,7 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 import org.apache.flink.runtime.state.StateInitializationContext;
 import org.apache.flink.runtime.state.StateSnapshotContext;
-import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
-import org.apache.flink.streaming.api.operators.AbstractUdfStreamOperator;
 import org.apache.flink.streaming.api.operators.BoundedOneInput;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
 import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
@@ -58,7 +57,7 @@ import org.apache.flink.util.function.ThrowingRunnable;
  * watermark may go out, which is the guarantee of Flink's own {@code AsyncWaitOperator}.
  */
 final class AsyncBatchWaitOperator<IN, OUT>
-        extends AbstractUdfStreamOperator<OUT, AsyncBatchFunction<IN, OUT>>
+        extends FlinkLine.UdfStreamOperator<OUT, AsyncBatchFunction<IN, OUT>>
         implements OneInputStreamOperator<IN, OUT>, BoundedOneInput {
 
     private static final long serialVersionUID = 1L;
@@ -150,9 +149,9 @@ final class AsyncBatchWaitOperator<IN, OUT>
         this.buffer = new ArrayList<>();
         this.queue = new ArrayDeque<>();
         this.inputWatermark = Long.MIN_VALUE;
-        // The parameters constructor runs setup() before the function field is assigned, so the
-        // rich function would never see its runtime context; Flink's AsyncWaitOperator has the
-        // same gap and closes it by calling setup() a second time.
+        // On Flink 2.x the parameters constructor runs setup() before the function field is
+        // assigned, so the rich function would never see its runtime context; Flink's
+        // AsyncWaitOperator has the same gap and closes it by calling setup() a second time.
         FunctionUtils.setFunctionRuntimeContext(function, getRuntimeContext());
     }
 
@@ -348,7 +347,7 @@ final class AsyncBatchWaitOperator<IN, OUT>
                         .registerTimer(now + timeout.toMillis(), time -> onTimeout(batch));
         batch.startNanos = System.nanoTime();
         try {
-            userFunction.asyncInvokeBatch(batch.inputs, batch);
+            userFunction.asyncInvokeBatch(batch.inputs, batch.future);
         } catch (Exception e) {
             failuresCounter.inc();
             throw new FlinkException(describe(batch) + " failed: asyncInvokeBatch threw " + e, e);
@@ -361,7 +360,7 @@ final class AsyncBatchWaitOperator<IN, OUT>
         }
         timeoutsCounter.inc();
         try {
-            userFunction.timeoutBatch(batch.inputs, batch);
+            userFunction.timeoutBatch(batch.inputs, batch.future);
         } catch (Exception e) {
             failuresCounter.inc();
             throw new FlinkException(describe(batch) + " timed out and timeoutBatch threw " + e, e);
@@ -510,14 +509,20 @@ final class AsyncBatchWaitOperator<IN, OUT>
         }
     }
 
-    /** One batch and the future its function completes, from any thread, at most once. */
-    private final class Batch extends Entry
-            implements ResultFuture<OUT>, BatchTimeouts.TimedResultFuture {
+    /**
+     * One batch and its completion, which the function triggers through {@link #future} from any
+     * thread, at most once.
+     */
+    private final class Batch extends Entry implements BatchCompletion<OUT> {
         final List<StreamRecord<IN>> records;
         final List<IN> inputs;
         final boolean hasTimestamp;
         final long latestTimestamp;
         final AtomicBoolean completed = new AtomicBoolean();
+
+        /** What the function sees; see {@link BatchResultFuture} for why it is not the batch. */
+        final ResultFuture<OUT> future = BatchResultFuture.of(this);
+
         long startNanos;
         ScheduledFuture<?> timeoutTimer;
 
@@ -557,7 +562,7 @@ final class AsyncBatchWaitOperator<IN, OUT>
         }
 
         @Override
-        public void complete(CollectionSupplier<OUT> supplier) {
+        public void completeOnTaskThread(Callable<? extends Collection<OUT>> supplier) {
             if (!completed.compareAndSet(false, true)) {
                 return;
             }
@@ -566,7 +571,7 @@ final class AsyncBatchWaitOperator<IN, OUT>
                     () -> {
                         Collection<OUT> results;
                         try {
-                            results = supplier.get();
+                            results = supplier.call();
                         } catch (Exception e) {
                             onFailed(this, e);
                             return;
@@ -577,7 +582,7 @@ final class AsyncBatchWaitOperator<IN, OUT>
                             onCompleted(this, results, now);
                         }
                     },
-                    "AsyncBatchWaitOperator#onCompletedFromSupplier");
+                    "AsyncBatchWaitOperator#onCompletedOnTaskThread");
         }
 
         @Override
@@ -596,6 +601,11 @@ final class AsyncBatchWaitOperator<IN, OUT>
         @Override
         public Duration timeout() {
             return timeout;
+        }
+
+        @Override
+        public String toString() {
+            return describe(this);
         }
 
         private IllegalArgumentException nullResults() {

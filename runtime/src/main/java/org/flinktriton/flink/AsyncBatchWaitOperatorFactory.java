@@ -6,23 +6,19 @@ import org.apache.flink.streaming.api.operators.ChainingStrategy;
 import org.apache.flink.streaming.api.operators.OneInputStreamOperatorFactory;
 import org.apache.flink.streaming.api.operators.StreamOperator;
 import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
-import org.apache.flink.streaming.api.operators.legacy.YieldingOperatorFactory;
 
 /**
  * Creates {@link AsyncBatchWaitOperator}s in the task, where the mailbox executor and the
  * processing-time service exist; the factory itself is what the job graph serializes.
  *
- * <p>It is a {@link YieldingOperatorFactory} only for what the job graph generator makes of that
- * marker: it never chains such an operator to a chain headed by a legacy {@code SourceFunction}.
- * Such a source emits from its own thread, and the operator's wait for capacity yields to the
- * mailbox, which only the mailbox thread may do. Flink's own {@code AsyncWaitOperatorFactory} is
- * marked the same way.
+ * <p>It is a {@code YieldingOperatorFactory} ({@link FlinkLine.YieldingFactory}) only for what the
+ * job graph generator makes of that marker: it never chains such an operator to a chain headed by a
+ * legacy {@code SourceFunction}. Such a source emits from its own thread, and the operator's wait
+ * for capacity yields to the mailbox, which only the mailbox thread may do. Flink's own {@code
+ * AsyncWaitOperatorFactory} is marked the same way.
  */
-// The marker interface is deprecated, yet in Flink 2.3 still the only one the job graph generator
-// checks before chaining to a legacy source.
-@SuppressWarnings("deprecation")
 final class AsyncBatchWaitOperatorFactory<IN, OUT> extends AbstractStreamOperatorFactory<OUT>
-        implements OneInputStreamOperatorFactory<IN, OUT>, YieldingOperatorFactory<OUT> {
+        implements OneInputStreamOperatorFactory<IN, OUT>, FlinkLine.YieldingFactory<OUT> {
 
     private static final long serialVersionUID = 1L;
 

@@ -295,7 +295,8 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                     } else {
                         // On the task thread: the combiner, the fallback and the failure policy
                         // are user code or emit, and the client's threads should be free for HTTP.
-                        resultFuture.complete(
+                        BatchResultFuture.completeOnTaskThread(
+                                resultFuture,
                                 () ->
                                         asResults(
                                                 failurePolicy.results(
@@ -371,7 +372,8 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         if (failurePolicy.failsTheTask()) {
             resultFuture.completeExceptionally(timeout);
         } else {
-            resultFuture.complete(
+            BatchResultFuture.completeOnTaskThread(
+                    resultFuture,
                     () ->
                             asResults(
                                     failurePolicy.allFailed(

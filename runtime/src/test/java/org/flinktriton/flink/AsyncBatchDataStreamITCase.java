@@ -18,7 +18,6 @@ import java.util.stream.Collectors;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.configuration.Configuration;
@@ -283,7 +282,7 @@ class AsyncBatchDataStreamITCase {
     }
 
     /** Counts every output it receives; not transactional, so a replay shows as duplicates. */
-    static final class CountingSink implements Sink<Long> {
+    static final class CountingSink extends WriterSink<Long> {
         private static final long serialVersionUID = 1L;
 
         @Override

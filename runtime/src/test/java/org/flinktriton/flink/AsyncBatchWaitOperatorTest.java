@@ -3,6 +3,8 @@ package org.flinktriton.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -38,6 +40,7 @@ import org.apache.flink.streaming.runtime.watermarkstatus.WatermarkStatus;
 import org.apache.flink.streaming.util.AbstractStreamOperatorTestHarness;
 import org.apache.flink.streaming.util.OneInputStreamOperatorTestHarness;
 import org.apache.flink.util.FlinkException;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -462,31 +465,61 @@ class AsyncBatchWaitOperatorTest {
         }
     }
 
+    /**
+     * Flink 2.1 added {@code ResultFuture.complete(CollectionSupplier)}; this module is compiled
+     * against 2.0, which lacks it, so the test calls it as a function compiled against 2.1 or later
+     * would, through the interface on the class path.
+     */
     @Test
     void aCollectionSupplierIsEvaluatedOnTheTaskThread() throws Exception {
+        Class<?> supplierType = collectionSupplierType();
+        Assumptions.assumeTrue(
+                supplierType != null,
+                "ResultFuture.complete(CollectionSupplier) exists since Flink 2.1");
+        Method completeWithSupplier = ResultFuture.class.getMethod("complete", supplierType);
         Thread testThread = Thread.currentThread();
         AtomicReference<Thread> evaluatedOn = new AtomicReference<>();
+        Object supplier =
+                Proxy.newProxyInstance(
+                        supplierType.getClassLoader(),
+                        new Class<?>[] {supplierType},
+                        (proxy, method, args) -> {
+                            evaluatedOn.set(Thread.currentThread());
+                            return List.of(5, 6);
+                        });
         ManualFunction function = new ManualFunction();
         try (var harness = harness(function, options(2, LONG, 10), true)) {
             harness.open();
             harness.processElement(1, 1);
             harness.processElement(2, 2);
+            AtomicReference<Throwable> failure = new AtomicReference<>();
             Thread completer =
                     new Thread(
-                            () ->
-                                    function.batch(0)
-                                            .future
-                                            .complete(
-                                                    () -> {
-                                                        evaluatedOn.set(Thread.currentThread());
-                                                        return List.of(5, 6);
-                                                    }));
+                            () -> {
+                                try {
+                                    completeWithSupplier.invoke(function.batch(0).future, supplier);
+                                } catch (ReflectiveOperationException e) {
+                                    failure.set(e);
+                                }
+                            });
             completer.start();
             completer.join();
             harness.endInput();
 
+            assertThat(failure.get()).isNull();
             assertThat(evaluatedOn.get()).isSameAs(testThread);
             assertThat(describeAll(harness)).containsExactly("5@1", "6@2");
+        }
+    }
+
+    private static Class<?> collectionSupplierType() {
+        try {
+            return Class.forName(
+                    "org.apache.flink.streaming.api.functions.async.CollectionSupplier",
+                    false,
+                    ResultFuture.class.getClassLoader());
+        } catch (ClassNotFoundException e) {
+            return null;
         }
     }
 
@@ -954,8 +987,16 @@ class AsyncBatchWaitOperatorTest {
                     new MockEnvironmentBuilder()
                             .setTaskName("AsyncBatchWaitOperatorTest")
                             .setMetricGroup(
+                                    // Flink up to 2.1 calls the first method, 2.2 and later the
+                                    // second: whichever exists on the class path is an override.
                                     new InterceptingTaskMetricGroup() {
-                                        @Override
+                                        @SuppressWarnings("unused")
+                                        public InternalOperatorMetricGroup getOrAddOperator(
+                                                OperatorID id, String name) {
+                                            return operatorGroup;
+                                        }
+
+                                        @SuppressWarnings("unused")
                                         public InternalOperatorMetricGroup getOrAddOperator(
                                                 OperatorID id,
                                                 String name,

@@ -7,6 +7,7 @@ import java.security.KeyStore;
 import java.time.Duration;
 import java.util.List;
 import org.apache.flink.api.common.InvalidProgramException;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.configuration.Configuration;
@@ -590,7 +591,7 @@ class TritonInferenceTest {
                         .function();
 
         try {
-            assertThatThrownBy(() -> function.open(null))
+            assertThatThrownBy(() -> function.open((OpenContext) null))
                     .isExactlyInstanceOf(TritonConnectionException.class)
                     .hasMessageStartingWith(
                             "Model 'add_sub' version 1: cannot connect to http://127.0.0.1:1 (");

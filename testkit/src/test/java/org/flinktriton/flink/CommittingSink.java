@@ -18,7 +18,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.connector.sink2.Committer;
 import org.apache.flink.api.connector.sink2.CommitterInitContext;
 import org.apache.flink.api.connector.sink2.CommittingSinkWriter;
-import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SupportsCommitter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.core.io.SimpleVersionedSerializer;
@@ -37,7 +36,8 @@ import org.apache.flink.core.memory.DataOutputSerializer;
  * asserted on {@link #assertEveryRecordCommittedOnce}. The ledger is static, because the job runs
  * serialized copies of the sink in the test's JVM; {@link #reset()} it before each job.
  */
-final class CommittingSink<T> implements Sink<T>, SupportsCommitter<CommittingSink.Transaction> {
+final class CommittingSink<T> extends WriterSink<T>
+        implements SupportsCommitter<CommittingSink.Transaction> {
 
     private static final long serialVersionUID = 1L;
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.flink.InferenceTypes.Enriched;
 import org.flinktriton.flink.InferenceTypes.Labelled;
@@ -53,7 +54,7 @@ class EnrichmentCopiesTest {
 
     private <I, O> TritonInferenceFunction<I, O> open(TritonInferenceFunction<I, O> function)
             throws Exception {
-        function.open(null);
+        function.open((OpenContext) null);
         opened.add(function);
         return function;
     }
@@ -79,7 +80,7 @@ class EnrichmentCopiesTest {
         List<Enriched> inputs = inputs(20);
         RecordingFuture<Enriched> future = new RecordingFuture<>();
 
-        function.asyncInvokeBatch(inputs, future);
+        function.asyncInvokeBatch(inputs, future.resultFuture());
 
         List<Enriched> results = new ArrayList<>(future.results());
         assertThat(results).hasSize(20);
@@ -111,7 +112,7 @@ class EnrichmentCopiesTest {
                                                         input.sum == null ? -1 : input.sum[0])));
         RecordingFuture<Labelled> future = new RecordingFuture<>();
 
-        function.asyncInvokeBatch(inputs(5), future);
+        function.asyncInvokeBatch(inputs(5), future.resultFuture());
 
         assertThat(future.results())
                 .containsExactly(

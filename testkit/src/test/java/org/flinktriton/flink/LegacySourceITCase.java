@@ -13,7 +13,6 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
-import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.configuration.Configuration;
@@ -170,7 +169,7 @@ class LegacySourceITCase {
     }
 
     /** Counts each output under the record id that its difference carries, once checked. */
-    private static final class CheckingSink implements Sink<AddSubResult> {
+    private static final class CheckingSink extends WriterSink<AddSubResult> {
         private static final long serialVersionUID = 1L;
 
         @Override

@@ -184,9 +184,9 @@ class NoSecretsInMessagesTest {
             server.faults().latency(Duration.ofSeconds(2));
             RecordingFuture<AddSubResult> future = new RecordingFuture<>();
             List<AddSubRequest> batch = requests(2);
-            function.asyncInvokeBatch(batch, future);
+            function.asyncInvokeBatch(batch, future.resultFuture());
             assertThat(server.stats().awaitInFlight(1, Duration.ofSeconds(5))).isTrue();
-            function.timeoutBatch(batch, future);
+            function.timeoutBatch(batch, future.resultFuture());
 
             Throwable timeout = catchThrowable(future::results);
             assertThat(timeout).hasMessageContaining("did not complete within");

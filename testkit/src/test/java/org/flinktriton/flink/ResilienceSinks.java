@@ -6,7 +6,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.flinktriton.flink.InferenceTypes.AddSubRequest;
@@ -33,7 +32,7 @@ final class ResilienceSinks {
     }
 
     /** Counts outputs per record id after checking them. */
-    static final class OutputSink implements Sink<AddSubResult> {
+    static final class OutputSink extends WriterSink<AddSubResult> {
         private static final long serialVersionUID = 1L;
 
         @Override
@@ -54,7 +53,7 @@ final class ResilienceSinks {
     }
 
     /** Keeps the dead letters. */
-    static final class DeadLetterSink implements Sink<FailedInference<AddSubRequest>> {
+    static final class DeadLetterSink extends WriterSink<FailedInference<AddSubRequest>> {
         private static final long serialVersionUID = 1L;
 
         @Override

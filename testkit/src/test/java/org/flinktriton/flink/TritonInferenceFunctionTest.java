@@ -14,14 +14,15 @@ import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
-import org.apache.flink.streaming.api.functions.async.CollectionSupplier;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.types.Either;
 import org.apache.flink.util.InstantiationUtil;
@@ -97,7 +98,7 @@ class TritonInferenceFunctionTest {
 
     private <I, O> TritonInferenceFunction<I, O> open(TritonInferenceFunction<I, O> function)
             throws Exception {
-        function.open(null);
+        function.open((OpenContext) null);
         opened.add(function);
         return function;
     }
@@ -116,7 +117,7 @@ class TritonInferenceFunctionTest {
                 open(builder().build().function());
         RecordingFuture<AddSubResult> future = new RecordingFuture<>();
 
-        function.asyncInvokeBatch(requests(20), future);
+        function.asyncInvokeBatch(requests(20), future.resultFuture());
 
         List<AddSubResult> results = new ArrayList<>(future.results());
         assertThat(results).hasSize(20);
@@ -143,7 +144,7 @@ class TritonInferenceFunctionTest {
                                                         result.difference()[0])));
         RecordingFuture<Labelled> future = new RecordingFuture<>();
 
-        function.asyncInvokeBatch(requests(12), future);
+        function.asyncInvokeBatch(requests(12), future.resultFuture());
 
         List<Labelled> results = new ArrayList<>(future.results());
         assertThat(future.suppliedBySupplier).isTrue();
@@ -159,7 +160,7 @@ class TritonInferenceFunctionTest {
         server.faults().failNext(1, 503, "model is reloading");
         RecordingFuture<AddSubResult> future = new RecordingFuture<>();
 
-        function.asyncInvokeBatch(requests(3), future);
+        function.asyncInvokeBatch(requests(3), future.resultFuture());
 
         assertThatThrownBy(future::results)
                 .isInstanceOf(TritonException.class)
@@ -182,7 +183,7 @@ class TritonInferenceFunctionTest {
         server.faults().failNext(2, 503, "model is reloading");
         RecordingFuture<AddSubResult> future = new RecordingFuture<>();
 
-        function.asyncInvokeBatch(requests(3), future);
+        function.asyncInvokeBatch(requests(3), future.resultFuture());
 
         assertThat(future.results()).hasSize(3);
         assertThat(server.stats().responses(503)).isEqualTo(2);
@@ -206,7 +207,7 @@ class TritonInferenceFunctionTest {
         server.faults().failNext(5, 503, "model is reloading");
         RecordingFuture<AddSubResult> future = new RecordingFuture<>();
 
-        function.asyncInvokeBatch(requests(3), future);
+        function.asyncInvokeBatch(requests(3), future.resultFuture());
 
         assertThat(future.results()).hasSize(3);
         assertThat(server.stats().responses(503)).isEqualTo(5);
@@ -229,9 +230,9 @@ class TritonInferenceFunctionTest {
         RecordingFuture<AddSubResult> future = new RecordingFuture<>();
         List<AddSubRequest> batch = requests(3);
 
-        function.asyncInvokeBatch(batch, future);
+        function.asyncInvokeBatch(batch, future.resultFuture());
         assertThat(server.stats().awaitInFlight(1, Duration.ofSeconds(5))).isTrue();
-        function.timeoutBatch(batch, future);
+        function.timeoutBatch(batch, future.resultFuture());
 
         assertThat(future.results())
                 .extracting(result -> result.difference()[0], result -> result.sum()[0])
@@ -253,9 +254,9 @@ class TritonInferenceFunctionTest {
         RecordingFuture<Object> future = new RecordingFuture<>();
         List<AddSubRequest> batch = requests(2);
 
-        function.asyncInvokeBatch(batch, future);
+        function.asyncInvokeBatch(batch, future.resultFuture());
         assertThat(server.stats().awaitInFlight(1, Duration.ofSeconds(5))).isTrue();
-        function.timeoutBatch(batch, future);
+        function.timeoutBatch(batch, future.resultFuture());
 
         List<Object> results = new ArrayList<>(future.results());
         assertThat(results).hasSize(2);
@@ -287,9 +288,9 @@ class TritonInferenceFunctionTest {
         RecordingFuture<AddSubResult> future = new RecordingFuture<>();
         List<AddSubRequest> batch = requests(2);
 
-        function.asyncInvokeBatch(batch, future);
+        function.asyncInvokeBatch(batch, future.resultFuture());
         assertThat(server.stats().awaitInFlight(1, Duration.ofSeconds(5))).isTrue();
-        function.timeoutBatch(batch, future);
+        function.timeoutBatch(batch, future.resultFuture());
 
         assertThatThrownBy(future::results)
                 .isInstanceOf(TritonTimeoutException.class)
@@ -312,12 +313,16 @@ class TritonInferenceFunctionTest {
         server.faults().latency(Duration.ofMillis(300));
         RecordingFuture<AddSubResult> future = new RecordingFuture<>();
 
-        function.asyncInvokeBatch(requests(4), future);
+        function.asyncInvokeBatch(requests(4), future.resultFuture());
         assertThat(server.stats().awaitInFlight(1, Duration.ofSeconds(5))).isTrue();
         function.close();
 
         assertThat(future.results()).hasSize(4);
-        assertThatThrownBy(() -> function.asyncInvokeBatch(requests(1), new RecordingFuture<>()))
+        assertThatThrownBy(
+                        () ->
+                                function.asyncInvokeBatch(
+                                        requests(1),
+                                        new RecordingFuture<AddSubResult>().resultFuture()))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("after close()");
     }
@@ -328,7 +333,7 @@ class TritonInferenceFunctionTest {
                 open(builder().closeTimeout(Duration.ofSeconds(20)).build().function());
         server.faults().latency(Duration.ofSeconds(6));
         RecordingFuture<AddSubResult> future = new RecordingFuture<>();
-        function.asyncInvokeBatch(requests(4), future);
+        function.asyncInvokeBatch(requests(4), future.resultFuture());
         assertThat(server.stats().awaitInFlight(1, Duration.ofSeconds(5))).isTrue();
 
         long start = System.nanoTime();
@@ -348,7 +353,7 @@ class TritonInferenceFunctionTest {
                         .build()
                         .function();
 
-        assertThatThrownBy(() -> function.open(null))
+        assertThatThrownBy(() -> function.open((OpenContext) null))
                 .isInstanceOf(SuppressRestartsException.class)
                 .cause()
                 .isInstanceOf(TritonSchemaException.class)
@@ -371,7 +376,7 @@ class TritonInferenceFunctionTest {
             TritonInferenceFunction<AddSubRequest, AddSubResult> function = open(shipped);
             RecordingFuture<AddSubResult> future = new RecordingFuture<>();
 
-            function.asyncInvokeBatch(requests(10), future);
+            function.asyncInvokeBatch(requests(10), future.resultFuture());
 
             List<AddSubResult> results = new ArrayList<>(future.results());
             assertThat(results).hasSize(10);
@@ -390,7 +395,7 @@ class TritonInferenceFunctionTest {
                 open(InstantiationUtil.clone(builder().maxResponseBytes(1000).build().function()));
         RecordingFuture<AddSubResult> future = new RecordingFuture<>();
 
-        function.asyncInvokeBatch(requests(8), future);
+        function.asyncInvokeBatch(requests(8), future.resultFuture());
 
         assertThatThrownBy(future::results)
                 .isInstanceOf(TritonException.class)
@@ -427,7 +432,7 @@ class TritonInferenceFunctionTest {
                                             .function()));
             RecordingFuture<AddSubResult> future = new RecordingFuture<>();
 
-            function.asyncInvokeBatch(requests(3), future);
+            function.asyncInvokeBatch(requests(3), future.resultFuture());
 
             assertThat(future.results()).hasSize(3);
             assertThat(seen.get()).containsOnlyKeys("priority", "timeout");
@@ -452,7 +457,7 @@ class TritonInferenceFunctionTest {
                 open(InstantiationUtil.clone(inference.function()));
         RecordingFuture<AddSubResult> future = new RecordingFuture<>();
 
-        function.asyncInvokeBatch(requests(7), future);
+        function.asyncInvokeBatch(requests(7), future.resultFuture());
 
         assertThat(future.results()).hasSize(7);
         assertThat(inference.clientOptions().maxRecordsPerRequest()).hasValue(3);
@@ -488,7 +493,7 @@ class TritonInferenceFunctionTest {
                                             .function()));
             RecordingFuture<AddSubResult> future = new RecordingFuture<>();
 
-            function.asyncInvokeBatch(requests(5), future);
+            function.asyncInvokeBatch(requests(5), future.resultFuture());
 
             assertThat(future.results()).hasSize(5);
             assertThat(https.stats().records()).isEqualTo(5);
@@ -504,7 +509,7 @@ class TritonInferenceFunctionTest {
                             .build()
                             .function();
 
-            assertThatThrownBy(() -> function.open(null))
+            assertThatThrownBy(() -> function.open((OpenContext) null))
                     .isInstanceOf(TritonException.class)
                     .hasMessageContaining("certificate was rejected")
                     .hasMessageContaining("trustStore");
@@ -523,16 +528,25 @@ class TritonInferenceFunctionTest {
         TritonInferenceFunction<AddSubRequest, AddSubResult> function =
                 builder().model("not_deployed").build().function();
 
-        assertThatThrownBy(() -> function.open(null))
+        assertThatThrownBy(() -> function.open((OpenContext) null))
                 .isInstanceOf(TritonServerException.class)
                 .hasMessageContaining("not_deployed");
     }
 
-    /** Records every completion attempt; runs a supplier at once, as the mailbox would. */
-    static final class RecordingFuture<T> implements ResultFuture<T> {
+    /**
+     * Records every completion attempt; runs a task-thread completion at once, as the mailbox
+     * would. The function gets {@link #resultFuture()}, a future of the operator's kind on every
+     * Flink version.
+     */
+    static final class RecordingFuture<T> implements BatchCompletion<T> {
         final List<Object> completions = new CopyOnWriteArrayList<>();
         final CompletableFuture<Collection<T>> first = new CompletableFuture<>();
         volatile boolean suppliedBySupplier;
+        private final ResultFuture<T> resultFuture = BatchResultFuture.of(this);
+
+        ResultFuture<T> resultFuture() {
+            return resultFuture;
+        }
 
         @Override
         public void complete(Collection<T> results) {
@@ -547,13 +561,18 @@ class TritonInferenceFunctionTest {
         }
 
         @Override
-        public void complete(CollectionSupplier<T> supplier) {
+        public void completeOnTaskThread(Callable<? extends Collection<T>> results) {
             suppliedBySupplier = true;
             try {
-                complete(supplier.get());
+                complete(results.call());
             } catch (Exception e) {
                 completeExceptionally(e);
             }
+        }
+
+        @Override
+        public Duration timeout() {
+            return Duration.ofSeconds(30);
         }
 
         /** The results, or the failure itself (not wrapped). */

@@ -19,7 +19,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
-import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.configuration.Configuration;
@@ -433,7 +432,7 @@ class TritonInferenceITCase {
     }
 
     /** Counts outputs per record id; not transactional, so a replay shows as duplicates. */
-    static final class RecordingSink<T> implements Sink<T> {
+    static final class RecordingSink<T> extends WriterSink<T> {
         private static final long serialVersionUID = 1L;
 
         private final OutputCheck<T> check;

@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobExecutionResult;
-import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.configuration.Configuration;
@@ -214,7 +213,7 @@ class TritonInferenceResilienceITCase {
     }
 
     /** Keeps the order of outputs by their difference (the id, or -id-1 for a fallback). */
-    static final class OrderSink implements Sink<AddSubResult> {
+    static final class OrderSink extends WriterSink<AddSubResult> {
         private static final long serialVersionUID = 1L;
 
         @Override
