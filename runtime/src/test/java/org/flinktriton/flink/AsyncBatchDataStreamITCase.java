@@ -219,24 +219,28 @@ class AsyncBatchDataStreamITCase {
 
         private final long delayMillis;
         private transient ExecutorService pool;
-        private transient Executor executor;
 
         Doubler(long delayMillis) {
             this.delayMillis = delayMillis;
         }
 
+        /** How long the next batch takes. */
+        long delayMillis() {
+            return delayMillis;
+        }
+
         @Override
         public void open(OpenContext openContext) {
             pool = Executors.newFixedThreadPool(2);
-            executor =
-                    delayMillis > 0
-                            ? CompletableFuture.delayedExecutor(
-                                    delayMillis, TimeUnit.MILLISECONDS, pool)
-                            : pool;
         }
 
         @Override
         public void asyncInvokeBatch(List<Long> inputs, ResultFuture<Long> resultFuture) {
+            long delay = delayMillis();
+            Executor executor =
+                    delay > 0
+                            ? CompletableFuture.delayedExecutor(delay, TimeUnit.MILLISECONDS, pool)
+                            : pool;
             CompletableFuture.supplyAsync(
                             () -> inputs.stream().map(x -> x * 2).collect(Collectors.toList()),
                             executor)
@@ -258,12 +262,22 @@ class AsyncBatchDataStreamITCase {
         }
     }
 
-    /** Throws from the first batch that starts after any checkpoint completed, once per test. */
+    /**
+     * Throws from the first batch that starts after any checkpoint completed, once per test. Until
+     * a checkpoint has completed, each batch takes {@link #BEFORE_A_CHECKPOINT_MILLIS}, so that the
+     * job cannot reach its end before the first checkpoint however slowly checkpoints start.
+     */
     static final class FailingOnceDoubler extends Doubler implements CheckpointListener {
         private static final long serialVersionUID = 1L;
+        private static final long BEFORE_A_CHECKPOINT_MILLIS = 25;
 
         FailingOnceDoubler(long delayMillis) {
             super(delayMillis);
+        }
+
+        @Override
+        long delayMillis() {
+            return CHECKPOINT_COMPLETED.get() ? super.delayMillis() : BEFORE_A_CHECKPOINT_MILLIS;
         }
 
         @Override
