@@ -42,15 +42,19 @@ import org.flinktriton.testkit.TritonTestServer;
  * mvn -B -q install -DskipTests -pl benchmarks -am
  * mvn -B -q -pl benchmarks dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
  * java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) \
- *     org.flinktriton.benchmarks.flink.FlinkBatchBenchmark [parallelism=2] [concurrency=4] [all|enrichment]
+ *     org.flinktriton.benchmarks.flink.FlinkBatchBenchmark [parallelism=2] [concurrency=4] [all|enrichment|paced [rounds]]
  * </pre>
  *
  * <p>The last section compares a separate output class with an enrichment (one class with inputs
  * and outputs, emitted filled in): the operator sends copies of enriched records, one Flink
  * serializer copy per record on the task thread, so that the records it holds and checkpoints are
- * never written by the client's threads. {@code enrichment} runs that section alone.
+ * never written by the client's threads. {@code enrichment} runs that section alone; {@code paced}
+ * repeats the paced rows at 40,000 records/s and shows when their slow records were due.
  */
 public final class FlinkBatchBenchmark {
+
+    /** A paced record slower than this counts as slow. */
+    private static final int SLOW_MILLIS = 25;
 
     private final int parallelism;
     private final int concurrency;
@@ -71,14 +75,20 @@ public final class FlinkBatchBenchmark {
         int parallelism = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         String sections = args.length > 2 ? args[2] : "all";
-        if (!sections.equals("all") && !sections.equals("enrichment")) {
+        if (!List.of("all", "enrichment", "paced").contains(sections)) {
             throw new IllegalArgumentException(
-                    "The third argument names the sections to run: all or enrichment, not "
+                    "The third argument names the sections to run: all, enrichment or paced, not "
                             + sections);
         }
         try (TritonTestServer server = BenchModel.start(parallelism, concurrency)) {
-            new FlinkBatchBenchmark(parallelism, concurrency, sections.equals("enrichment"), server)
-                    .run();
+            FlinkBatchBenchmark benchmark =
+                    new FlinkBatchBenchmark(
+                            parallelism, concurrency, sections.equals("enrichment"), server);
+            if (sections.equals("paced")) {
+                benchmark.pacedRounds(args.length > 3 ? Integer.parseInt(args[3]) : 5);
+            } else {
+                benchmark.run();
+            }
         }
     }
 
@@ -176,6 +186,44 @@ public final class FlinkBatchBenchmark {
         System.out.println();
 
         enrichment();
+    }
+
+    /**
+     * The paced rows at 40,000 records/s, {@code rounds} times each, the three delays in a rotating
+     * order, with where in the run the slow records (over {@link #SLOW_MILLIS}) were due: a tail
+     * that comes from one stall shows as a short window, a tail spread over the run as a long one.
+     */
+    private void pacedRounds(int rounds) throws Exception {
+        int rate = 40_000;
+        batched(64, Duration.ofMillis(5), rate, rate); // warm-up, not reported
+        System.out.printf(
+                Locale.ROOT,
+                "## Paced input at %,d rec/s, maxBatchSize 64, %d rounds%n%n"
+                        + "| round | maxBatchDelay | mean request size | p50 ms | p99 ms | max ms |"
+                        + " records over %d ms | they were due at (ms into the run) |%n"
+                        + "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |%n",
+                rate,
+                rounds,
+                SLOW_MILLIS);
+        int[] delays = {1, 5, 20};
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < delays.length; i++) {
+                int delay = delays[(round + i) % delays.length];
+                Result result = batched(64, Duration.ofMillis(delay), rate * 4, rate);
+                System.out.printf(
+                        Locale.ROOT,
+                        "| %d | %d ms | %.1f | %.1f | %.1f | %.1f | %,d | %s |%n",
+                        round + 1,
+                        delay,
+                        result.meanRequestSize,
+                        result.p50Millis,
+                        result.p99Millis,
+                        result.maxMillis,
+                        result.slowRecords,
+                        result.slowWindow);
+            }
+        }
+        System.out.println();
     }
 
     /** A separate output class against an enrichment, which costs a copy of each input. */
@@ -306,7 +354,7 @@ public final class FlinkBatchBenchmark {
 
     private Result execute(StreamExecutionEnvironment env, int records, String name)
             throws Exception {
-        Measurements.reset(records);
+        Measurements.reset(records, true);
         long requestsBefore = requestCount();
         env.execute(name);
         long requests = requestCount() - requestsBefore;
@@ -323,6 +371,17 @@ public final class FlinkBatchBenchmark {
                             + " wrong");
         }
         long[] latencies = Arrays.copyOf(Measurements.LATENCIES, seen);
+        int slow = 0;
+        long firstSlowDue = Long.MAX_VALUE;
+        long lastSlowDue = Long.MIN_VALUE;
+        for (int i = 0; i < seen; i++) {
+            if (latencies[i] > SLOW_MILLIS * 1_000_000L) {
+                long due = Measurements.ARRIVALS[i] - latencies[i] - Measurements.FIRST.get();
+                slow++;
+                firstSlowDue = Math.min(firstSlowDue, due);
+                lastSlowDue = Math.max(lastSlowDue, due);
+            }
+        }
         Arrays.sort(latencies);
         double seconds = (Measurements.LAST.get() - Measurements.FIRST.get()) / 1e9;
         return new Result(
@@ -330,7 +389,16 @@ public final class FlinkBatchBenchmark {
                 records / seconds,
                 requests == 0 ? 0 : (double) records / requests,
                 BenchJobs.percentile(latencies, 0.50) / 1e6,
-                BenchJobs.percentile(latencies, 0.99) / 1e6);
+                BenchJobs.percentile(latencies, 0.99) / 1e6,
+                latencies[seen - 1] / 1e6,
+                slow,
+                slow == 0
+                        ? "–"
+                        : String.format(
+                                Locale.ROOT,
+                                "%d–%d",
+                                firstSlowDue / 1_000_000,
+                                lastSlowDue / 1_000_000));
     }
 
     private long requestCount() {
@@ -343,18 +411,27 @@ public final class FlinkBatchBenchmark {
         final double meanRequestSize;
         final double p50Millis;
         final double p99Millis;
+        final double maxMillis;
+        final int slowRecords;
+        final String slowWindow;
 
         Result(
                 int records,
                 double recordsPerSecond,
                 double meanRequestSize,
                 double p50Millis,
-                double p99Millis) {
+                double p99Millis,
+                double maxMillis,
+                int slowRecords,
+                String slowWindow) {
             this.records = records;
             this.recordsPerSecond = recordsPerSecond;
             this.meanRequestSize = meanRequestSize;
             this.p50Millis = p50Millis;
             this.p99Millis = p99Millis;
+            this.maxMillis = maxMillis;
+            this.slowRecords = slowRecords;
+            this.slowWindow = slowWindow;
         }
     }
 
