@@ -21,6 +21,7 @@ import java.util.Optional;
  * --parallelism P           the job's parallelism
  * --max-batch-size N        records per Flink batch (TritonInference.maxBatchSize)
  * --max-batch-delay-ms      how long a partial batch may wait
+ * --batch-timeout-ms        how long a batch, retries included, may take
  * --capacity N              batches in flight per subtask
  * --show N                  how many results to print
  * --verbose                 print a failed job's whole exception chain
@@ -38,6 +39,7 @@ public final class SampleOptions {
     private final int parallelism;
     private final int maxBatchSize;
     private final Duration maxBatchDelay;
+    private final Duration batchTimeout;
     private final int capacity;
     private final int show;
     private final boolean verbose;
@@ -51,6 +53,7 @@ public final class SampleOptions {
         this.parallelism = builder.parallelism;
         this.maxBatchSize = builder.maxBatchSize;
         this.maxBatchDelay = builder.maxBatchDelay;
+        this.batchTimeout = builder.batchTimeout;
         this.capacity = builder.capacity;
         this.show = builder.show;
         this.verbose = builder.verbose;
@@ -99,6 +102,14 @@ public final class SampleOptions {
     /** How long a partial batch may wait before it is sent. */
     public Duration maxBatchDelay() {
         return maxBatchDelay;
+    }
+
+    /**
+     * How long a batch may take, retries included, before its records fail
+     * (TritonInference.batchTimeout); it also bounds the wait for the model's metadata at start.
+     */
+    public Duration batchTimeout() {
+        return batchTimeout;
     }
 
     /** The most batches in flight per subtask. */
@@ -153,6 +164,7 @@ public final class SampleOptions {
                         .parallelism(parallelism)
                         .maxBatchSize(maxBatchSize)
                         .maxBatchDelay(maxBatchDelay)
+                        .batchTimeout(batchTimeout)
                         .capacity(capacity)
                         .show(show)
                         .verbose(verbose);
@@ -209,6 +221,7 @@ public final class SampleOptions {
         private int parallelism = 1;
         private int maxBatchSize = 32;
         private Duration maxBatchDelay = Duration.ofMillis(5);
+        private Duration batchTimeout = Duration.ofSeconds(60);
         private int capacity = 4;
         private int show = 3;
         private boolean verbose;
@@ -251,6 +264,12 @@ public final class SampleOptions {
         /** See {@link SampleOptions#maxBatchDelay()}. */
         public Builder maxBatchDelay(Duration maxBatchDelay) {
             this.maxBatchDelay = Objects.requireNonNull(maxBatchDelay, "maxBatchDelay");
+            return this;
+        }
+
+        /** See {@link SampleOptions#batchTimeout()}. */
+        public Builder batchTimeout(Duration batchTimeout) {
+            this.batchTimeout = Objects.requireNonNull(batchTimeout, "batchTimeout");
             return this;
         }
 
@@ -372,6 +391,7 @@ public final class SampleOptions {
                         "--parallelism",
                         "--max-batch-size",
                         "--max-batch-delay-ms",
+                        "--batch-timeout-ms",
                         "--capacity",
                         "--show" ->
                         true;
@@ -389,6 +409,8 @@ public final class SampleOptions {
                 case "--max-batch-size" -> maxBatchSize(number(option, value));
                 case "--max-batch-delay-ms" ->
                         maxBatchDelay(Duration.ofMillis(atLeast(number(option, value), 1, option)));
+                case "--batch-timeout-ms" ->
+                        batchTimeout(Duration.ofMillis(atLeast(number(option, value), 1, option)));
                 case "--capacity" -> capacity(number(option, value));
                 case "--show" -> show(number(option, value));
                 default -> set(option, value);
@@ -419,6 +441,12 @@ public final class SampleOptions {
                     text,
                     "--max-batch-delay-ms N",
                     "longest wait of a partial batch (default " + maxBatchDelay.toMillis() + ")");
+            line(
+                    text,
+                    "--batch-timeout-ms N",
+                    "longest time of a batch, retries included (default "
+                            + batchTimeout.toMillis()
+                            + ")");
             line(text, "--capacity N", "batches in flight per subtask (default " + capacity + ")");
             line(text, "--show N", "results to print (default " + show + ")");
             extra.forEach(

@@ -91,6 +91,7 @@ public final class ImageClassificationJob {
                 .model(options.model())
                 .maxBatchSize(options.maxBatchSize())
                 .maxBatchDelay(options.maxBatchDelay())
+                .batchTimeout(options.batchTimeout())
                 .capacity(options.capacity())
                 .uid("image-classification") // savepoints restore its state by it
                 .build()

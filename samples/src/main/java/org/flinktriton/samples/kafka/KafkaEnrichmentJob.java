@@ -325,6 +325,7 @@ public final class KafkaEnrichmentJob {
                         .model(options.model())
                         .maxBatchSize(options.maxBatchSize())
                         .maxBatchDelay(options.maxBatchDelay())
+                        .batchTimeout(options.batchTimeout())
                         .capacity(options.capacity())
                         .deadLetters()
                         .uid("sentiment-inference")

@@ -89,6 +89,7 @@ public final class SimpleJob {
                 .model(options.model())
                 .maxBatchSize(options.maxBatchSize())
                 .maxBatchDelay(options.maxBatchDelay())
+                .batchTimeout(options.batchTimeout())
                 .capacity(options.capacity())
                 .uid("simple-inference") // savepoints restore its state by it
                 .build()

@@ -111,7 +111,9 @@ public final class SqlTextClassificationJob {
                         + "FROM ML_PREDICT(TABLE reviews, MODEL sentiment, DESCRIPTOR(text),\n"
                         + "  MAP['max-concurrent-operations', '"
                         + options.capacity() * options.maxBatchSize()
-                        + "'])");
+                        + "', 'timeout', '"
+                        + options.batchTimeout().toMillis()
+                        + " ms'])");
     }
 
     private static String pace(SampleOptions options) {

@@ -80,6 +80,7 @@ public final class TextClassificationJob {
                 .model(options.model())
                 .maxBatchSize(options.maxBatchSize())
                 .maxBatchDelay(options.maxBatchDelay())
+                .batchTimeout(options.batchTimeout())
                 .capacity(options.capacity())
                 .uid("sentiment-inference") // savepoints restore its state by it
                 .build()

@@ -86,7 +86,16 @@ public record Terminal(int exitCode, String out, String err) {
                         + "': cannot connect to "
                         + dead
                         + " (Connection refused)";
-        List<String> args = new ArrayList<>(List.of("--endpoint", dead, "--records", "20"));
+        // The metadata fetch at start retries a refused connection until the batch timeout.
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "--endpoint",
+                                dead,
+                                "--records",
+                                "20",
+                                "--batch-timeout-ms",
+                                "1500"));
         args.addAll(List.of(extraArgs));
         Terminal failed = run(job, defaults, body, args.toArray(String[]::new));
         assertThat(failed.exitCode()).as(failed.err()).isEqualTo(SampleMain.FAILED);
