@@ -74,7 +74,12 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                 TritonModelOptions.RETRY_MAX_BACKOFF,
                 TritonModelOptions.CIRCUIT_BREAKER_ENABLED,
                 TritonModelOptions.CIRCUIT_BREAKER_FAILURE_THRESHOLD,
-                TritonModelOptions.CIRCUIT_BREAKER_OPEN_DURATION);
+                TritonModelOptions.CIRCUIT_BREAKER_OPEN_DURATION,
+                TritonModelOptions.CIRCUIT_BREAKER_HALF_OPEN_REQUESTS,
+                TritonModelOptions.HEALTH_CHECK_ENABLED,
+                TritonModelOptions.HEALTH_CHECK_INTERVAL,
+                TritonModelOptions.DEFAULT_VALUE,
+                TritonModelOptions.SEQUENCE_ID_AUTO_INCREMENT);
     }
 
     @Override
