@@ -187,7 +187,15 @@ final class ModelSettings implements Serializable {
             return Map.of();
         }
         if (!value.startsWith("{")) {
-            return ConfigurationUtils.convertValue(value, Map.class);
+            try {
+                return ConfigurationUtils.convertValue(value, Map.class);
+            } catch (IllegalArgumentException e) {
+                // Flink's message would quote the header values.
+                throw new IllegalArgumentException(
+                        "expected 'Name:value,Other:value2' (quote a name or value that holds ','"
+                                + " or ':' in quotes) or a JSON object such as"
+                                + " {\"X-Team\": \"search\"}");
+            }
         }
         JsonNode json;
         try {
@@ -197,11 +205,9 @@ final class ModelSettings implements Serializable {
             throw new IllegalArgumentException(
                     "a value starting with '{' must be a JSON object of header names and string"
                             + " values, such as {\"X-Team\": \"search\"}; it is not valid JSON"
-                            + " (line "
-                            + e.getLocation().getLineNr()
-                            + ", column "
-                            + e.getLocation().getColumnNr()
-                            + ")");
+                            + (e.getLocation() == null
+                                    ? ""
+                                    : " (at character " + e.getLocation().getCharOffset() + ")"));
         }
         if (json == null || !json.isObject()) {
             throw new IllegalArgumentException(

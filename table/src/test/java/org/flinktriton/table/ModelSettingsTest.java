@@ -175,6 +175,10 @@ class ModelSettingsTest {
                 .hasMessageContaining("Invalid option 'custom-headers'")
                 .hasMessageContaining("not valid JSON")
                 .hasMessageNotContaining("sec\"");
+        assertThatThrownBy(() -> settings(Map.of("custom-headers", "X-Team:'sec,X-Trace:abc")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("expected 'Name:value,Other:value2'")
+                .hasMessageNotContaining("sec");
         assertThatThrownBy(() -> settings(Map.of("custom-headers", "{\"X-Team\": [\"a\"]}")))
                 .isInstanceOf(ValidationException.class)
                 .hasMessageContaining("header X-Team needs a string value");
