@@ -41,7 +41,10 @@ import org.flinktriton.wire.Tensor;
  * <p>The server is embedded in this JVM unless {@code url=} names another one. The model: one input
  * {@code X} FP32[width] and one output {@code Y} = X × scale, {@code max_batch_size} 128; on
  * another server pass its name, width and scale (KServe's anchor server of {@code
- * ../shared/anchors}: {@code model=echo_FP32 width=4 scale=1}).
+ * ../shared/anchors}: {@code model=echo_FP32 width=4 scale=1}). Their provider always asks for
+ * {@code …/versions/<version>/infer}, which KServe's server answers with 501: {@code
+ * theirModel=echo_FP32/infer?v=} gives theirs a model name that ends its URL's path there and puts
+ * the version part into a query string the server ignores.
  *
  * <p>Run (the jars and Flink's class path come from table's {@code verify}):
  *
@@ -51,7 +54,7 @@ import org.flinktriton.wire.Tensor;
  * java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) \
  *     org.flinktriton.benchmarks.table.MlPredictVersusFlinkTriton \
  *     [rows=20000] [rounds=3] [parallelism=2] [rowsInFlight=200] [costMs=0] \
- *     [url=http://host:port model=echo_FP32 width=4 scale=1 version=1] \
+ *     [url=http://host:port model=echo_FP32 width=4 scale=1 version=1 theirModel=echo_FP32/infer?v=] \
  *     [ours=extra WITH options for ours, e.g. 'max-batch-size' = '64'] [table=table/target]
  * </pre>
  */
@@ -72,6 +75,7 @@ public final class MlPredictVersusFlinkTriton {
         arg.put("width", "16");
         arg.put("scale", "2");
         arg.put("version", "1");
+        arg.put("theirModel", "");
         arg.put("ours", "-");
         arg.put("table", "table/target");
         for (String a : args) {
@@ -263,7 +267,9 @@ public final class MlPredictVersusFlinkTriton {
                                     MlPredictChild.class.getName(),
                                     provider,
                                     theirs ? endpoint + "/v2/models" : endpoint,
-                                    arg.get("model"),
+                                    theirs && !arg.get("theirModel").isEmpty()
+                                            ? arg.get("theirModel")
+                                            : arg.get("model"),
                                     theirs ? arg.get("version") : "-",
                                     arg.get("width"),
                                     arg.get("scale"),
