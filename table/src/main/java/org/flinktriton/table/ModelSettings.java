@@ -76,6 +76,11 @@ final class ModelSettings implements Serializable {
     /** Null: no such column. */
     final String errorMessageColumn;
 
+    /**
+     * Null: no {@code default-value}; checked against the OUTPUT columns by {@link DefaultValue}.
+     */
+    final String defaultValue;
+
     final LinkedHashMap<String, String> inputTensorNames;
     final LinkedHashMap<String, String> outputTensorNames;
 
@@ -83,7 +88,8 @@ final class ModelSettings implements Serializable {
         refuseWhatFlinksProviderAloneDoes(options);
         this.maxBatchSize = batchSizeOption(options);
         this.maxBatchDelay = options.get(MAX_BATCH_DELAY);
-        this.errorHandling = options.get(ERROR_HANDLING);
+        this.defaultValue = options.getOptional(DEFAULT_VALUE).orElse(null);
+        this.errorHandling = errorHandling(options, defaultValue);
         this.errorStatusColumn = column(options, ERROR_STATUS_COLUMN);
         this.errorMessageColumn = column(options, ERROR_MESSAGE_COLUMN);
         this.inputTensorNames =
@@ -152,14 +158,6 @@ final class ModelSettings implements Serializable {
                             + " while the server is away ('max-retries', 'retry-initial-backoff',"
                             + " 'retry-max-backoff'), and fails fast during an outage with"
                             + " 'circuit-breaker-enabled' = 'true'. Remove the option");
-        }
-        if (options.getOptional(DEFAULT_VALUE).isPresent()) {
-            throw new ValidationException(
-                    "'default-value' is not supported by 'provider' = 'flink-triton': a row"
-                            + " whose inference fails gets NULL outputs with 'error-handling' ="
-                            + " 'ignore'; write COALESCE(<output column>, <default>) in the"
-                            + " query for a fallback value, and add 'error-status-column' /"
-                            + " 'error-message-column' to tell failed rows apart");
         }
         if (options.get(SEQUENCE_ID_AUTO_INCREMENT)) {
             throw new ValidationException(
@@ -243,6 +241,25 @@ final class ModelSettings implements Serializable {
      */
     static int autoBatchSize(int rowsInFlight) {
         return Math.max(1, Math.min(TritonModelOptions.AUTO_BATCH_LIMIT, rowsInFlight / 4));
+    }
+
+    /**
+     * {@code error-handling}; {@code default-value}, the option of Flink's Triton provider, gives a
+     * failed row a value instead of failing the job, which is {@code ignore} with that value in
+     * place of NULL, and contradicts an explicit {@code fail}.
+     */
+    private static ErrorHandling errorHandling(ReadableConfig options, String defaultValue) {
+        if (defaultValue == null) {
+            return options.get(ERROR_HANDLING);
+        }
+        if (options.getOptional(ERROR_HANDLING).orElse(ErrorHandling.IGNORE)
+                == ErrorHandling.FAIL) {
+            throw new ValidationException(
+                    "'default-value' and 'error-handling' = 'fail' contradict each other: the"
+                            + " default is what a failed row gets instead of failing the job;"
+                            + " keep one");
+        }
+        return ErrorHandling.IGNORE;
     }
 
     /** Reads and checks the options. */
@@ -402,6 +419,7 @@ final class ModelSettings implements Serializable {
                 + ", max-batch-delay "
                 + maxBatchDelay.toMillis()
                 + " ms, error-handling "
-                + errorHandling;
+                + errorHandling
+                + (defaultValue == null ? "" : ", default-value set");
     }
 }

@@ -268,11 +268,12 @@ public final class TritonModelOptions {
                     .stringType()
                     .noDefaultValue()
                     .withDescription(
-                            "Flink's Triton provider's fallback output for a failed row. Refused:"
-                                    + " use 'error-handling' = 'ignore' (a failed row gets NULL"
-                                    + " outputs) and COALESCE(output, <default>) in the query;"
-                                    + " 'error-status-column' and 'error-message-column' tell a"
-                                    + " failed row from a NULL answer.");
+                            "As in Flink's Triton provider: the value the one OUTPUT column of a"
+                                    + " row whose inference failed gets, instead of failing the job"
+                                    + " ('error-handling' = 'ignore' with this value in place of"
+                                    + " NULL). Plain text for a STRING, the number for a numeric"
+                                    + " column, true/false, a JSON array such as [0.0, 0.0] for an"
+                                    + " ARRAY, and null (lower-case) for SQL NULL.");
 
     public static final ConfigOption<Boolean> SEQUENCE_ID_AUTO_INCREMENT =
             ConfigOptions.key("sequence-id-auto-increment")

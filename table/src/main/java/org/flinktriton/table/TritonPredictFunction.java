@@ -59,6 +59,7 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
     private final RowType inputType;
     private final RowType outputType;
     private final ErrorColumns errorColumns;
+    private final DefaultValue defaultValue;
     private final int rowsInFlight;
 
     private transient TritonModelClient client;
@@ -74,12 +75,14 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
             RowType inputType,
             RowType outputType,
             ErrorColumns errorColumns,
+            DefaultValue defaultValue,
             int rowsInFlight) {
         this.modelId = modelId;
         this.settings = settings;
         this.inputType = inputType;
         this.outputType = outputType;
         this.errorColumns = errorColumns;
+        this.defaultValue = defaultValue;
         this.rowsInFlight = rowsInFlight;
     }
 
@@ -284,13 +287,17 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
             long failed = failedRows.incrementAndGet();
             if (failed == 1 || failed % 1000 == 0) {
                 LOG.warn(
-                        "ML_PREDICT on model {}: {} row(s) failed so far and got NULL outputs"
-                                + " ('error-handling' = 'ignore'); latest failure: {}",
+                        "ML_PREDICT on model {}: {} row(s) failed so far and got {}; latest"
+                                + " failure: {}",
                         modelId,
                         failed,
+                        defaultValue.isSet()
+                                ? "the 'default-value'"
+                                : "NULL outputs ('error-handling' = 'ignore')",
                         error.getMessage());
             }
             GenericRowData failedRow = outputCodec.nulls();
+            defaultValue.fill(failedRow);
             errorColumns.fill(failedRow, error);
             result.complete(Collections.singletonList(failedRow));
         } else {

@@ -254,9 +254,12 @@ class FlinkTritonCompatibilityITCase {
     }
 
     @Test
-    void optionsFlinkTritonDoesNotHaveFailTheQueryNamingWhatToUse() {
+    void optionsThatAskForWhatFlinkTritonLacksFailTheQueryNamingWhatToUse() {
         String[][] refused = {
-            {"'default-value' = 'FAILED'", "COALESCE(<output column>, <default>)"},
+            {
+                "'default-value' = 'FAILED', 'error-handling' = 'fail'",
+                "'default-value' and 'error-handling' = 'fail' contradict"
+            },
             {"'health-check-enabled' = 'true'", "'circuit-breaker-enabled' = 'true'"},
             {"'sequence-id-auto-increment' = 'true'", "sends 'sequence-id' unchanged"},
             {"'batch-size' = '4', 'max-batch-size' = '8'", "two names of one setting"},
@@ -277,6 +280,34 @@ class FlinkTritonCompatibilityITCase {
                                             .contains(option[1]));
         }
         assertThat(server.stats().inferRequests()).isZero();
+    }
+
+    @Test
+    void theDefaultValueFillsTheRowsThatFailAndTheOthersGetTheirAnswers() throws Exception {
+        server.faults().poisonWhere("X", x -> x % 5 == 4);
+        StreamTableEnvironment tEnv = tableEnv(2);
+        createWords(tEnv, 100);
+        tEnv.executeSql(
+                "CREATE TEMPORARY MODEL fallback INPUT (X BIGINT) OUTPUT (Y BIGINT)"
+                        + " WITH ('provider' = 'flink-triton', 'endpoint' = '"
+                        + server.endpoint()
+                        + "', 'model-name' = '"
+                        + SLOW_FIRST
+                        + "', 'default-value' = '-1')");
+
+        List<Row> rows =
+                collect(
+                        tEnv.executeSql(
+                                "SELECT id, Y FROM ML_PREDICT(TABLE words, MODEL fallback,"
+                                        + " DESCRIPTOR(id), MAP['max-concurrent-operations',"
+                                        + " '32'])"));
+
+        assertThat(rows).hasSize(100);
+        for (Row row : rows) {
+            long id = (Long) row.getField("id");
+            assertThat(row.getField("Y")).as("row %s", id).isEqualTo(id % 5 == 4 ? -1L : id);
+        }
+        assertThat(server.stats().poisonRecords()).isGreaterThanOrEqualTo(20);
     }
 
     // ------------------------------------------------------------------ ML_PREDICT's options

@@ -238,17 +238,12 @@ class ModelSettingsTest {
     }
 
     @Test
-    void healthChecksDefaultValueAndAutoIncrementAreRefusedWithWhatToUse() {
+    void healthChecksAndAutoIncrementAreRefusedWithWhatToUse() {
         assertThatThrownBy(() -> settings(Map.of("health-check-enabled", "true")))
                 .isInstanceOf(ValidationException.class)
                 .hasMessageContaining("'health-check-enabled' = 'true' is not supported")
                 .hasMessageContaining("'max-retries'")
                 .hasMessageContaining("'circuit-breaker-enabled' = 'true'");
-        assertThatThrownBy(() -> settings(Map.of("default-value", "FAILED")))
-                .isInstanceOf(ValidationException.class)
-                .hasMessageContaining("'default-value' is not supported")
-                .hasMessageContaining("'error-handling' = 'ignore'")
-                .hasMessageContaining("COALESCE");
         assertThatThrownBy(() -> settings(Map.of("sequence-id-auto-increment", "true")))
                 .isInstanceOf(ValidationException.class)
                 .hasMessageContaining("'sequence-id-auto-increment' = 'true' is not supported");
@@ -261,5 +256,17 @@ class ModelSettingsTest {
                                                 "sequence-id-auto-increment", "false"))
                                 .clientOptions)
                 .isEqualTo(settings(Map.of()).clientOptions);
+    }
+
+    @Test
+    void aDefaultValueIgnoresFailuresAndContradictsFail() {
+        assertThat(settings(Map.of("default-value", "FAILED")).errorHandling)
+                .isEqualTo(TritonModelOptions.ErrorHandling.IGNORE);
+        assertThat(settings(Map.of()).errorHandling)
+                .isEqualTo(TritonModelOptions.ErrorHandling.FAIL);
+        assertThatThrownBy(
+                        () -> settings(Map.of("default-value", "FAILED", "error-handling", "fail")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("'default-value' and 'error-handling' = 'fail' contradict");
     }
 }
