@@ -32,8 +32,9 @@ final class DefaultValue implements Serializable {
 
     private final int index;
     private final LogicalType type;
-    private transient Object value;
-    private transient boolean parsed;
+
+    /** The parsed value in a one-element array, once built: rows fail on several threads. */
+    private transient volatile Object[] parsed;
 
     private DefaultValue(String text, int index, LogicalType type) {
         this.text = text;
@@ -102,11 +103,12 @@ final class DefaultValue implements Serializable {
     }
 
     private Object value() {
-        if (!parsed) {
-            value = text.equals("null") ? null : parse(text, type);
-            parsed = true;
+        Object[] cell = parsed;
+        if (cell == null) {
+            cell = new Object[] {text.equals("null") ? null : parse(text, type)};
+            parsed = cell;
         }
-        return value;
+        return cell[0];
     }
 
     private static Object parse(String text, LogicalType type) {
