@@ -4,14 +4,17 @@ import static org.flinktriton.table.TritonModelOptions.AUTH_TOKEN;
 import static org.flinktriton.table.TritonModelOptions.BINARY_DATA;
 import static org.flinktriton.table.TritonModelOptions.CIRCUIT_BREAKER_ENABLED;
 import static org.flinktriton.table.TritonModelOptions.CIRCUIT_BREAKER_FAILURE_THRESHOLD;
+import static org.flinktriton.table.TritonModelOptions.CIRCUIT_BREAKER_HALF_OPEN_REQUESTS;
 import static org.flinktriton.table.TritonModelOptions.CIRCUIT_BREAKER_OPEN_DURATION;
 import static org.flinktriton.table.TritonModelOptions.COMPRESSION;
 import static org.flinktriton.table.TritonModelOptions.CONNECT_TIMEOUT;
 import static org.flinktriton.table.TritonModelOptions.CUSTOM_HEADERS;
+import static org.flinktriton.table.TritonModelOptions.DEFAULT_VALUE;
 import static org.flinktriton.table.TritonModelOptions.ENDPOINT;
 import static org.flinktriton.table.TritonModelOptions.ERROR_HANDLING;
 import static org.flinktriton.table.TritonModelOptions.ERROR_MESSAGE_COLUMN;
 import static org.flinktriton.table.TritonModelOptions.ERROR_STATUS_COLUMN;
+import static org.flinktriton.table.TritonModelOptions.HEALTH_CHECK_ENABLED;
 import static org.flinktriton.table.TritonModelOptions.INPUT_TENSOR_NAMES;
 import static org.flinktriton.table.TritonModelOptions.MAX_BATCH_DELAY;
 import static org.flinktriton.table.TritonModelOptions.MAX_BATCH_SIZE;
@@ -25,9 +28,13 @@ import static org.flinktriton.table.TritonModelOptions.RETRY_INITIAL_BACKOFF;
 import static org.flinktriton.table.TritonModelOptions.RETRY_MAX_BACKOFF;
 import static org.flinktriton.table.TritonModelOptions.SEQUENCE_END;
 import static org.flinktriton.table.TritonModelOptions.SEQUENCE_ID;
+import static org.flinktriton.table.TritonModelOptions.SEQUENCE_ID_AUTO_INCREMENT;
 import static org.flinktriton.table.TritonModelOptions.SEQUENCE_START;
 import static org.flinktriton.table.TritonModelOptions.TIMEOUT;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.Serializable;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -35,6 +42,8 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.ConfigurationUtils;
 import org.apache.flink.configuration.ReadableConfig;
 import org.apache.flink.table.api.ValidationException;
 import org.flinktriton.client.CircuitBreakerPolicy;
@@ -54,7 +63,10 @@ final class ModelSettings implements Serializable {
     private static final long serialVersionUID = 1L;
 
     final TritonClientOptions clientOptions;
+
+    /** 0: not set, a quarter of the rows in flight ({@link #batchSize}). */
     final int maxBatchSize;
+
     final Duration maxBatchDelay;
     final ErrorHandling errorHandling;
 
@@ -64,23 +76,26 @@ final class ModelSettings implements Serializable {
     /** Null: no such column. */
     final String errorMessageColumn;
 
+    /**
+     * Null: no {@code default-value}; checked against the OUTPUT columns by {@link DefaultValue}.
+     */
+    final String defaultValue;
+
     final LinkedHashMap<String, String> inputTensorNames;
     final LinkedHashMap<String, String> outputTensorNames;
 
     private ModelSettings(ReadableConfig options) {
-        this.maxBatchSize = options.get(MAX_BATCH_SIZE);
+        refuseWhatFlinksProviderAloneDoes(options);
+        this.maxBatchSize = batchSizeOption(options);
         this.maxBatchDelay = options.get(MAX_BATCH_DELAY);
-        this.errorHandling = options.get(ERROR_HANDLING);
+        this.defaultValue = options.getOptional(DEFAULT_VALUE).orElse(null);
+        this.errorHandling = errorHandling(options, defaultValue);
         this.errorStatusColumn = column(options, ERROR_STATUS_COLUMN);
         this.errorMessageColumn = column(options, ERROR_MESSAGE_COLUMN);
         this.inputTensorNames =
                 new LinkedHashMap<>(options.getOptional(INPUT_TENSOR_NAMES).orElse(Map.of()));
         this.outputTensorNames =
                 new LinkedHashMap<>(options.getOptional(OUTPUT_TENSOR_NAMES).orElse(Map.of()));
-        if (maxBatchSize < 1) {
-            throw new ValidationException(
-                    "'max-batch-size' must be at least 1, not " + maxBatchSize);
-        }
         if (maxBatchDelay.isNegative() || maxBatchDelay.toMillis() < 1) {
             throw new ValidationException(
                     "'max-batch-delay' must be at least 1 ms, not " + maxBatchDelay);
@@ -93,6 +108,158 @@ final class ModelSettings implements Serializable {
                 .map(String::strip)
                 .filter(c -> !c.isEmpty())
                 .orElse(null);
+    }
+
+    /**
+     * {@code max-batch-size}, or {@code batch-size} (the name Flink's Triton provider reserves for
+     * the same thing); 0 when neither is set. Both set to different values is a contradiction.
+     */
+    private static int batchSizeOption(ReadableConfig options) {
+        Integer size = options.getOptional(MAX_BATCH_SIZE).orElse(null);
+        Integer alias = options.getOptional(BATCH_SIZE_ALIAS).orElse(null);
+        if (size != null && alias != null && !size.equals(alias)) {
+            throw new ValidationException(
+                    "'max-batch-size' = '"
+                            + size
+                            + "' and 'batch-size' = '"
+                            + alias
+                            + "' contradict each other: they are two names of one setting (the"
+                            + " most rows in one batch); keep one");
+        }
+        if (size == null) {
+            return 0;
+        }
+        if (size < 1) {
+            throw new ValidationException(
+                    "'max-batch-size' must be at least 1, not "
+                            + size
+                            + "; leave it out to size batches from the rows in flight");
+        }
+        return size;
+    }
+
+    private static final ConfigOption<Integer> BATCH_SIZE_ALIAS =
+            ConfigOptions.key("batch-size").intType().noDefaultValue();
+
+    private static final ConfigOption<Duration> BREAKER_TIMEOUT_ALIAS =
+            ConfigOptions.key("circuit-breaker-timeout").durationType().noDefaultValue();
+
+    /**
+     * Options of Flink's Triton provider whose behaviour flink-triton does not have: refused when
+     * they ask for it, each with what to use instead, rather than accepted and silently ignored.
+     */
+    private static void refuseWhatFlinksProviderAloneDoes(ReadableConfig options) {
+        if (options.get(HEALTH_CHECK_ENABLED)) {
+            throw new ValidationException(
+                    "'health-check-enabled' = 'true' is not supported by 'provider' ="
+                            + " 'flink-triton': it does not poll /v2/health/live. It checks the"
+                            + " model's metadata when each task starts (waiting, with retries,"
+                            + " for a server that is starting), retries requests that fail"
+                            + " while the server is away ('max-retries', 'retry-initial-backoff',"
+                            + " 'retry-max-backoff'), and fails fast during an outage with"
+                            + " 'circuit-breaker-enabled' = 'true'. Remove the option");
+        }
+        if (options.get(SEQUENCE_ID_AUTO_INCREMENT)) {
+            throw new ValidationException(
+                    "'sequence-id-auto-increment' = 'true' is not supported by 'provider' ="
+                            + " 'flink-triton': it sends 'sequence-id' unchanged as Triton's"
+                            + " sequence_id with every request. Remove the option");
+        }
+        Duration open = options.getOptional(CIRCUIT_BREAKER_OPEN_DURATION).orElse(null);
+        Duration alias = options.getOptional(BREAKER_TIMEOUT_ALIAS).orElse(null);
+        if (open != null && alias != null && !open.equals(alias)) {
+            throw new ValidationException(
+                    "'circuit-breaker-open-duration' and 'circuit-breaker-timeout' contradict"
+                            + " each other: they are two names of one setting (how long an open"
+                            + " breaker fails requests); keep one");
+        }
+    }
+
+    /**
+     * {@code custom-headers}: {@code 'Name:value,Other:value2'} as Flink parses a map option (the
+     * form Flink's Triton provider takes), or a JSON object of strings (the form its README shows).
+     */
+    static Map<String, String> customHeaders(String text) {
+        String value = text.strip();
+        if (value.isEmpty()) {
+            return Map.of();
+        }
+        if (!value.startsWith("{")) {
+            try {
+                return ConfigurationUtils.convertValue(value, Map.class);
+            } catch (IllegalArgumentException e) {
+                // Flink's message would quote the header values.
+                throw new IllegalArgumentException(
+                        "expected 'Name:value,Other:value2' (quote a name or value that holds ','"
+                                + " or ':' in quotes) or a JSON object such as"
+                                + " {\"X-Team\": \"search\"}");
+            }
+        }
+        JsonNode json;
+        try {
+            json = new ObjectMapper().readTree(value);
+        } catch (JsonProcessingException e) {
+            // The message would quote the header values.
+            throw new IllegalArgumentException(
+                    "a value starting with '{' must be a JSON object of header names and string"
+                            + " values, such as {\"X-Team\": \"search\"}; it is not valid JSON"
+                            + (e.getLocation() == null
+                                    ? ""
+                                    : " (at character " + e.getLocation().getCharOffset() + ")"));
+        }
+        if (json == null || !json.isObject()) {
+            throw new IllegalArgumentException(
+                    "a value starting with '{' must be a JSON object of header names and string"
+                            + " values, such as {\"X-Team\": \"search\"}");
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> field : json.properties()) {
+            if (!field.getValue().isValueNode() || field.getValue().isNull()) {
+                throw new IllegalArgumentException(
+                        "header "
+                                + field.getKey()
+                                + " needs a string value in the JSON object, not "
+                                + field.getValue().getNodeType());
+            }
+            headers.put(field.getKey(), field.getValue().asText());
+        }
+        return headers;
+    }
+
+    /** The rows in one batch with {@code rowsInFlight} rows allowed in flight. */
+    int batchSize(int rowsInFlight) {
+        int inFlight = Math.max(1, rowsInFlight);
+        if (maxBatchSize > 0) {
+            return Math.min(maxBatchSize, inFlight);
+        }
+        return autoBatchSize(inFlight);
+    }
+
+    /**
+     * Unset {@code max-batch-size}: a quarter of the rows in flight, so that four batches are on
+     * the wire while the next fills, at most {@link TritonModelOptions#AUTO_BATCH_LIMIT}.
+     */
+    static int autoBatchSize(int rowsInFlight) {
+        return Math.max(1, Math.min(TritonModelOptions.AUTO_BATCH_LIMIT, rowsInFlight / 4));
+    }
+
+    /**
+     * {@code error-handling}; {@code default-value}, the option of Flink's Triton provider, gives a
+     * failed row a value instead of failing the job, which is {@code ignore} with that value in
+     * place of NULL, and contradicts an explicit {@code fail}.
+     */
+    private static ErrorHandling errorHandling(ReadableConfig options, String defaultValue) {
+        if (defaultValue == null) {
+            return options.get(ERROR_HANDLING);
+        }
+        if (options.getOptional(ERROR_HANDLING).orElse(ErrorHandling.IGNORE)
+                == ErrorHandling.FAIL) {
+            throw new ValidationException(
+                    "'default-value' and 'error-handling' = 'fail' contradict each other: the"
+                            + " default is what a failed row gets instead of failing the job;"
+                            + " keep one");
+        }
+        return ErrorHandling.IGNORE;
     }
 
     /** Reads and checks the options. */
@@ -140,10 +307,17 @@ final class ModelSettings implements Serializable {
                 model,
                 MAX_CONCURRENT_REQUESTS,
                 () -> builder.maxConcurrentRequests(options.get(MAX_CONCURRENT_REQUESTS)));
-        // Flink parses the map without its order: sorted by name, the same WITH gives equal
-        // options. Header values and the token never reach a message, only the header's name.
-        for (Map.Entry<String, String> header :
-                new TreeMap<>(options.getOptional(CUSTOM_HEADERS).orElse(Map.of())).entrySet()) {
+        // Sorted by name, the same WITH gives equal options. Header values and the token never
+        // reach a message, only the header's name.
+        Map<String, String> headers = new TreeMap<>();
+        options.getOptional(CUSTOM_HEADERS)
+                .ifPresent(
+                        text ->
+                                set(
+                                        model,
+                                        CUSTOM_HEADERS,
+                                        () -> headers.putAll(customHeaders(text))));
+        for (Map.Entry<String, String> header : headers.entrySet()) {
             set(
                     model,
                     CUSTOM_HEADERS,
@@ -184,6 +358,10 @@ final class ModelSettings implements Serializable {
                     model,
                     CIRCUIT_BREAKER_OPEN_DURATION,
                     () -> breaker.openDuration(options.get(CIRCUIT_BREAKER_OPEN_DURATION)));
+            set(
+                    model,
+                    CIRCUIT_BREAKER_HALF_OPEN_REQUESTS,
+                    () -> breaker.halfOpenProbes(options.get(CIRCUIT_BREAKER_HALF_OPEN_REQUESTS)));
             builder.circuitBreaker(breaker.build());
         }
         return builder.build();
@@ -237,10 +415,11 @@ final class ModelSettings implements Serializable {
     public String toString() {
         return clientOptions
                 + ", max-batch-size "
-                + maxBatchSize
+                + (maxBatchSize > 0 ? String.valueOf(maxBatchSize) : "unset")
                 + ", max-batch-delay "
                 + maxBatchDelay.toMillis()
                 + " ms, error-handling "
-                + errorHandling;
+                + errorHandling
+                + (defaultValue == null ? "" : ", default-value set");
     }
 }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -13,11 +14,13 @@ import org.flinktriton.client.TritonModelInfo;
 
 /**
  * The columns of a model's {@code INPUT} and {@code OUTPUT} schemas bound to the model's tensors,
- * by name (or through {@code input-tensor-names} / {@code output-tensor-names}). {@link #bind}
- * checks every column against the model's metadata and reports every mismatch at once: a tensor the
- * model lacks, a required input no column feeds, a SQL type that cannot carry the tensor's
- * datatype, and an {@code ARRAY} nesting that does not fit the tensor's shape. The error columns
- * ({@code error-status-column}, {@code error-message-column}) are no tensors and stay unbound.
+ * by name (or through {@code input-tensor-names} / {@code output-tensor-names}); a column no tensor
+ * has the exact name of binds to the tensor named as the column upper-cased, the rule of Flink's
+ * own Triton provider ({@link #candidates}). {@link #bind} checks every column against the model's
+ * metadata and reports every mismatch at once: a tensor the model lacks, a required input no column
+ * feeds, a SQL type that cannot carry the tensor's datatype, and an {@code ARRAY} nesting that does
+ * not fit the tensor's shape. The error columns ({@code error-status-column}, {@code
+ * error-message-column}) are no tensors and stay unbound.
  */
 final class SchemaBinding {
     final List<ColumnBinding> inputs;
@@ -42,8 +45,17 @@ final class SchemaBinding {
             Map<String, String> outputNames,
             Set<String> errorColumns) {
         List<String> mismatches = new ArrayList<>();
+        Set<String> fed = new HashSet<>();
         List<ColumnBinding> inputs =
-                bindAll("input", info, inputType, inputNames, Set.of(), info.inputs(), mismatches);
+                bindAll(
+                        "input",
+                        info,
+                        inputType,
+                        inputNames,
+                        Set.of(),
+                        info.inputs(),
+                        fed,
+                        mismatches);
         List<ColumnBinding> outputs =
                 bindAll(
                         "output",
@@ -52,11 +64,8 @@ final class SchemaBinding {
                         outputNames,
                         errorColumns,
                         info.outputs(),
+                        new HashSet<>(),
                         mismatches);
-        Set<String> fed = new HashSet<>();
-        for (String column : inputType.getFieldNames()) {
-            fed.add(inputNames.getOrDefault(column, column));
-        }
         for (TritonModelInfo.Tensor tensor : info.inputs()) {
             if (!fed.contains(tensor.name())) {
                 mismatches.add(
@@ -86,6 +95,7 @@ final class SchemaBinding {
             Map<String, String> names,
             Set<String> skipped,
             List<TritonModelInfo.Tensor> tensors,
+            Set<String> found,
             List<String> mismatches) {
         List<ColumnBinding> bindings = new ArrayList<>();
         List<String> columns = rowType.getFieldNames();
@@ -95,18 +105,29 @@ final class SchemaBinding {
                 continue;
             }
             LogicalType type = rowType.getTypeAt(i);
-            String tensorName = names.getOrDefault(column, column);
+            List<String> tried = candidates(column, names);
+            Optional<TritonModelInfo.Tensor> match = Optional.empty();
+            for (String candidate : tried) {
+                match = tensors.stream().filter(t -> t.name().equals(candidate)).findFirst();
+                if (match.isPresent()) {
+                    break;
+                }
+            }
+            String tensorName = match.map(TritonModelInfo.Tensor::name).orElse(tried.get(0));
             String subject =
                     role + " column `" + column + "` " + type.asSummaryString() + " -> tensor '";
-            Optional<TritonModelInfo.Tensor> found =
-                    tensors.stream().filter(t -> t.name().equals(tensorName)).findFirst();
-            if (found.isEmpty()) {
+            if (match.isEmpty()) {
                 mismatches.add(
-                        subject
-                                + tensorName
-                                + "': the model has no "
+                        role
+                                + " column `"
+                                + column
+                                + "` "
+                                + type.asSummaryString()
+                                + ": the model has no "
                                 + role
-                                + " tensor of that name; its "
+                                + " tensor named "
+                                + quoted(tried)
+                                + "; its "
                                 + role
                                 + "s are "
                                 + describe(tensors)
@@ -115,7 +136,8 @@ final class SchemaBinding {
                                 + "-tensor-names')");
                 continue;
             }
-            TritonModelInfo.Tensor tensor = found.get();
+            found.add(tensorName);
+            TritonModelInfo.Tensor tensor = match.get();
             subject +=
                     tensorName
                             + "' ("
@@ -156,6 +178,28 @@ final class SchemaBinding {
             }
         }
         return bindings;
+    }
+
+    /**
+     * The tensor names a column may bind to, in order: the one {@code input-tensor-names} / {@code
+     * output-tensor-names} maps it to (alone), else its own name and then its name upper-cased, the
+     * name Flink's Triton provider sends for it ({@code input STRING} → tensor {@code INPUT}).
+     */
+    static List<String> candidates(String column, Map<String, String> names) {
+        String mapped = names.get(column);
+        if (mapped != null) {
+            return List.of(mapped);
+        }
+        String upper = column.toUpperCase(Locale.ROOT);
+        return upper.equals(column) ? List.of(column) : List.of(column, upper);
+    }
+
+    private static String quoted(List<String> names) {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < names.size(); i++) {
+            text.append(i == 0 ? "" : " or ").append('\'').append(names.get(i)).append('\'');
+        }
+        return text.toString();
     }
 
     private static void checkMapping(

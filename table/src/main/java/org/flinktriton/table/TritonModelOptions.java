@@ -26,6 +26,16 @@ import org.flinktriton.client.TritonClientConfigOptions;
 public final class TritonModelOptions {
     private TritonModelOptions() {}
 
+    /** The most rows in one batch when {@code max-batch-size} is not set. */
+    static final int AUTO_BATCH_LIMIT = 64;
+
+    /**
+     * The rows in flight ({@code max-concurrent-operations}) that let unset {@code max-batch-size}
+     * reach {@link #AUTO_BATCH_LIMIT} rows per batch with four batches in flight: what the provider
+     * asks for.
+     */
+    static final int RECOMMENDED_ROWS_IN_FLIGHT = 4 * AUTO_BATCH_LIMIT;
+
     // ---------------------------------------------------------------- Flink's Triton provider's
     // keys
 
@@ -79,13 +89,15 @@ public final class TritonModelOptions {
                             "Sent as 'Authorization: Bearer <token>'. Never logged and never"
                                     + " part of an error message.");
 
-    public static final ConfigOption<Map<String, String>> CUSTOM_HEADERS =
+    public static final ConfigOption<String> CUSTOM_HEADERS =
             ConfigOptions.key("custom-headers")
-                    .mapType()
+                    .stringType()
                     .noDefaultValue()
                     .withDescription(
-                            "HTTP headers for every request, as 'Name:value,Other:value2'. Their"
-                                    + " values are never logged.");
+                            "HTTP headers for every request, as 'Name:value,Other:value2' (the"
+                                    + " form Flink's Triton provider parses) or as a JSON object"
+                                    + " '{\"Name\": \"value\"}' (the form its README shows)."
+                                    + " Their values are never logged.");
 
     public static final ConfigOption<Integer> PRIORITY =
             ConfigOptions.key("priority")
@@ -128,13 +140,18 @@ public final class TritonModelOptions {
     public static final ConfigOption<Integer> MAX_BATCH_SIZE =
             ConfigOptions.key("max-batch-size")
                     .intType()
-                    .defaultValue(32)
+                    .noDefaultValue()
+                    .withFallbackKeys("batch-size")
                     .withDescription(
                             "The most rows in one batch. Rows that ML_PREDICT hands over one by"
                                     + " one are collected and sent together; a batch larger than"
                                     + " the model's max_batch_size goes out as several requests."
-                                    + " ML_PREDICT's 'max-concurrent-operations' must allow at"
-                                    + " least this many rows in flight, or batches stay smaller.");
+                                    + " Unset: a quarter of the rows ML_PREDICT lets be in flight"
+                                    + " ('max-concurrent-operations'), at most "
+                                    + AUTO_BATCH_LIMIT
+                                    + ", so that four batches are on the wire at once. Set, it"
+                                    + " is still capped by the rows in flight. 'batch-size', the"
+                                    + " name Flink's Triton provider reserves, means the same.");
 
     public static final ConfigOption<Duration> MAX_BATCH_DELAY =
             ConfigOptions.key("max-batch-delay")
@@ -209,9 +226,63 @@ public final class TritonModelOptions {
             ConfigOptions.key("circuit-breaker-open-duration")
                     .durationType()
                     .defaultValue(CircuitBreakerPolicy.defaults().openDuration())
+                    .withFallbackKeys("circuit-breaker-timeout")
                     .withDescription(
                             "How long an open breaker fails requests before it lets probes"
-                                    + " through.");
+                                    + " through. 'circuit-breaker-timeout', the name Flink's"
+                                    + " Triton provider uses, means the same.");
+
+    public static final ConfigOption<Integer> CIRCUIT_BREAKER_HALF_OPEN_REQUESTS =
+            ConfigOptions.key("circuit-breaker-half-open-requests")
+                    .intType()
+                    .defaultValue(CircuitBreakerPolicy.defaults().halfOpenProbes())
+                    .withDescription(
+                            "How many requests a half-open breaker lets through to probe the"
+                                    + " server; it closes when they succeed and opens again when"
+                                    + " too many fail.");
+
+    // ------------------------------------------------ names only Flink's Triton provider has
+
+    public static final ConfigOption<Boolean> HEALTH_CHECK_ENABLED =
+            ConfigOptions.key("health-check-enabled")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Flink's Triton provider's periodic GET /v2/health/live. 'false' is"
+                                    + " accepted; 'true' fails the query: flink-triton checks"
+                                    + " the model's metadata when it starts, retries requests"
+                                    + " that fail while the server is away ('max-retries'), and"
+                                    + " fails fast during an outage with"
+                                    + " 'circuit-breaker-enabled'.");
+
+    public static final ConfigOption<Duration> HEALTH_CHECK_INTERVAL =
+            ConfigOptions.key("health-check-interval")
+                    .durationType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Accepted without effect, as in Flink's Triton provider while"
+                                    + " 'health-check-enabled' is false.");
+
+    public static final ConfigOption<String> DEFAULT_VALUE =
+            ConfigOptions.key("default-value")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "As in Flink's Triton provider: the value the one OUTPUT column of a"
+                                    + " row whose inference failed gets, instead of failing the job"
+                                    + " ('error-handling' = 'ignore' with this value in place of"
+                                    + " NULL). Plain text for a STRING, the number for a numeric"
+                                    + " column, true/false, a JSON array such as [0.0, 0.0] for an"
+                                    + " ARRAY, and null (lower-case) for SQL NULL.");
+
+    public static final ConfigOption<Boolean> SEQUENCE_ID_AUTO_INCREMENT =
+            ConfigOptions.key("sequence-id-auto-increment")
+                    .booleanType()
+                    .defaultValue(false)
+                    .withDescription(
+                            "Flink's Triton provider's per-request sequence id suffix. 'false' is"
+                                    + " accepted; 'true' fails the query: flink-triton sends"
+                                    + " 'sequence-id' unchanged with every request.");
 
     public static final ConfigOption<ErrorHandling> ERROR_HANDLING =
             ConfigOptions.key("error-handling")

@@ -74,7 +74,12 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                 TritonModelOptions.RETRY_MAX_BACKOFF,
                 TritonModelOptions.CIRCUIT_BREAKER_ENABLED,
                 TritonModelOptions.CIRCUIT_BREAKER_FAILURE_THRESHOLD,
-                TritonModelOptions.CIRCUIT_BREAKER_OPEN_DURATION);
+                TritonModelOptions.CIRCUIT_BREAKER_OPEN_DURATION,
+                TritonModelOptions.CIRCUIT_BREAKER_HALF_OPEN_REQUESTS,
+                TritonModelOptions.HEALTH_CHECK_ENABLED,
+                TritonModelOptions.HEALTH_CHECK_INTERVAL,
+                TritonModelOptions.DEFAULT_VALUE,
+                TritonModelOptions.SEQUENCE_ID_AUTO_INCREMENT);
     }
 
     @Override
@@ -89,6 +94,8 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
         RowType outputType =
                 (RowType) model.getResolvedOutputSchema().toPhysicalRowDataType().getLogicalType();
         ErrorColumns errorColumns = ErrorColumns.of(settings, outputType);
+        DefaultValue defaultValue =
+                DefaultValue.of(settings.defaultValue, outputType, errorColumns.names());
         int sessionRowsInFlight =
                 context.getConfiguration()
                         .get(
@@ -100,6 +107,7 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                 inputType,
                 outputType,
                 errorColumns,
+                defaultValue,
                 sessionRowsInFlight);
     }
 
@@ -110,6 +118,7 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
         private final RowType inputType;
         private final RowType outputType;
         private final ErrorColumns errorColumns;
+        private final DefaultValue defaultValue;
         private final int sessionRowsInFlight;
 
         Provider(
@@ -118,12 +127,14 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                 RowType inputType,
                 RowType outputType,
                 ErrorColumns errorColumns,
+                DefaultValue defaultValue,
                 int sessionRowsInFlight) {
             this.modelId = modelId;
             this.settings = settings;
             this.inputType = inputType;
             this.outputType = outputType;
             this.errorColumns = errorColumns;
+            this.defaultValue = defaultValue;
             this.sessionRowsInFlight = sessionRowsInFlight;
         }
 
@@ -142,13 +153,20 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                     inputType,
                     outputType,
                     errorColumns,
+                    defaultValue,
                     Math.max(1, rowsInFlight));
         }
 
         @Override
         public ModelProvider copy() {
             return new Provider(
-                    modelId, settings, inputType, outputType, errorColumns, sessionRowsInFlight);
+                    modelId,
+                    settings,
+                    inputType,
+                    outputType,
+                    errorColumns,
+                    defaultValue,
+                    sessionRowsInFlight);
         }
     }
 }

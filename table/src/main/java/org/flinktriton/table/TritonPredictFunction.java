@@ -59,6 +59,7 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
     private final RowType inputType;
     private final RowType outputType;
     private final ErrorColumns errorColumns;
+    private final DefaultValue defaultValue;
     private final int rowsInFlight;
 
     private transient TritonModelClient client;
@@ -74,18 +75,23 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
             RowType inputType,
             RowType outputType,
             ErrorColumns errorColumns,
+            DefaultValue defaultValue,
             int rowsInFlight) {
         this.modelId = modelId;
         this.settings = settings;
         this.inputType = inputType;
         this.outputType = outputType;
         this.errorColumns = errorColumns;
+        this.defaultValue = defaultValue;
         this.rowsInFlight = rowsInFlight;
     }
 
-    /** The most rows in one batch: {@code max-batch-size}, capped by the rows Flink lets fly. */
+    /**
+     * The most rows in one batch: {@code max-batch-size} capped by the rows Flink lets fly, or,
+     * unset, a quarter of those rows.
+     */
     int batchSize() {
-        return Math.min(settings.maxBatchSize, rowsInFlight);
+        return settings.batchSize(rowsInFlight);
     }
 
     @Override
@@ -114,7 +120,7 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
         inputCodec = new RowDataInputCodec(binding.inputs);
         outputCodec = new RowDataOutputCodec(binding.outputs, outputType.getFieldCount());
         int batchSize = batchSize();
-        if (rowsInFlight < settings.maxBatchSize) {
+        if (settings.maxBatchSize > 0 && rowsInFlight < settings.maxBatchSize) {
             LOG.warn(
                     "ML_PREDICT on model {} lets only {} rows per parallel instance be in flight"
                             + " ('max-concurrent-operations'), so batches hold at most {} rows,"
@@ -129,6 +135,23 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
                     2 * settings.maxBatchSize,
                     2 * settings.maxBatchSize,
                     2 * settings.maxBatchSize);
+        } else if (settings.maxBatchSize == 0
+                && rowsInFlight < TritonModelOptions.RECOMMENDED_ROWS_IN_FLIGHT) {
+            LOG.warn(
+                    "ML_PREDICT on model {} lets only {} rows per parallel instance be in flight"
+                            + " ('max-concurrent-operations'), so batches hold {} rows and each"
+                            + " instance answers at most {} rows per server round trip. For"
+                            + " throughput allow {}: SET"
+                            + " 'table.exec.async-ml-predict.max-concurrent-operations' = '{}'; or"
+                            + " per query ML_PREDICT(TABLE t, MODEL m, DESCRIPTOR(...),"
+                            + " MAP['max-concurrent-operations', '{}']).",
+                    modelId,
+                    rowsInFlight,
+                    batchSize,
+                    rowsInFlight,
+                    TritonModelOptions.RECOMMENDED_ROWS_IN_FLIGHT,
+                    TritonModelOptions.RECOMMENDED_ROWS_IN_FLIGHT,
+                    TritonModelOptions.RECOMMENDED_ROWS_IN_FLIGHT);
         }
         LOG.info(
                 "ML_PREDICT on model {}: {} (server max_batch_size {}); batches of up to {} rows,"
@@ -264,13 +287,17 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
             long failed = failedRows.incrementAndGet();
             if (failed == 1 || failed % 1000 == 0) {
                 LOG.warn(
-                        "ML_PREDICT on model {}: {} row(s) failed so far and got NULL outputs"
-                                + " ('error-handling' = 'ignore'); latest failure: {}",
+                        "ML_PREDICT on model {}: {} row(s) failed so far and got {}; latest"
+                                + " failure: {}",
                         modelId,
                         failed,
+                        defaultValue.isSet()
+                                ? "the 'default-value'"
+                                : "NULL outputs ('error-handling' = 'ignore')",
                         error.getMessage());
             }
             GenericRowData failedRow = outputCodec.nulls();
+            defaultValue.fill(failedRow);
             errorColumns.fill(failedRow, error);
             result.complete(Collections.singletonList(failedRow));
         } else {

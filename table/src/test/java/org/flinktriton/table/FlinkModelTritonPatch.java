@@ -41,8 +41,9 @@ import org.objectweb.asm.tree.MethodNode;
  * </ol>
  *
  * <p>Each step checks the bytecode it expects and fails naming it when the jar is another build.
+ * Public for benchmarks' {@code MlPredictVersusFlinkTriton}, which runs the same copy.
  */
-final class FlinkModelTritonPatch {
+public final class FlinkModelTritonPatch {
     private static final String PACKAGE = "org/apache/flink/model/triton/";
     private static final String SCHEMA_CHECK = PACKAGE + "AbstractTritonModelFunction.class";
     private static final String FUNCTION = PACKAGE + "TritonInferenceModelFunction.class";
@@ -51,7 +52,7 @@ final class FlinkModelTritonPatch {
     private FlinkModelTritonPatch() {}
 
     /** Writes the patched copy of {@code original} to {@code target}. */
-    static void write(Path original, Path target) throws IOException {
+    public static void write(Path original, Path target) throws IOException {
         int patched = 0;
         try (JarFile jar = new JarFile(original.toFile());
                 OutputStream file = Files.newOutputStream(target);

@@ -122,7 +122,8 @@ class ModelSettingsTest {
                 .hasMessageContaining("'compression' = 'zstd' is not supported; use 'gzip'");
         assertThatThrownBy(() -> settings(Map.of("max-batch-size", "0")))
                 .isInstanceOf(ValidationException.class)
-                .hasMessageContaining("'max-batch-size' must be at least 1");
+                .hasMessageContaining("'max-batch-size' must be at least 1")
+                .hasMessageContaining("leave it out to size batches from the rows in flight");
         assertThatThrownBy(() -> settings(Map.of("custom-headers", "Content-Type:text/plain")))
                 .isInstanceOf(ValidationException.class)
                 .hasMessageContaining("Invalid option 'custom-headers' of model 'add_sub'")
@@ -134,5 +135,138 @@ class ModelSettingsTest {
                 .isInstanceOf(ValidationException.class)
                 .hasMessageContaining("Invalid option 'endpoint'")
                 .hasMessageNotContaining("user:pw");
+    }
+
+    // ---------------------------------------------- names and forms of Flink's Triton provider
+
+    @Test
+    void batchSizeIsTheSameSettingAsMaxBatchSizeAndUnsetFollowsTheRowsInFlight() {
+        assertThat(settings(Map.of("batch-size", "16")).maxBatchSize).isEqualTo(16);
+        assertThat(settings(Map.of("batch-size", "16", "max-batch-size", "16")).maxBatchSize)
+                .isEqualTo(16);
+        assertThatThrownBy(() -> settings(Map.of("batch-size", "16", "max-batch-size", "8")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("'max-batch-size' = '8' and 'batch-size' = '16' contradict");
+
+        ModelSettings unset = settings(Map.of());
+        assertThat(unset.maxBatchSize).isZero();
+        assertThat(unset.batchSize(10)).as("Flink's default rows in flight").isEqualTo(2);
+        assertThat(unset.batchSize(64)).isEqualTo(16);
+        assertThat(unset.batchSize(256)).isEqualTo(64);
+        assertThat(unset.batchSize(1024)).isEqualTo(64);
+        assertThat(unset.batchSize(3)).isEqualTo(1);
+        ModelSettings set = settings(Map.of("max-batch-size", "64"));
+        assertThat(set.batchSize(10)).isEqualTo(10);
+        assertThat(set.batchSize(1024)).isEqualTo(64);
+    }
+
+    @Test
+    void customHeadersTakeFlinksMapFormAndItsReadmesJsonForm() {
+        TritonClientOptions pairs =
+                settings(Map.of("custom-headers", "X-Team:search,X-Trace:abc")).clientOptions;
+        TritonClientOptions json =
+                settings(Map.of("custom-headers", "{\"X-Team\": \"search\", \"X-Trace\": \"abc\"}"))
+                        .clientOptions;
+        assertThat(json).isEqualTo(pairs);
+        assertThat(json.headerNames()).containsExactly("X-Team", "X-Trace");
+
+        assertThatThrownBy(() -> settings(Map.of("custom-headers", "{\"X-Team\": \"sec")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("Invalid option 'custom-headers'")
+                .hasMessageContaining("not valid JSON")
+                .hasMessageNotContaining("sec\"");
+        assertThatThrownBy(() -> settings(Map.of("custom-headers", "X-Team:'sec,X-Trace:abc")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("expected 'Name:value,Other:value2'")
+                .hasMessageNotContaining("sec");
+        assertThatThrownBy(() -> settings(Map.of("custom-headers", "{\"X-Team\": [\"a\"]}")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("header X-Team needs a string value");
+    }
+
+    @Test
+    void retryOptionsMeanRetriesAfterTheFirstAttempt() {
+        ModelSettings settings =
+                settings(
+                        Map.of(
+                                "max-retries", "2",
+                                "retry-initial-backoff", "50 ms",
+                                "retry-max-backoff", "2 s"));
+        assertThat(settings.clientOptions.retry().maxAttempts()).isEqualTo(3);
+        assertThat(settings.clientOptions.retry().initialBackoff())
+                .isEqualTo(Duration.ofMillis(50));
+        assertThat(settings.clientOptions.retry().maxBackoff()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(settings(Map.of("max-retries", "0")).clientOptions.retry().enabled()).isFalse();
+        assertThatThrownBy(() -> settings(Map.of("max-retries", "-1")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("Invalid option 'max-retries'");
+    }
+
+    @Test
+    void circuitBreakerOptionsTakeFlinksNames() {
+        ModelSettings settings =
+                settings(
+                        Map.of(
+                                "circuit-breaker-enabled", "true",
+                                "circuit-breaker-failure-threshold", "0.7",
+                                "circuit-breaker-timeout", "30 s",
+                                "circuit-breaker-half-open-requests", "5"));
+        assertThat(settings.clientOptions.circuitBreaker().enabled()).isTrue();
+        assertThat(settings.clientOptions.circuitBreaker().failureThreshold()).isEqualTo(0.7);
+        assertThat(settings.clientOptions.circuitBreaker().openDuration())
+                .isEqualTo(Duration.ofSeconds(30));
+        assertThat(settings.clientOptions.circuitBreaker().halfOpenProbes()).isEqualTo(5);
+        assertThat(settings(Map.of()).clientOptions.circuitBreaker().enabled()).isFalse();
+        assertThatThrownBy(
+                        () ->
+                                settings(
+                                        Map.of(
+                                                "circuit-breaker-timeout", "30 s",
+                                                "circuit-breaker-open-duration", "10 s")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("two names of one setting");
+    }
+
+    @Test
+    void theReleasedProvidersTimeoutInMillisecondsAndItsLatestVersionWork() {
+        ModelSettings settings = settings(Map.of("timeout", "10000", "model-version", "latest"));
+        assertThat(settings.clientOptions.requestTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(settings.clientOptions.modelVersion()).isEmpty();
+        assertThat(settings(Map.of("flatten-batch-dim", "true")).clientOptions)
+                .as("the batch dimension follows the model's max_batch_size")
+                .isEqualTo(settings(Map.of()).clientOptions);
+    }
+
+    @Test
+    void healthChecksAndAutoIncrementAreRefusedWithWhatToUse() {
+        assertThatThrownBy(() -> settings(Map.of("health-check-enabled", "true")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("'health-check-enabled' = 'true' is not supported")
+                .hasMessageContaining("'max-retries'")
+                .hasMessageContaining("'circuit-breaker-enabled' = 'true'");
+        assertThatThrownBy(() -> settings(Map.of("sequence-id-auto-increment", "true")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("'sequence-id-auto-increment' = 'true' is not supported");
+        // Their off values ask for nothing flink-triton lacks.
+        assertThat(
+                        settings(
+                                        Map.of(
+                                                "health-check-enabled", "false",
+                                                "health-check-interval", "10 s",
+                                                "sequence-id-auto-increment", "false"))
+                                .clientOptions)
+                .isEqualTo(settings(Map.of()).clientOptions);
+    }
+
+    @Test
+    void aDefaultValueIgnoresFailuresAndContradictsFail() {
+        assertThat(settings(Map.of("default-value", "FAILED")).errorHandling)
+                .isEqualTo(TritonModelOptions.ErrorHandling.IGNORE);
+        assertThat(settings(Map.of()).errorHandling)
+                .isEqualTo(TritonModelOptions.ErrorHandling.FAIL);
+        assertThatThrownBy(
+                        () -> settings(Map.of("default-value", "FAILED", "error-handling", "fail")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("'default-value' and 'error-handling' = 'fail' contradict");
     }
 }

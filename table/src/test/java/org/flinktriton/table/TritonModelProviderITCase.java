@@ -407,18 +407,16 @@ class TritonModelProviderITCase {
                                                     + " (FP32 [-1, 4]): INT cannot carry FP32;"
                                                     + " declare the column as ARRAY<FLOAT>")
                                     .contains(
-                                            "input column `NOPE` ARRAY<FLOAT> -> tensor 'NOPE':"
-                                                    + " the model has no input tensor of that"
-                                                    + " name")
+                                            "input column `NOPE` ARRAY<FLOAT>: the model has"
+                                                    + " no input tensor named 'NOPE'")
                                     .contains("the model requires input tensor 'INPUT1'")
                                     .contains(
                                             "output column `OUTPUT0` FLOAT -> tensor 'OUTPUT0'"
                                                     + " (FP32 [-1, 4]): a column that is not an"
                                                     + " ARRAY holds one value")
                                     .contains(
-                                            "output column `OUTPUT9` ARRAY<FLOAT> -> tensor"
-                                                    + " 'OUTPUT9': the model has no output"
-                                                    + " tensor");
+                                            "output column `OUTPUT9` ARRAY<FLOAT>: the model"
+                                                    + " has no output tensor named 'OUTPUT9'");
                         });
         assertThat(server.stats().inferRequests("add_sub")).isZero();
         assertThat(OpenCounter.OPENS.get()).as("attempts, with 3 restarts allowed").isEqualTo(1);
