@@ -21,14 +21,19 @@ public final class SampleSources {
 
     /** The ids of the records to generate; none when {@code options.records()} is 0. */
     public static DataStream<Long> ids(StreamExecutionEnvironment env, SampleOptions options) {
-        RateLimiterStrategy<?> pace =
-                options.recordsPerSecond() > 0
-                        ? RateLimiterStrategy.perSecond(options.recordsPerSecond())
-                        : RateLimiterStrategy.noOp();
         long records = options.records();
         // A generator of 0 records still emits one (it counts from 0 to count - 1 inclusive).
+        long count = Math.max(1, records);
+        // RateLimiterStrategy is generic from Flink 2.2 on: no variable of its type, so that this
+        // compiles on every Flink the samples run on.
         DataGeneratorSource<Long> source =
-                new DataGeneratorSource<>(id -> id, Math.max(1, records), pace, Types.LONG);
+                options.recordsPerSecond() > 0
+                        ? new DataGeneratorSource<>(
+                                id -> id,
+                                count,
+                                RateLimiterStrategy.perSecond(options.recordsPerSecond()),
+                                Types.LONG)
+                        : new DataGeneratorSource<>(id -> id, count, Types.LONG);
         DataStream<Long> ids =
                 env.fromSource(source, WatermarkStrategy.noWatermarks(), "record ids");
         return records > 0 ? ids : ids.filter(id -> false).name("no records");
