@@ -355,6 +355,10 @@ public final class FlinkBatchBenchmark {
     private Result execute(StreamExecutionEnvironment env, int records, String name)
             throws Exception {
         Measurements.reset(records, true);
+        // Each job of this JVM has its own user-code class loader. Unloading the classes of the
+        // jobs before runs in G1's Remark pause, which stalls a job for 20-50 ms when it falls
+        // inside one (docs/PERFORMANCE.md); a full collection now does it between jobs.
+        System.gc();
         long requestsBefore = requestCount();
         env.execute(name);
         long requests = requestCount() - requestsBefore;
