@@ -494,6 +494,17 @@ public final class TritonClientOptions implements Serializable {
     }
 
     /**
+     * The endpoint's scheme in lower case: {@code http} for {@code host:port} alone, which picks
+     * the transport ({@code grpc} and {@code grpcs} need {@code
+     * org.flinktriton:flink-triton-grpc}).
+     */
+    static String schemeOf(String endpoint) {
+        String text = endpoint.strip();
+        int end = text.indexOf("://");
+        return end < 0 ? "http" : text.substring(0, end).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
      * Parses an endpoint as {@link Builder#endpoint} takes it.
      *
      * @throws IllegalArgumentException when it is not an http(s) URL or carries credentials
@@ -504,6 +515,11 @@ public final class TritonClientOptions implements Serializable {
         if (!text.contains("://")) {
             text = "http://" + text;
         }
+        String scheme = schemeOf(text);
+        if (scheme.equals("grpc") || scheme.equals("grpcs")) {
+            // The same URL grammar: parsed as http(s), the scheme kept apart (see schemeOf).
+            text = (scheme.equals("grpc") ? "http" : "https") + text.substring(scheme.length());
+        }
         HttpUrl url = HttpUrl.parse(text);
         if (url == null) {
             throw new IllegalArgumentException(
@@ -512,7 +528,8 @@ public final class TritonClientOptions implements Serializable {
                                     ? "(hidden: it holds credentials)"
                                     // Nor a query, which may hold a key.
                                     : "'" + endpoint.replaceFirst("[?#].*", "?...") + "'")
-                            + " is not an http:// or https:// URL such as http://127.0.0.1:8000");
+                            + " is not an http://, https://, grpc:// or grpcs:// URL such as"
+                            + " http://127.0.0.1:8000 or grpc://127.0.0.1:8001");
         }
         if (!url.username().isEmpty() || !url.password().isEmpty()) {
             throw new IllegalArgumentException(
@@ -577,9 +594,13 @@ public final class TritonClientOptions implements Serializable {
 
         /**
          * The server's base URL, such as {@code http://triton:8000} or {@code https://host/prefix};
-         * {@code host:port} alone means {@code http://host:port}.
+         * {@code host:port} alone means {@code http://host:port}. {@code grpc://triton:8001} and
+         * {@code grpcs://triton:8001} (TLS) choose Triton's gRPC protocol, with the artifact {@code
+         * org.flinktriton:flink-triton-grpc} on the class path; every other setting keeps its
+         * meaning (see the README's "gRPC" section).
          *
-         * @throws IllegalArgumentException when it is not an http(s) URL or carries credentials
+         * @throws IllegalArgumentException when it is not an http(s) or grpc(s) URL or carries
+         *     credentials
          */
         public Builder endpoint(String endpoint) {
             parseEndpoint(endpoint);
@@ -696,6 +717,24 @@ public final class TritonClientOptions implements Serializable {
         /** Trusts exactly {@code certificates}; an empty list restores the JVM's default trust. */
         public Builder trustedCertificates(Collection<? extends Certificate> certificates) {
             this.tls = tls.trusting(certificates);
+            return this;
+        }
+
+        /**
+         * Mutual TLS: the client presents the certificate chain of {@code certificateChainPem} (PEM
+         * {@code -----BEGIN CERTIFICATE-----} blocks, its own certificate first) with the private
+         * key of {@code privateKeyPem} (unencrypted PKCS#8, {@code -----BEGIN PRIVATE KEY-----};
+         * RSA or EC) to an {@code https://} or {@code grpcs://} endpoint that asks for one. Both
+         * files are read now, so that they need not exist where the job runs; the key then travels
+         * with the options (in the job graph), never in a message or {@code toString()}. Combines
+         * with {@link #trustStorePem} and friends for the server's side.
+         *
+         * @throws IllegalArgumentException when a file cannot be read or holds no certificate or no
+         *     such key
+         */
+        public Builder clientCertificate(Path certificateChainPem, Path privateKeyPem) {
+            List<Certificate> chain = TlsMaterial.certificatesInPem(certificateChainPem);
+            this.tls = tls.presenting(chain, TlsMaterial.privateKeyInPem(privateKeyPem));
             return this;
         }
 
@@ -915,6 +954,7 @@ public final class TritonClientOptions implements Serializable {
                 throw new IllegalStateException(
                         subject + " needs " + String.join(" and ", missing));
             }
+            Transports.requireProvider(schemeOf(endpoint), subject);
             refuseTwice(priority != null, "priority", "priority");
             refuseTwice(serverTimeout != null, "timeout", "server-timeout");
             String version =

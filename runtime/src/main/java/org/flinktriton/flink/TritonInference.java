@@ -593,6 +593,12 @@ public final class TritonInference<IN, OUT> {
             return this;
         }
 
+        /** See {@link TritonClientOptions.Builder#clientCertificate}. */
+        public Builder<IN, OUT> clientCertificate(Path certificateChainPem, Path privateKeyPem) {
+            options.clientCertificate(certificateChainPem, privateKeyPem);
+            return this;
+        }
+
         /** See {@link TritonClientOptions.Builder#trustedCertificates}. */
         public Builder<IN, OUT> trustedCertificates(
                 Collection<? extends Certificate> certificates) {

@@ -402,8 +402,8 @@ class TritonClientOptionsTest {
 
         assertThatThrownBy(() -> builder.endpoint("ftp://h"))
                 .hasMessage(
-                        "endpoint 'ftp://h' is not an http:// or https:// URL such as"
-                                + " http://127.0.0.1:8000");
+                        "endpoint 'ftp://h' is not an http://, https://, grpc:// or grpcs:// URL"
+                                + " such as http://127.0.0.1:8000 or grpc://127.0.0.1:8001");
         assertThatThrownBy(() -> builder.endpoint("http://u:" + SECRET + "@h"))
                 .hasMessageStartingWith("endpoint must not carry credentials");
         assertThatThrownBy(() -> builder.model(" ")).hasMessage("model must not be blank");
