@@ -60,6 +60,7 @@ public final class ServerStats {
     private long poisonRecords;
     private long outages;
     private long cutByOutage;
+    private long cancelled;
     private int inFlight;
     private int peakInFlight;
 
@@ -215,6 +216,17 @@ public final class ServerStats {
         }
     }
 
+    /**
+     * Infer requests given up before their answer, over gRPC: the client cancelled the call or its
+     * deadline passed while the server was handling it (its handler is interrupted and nothing is
+     * sent). They count in no {@link #responses(int)} status.
+     */
+    public long cancelled() {
+        synchronized (lock) {
+            return cancelled;
+        }
+    }
+
     /** Infer requests being handled right now. */
     public int inFlight() {
         synchronized (lock) {
@@ -310,6 +322,7 @@ public final class ServerStats {
             poisonRecords = 0;
             outages = 0;
             cutByOutage = 0;
+            cancelled = 0;
             peakInFlight = inFlight;
             lock.notifyAll();
         }
@@ -358,6 +371,14 @@ public final class ServerStats {
     void inferCutShort() {
         synchronized (lock) {
             dropped++;
+            lock.notifyAll();
+        }
+    }
+
+    /** Counted after the request left flight without an answer. */
+    void inferCancelled() {
+        synchronized (lock) {
+            cancelled++;
             lock.notifyAll();
         }
     }
@@ -422,6 +443,8 @@ public final class ServerStats {
                     + poisonAnswers
                     + ", outages="
                     + outages
+                    + ", cancelled="
+                    + cancelled
                     + ", inFlight="
                     + inFlight
                     + ", peakInFlight="

@@ -144,6 +144,11 @@ public final class TritonTestServer implements AutoCloseable {
     private final Object lifecycle = new Object();
 
     private final HttpListener http;
+
+    /** The gRPC face, or null when the server was built without it. */
+    private final GrpcListener grpc;
+
+    private final String grpcEndpoint;
     private volatile boolean inOutage;
     private long outageNumber;
     private Thread outageTimer;
@@ -152,6 +157,9 @@ public final class TritonTestServer implements AutoCloseable {
     private TritonTestServer(Builder builder) throws IOException {
         NoDelay.ensure();
         registry = new ModelRegistry(builder.models.values());
+        if (builder.grpc) {
+            GrpcSupport.check();
+        }
         V2Handler handler =
                 new V2Handler(
                         registry,
@@ -165,9 +173,39 @@ public final class TritonTestServer implements AutoCloseable {
                 HttpListener.start(
                         new InetSocketAddress(loopback, builder.port),
                         builder.sslContext,
+                        builder.clientCertificates,
                         builder.workerThreads,
                         handler);
         endpoint = (builder.sslContext == null ? "http" : "https") + "://127.0.0.1:" + http.port();
+        if (builder.grpc) {
+            try {
+                grpc =
+                        GrpcListener.start(
+                                new InetSocketAddress(loopback, builder.grpcPort),
+                                builder.sslContext,
+                                builder.clientCertificates,
+                                builder.workerThreads,
+                                builder.maxRequestSize,
+                                builder.compressResponses,
+                                builder.acceptCompressedRequests,
+                                registry,
+                                new ModelRunner(registry, faultEngine, stats));
+            } catch (IOException | RuntimeException e) {
+                http.stop();
+                try {
+                    http.awaitStopped(this);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IOException(
+                        "Cannot start the gRPC face on 127.0.0.1:" + builder.grpcPort, e);
+            }
+            grpcEndpoint =
+                    (builder.sslContext == null ? "grpc" : "grpcs") + "://127.0.0.1:" + grpc.port();
+        } else {
+            grpc = null;
+            grpcEndpoint = null;
+        }
     }
 
     /** Starts configuring a server. */
@@ -191,6 +229,43 @@ public final class TritonTestServer implements AutoCloseable {
     /** The port the server listens on (and listens on again after an outage). */
     public int port() {
         return http.port();
+    }
+
+    /**
+     * The gRPC target, {@code grpc://127.0.0.1:PORT} ({@code grpcs://…} when built with {@link
+     * Builder#https(SSLContext)}), for a server built with {@link Builder#grpc()}: the same models,
+     * faults and counters as {@link #endpoint()}, over Triton's {@code
+     * inference.GRPCInferenceService}.
+     *
+     * @throws IllegalStateException when the server was built without gRPC
+     */
+    public String grpcEndpoint() {
+        requireGrpc();
+        return grpcEndpoint;
+    }
+
+    /**
+     * The port the gRPC face listens on (and listens on again after an outage).
+     *
+     * @throws IllegalStateException when the server was built without gRPC
+     */
+    public int grpcPort() {
+        requireGrpc();
+        return grpc.port();
+    }
+
+    /** Whether the server serves gRPC as well as HTTP ({@link Builder#grpc()}). */
+    public boolean hasGrpc() {
+        return grpc != null;
+    }
+
+    private void requireGrpc() {
+        if (grpc == null) {
+            throw new IllegalStateException(
+                    this
+                            + " serves no gRPC: build it with TritonTestServer.builder().grpc()"
+                            + " (and org.flinktriton:flink-triton-grpc on the class path)");
+        }
     }
 
     /** The fault switches; settable while requests run. */
@@ -325,6 +400,9 @@ public final class TritonTestServer implements AutoCloseable {
             outageNumber++;
             stats.outageStarted();
             http.stop();
+            if (grpc != null) {
+                grpc.stop();
+            }
         }
     }
 
@@ -341,6 +419,9 @@ public final class TritonTestServer implements AutoCloseable {
                 return false;
             }
             http.listenAgain();
+            if (grpc != null) {
+                grpc.listenAgain();
+            }
             inOutage = false;
             if (outageTimer != null && outageTimer != Thread.currentThread()) {
                 outageTimer.interrupt(); // an earlier end: the timer has nothing left to do
@@ -373,6 +454,9 @@ public final class TritonTestServer implements AutoCloseable {
                 return;
             }
             http.stop();
+            if (grpc != null) {
+                grpc.stop();
+            }
             timer = outageTimer;
         }
         try {
@@ -381,6 +465,9 @@ public final class TritonTestServer implements AutoCloseable {
                 timer.join(TimeUnit.SECONDS.toMillis(10));
             }
             http.awaitStopped(this);
+            if (grpc != null) {
+                grpc.awaitStopped(this);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -388,7 +475,12 @@ public final class TritonTestServer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "TritonTestServer{" + endpoint + ", models=" + registry.names() + '}';
+        return "TritonTestServer{"
+                + endpoint
+                + (grpcEndpoint == null ? "" : ", " + grpcEndpoint)
+                + ", models="
+                + registry.names()
+                + '}';
     }
 
     /**
@@ -431,6 +523,9 @@ public final class TritonTestServer implements AutoCloseable {
         private boolean compressResponses = true;
         private boolean acceptCompressedRequests = true;
         private SSLContext sslContext;
+        private boolean clientCertificates;
+        private boolean grpc;
+        private int grpcPort;
 
         private Builder() {}
 
@@ -514,6 +609,65 @@ public final class TritonTestServer implements AutoCloseable {
          */
         public Builder https(SSLContext serverContext) {
             this.sslContext = Objects.requireNonNull(serverContext, "serverContext");
+            return this;
+        }
+
+        /**
+         * Requires TLS clients to present a certificate that the {@linkplain #https(SSLContext)
+         * server context}'s trust manager trusts (mutual TLS), on HTTPS and on gRPC alike; a client
+         * without one fails its TLS handshake. The server context must be initialised with a trust
+         * manager for the clients' issuer as well as a key manager.
+         *
+         * <pre>{@code
+         * SSLContext context = SSLContext.getInstance("TLS");
+         * context.init(serverKeys.getKeyManagers(), clientIssuer.getTrustManagers(), null);
+         * TritonTestServer.builder().https(context).requireClientCertificates().grpc().start();
+         * }</pre>
+         */
+        public Builder requireClientCertificates() {
+            this.clientCertificates = true;
+            return this;
+        }
+
+        /**
+         * Serves gRPC as well, as Triton does on its second port: Triton's {@code
+         * inference.GRPCInferenceService} ({@code ServerLive}, {@code ServerReady}, {@code
+         * ModelReady}, {@code ServerMetadata}, {@code ModelMetadata}, {@code ModelConfig}, {@code
+         * ModelInfer}, and {@code ModelStreamInfer} one response per request) over the same models,
+         * with the same {@linkplain TritonTestServer#faults() faults} and {@linkplain
+         * TritonTestServer#stats() counters}, on {@link TritonTestServer#grpcEndpoint()}. Off by
+         * default; it needs {@code org.flinktriton:flink-triton-grpc} on the class path (a test
+         * that calls a {@code grpc://} endpoint has it anyway), and {@link #start()} says so when
+         * it is missing. With {@link #https(SSLContext)} the target is {@code grpcs://} with the
+         * same certificate; {@link #maxRequestSize} caps each request message ({@code
+         * RESOURCE_EXHAUSTED} beyond), {@link #acceptCompressedRequests} applies to gzip messages,
+         * and with {@link #compressResponses} a response is gzip-compressed when its request was.
+         *
+         * <p>Injected failures answer the gRPC status Triton maps the HTTP status to: 400 {@code
+         * INVALID_ARGUMENT}, 404 {@code NOT_FOUND}, 429 {@code RESOURCE_EXHAUSTED}, 500 {@code
+         * INTERNAL}, 501 {@code UNIMPLEMENTED}, 503 {@code UNAVAILABLE} (a {@code Retry-After}
+         * travels as the {@code retry-after} trailer); a dropped or reset request answers {@code
+         * UNAVAILABLE}; a truncated response carries half of each output's bytes and a malformed
+         * one none; an outage closes the gRPC port too. {@link ServerStats} counts gRPC answers
+         * under the HTTP status they stand for, and counts the calls given up by their client or
+         * deadline in {@link ServerStats#cancelled()}.
+         */
+        public Builder grpc() {
+            this.grpc = true;
+            return this;
+        }
+
+        /**
+         * The gRPC port (0, the default, picks a free one); implies {@link #grpc()}.
+         *
+         * @throws IllegalArgumentException when not in 0..65535
+         */
+        public Builder grpcPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("gRPC port " + port + " is not in 0..65535");
+            }
+            this.grpcPort = port;
+            this.grpc = true;
             return this;
         }
 
