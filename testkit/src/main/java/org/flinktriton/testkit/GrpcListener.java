@@ -193,6 +193,13 @@ final class GrpcListener {
         }
         listening = false;
         server.shutdownNow();
+        try {
+            // The transports report their calls closed on the worker pool: let them, before the
+            // pool stops taking tasks.
+            server.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         workers.shutdownNow();
     }
 
