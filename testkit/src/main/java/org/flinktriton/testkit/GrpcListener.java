@@ -44,6 +44,7 @@ final class GrpcListener {
     private static final long REBIND_MILLIS = 10_000;
 
     private final InetSocketAddress requested;
+    private final String threadPrefix;
     private final SslContext sslContext;
     private final int workerThreads;
     private final int maxMessageSize;
@@ -68,9 +69,11 @@ final class GrpcListener {
             int workerThreads,
             long maxMessageSize,
             boolean acceptCompressedRequests,
-            GrpcService service)
+            GrpcService service,
+            String threadPrefix)
             throws IOException {
         this.requested = at;
+        this.threadPrefix = threadPrefix;
         this.sslContext = sslContext == null ? null : nettyContext(sslContext, needClientAuth);
         this.workerThreads = workerThreads;
         this.maxMessageSize = (int) Math.min(Integer.MAX_VALUE, maxMessageSize);
@@ -78,10 +81,10 @@ final class GrpcListener {
         this.service = service;
         this.boss =
                 new MultiThreadIoEventLoopGroup(
-                        1, threads("triton-test-server-grpc-accept-"), NioIoHandler.newFactory());
+                        1, threads(threadPrefix + "accept-"), NioIoHandler.newFactory());
         this.events =
                 new MultiThreadIoEventLoopGroup(
-                        2, threads("triton-test-server-grpc-io-"), NioIoHandler.newFactory());
+                        2, threads(threadPrefix + "io-"), NioIoHandler.newFactory());
         try {
             serve(at);
         } catch (IOException | RuntimeException e) {
@@ -100,6 +103,7 @@ final class GrpcListener {
      * @param needClientAuth whether a TLS client must present a certificate the context trusts
      * @param maxMessageSize the largest request message accepted ({@code RESOURCE_EXHAUSTED}
      *     beyond)
+     * @param threadPrefix the start of the name of every thread it starts
      */
     static GrpcListener start(
             InetSocketAddress at,
@@ -110,7 +114,8 @@ final class GrpcListener {
             boolean compressResponses,
             boolean acceptCompressedRequests,
             ModelRegistry registry,
-            ModelRunner runner)
+            ModelRunner runner,
+            String threadPrefix)
             throws IOException {
         return new GrpcListener(
                 at,
@@ -119,7 +124,8 @@ final class GrpcListener {
                 workerThreads,
                 maxMessageSize,
                 acceptCompressedRequests,
-                new GrpcService(registry, runner, compressResponses));
+                new GrpcService(registry, runner, compressResponses),
+                threadPrefix);
     }
 
     private static SslContext nettyContext(SSLContext context, boolean needClientAuth) {
@@ -151,7 +157,7 @@ final class GrpcListener {
                         10,
                         TimeUnit.SECONDS,
                         new LinkedBlockingQueue<>(),
-                        threads("triton-test-server-grpc-" + at.getPort() + "-"));
+                        threads(threadPrefix));
         pool.allowCoreThreadTimeOut(true);
         NettyServerBuilder builder =
                 NettyServerBuilder.forAddress(at)

@@ -114,11 +114,30 @@ import javax.net.ssl.SSLContext;
  * byte counts that do not match, an {@code Inference-Header-Content-Length} beyond the body, a body
  * over 64 MiB ({@link Builder#maxRequestSize}). An unknown model is 404, a wrong method 405.
  *
+ * <h2>gRPC</h2>
+ *
+ * <p>Built with {@link Builder#grpc()}, the server also serves Triton's gRPC protocol ({@code
+ * inference.GRPCInferenceService}) on a second port, {@link #grpcEndpoint()} ({@code
+ * grpc://127.0.0.1:PORT}, or {@code grpcs://…} with {@link Builder#https(SSLContext)}): the same
+ * models, readiness, {@link #faults() faults} and {@link #stats() counters} as HTTP, so that a job
+ * or a client is tested over either protocol by changing its endpoint. Inputs are read from {@code
+ * raw_input_contents} or typed {@code contents}, validated with the same rules and messages as over
+ * HTTP, and answered in {@code raw_output_contents}; errors carry the gRPC status Triton uses
+ * ({@code INVALID_ARGUMENT}, {@code NOT_FOUND}, {@code UNAVAILABLE}, …). It needs {@code
+ * org.flinktriton:flink-triton-grpc} on the test class path; a server without gRPC does not.
+ *
+ * <pre>{@code
+ * TritonTestServer triton = TritonTestServer.builder().grpc().model(sentiment).start();
+ * TritonInference.builder(Review.class, Scored.class)
+ *         .endpoint(triton.grpcEndpoint())                     // "grpc://127.0.0.1:41235"
+ *         ...
+ * }</pre>
+ *
  * <p>The server is for tests: it listens on loopback only, and it sets the JVM-wide system property
  * {@code sun.net.httpserver.nodelay=true} (unless already set) so that the JDK's HTTP server does
  * not hold small responses back for 40 ms. It can also run on its own with a few {@linkplain
  * TestModels#samples() sample models}: {@code java -cp … org.flinktriton.testkit.TritonTestServer
- * 8000}.
+ * 8000 --grpc-port 8001}.
  */
 public final class TritonTestServer implements AutoCloseable {
     /** The version {@code GET /v2} reports. */
@@ -189,7 +208,8 @@ public final class TritonTestServer implements AutoCloseable {
                                 builder.compressResponses,
                                 builder.acceptCompressedRequests,
                                 registry,
-                                new ModelRunner(registry, faultEngine, stats));
+                                new ModelRunner(registry, faultEngine, stats),
+                                "triton-test-server-" + http.port() + "-grpc-");
             } catch (IOException | RuntimeException e) {
                 http.stop();
                 try {
@@ -485,8 +505,9 @@ public final class TritonTestServer implements AutoCloseable {
 
     /**
      * Runs a server with the {@linkplain TestModels#samples() sample models} until the process is
-     * stopped, for trying a client by hand: {@code TritonTestServer [port]} (default 8000; 0 for
-     * any free port).
+     * stopped, for trying a client by hand: {@code TritonTestServer [port] [--grpc-port PORT]}
+     * (HTTP port default 8000; gRPC only when {@code --grpc-port} is given, with {@code
+     * flink-triton-grpc} on the class path; 0 for any free port).
      */
     public static void main(String[] args) throws InterruptedException {
         TestServerCommand.run(args, System.out);
