@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.flinktriton.testkit.GrpcFaceTest.ints;
 import static org.flinktriton.testkit.GrpcFaceTest.simpleRaw;
 
+import com.google.common.util.concurrent.ListenableFuture;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -205,6 +206,7 @@ class GrpcFaultsTest {
 
     @Test
     void aCallPastItsDeadlineIsCancelledOnTheServer() throws InterruptedException {
+        stub.serverLive(ServerLiveRequest.getDefaultInstance()); // connected before the clock runs
         server.faults().latency(Duration.ofSeconds(30));
         long start = System.nanoTime();
 
@@ -212,19 +214,36 @@ class GrpcFaultsTest {
                 catchThrowableOfType(
                         StatusRuntimeException.class,
                         () ->
-                                stub.withDeadlineAfter(300, TimeUnit.MILLISECONDS)
+                                stub.withDeadlineAfter(3, TimeUnit.SECONDS)
                                         .modelInfer(simpleRaw(1, 0, "").build()));
 
         assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED);
+        assertThat(server.stats().inferRequests()).isEqualTo(1);
         // The handler's sleep is interrupted: the request leaves flight long before 30 s.
         assertThat(server.stats().awaitIdle(Duration.ofSeconds(10))).isTrue();
-        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(10));
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(Duration.ofSeconds(15));
         assertThat(server.stats().cancelled()).isEqualTo(1);
         assertThat(server.stats().errorResponses()).isZero();
         assertThat(server.stats().records()).isZero();
 
         server.faults().latency(Duration.ZERO);
         assertThat(infer().getRawOutputContentsCount()).isEqualTo(2); // the thread serves on
+    }
+
+    @Test
+    void aCallItsClientCancelsIsCancelledOnTheServer() throws Exception {
+        server.faults().latency(Duration.ofSeconds(30));
+        ListenableFuture<ModelInferResponse> call =
+                GRPCInferenceServiceGrpc.newFutureStub(channel)
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .modelInfer(simpleRaw(1, 0, "").build());
+        assertThat(server.stats().awaitInFlight(1, Duration.ofSeconds(10))).isTrue();
+
+        call.cancel(true);
+
+        assertThat(server.stats().awaitIdle(Duration.ofSeconds(10))).isTrue();
+        assertThat(server.stats().cancelled()).isEqualTo(1);
+        assertThat(server.stats().errorResponses()).isZero();
     }
 
     @Test
