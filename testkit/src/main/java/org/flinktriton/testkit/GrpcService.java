@@ -367,7 +367,7 @@ final class GrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImp
                     stats.inferCancelled();
                 }
                 return Outcome.NONE; // cancelled, or the server is closing: no answer
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 stats.inferAnswering(500);
                 counted = true;
                 return new Outcome(

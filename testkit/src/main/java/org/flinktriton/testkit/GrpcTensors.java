@@ -1,8 +1,7 @@
 package org.flinktriton.testkit;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import com.google.protobuf.ByteString;
+import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -225,7 +224,7 @@ final class GrpcTensors {
                             entry.getKey(),
                             bits >= 0
                                     ? (Object) bits
-                                    : new java.math.BigInteger(Long.toUnsignedString(bits)));
+                                    : new BigInteger(Long.toUnsignedString(bits)));
                     break;
                 default:
                     values.put(entry.getKey(), null);
@@ -334,9 +333,5 @@ final class GrpcTensors {
             shape[i] = dims.get(i);
         }
         return shape;
-    }
-
-    static String utf8(ByteString bytes) {
-        return bytes.toString(UTF_8);
     }
 }

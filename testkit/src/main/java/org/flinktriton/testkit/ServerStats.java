@@ -38,6 +38,10 @@ import java.util.TreeMap;
  * arrival, injected latency included, until the answer starts to go out, which is also when its
  * status counts; so a client that has its answer finds its status counted and the request no longer
  * in flight, and {@link #peakInFlight()} never exceeds the concurrency a client really used.
+ *
+ * <p>Requests over the {@linkplain TritonTestServer.Builder#grpc() gRPC face} count in the same
+ * counters, each answer under the HTTP status it stands for (200 for a response, 503 for {@code
+ * UNAVAILABLE}, …), so that a test asserts the same counts over either protocol.
  */
 public final class ServerStats {
     /** Enough for any test; the histogram counts beyond it. */
@@ -73,7 +77,7 @@ public final class ServerStats {
         }
     }
 
-    /** Infer requests received for {@code model} (the name in the URL). */
+    /** Infer requests received for {@code model} (the name in the URL, or gRPC's model_name). */
     public long inferRequests(String model) {
         synchronized (lock) {
             return inferRequestsByModel.getOrDefault(model, 0L);

@@ -661,8 +661,11 @@ public final class TritonTestServer implements AutoCloseable {
          * that calls a {@code grpc://} endpoint has it anyway), and {@link #start()} says so when
          * it is missing. With {@link #https(SSLContext)} the target is {@code grpcs://} with the
          * same certificate; {@link #maxRequestSize} caps each request message ({@code
-         * RESOURCE_EXHAUSTED} beyond), {@link #acceptCompressedRequests} applies to gzip messages,
-         * and with {@link #compressResponses} a response is gzip-compressed when its request was.
+         * RESOURCE_EXHAUSTED} beyond, refused by grpc-java before the server counts the request;
+         * Triton's own gRPC cap is 2 GiB), {@link #acceptCompressedRequests} applies to gzip
+         * messages, and with {@link #compressResponses} a response is gzip-compressed when its
+         * request was. Keepalive follows grpc-java's defaults, as Triton's do: a client that pings
+         * more often than every 5 minutes is sent {@code GOAWAY}.
          *
          * <p>Injected failures answer the gRPC status Triton maps the HTTP status to: 400 {@code
          * INVALID_ARGUMENT}, 404 {@code NOT_FOUND}, 429 {@code RESOURCE_EXHAUSTED}, 500 {@code

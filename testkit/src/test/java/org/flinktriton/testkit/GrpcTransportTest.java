@@ -33,6 +33,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -230,6 +232,18 @@ class GrpcTransportTest {
 
     @Test
     void aRequestOverMaxRequestSizeIsResourceExhausted() {
+        // grpc-java logs a refused message as a warning: expected here.
+        Logger deframer = Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerStream");
+        Level level = deframer.getLevel();
+        deframer.setLevel(Level.SEVERE);
+        try {
+            refuseOverMaxRequestSize();
+        } finally {
+            deframer.setLevel(level);
+        }
+    }
+
+    private void refuseOverMaxRequestSize() {
         TritonTestServer server = start(TritonTestServer.builder().grpc().maxRequestSize(1024));
         StatusRuntimeException e =
                 catchThrowableOfType(
