@@ -1,6 +1,7 @@
 package org.flinktriton.testkit;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -245,9 +246,9 @@ final class GrpcTensors {
         return output;
     }
 
-    /** The tensor's elements in raw layout. */
+    /** The tensor's elements in raw layout, not copied (a tensor never changes). */
     static ByteString raw(Tensor tensor) {
-        return ByteString.copyFrom(tensor.data());
+        return UnsafeByteOperations.unsafeWrap(tensor.data());
     }
 
     /** The tensor's elements as typed contents, as KServe answers a request sent that way. */

@@ -582,7 +582,8 @@ public final class TritonTestServer implements AutoCloseable {
         /**
          * The most requests handled at the same time (default 32); more wait in a queue. Injected
          * latency and model cost hold a thread, so a concurrency test needs at least as many
-         * threads as the client's concurrency limit.
+         * threads as the client's concurrency limit. The gRPC face has a pool of its own of the
+         * same size.
          */
         public Builder workerThreads(int threads) {
             if (threads < 1) {
