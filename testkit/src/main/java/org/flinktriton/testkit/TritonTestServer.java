@@ -440,7 +440,12 @@ public final class TritonTestServer implements AutoCloseable {
             }
             http.listenAgain();
             if (grpc != null) {
-                grpc.listenAgain();
+                try {
+                    grpc.listenAgain();
+                } catch (RuntimeException e) {
+                    http.stop(); // the outage goes on for both faces, as documented
+                    throw e;
+                }
             }
             inOutage = false;
             if (outageTimer != null && outageTimer != Thread.currentThread()) {
