@@ -1,11 +1,13 @@
 package org.flinktriton.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -74,6 +76,32 @@ class GrpcLifecycleTest {
             assertThat(server.stats().inFlight()).isZero();
         } finally {
             channel.shutdownNow().awaitTermination(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
+    void anOutageWhoseGrpcPortIsTakenGoesOnForBothFaces() throws Exception {
+        TritonTestServer server =
+                TritonTestServer.builder().grpc().model(TestModels.simple()).start();
+        try {
+            server.startOutage();
+            try (ServerSocket thief = new ServerSocket()) {
+                thief.setReuseAddress(true);
+                thief.bind(
+                        new InetSocketAddress(
+                                InetAddress.getByName("127.0.0.1"), server.grpcPort()));
+
+                assertThatThrownBy(server::endOutage) // after 10 s of retrying
+                        .isInstanceOf(UncheckedIOException.class)
+                        .hasMessageContaining("gRPC port " + server.grpcPort());
+                assertThat(server.isInOutage()).isTrue();
+                assertThatThrownBy(() -> V2Http.get(server.endpoint() + "/v2/health/live"))
+                        .isInstanceOf(UncheckedIOException.class); // HTTP is down with it
+            }
+            assertThat(server.endOutage()).isTrue();
+            assertThat(V2Http.get(server.endpoint() + "/v2/health/live").status).isEqualTo(200);
+        } finally {
+            server.close();
         }
     }
 
