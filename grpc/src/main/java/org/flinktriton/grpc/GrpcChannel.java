@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.KeyManagerFactory;
@@ -40,11 +41,20 @@ final class GrpcChannel {
 
     final ManagedChannel channel;
     final ExecutorService executor;
+
+    /** The timer the retries of the channel's clients wait on; ended with the channel. */
+    final ScheduledThreadPoolExecutor timer;
+
     final String authority;
 
-    private GrpcChannel(ManagedChannel channel, ExecutorService executor, String authority) {
+    private GrpcChannel(
+            ManagedChannel channel,
+            ExecutorService executor,
+            ScheduledThreadPoolExecutor timer,
+            String authority) {
         this.channel = channel;
         this.executor = executor;
+        this.timer = timer;
         this.authority = authority;
     }
 
@@ -95,7 +105,17 @@ final class GrpcChannel {
             builder.keepAliveTime(keepAlive.toMillis(), TimeUnit.MILLISECONDS)
                     .keepAliveWithoutCalls(false);
         }
-        return new GrpcChannel(builder.build(), executor, authority);
+        ScheduledThreadPoolExecutor timer =
+                new ScheduledThreadPoolExecutor(
+                        1,
+                        task -> {
+                            Thread thread =
+                                    new Thread(task, THREAD_PREFIX + authority + " retry timer");
+                            thread.setDaemon(true);
+                            return thread;
+                        });
+        timer.setRemoveOnCancelPolicy(true);
+        return new GrpcChannel(builder.build(), executor, timer, authority);
     }
 
     private static ChannelCredentials credentials(TransportContext context) {
@@ -152,5 +172,6 @@ final class GrpcChannel {
             Thread.currentThread().interrupt();
         }
         executor.shutdown();
+        timer.shutdownNow();
     }
 }

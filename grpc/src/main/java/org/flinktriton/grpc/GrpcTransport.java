@@ -295,7 +295,7 @@ final class GrpcTransport implements TritonTransport {
 
     @Override
     public ScheduledExecutorService timer() {
-        return context.timer();
+        return shared.timer;
     }
 
     @Override

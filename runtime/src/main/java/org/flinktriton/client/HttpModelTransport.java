@@ -145,16 +145,20 @@ final class HttpModelTransport implements TritonTransport {
     @Override
     public TransportCall modelReady(TransportCallback<Boolean> done) {
         return new Chain<Integer, Boolean>(done) {
+            /** Whether the request was sent to the version path: another may have dropped it. */
+            private boolean asked;
+
             @Override
             TransportCall first(TransportCallback<Integer> next) {
-                HttpUrl url = modelUrl("ready");
+                asked = usesVersionPath();
+                HttpUrl url = modelUrl("ready", asked);
                 return http.call(http.get(url), describe("GET", url), Response::code, next);
             }
 
             @Override
             boolean again(Integer code) {
-                if (code == 501 && usesVersionPath()) {
-                    dropVersionPaths(modelUrl("ready"));
+                if (code == 501 && asked) {
+                    dropVersionPaths(modelUrl("ready", true));
                     return true;
                 }
                 return false;

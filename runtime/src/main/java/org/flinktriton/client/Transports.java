@@ -9,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.flinktriton.TritonException;
@@ -209,7 +208,7 @@ final class Transports {
 
         @Override
         public Duration keepAliveInterval() {
-            return Duration.ZERO;
+            return settings.options.keepAliveInterval();
         }
 
         @Override
@@ -238,11 +237,6 @@ final class Transports {
                     lease.close();
                 }
             };
-        }
-
-        @Override
-        public ScheduledExecutorService timer() {
-            return SharedTimer.get();
         }
 
         private static List<X509Certificate> x509(List<Certificate> certificates) {

@@ -121,6 +121,7 @@ public final class TritonClientOptions implements Serializable {
     private final CircuitBreakerPolicy circuitBreaker;
     private final boolean adaptiveConcurrency;
     private final int maxBisectionRequests;
+    private final Duration keepAliveInterval;
 
     private TritonClientOptions(Builder builder, String model, String modelVersion) {
         this.endpoint = builder.endpoint;
@@ -145,6 +146,7 @@ public final class TritonClientOptions implements Serializable {
         this.circuitBreaker = builder.circuitBreaker;
         this.adaptiveConcurrency = builder.adaptiveConcurrency;
         this.maxBisectionRequests = builder.maxBisectionRequests;
+        this.keepAliveInterval = builder.keepAliveInterval;
     }
 
     /** Starts from the defaults; an endpoint and a model are required. */
@@ -201,6 +203,7 @@ public final class TritonClientOptions implements Serializable {
         builder.circuitBreaker = circuitBreaker;
         builder.adaptiveConcurrency = adaptiveConcurrency;
         builder.maxBisectionRequests = maxBisectionRequests;
+        builder.keepAliveInterval = keepAliveInterval;
         return builder;
     }
 
@@ -349,6 +352,14 @@ public final class TritonClientOptions implements Serializable {
         return maxBisectionRequests;
     }
 
+    /**
+     * The interval of keepalive pings on an idle gRPC connection; {@link Duration#ZERO} (the
+     * default) sends none (see {@link Builder#keepAliveInterval}).
+     */
+    public Duration keepAliveInterval() {
+        return keepAliveInterval;
+    }
+
     /** For example {@code 'add_sub'} or {@code 'add_sub' version 2}. */
     private String modelText() {
         return modelVersion == null ? "'" + model + "'" : "'" + model + "' version " + modelVersion;
@@ -384,7 +395,8 @@ public final class TritonClientOptions implements Serializable {
                 && retry.equals(that.retry)
                 && circuitBreaker.equals(that.circuitBreaker)
                 && adaptiveConcurrency == that.adaptiveConcurrency
-                && maxBisectionRequests == that.maxBisectionRequests;
+                && maxBisectionRequests == that.maxBisectionRequests
+                && keepAliveInterval.equals(that.keepAliveInterval);
     }
 
     @Override
@@ -411,7 +423,8 @@ public final class TritonClientOptions implements Serializable {
                 retry,
                 circuitBreaker,
                 adaptiveConcurrency,
-                maxBisectionRequests);
+                maxBisectionRequests,
+                keepAliveInterval);
     }
 
     /**
@@ -480,6 +493,11 @@ public final class TritonClientOptions implements Serializable {
                 maxBisectionRequests != DEFAULT_MAX_BISECTION_REQUESTS,
                 "maxBisectionRequests",
                 maxBisectionRequests);
+        appendIf(
+                text,
+                !keepAliveInterval.isZero(),
+                "keepAliveInterval",
+                keepAliveInterval.isZero() ? null : millis(keepAliveInterval));
         return text.toString();
     }
 
@@ -558,6 +576,7 @@ public final class TritonClientOptions implements Serializable {
      *   <tr><td>circuitBreaker</td><td>{@link CircuitBreakerPolicy#none()}: off</td></tr>
      *   <tr><td>adaptiveConcurrency</td><td>true</td></tr>
      *   <tr><td>maxBisectionRequests</td><td>32</td></tr>
+     *   <tr><td>keepAliveInterval</td><td>zero: no keepalive pings (gRPC)</td></tr>
      * </table>
      */
     public static final class Builder {
@@ -587,6 +606,7 @@ public final class TritonClientOptions implements Serializable {
         private CircuitBreakerPolicy circuitBreaker = CircuitBreakerPolicy.none();
         private boolean adaptiveConcurrency = true;
         private int maxBisectionRequests = DEFAULT_MAX_BISECTION_REQUESTS;
+        private Duration keepAliveInterval = Duration.ZERO;
 
         private Builder(String subject) {
             this.subject = subject;
@@ -925,6 +945,28 @@ public final class TritonClientOptions implements Serializable {
                         "maxBisectionRequests must be 0 or more, not " + max);
             }
             this.maxBisectionRequests = max;
+            return this;
+        }
+
+        /**
+         * For {@code grpc://} and {@code grpcs://}: sends a keepalive ping after {@code interval}
+         * without activity on a connection that has calls in flight, so that a connection a proxy
+         * or load balancer dropped silently is found and replaced. {@link Duration#ZERO} (the
+         * default) sends none. At least 5 minutes, or zero: Triton's gRPC server (as grpc's default
+         * policy) answers pings more frequent than its policy allows with GOAWAY, which ends every
+         * call on the connection. HTTP ignores it.
+         *
+         * @throws IllegalArgumentException when it is neither zero nor at least 5 minutes
+         */
+        public Builder keepAliveInterval(Duration interval) {
+            Objects.requireNonNull(interval, "keepAliveInterval");
+            if (!interval.isZero() && interval.compareTo(Duration.ofMinutes(5)) < 0) {
+                throw new IllegalArgumentException(
+                        "keepAliveInterval must be zero (off) or at least 5 minutes, not "
+                                + interval
+                                + ": Triton's gRPC server answers more frequent pings with GOAWAY");
+            }
+            this.keepAliveInterval = interval;
             return this;
         }
 

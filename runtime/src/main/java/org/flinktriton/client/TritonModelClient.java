@@ -448,6 +448,12 @@ public final class TritonModelClient implements AutoCloseable {
             return this;
         }
 
+        /** See {@link TritonClientOptions.Builder#keepAliveInterval}. */
+        public Builder keepAliveInterval(Duration interval) {
+            options.keepAliveInterval(interval);
+            return this;
+        }
+
         /** See {@link TritonClientOptions.Builder#compressRequests}. */
         public Builder compressRequests(boolean compress) {
             options.compressRequests(compress);

@@ -648,6 +648,12 @@ public final class TritonInference<IN, OUT> {
             return this;
         }
 
+        /** See {@link TritonClientOptions.Builder#keepAliveInterval}. */
+        public Builder<IN, OUT> keepAliveInterval(Duration interval) {
+            options.keepAliveInterval(interval);
+            return this;
+        }
+
         /** See {@link TritonClientOptions.Builder#compressRequests}. */
         public Builder<IN, OUT> compressRequests(boolean compress) {
             options.compressRequests(compress);

@@ -39,4 +39,14 @@ class TransportSelectionTest {
         assertThat(TritonClientOptions.schemeOf("GRPCS://h:1")).isEqualTo("grpcs");
         assertThat(TritonClientOptions.parseEndpoint("grpc://h:8001").port()).isEqualTo(8001);
     }
+
+    @Test
+    void keepaliveIsOffOrAtLeastFiveMinutes() {
+        TritonClientOptions.Builder builder =
+                TritonClientOptions.builder().endpoint("grpc://h:8001").model("m");
+        assertThat(builder.keepAliveInterval(java.time.Duration.ofMinutes(5))).isSameAs(builder);
+        assertThatThrownBy(() -> builder.keepAliveInterval(java.time.Duration.ofSeconds(30)))
+                .hasMessageContaining("at least 5 minutes")
+                .hasMessageContaining("GOAWAY");
+    }
 }

@@ -96,6 +96,7 @@ class BuilderParityTest {
         sample("circuitBreaker(CircuitBreakerPolicy)", CircuitBreakerPolicy.defaults());
         sample("adaptiveConcurrency(boolean)", false);
         sample("maxBisectionRequests(int)", 5);
+        sample("keepAliveInterval(Duration)", Duration.ofMinutes(6));
     }
 
     private static void sample(String signature, Object... args) {

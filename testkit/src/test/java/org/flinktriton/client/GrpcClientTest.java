@@ -55,6 +55,10 @@ class GrpcClientTest {
                         .model(TestModels.addSub("add_sub", TritonDataType.FP32, 16, 8))
                         .model(TestModels.everyDatatype("echo_all", 8, 4))
                         .model(TestModels.identity("identity_bytes", 0, TritonDataType.BYTES, 1))
+                        .model(
+                                TestModels.addSub("kserve", TritonDataType.FP32, 16, 64).toBuilder()
+                                        .genericKServe()
+                                        .build())
                         .start();
     }
 
@@ -169,6 +173,20 @@ class GrpcClientTest {
             assertThat(out).extracting(TextOut::text).containsExactly("a", "bé");
         }
         assertThat(server.stats().inferRequests("identity_bytes")).isEqualTo(2);
+    }
+
+    @Test
+    void aServerWithoutModelConfigFallsBackToTheMetadata() {
+        // KServe's server answers ModelConfig with UNIMPLEMENTED, as its HTTP face has no /config.
+        try (TritonModelClient client = client("kserve").build()) {
+            List<AddSubResult> out =
+                    client.infer(records(20), AddSubResult.class).orTimeout(20, SECONDS).join();
+            assertThat(out).hasSize(20);
+            assertThat(out.get(19).sum()[0])
+                    .isEqualTo(AddSubRequest.of(19).a[0] + AddSubRequest.of(19).b[0]);
+        }
+        // No max_batch_size learned: the whole list in one request, as over HTTP.
+        assertThat(server.stats().batchSizes("kserve")).containsExactly(20);
     }
 
     @Test

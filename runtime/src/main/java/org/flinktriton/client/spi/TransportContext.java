@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
@@ -89,12 +88,6 @@ public interface TransportContext {
      * of I/O.
      */
     <V> Shared<V> share(Object key, Supplier<V> create, Consumer<? super V> close);
-
-    /**
-     * A timer shared by the clients of the JVM, for transports that need to schedule work; the
-     * transport must not shut it down.
-     */
-    ScheduledExecutorService timer();
 
     /** One user's hold on a shared value. */
     interface Shared<V> extends AutoCloseable {

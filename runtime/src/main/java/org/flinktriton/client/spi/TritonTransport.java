@@ -77,7 +77,10 @@ public interface TritonTransport {
     /** Whether the current thread is one of the transport's own (close must not wait there). */
     boolean onOwnThread();
 
-    /** The timer the client's retries wait on; shared, never shut down by the client. */
+    /**
+     * The timer the client's retries wait on, which the transport owns (typically shared with the
+     * other clients of its connections, and ended with them); the client never shuts it down.
+     */
     ScheduledExecutorService timer();
 
     /** Cancels this client's exchanges still running; they fail as cancelled. */
