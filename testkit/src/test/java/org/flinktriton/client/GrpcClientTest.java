@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonSchemaException;
 import org.flinktriton.TritonServerException;
@@ -29,6 +31,7 @@ import org.flinktriton.client.ClientTestTypes.TextOut;
 import org.flinktriton.client.ClientTestTypes.WrongRequest;
 import org.flinktriton.client.ClientTestTypes.WrongResult;
 import org.flinktriton.testkit.TestCertificates;
+import org.flinktriton.testkit.TestModel;
 import org.flinktriton.testkit.TestModels;
 import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -47,11 +50,28 @@ import org.junit.jupiter.api.io.TempDir;
 class GrpcClientTest {
     private static TritonTestServer server;
 
+    /** What the capturing model saw: request ids and request parameters. */
+    private static final ConcurrentLinkedQueue<String> SEEN_IDS = new ConcurrentLinkedQueue<>();
+
+    private static final ConcurrentLinkedQueue<Map<String, Object>> SEEN_PARAMETERS =
+            new ConcurrentLinkedQueue<>();
+
     @BeforeAll
     static void start() {
+        TestModel addSub = TestModels.addSub("capturing", TritonDataType.FP32, 16, 8);
+        TestModel capturing =
+                addSub.toBuilder()
+                        .handler(
+                                request -> {
+                                    SEEN_IDS.add(String.valueOf(request.id()));
+                                    SEEN_PARAMETERS.add(request.parameters());
+                                    return addSub.handler().infer(request);
+                                })
+                        .build();
         server =
                 TritonTestServer.builder()
                         .grpc()
+                        .model(capturing)
                         .model(TestModels.addSub("add_sub", TritonDataType.FP32, 16, 8))
                         .model(TestModels.everyDatatype("echo_all", 8, 4))
                         .model(TestModels.identity("identity_bytes", 0, TritonDataType.BYTES, 1))
@@ -187,6 +207,30 @@ class GrpcClientTest {
         }
         // No max_batch_size learned: the whole list in one request, as over HTTP.
         assertThat(server.stats().batchSizes("kserve")).containsExactly(20);
+    }
+
+    @Test
+    void sendsRequestIdsPriorityTimeoutAndParameters() {
+        SEEN_IDS.clear();
+        SEEN_PARAMETERS.clear();
+        try (TritonModelClient client =
+                client("capturing")
+                        .requestIds(() -> "req-7")
+                        .priority(2)
+                        .serverTimeout(Duration.ofMillis(250))
+                        .parameter("sequence_id", 42)
+                        .parameter("tag", "a")
+                        .build()) {
+            assertThat(client.infer(records(2), AddSubResult.class).orTimeout(20, SECONDS).join())
+                    .hasSize(2);
+        }
+        assertThat(SEEN_IDS).containsExactly("req-7");
+        Map<String, Object> parameters = SEEN_PARAMETERS.peek();
+        assertThat(parameters)
+                .containsEntry("priority", 2L)
+                .containsEntry("timeout", 250_000L)
+                .containsEntry("sequence_id", 42L)
+                .containsEntry("tag", "a");
     }
 
     @Test
