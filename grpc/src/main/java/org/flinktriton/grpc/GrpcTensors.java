@@ -64,7 +64,8 @@ final class GrpcTensors {
                 Math.max(0, config.getMaxBatchSize()),
                 inputs,
                 outputs,
-                config.hasDynamicBatching());
+                config.hasDynamicBatching(),
+                config.getModelTransactionPolicy().getDecoupled());
     }
 
     /** The outputs of an answer, in its order. */

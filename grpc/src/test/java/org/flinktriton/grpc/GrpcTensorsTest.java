@@ -133,4 +133,20 @@ class GrpcTensorsTest {
                 .hasMessageContaining("'X'")
                 .hasMessageContaining("FP128");
     }
+
+    @Test
+    void readsTheConfigsLimitAndWhetherTheModelIsDecoupled() {
+        org.flinktriton.wire.ModelConfig config =
+                GrpcTensors.config(
+                        org.flinktriton.grpc.internal.proto.ModelConfig.newBuilder()
+                                .setName("m")
+                                .setMaxBatchSize(8)
+                                .setModelTransactionPolicy(
+                                        org.flinktriton.grpc.internal.proto.ModelTransactionPolicy
+                                                .newBuilder()
+                                                .setDecoupled(true))
+                                .build());
+        assertThat(config.maxBatchSize()).hasValue(8);
+        assertThat(config.decoupled()).isTrue();
+    }
 }
