@@ -12,6 +12,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonSchemaException;
+import org.flinktriton.client.spi.TritonTransport;
 import org.flinktriton.codec.TritonCodecs;
 import org.flinktriton.codec.TritonInputCodec;
 import org.flinktriton.codec.TritonOutputCodec;
@@ -23,8 +24,7 @@ import org.flinktriton.codec.TritonOutputCodec;
  */
 final class ClientCore {
     private final ClientSettings settings;
-    private final HttpResources resources;
-    private final HttpTransport transport;
+    private final TritonTransport transport;
     private final ModelEndpoints endpoints;
     private final Resilience resilience;
     private final Map<List<Object>, InferPlan<?, ?>> plans = new ConcurrentHashMap<>();
@@ -40,9 +40,8 @@ final class ClientCore {
 
     ClientCore(ClientSettings settings) {
         this.settings = settings;
-        this.resources = new HttpResources(settings);
-        this.transport = new HttpTransport(settings, resources);
-        this.resilience = new Resilience(settings, transport, resources.timer());
+        this.transport = Transports.open(settings);
+        this.resilience = new Resilience(settings, transport.timer());
         this.endpoints = new ModelEndpoints(settings, transport, resilience);
     }
 
@@ -201,14 +200,7 @@ final class ClientCore {
                 output,
                 false,
                 (op, plan, batch) ->
-                        InferCall.startEach(
-                                settings,
-                                transport,
-                                resilience,
-                                op,
-                                plan,
-                                batch,
-                                endpoints.inferUrl()));
+                        InferCall.startEach(settings, transport, resilience, op, plan, batch));
     }
 
     /** An {@code infer} call; with {@code blocking}, its caller keeps the first request to run. */
@@ -225,14 +217,7 @@ final class ClientCore {
                 output,
                 blocking,
                 (op, plan, batch) ->
-                        InferCall.start(
-                                settings,
-                                transport,
-                                resilience,
-                                op,
-                                plan,
-                                batch,
-                                endpoints.inferUrl()));
+                        InferCall.start(settings, transport, resilience, op, plan, batch));
     }
 
     private void refuseIfInterrupted(String call) {
@@ -444,7 +429,7 @@ final class ClientCore {
             closing = true;
         }
         if (!first) {
-            if (!resources.onOwnThread()) {
+            if (!transport.onOwnThread()) {
                 try {
                     closed.await(settings.closeTimeout.toMillis() + 10_000, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException e) {
@@ -477,8 +462,8 @@ final class ClientCore {
                                         + ClientSettings.format(settings.closeTimeout)));
             }
             resilience.shutdown();
-            resources.cancelAll();
-            resources.shutdown(5_000);
+            transport.cancelAll();
+            transport.close(5_000);
         } finally {
             closed.countDown();
         }
@@ -489,14 +474,14 @@ final class ClientCore {
     }
 
     int activeCalls() {
-        return resources.runningCalls();
+        return transport.stats().getOrDefault("activeCalls", 0);
     }
 
     int connectionCount() {
-        return resources.connectionCount();
+        return transport.stats().getOrDefault("connections", 0);
     }
 
     int transportUsers() {
-        return resources.stackUsers();
+        return transport.stats().getOrDefault("sharedUsers", 0);
     }
 }

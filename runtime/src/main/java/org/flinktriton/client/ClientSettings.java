@@ -18,7 +18,14 @@ final class ClientSettings {
     /** What was configured and can be serialized. */
     final TritonClientOptions options;
 
+    /**
+     * The endpoint, parsed as an HTTP URL: for {@code grpc(s)://} with {@code http(s)} in place of
+     * the scheme, which {@link #scheme} keeps.
+     */
     final HttpUrl endpoint;
+
+    /** The endpoint's own scheme in lower case: {@code http}, {@code https}, {@code grpc}... */
+    final String scheme;
 
     /** The endpoint without credentials, query or fragment: what messages show. */
     final String endpointText;
@@ -64,7 +71,8 @@ final class ClientSettings {
             Supplier<String> requestIds) {
         this.options = options;
         this.endpoint = TritonClientOptions.parseEndpoint(options.endpoint());
-        this.endpointText = describe(endpoint);
+        this.scheme = TritonClientOptions.schemeOf(options.endpoint());
+        this.endpointText = describe(scheme, endpoint);
         this.model = options.model();
         this.modelVersion = options.modelVersion().orElse(null);
         this.connectTimeout = options.connectTimeout();
@@ -76,7 +84,7 @@ final class ClientSettings {
         this.headers = options.headers();
         if (sslSocketFactory == null && !options.tls().isJvmDefault()) {
             X509TrustManager trusting = options.tls().trustManager();
-            this.sslSocketFactory = TlsMaterial.sslContext(trusting).getSocketFactory();
+            this.sslSocketFactory = options.tls().sslContext(trusting).getSocketFactory();
             this.trustManager = trusting;
             this.tlsFromTrustedCertificates = true;
         } else {
@@ -110,9 +118,9 @@ final class ClientSettings {
         }
     }
 
-    private static String describe(HttpUrl url) {
+    private static String describe(String scheme, HttpUrl url) {
         String path = url.encodedPath();
-        return url.scheme()
+        return scheme
                 + "://"
                 + (url.host().contains(":") ? "[" + url.host() + "]" : url.host())
                 + ":"

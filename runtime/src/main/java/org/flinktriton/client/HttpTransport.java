@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.Map;
-import java.util.function.BiConsumer;
 import java.util.zip.GZIPOutputStream;
 import okhttp3.Call;
 import okhttp3.Headers;
@@ -21,6 +20,8 @@ import okio.GzipSource;
 import okio.Okio;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonServerException;
+import org.flinktriton.client.spi.TransportCall;
+import org.flinktriton.client.spi.TransportCallback;
 import org.flinktriton.wire.EncodedBody;
 
 /**
@@ -132,42 +133,40 @@ final class HttpTransport {
     }
 
     /**
-     * Sends {@code request} from one of the client's threads; {@code done} gets the handler's
-     * result or a {@link TritonException}. With an {@code owner}, the call is cancelled when the
-     * owner completes, and is not sent at all when it has completed already.
+     * An exchange of {@code request}, not yet started: started on the calling thread or on one of
+     * the client's threads; {@code done} gets the handler's result or a {@link TritonException}.
      *
      * @param what how messages name the request, such as {@code POST /v2/models/m/infer}
-     * @return false, without calling {@code done}, when the owner had completed and nothing was
-     *     sent
      */
-    <R> boolean send(
-            Operation<?> owner,
-            Request request,
-            String what,
-            ResponseHandler<R> handler,
-            BiConsumer<R, TritonException> done) {
+    <R> TransportCall call(
+            Request request, String what, ResponseHandler<R> handler, TransportCallback<R> done) {
         Call call = resources.newCall(request);
-        if (owner != null && !owner.attach(call)) {
-            return false;
-        }
-        Runnable exchange =
-                resources.exchange(
-                        call, watch -> exchange(owner, call, what, handler, done, watch));
-        if (owner != null) {
-            owner.dispatch(exchange, resources::submit);
-        } else {
-            resources.submit(exchange);
-        }
-        return true;
+        return new TransportCall() {
+            @Override
+            public void start(boolean onCallingThread) {
+                Runnable exchange =
+                        resources.exchange(
+                                call, watch -> exchange(call, what, handler, done, watch));
+                if (onCallingThread) {
+                    exchange.run();
+                } else {
+                    resources.submit(exchange);
+                }
+            }
+
+            @Override
+            public void cancel() {
+                call.cancel();
+            }
+        };
     }
 
     /** Runs {@code call} on the current thread and reports its outcome to {@code done}. */
     private <R> void exchange(
-            Operation<?> owner,
             Call call,
             String what,
             ResponseHandler<R> handler,
-            BiConsumer<R, TritonException> done,
+            TransportCallback<R> done,
             CallDeadlines.Watch watch) {
         R result = null;
         TritonException error = null;
@@ -194,16 +193,9 @@ final class HttpTransport {
                 response.close();
             }
         }
-        if (owner != null) {
-            owner.detach(call);
-            if (fatal != null) {
-                // The caller gets the error itself; the bookkeeping below then finds the call done.
-                owner.completeExceptionally(fatal);
-            }
-        }
-        // Without an owner the failure carries the fatal error as its cause, which the operation
-        // that waits for it completes with (see Operation).
-        done.accept(result, error);
+        // A fatal error travels as the failure's cause, which the operation that waits for it
+        // completes with as itself (see Operation).
+        done.done(result, error);
         if (fatal != null) {
             // On: to this thread's uncaught exception handler, as Flink's rethrowIfFatalError does.
             throw fatal;

@@ -1,6 +1,5 @@
 package org.flinktriton.client;
 
-import java.io.IOException;
 import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,15 +7,15 @@ import java.util.Collections;
 import java.util.List;
 import java.util.RandomAccess;
 import java.util.concurrent.atomic.AtomicInteger;
-import okhttp3.HttpUrl;
-import okhttp3.Request;
-import okhttp3.Response;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonProtocolException;
 import org.flinktriton.TritonRecordException;
 import org.flinktriton.TritonSchemaException;
 import org.flinktriton.TritonServerException;
+import org.flinktriton.client.spi.TransportCallback;
+import org.flinktriton.client.spi.TritonTransport;
 import org.flinktriton.wire.EncodedBody;
+import org.flinktriton.wire.Tensor;
 
 /**
  * One {@code infer} or {@code inferEach} call on the wire: splits its records into requests (by
@@ -51,14 +50,13 @@ import org.flinktriton.wire.EncodedBody;
  */
 final class InferCall<I, O> {
     private final ClientSettings settings;
-    private final HttpTransport transport;
+    private final TritonTransport transport;
     private final Resilience resilience;
     private final Operation<?> op;
     private final InferPlan<I, O> plan;
     private final List<I> records;
     private final boolean each;
     private final long deadline;
-    private final HttpUrl url;
     private final Object[] results;
     private final TritonException[] failures;
     private final int[] attempts;
@@ -68,13 +66,12 @@ final class InferCall<I, O> {
 
     private InferCall(
             ClientSettings settings,
-            HttpTransport transport,
+            TritonTransport transport,
             Resilience resilience,
             Operation<?> op,
             InferPlan<I, O> plan,
             List<I> records,
-            boolean each,
-            HttpUrl url) {
+            boolean each) {
         this.settings = settings;
         this.transport = transport;
         this.resilience = resilience;
@@ -83,7 +80,6 @@ final class InferCall<I, O> {
         this.records = records;
         this.each = each;
         this.deadline = resilience.deadline();
-        this.url = url;
         this.results = new Object[records.size()];
         this.failures = each ? new TritonException[records.size()] : null;
         this.attempts = new int[records.size()];
@@ -97,13 +93,12 @@ final class InferCall<I, O> {
      */
     static <I, O> void start(
             ClientSettings settings,
-            HttpTransport transport,
+            TritonTransport transport,
             Resilience resilience,
             Operation<List<O>> op,
             InferPlan<I, O> plan,
-            List<I> records,
-            HttpUrl url) {
-        start(settings, transport, resilience, op, plan, records, false, url);
+            List<I> records) {
+        start(settings, transport, resilience, op, plan, records, false);
     }
 
     /**
@@ -113,24 +108,22 @@ final class InferCall<I, O> {
      */
     static <I, O> void startEach(
             ClientSettings settings,
-            HttpTransport transport,
+            TritonTransport transport,
             Resilience resilience,
             Operation<List<InferenceOutcome<O>>> op,
             InferPlan<I, O> plan,
-            List<I> records,
-            HttpUrl url) {
-        start(settings, transport, resilience, op, plan, records, true, url);
+            List<I> records) {
+        start(settings, transport, resilience, op, plan, records, true);
     }
 
     private static <I, O> void start(
             ClientSettings settings,
-            HttpTransport transport,
+            TritonTransport transport,
             Resilience resilience,
             Operation<?> op,
             InferPlan<I, O> plan,
             List<I> records,
-            boolean each,
-            HttpUrl url) {
+            boolean each) {
         if (!op.isActive()) {
             return;
         }
@@ -139,7 +132,7 @@ final class InferCall<I, O> {
             op.completeExceptionally(schema);
             return;
         }
-        new InferCall<>(settings, transport, resilience, op, plan, records, each, url).send();
+        new InferCall<>(settings, transport, resilience, op, plan, records, each).send();
     }
 
     /** Index groups of the records, one per request, each in input order. */
@@ -170,16 +163,13 @@ final class InferCall<I, O> {
         int[] chunk = part.indexes;
         List<I> batch = new IndexedList<>(records, chunk);
         String what =
-                ModelEndpoints.describe("POST", url)
+                transport.describe(TritonTransport.Exchange.MODEL_INFER)
                         + " ("
                         + batch.size()
                         + (batch.size() == 1 ? " record)" : " records)");
-        Request request;
+        EncodedBody body;
         try {
-            EncodedBody body = plan.encoder.encode(batch, requestId(), settings.parameters);
-            request = transport.post(url, body);
-        } catch (IOException e) {
-            throw new TritonException("compressing the request failed: " + e, e);
+            body = plan.encoder.encode(batch, requestId(), settings.parameters);
         } catch (TritonRecordException e) {
             if (!each) {
                 throw e;
@@ -187,12 +177,11 @@ final class InferCall<I, O> {
             unencodable(part, e);
             return;
         }
-        resilience.exchange(
+        resilience.<List<O>>exchange(
                 op,
                 deadline,
-                request,
+                done -> transport.infer(body, what, decoding(batch, what, done)),
                 what,
-                response -> read(response, batch, what),
                 (outputs, error, tries) -> {
                     for (int index : chunk) {
                         attempts[index] += tries;
@@ -203,6 +192,39 @@ final class InferCall<I, O> {
                         succeeded(part, outputs);
                     }
                 });
+    }
+
+    /**
+     * A callback that decodes the outputs of {@code batch}'s response and passes them on. A codec
+     * that fails fails the request; a {@linkplain FatalErrors fatal error} travels as the failure's
+     * cause (the operation completes with it as itself) and is then thrown on, to this thread's
+     * uncaught exception handler.
+     */
+    private TransportCallback<List<Tensor>> decoding(
+            List<I> batch, String what, TransportCallback<List<O>> done) {
+        return (tensors, error) -> {
+            List<O> outputs = null;
+            TritonException failure = error;
+            Error fatal = null;
+            if (failure == null) {
+                try {
+                    outputs = read(tensors, batch, what);
+                } catch (TritonException e) {
+                    failure = e;
+                } catch (RuntimeException | Error e) {
+                    if (FatalErrors.isFatal(e)) {
+                        fatal = (Error) e;
+                    }
+                    failure =
+                            new TritonException(
+                                    "handling the response to " + what + " failed: " + e, e);
+                }
+            }
+            done.done(outputs, failure);
+            if (fatal != null) {
+                throw fatal;
+            }
+        };
     }
 
     // ---- inferEach: isolating rejected records -------------------------------------------------
@@ -508,41 +530,16 @@ final class InferCall<I, O> {
     }
 
     @SuppressWarnings("unchecked")
-    private List<O> read(Response response, List<I> part, String what) throws IOException {
-        transport.requireSuccess(response, what);
-        byte[] body = transport.readBody(response, settings.maxResponseBytes, what);
-        int headerLength = headerLength(response.header(EncodedBody.HEADER_LENGTH), what);
+    private List<O> read(List<Tensor> tensors, List<I> part, String what) {
         List<O> outputs =
                 plan.enrich
-                        ? plan.decoder.enrich(body, headerLength, (List<O>) part)
-                        : plan.decoder.decode(body, headerLength, part.size());
+                        ? plan.decoder.enrich(tensors, (List<O>) part)
+                        : plan.decoder.decode(tensors, part.size());
         if (outputs.size() != part.size()) {
             throw new TritonProtocolException(
                     what + " gave " + outputs.size() + " results for " + part.size() + " records");
         }
         return outputs;
-    }
-
-    private static int headerLength(String value, String what) {
-        if (value == null || value.isBlank()) {
-            return -1;
-        }
-        try {
-            int length = Integer.parseInt(value.trim());
-            if (length >= 0) {
-                return length;
-            }
-        } catch (NumberFormatException e) {
-            // reported below
-        }
-        throw new TritonProtocolException(
-                "the response to "
-                        + what
-                        + " has an invalid "
-                        + EncodedBody.HEADER_LENGTH
-                        + " '"
-                        + (value.length() > 40 ? value.substring(0, 40) + "..." : value)
-                        + "'");
     }
 
     /** A view of some of a list's elements, by index. */

@@ -6,11 +6,10 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import okhttp3.Call;
 import org.flinktriton.TritonException;
+import org.flinktriton.client.spi.TransportCall;
 
 /**
  * The future a client call returns. It owns the HTTP calls made on its behalf: when it completes in
@@ -27,7 +26,7 @@ final class Operation<T> extends CompletableFuture<T> {
     private final Consumer<Operation<?>> onDone;
 
     /** Calls still running; null once this operation is done. Guarded by {@code this}. */
-    private Set<Call> calls = Collections.newSetFromMap(new IdentityHashMap<>());
+    private Set<TransportCall> calls = Collections.newSetFromMap(new IdentityHashMap<>());
 
     /**
      * The first exchange dispatched while the caller of a blocking call takes it (see {@link
@@ -73,7 +72,7 @@ final class Operation<T> extends CompletableFuture<T> {
      * Records a call made for this operation; returns false, having cancelled the call, when the
      * operation is done already and the call must not be enqueued.
      */
-    boolean attach(Call call) {
+    boolean attach(TransportCall call) {
         synchronized (this) {
             if (calls != null) {
                 calls.add(call);
@@ -85,7 +84,7 @@ final class Operation<T> extends CompletableFuture<T> {
     }
 
     /** Forgets a call that has finished. */
-    synchronized void detach(Call call) {
+    synchronized void detach(TransportCall call) {
         if (calls != null) {
             calls.remove(call);
         }
@@ -113,18 +112,35 @@ final class Operation<T> extends CompletableFuture<T> {
     }
 
     /**
-     * Has {@code submit} hand {@code exchange} to a client thread, unless the caller keeps it
-     * ({@link #keepFirstExchange}).
+     * Starts {@code exchange}, unless the caller keeps it ({@link #keepFirstExchange}) to start on
+     * its own thread.
      */
-    void dispatch(Runnable exchange, Executor submit) {
+    void dispatch(TransportCall exchange) {
         synchronized (this) {
             if (keeping) {
                 keeping = false;
-                kept = exchange;
+                kept = () -> exchange.start(true);
                 return;
             }
         }
-        submit.execute(exchange);
+        exchange.start(false);
+    }
+
+    /**
+     * Sends {@code exchange} for {@code owner} (or for nobody: null), which cancels it when it
+     * completes first; {@code exchange}'s callback must {@link #detach} it. Returns false, having
+     * cancelled it, when the owner had completed and nothing was sent.
+     */
+    static boolean send(Operation<?> owner, TransportCall exchange) {
+        if (owner == null) {
+            exchange.start(false);
+            return true;
+        }
+        if (!owner.attach(exchange)) {
+            return false;
+        }
+        owner.dispatch(exchange);
+        return true;
     }
 
     /** Whether this operation is still waiting for its result. */
@@ -137,7 +153,7 @@ final class Operation<T> extends CompletableFuture<T> {
     // cancelled after it: a cancelled call fails, and that failure must not win over the outcome.
     @Override
     public boolean complete(T value) {
-        Set<Call> running = finish();
+        Set<TransportCall> running = finish();
         boolean completed = super.complete(value);
         cancel(running);
         return completed;
@@ -145,7 +161,7 @@ final class Operation<T> extends CompletableFuture<T> {
 
     @Override
     public boolean completeExceptionally(Throwable failure) {
-        Set<Call> running = finish();
+        Set<TransportCall> running = finish();
         // A fatal error is the caller's as it is (see FatalErrors). A TimeoutException is the
         // caller's own deadline (orTimeout): it stays as the caller expects it.
         Error fatal = FatalErrors.find(failure);
@@ -162,7 +178,7 @@ final class Operation<T> extends CompletableFuture<T> {
 
     @Override
     public boolean cancel(boolean mayInterruptIfRunning) {
-        Set<Call> running = finish();
+        Set<TransportCall> running = finish();
         boolean cancelled = super.cancel(mayInterruptIfRunning);
         cancel(running);
         return cancelled;
@@ -170,21 +186,21 @@ final class Operation<T> extends CompletableFuture<T> {
 
     @Override
     public void obtrudeValue(T value) {
-        Set<Call> running = finish();
+        Set<TransportCall> running = finish();
         super.obtrudeValue(value);
         cancel(running);
     }
 
     @Override
     public void obtrudeException(Throwable failure) {
-        Set<Call> running = finish();
+        Set<TransportCall> running = finish();
         super.obtrudeException(failure);
         cancel(running);
     }
 
     /** Marks this operation done, the first time only; returns the calls still running. */
-    private Set<Call> finish() {
-        Set<Call> running;
+    private Set<TransportCall> finish() {
+        Set<TransportCall> running;
         synchronized (this) {
             running = calls;
             calls = null;
@@ -196,8 +212,8 @@ final class Operation<T> extends CompletableFuture<T> {
         return running;
     }
 
-    private static void cancel(Set<Call> running) {
-        for (Call call : running) {
+    private static void cancel(Set<TransportCall> running) {
+        for (TransportCall call : running) {
             call.cancel();
         }
     }

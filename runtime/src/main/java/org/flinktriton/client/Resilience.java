@@ -17,22 +17,24 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
-import okhttp3.Request;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonServerException;
 import org.flinktriton.TritonTimeoutException;
+import org.flinktriton.client.spi.TransportCall;
+import org.flinktriton.client.spi.TransportCallback;
 
 /**
- * How a client survives an unwell server: each HTTP request goes through the {@link
- * ConcurrencyLimit}, the circuit breaker (when on) and, on a retryable failure, the retry policy.
+ * How a client survives an unwell server: each request, over whichever transport, goes through the
+ * {@link ConcurrencyLimit}, the circuit breaker (when on) and, on a retryable failure, the retry
+ * policy.
  *
  * <p>resilience4j does the bookkeeping it is good at, asynchronously: {@link Retry}'s {@code
  * AsyncContext} counts attempts, decides from {@link TritonException#retryable()} whether a failure
  * is worth another try and computes the exponential, jittered backoff; its {@link CircuitBreaker}
  * is the state machine, asked for a permission before each request and told each outcome. Written
- * here is what it cannot do: waiting without a thread (a retry is scheduled on the timer of the
- * client's {@link HttpStack}), {@code Retry-After} taken from our exception, and the budget, which
- * is a deadline of the whole call rather than a count.
+ * here is what it cannot do: waiting without a thread (a retry is scheduled on the transport's
+ * shared timer), {@code Retry-After} taken from our exception, and the budget, which is a deadline
+ * of the whole call rather than a count.
  */
 final class Resilience {
     /** The outcome of one request after its retries, and how many attempts it took. */
@@ -40,8 +42,30 @@ final class Resilience {
         void done(R result, TritonException error, int attempts);
     }
 
+    /** Makes one attempt's exchange, not yet started; called again for each retry. */
+    interface Exchange<R> {
+        TransportCall prepare(TransportCallback<R> done);
+    }
+
+    /**
+     * Sends {@code exchange} for {@code owner} (null: for nobody), which cancels it when it
+     * completes first; {@code done} gets the outcome unless nothing was sent (false).
+     */
+    static <R> boolean send(Operation<?> owner, Exchange<R> exchange, TransportCallback<R> done) {
+        TransportCall[] self = new TransportCall[1];
+        TransportCall call =
+                exchange.prepare(
+                        (result, error) -> {
+                            if (owner != null) {
+                                owner.detach(self[0]);
+                            }
+                            done.done(result, error);
+                        });
+        self[0] = call;
+        return Operation.send(owner, call);
+    }
+
     private final ClientSettings settings;
-    private final HttpTransport transport;
     private final RetryPolicy policy;
     private final Retry retry;
 
@@ -64,9 +88,8 @@ final class Resilience {
     private final LongAdder rejectedByBreaker = new LongAdder();
     private final AtomicBoolean bisectionBudgetLogged = new AtomicBoolean();
 
-    Resilience(ClientSettings settings, HttpTransport transport, ScheduledExecutorService timer) {
+    Resilience(ClientSettings settings, ScheduledExecutorService timer) {
         this.settings = settings;
-        this.transport = transport;
         this.policy = settings.options.retry();
         this.retry = Retry.of("flink-triton " + settings.model, retryConfig(policy));
         CircuitBreakerPolicy breakerPolicy = settings.options.circuitBreaker();
@@ -192,13 +215,8 @@ final class Resilience {
      * {@code done} gets the last outcome. Not called back when {@code op} completes first.
      */
     <R> void exchange(
-            Operation<?> op,
-            long deadline,
-            Request request,
-            String what,
-            HttpTransport.ResponseHandler<R> handler,
-            Completion<R> done) {
-        new Attempts<>(op, deadline, request, what, handler, done).next();
+            Operation<?> op, long deadline, Exchange<R> exchange, String what, Completion<R> done) {
+        new Attempts<>(op, deadline, exchange, what, done).next();
     }
 
     /**
@@ -208,13 +226,8 @@ final class Resilience {
      * the circuit breaker, which are about inference. Each wait is logged, with the failure that
      * caused it: a task that starts while its model is still loading waits for it, visibly.
      */
-    <R> void fetch(
-            long deadline,
-            Request request,
-            String what,
-            HttpTransport.ResponseHandler<R> handler,
-            Completion<R> done) {
-        new Attempts<>(null, deadline, request, what, handler, done).next();
+    <R> void fetch(long deadline, Exchange<R> exchange, String what, Completion<R> done) {
+        new Attempts<>(null, deadline, exchange, what, done).next();
     }
 
     /** Counts a request sent only to isolate a rejected record. */
@@ -253,9 +266,8 @@ final class Resilience {
         private final Operation<?> op;
 
         private final long deadline;
-        private final Request request;
+        private final Exchange<R> exchange;
         private final String what;
-        private final HttpTransport.ResponseHandler<R> handler;
         private final Completion<R> done;
         private final Retry.AsyncContext<Object> context = retry.asyncContext();
         private int attempts;
@@ -266,15 +278,13 @@ final class Resilience {
         Attempts(
                 Operation<?> op,
                 long deadline,
-                Request request,
+                Exchange<R> exchange,
                 String what,
-                HttpTransport.ResponseHandler<R> handler,
                 Completion<R> done) {
             this.op = op;
             this.deadline = deadline;
-            this.request = request;
+            this.exchange = exchange;
             this.what = what;
-            this.handler = handler;
             this.done = done;
         }
 
@@ -322,13 +332,26 @@ final class Resilience {
             }
             attempts++;
             long started = System.nanoTime();
-            boolean sent =
-                    transport.send(
-                            op,
-                            request,
-                            what,
-                            handler,
-                            (result, error) -> finished(permit, started, result, error));
+            boolean sent;
+            try {
+                sent =
+                        send(
+                                op,
+                                exchange,
+                                (result, error) -> finished(permit, started, result, error));
+            } catch (RuntimeException e) {
+                // The exchange could not even be made (say, a request not encodable for the
+                // transport): the attempt fails with it, as one the server answered would.
+                FatalErrors.rethrowIfFatal(e);
+                finished(
+                        permit,
+                        started,
+                        null,
+                        e instanceof TritonException
+                                ? (TritonException) e
+                                : new TritonException(what + " failed: " + e, e));
+                return;
+            }
             if (!sent) {
                 if (guarded) {
                     breaker.releasePermission();

@@ -1,7 +1,5 @@
 package org.flinktriton.client;
 
-import java.security.cert.Certificate;
-import java.util.List;
 import java.util.Objects;
 import okhttp3.HttpUrl;
 
@@ -20,8 +18,11 @@ final class TransportKey {
     private final String host;
     private final int port;
 
-    /** Empty unless TLS trust comes from the options. */
-    private final List<Certificate> trustedCertificates;
+    /**
+     * The options' TLS material (trusted certificates, a client certificate and key) when the TLS
+     * setup comes from the options; the JVM's default otherwise.
+     */
+    private final TlsMaterial trustedCertificates;
 
     /** The caller's TLS objects, compared by identity; null when not given. */
     private final Object sslSocketFactory;
@@ -30,12 +31,13 @@ final class TransportKey {
     private final Object hostnameVerifier;
 
     private TransportKey(
+            String scheme,
             HttpUrl endpoint,
-            List<Certificate> trustedCertificates,
+            TlsMaterial trustedCertificates,
             Object sslSocketFactory,
             Object trustManager,
             Object hostnameVerifier) {
-        this.scheme = endpoint.scheme();
+        this.scheme = scheme;
         this.host = endpoint.host();
         this.port = endpoint.port();
         this.trustedCertificates = trustedCertificates;
@@ -47,8 +49,9 @@ final class TransportKey {
     static TransportKey of(ClientSettings settings) {
         boolean fromOptions = settings.tlsFromTrustedCertificates;
         return new TransportKey(
+                settings.scheme,
                 settings.endpoint,
-                fromOptions ? settings.options.trustedCertificates() : List.of(),
+                fromOptions ? settings.options.tls() : TlsMaterial.jvmDefault(),
                 fromOptions ? null : settings.sslSocketFactory,
                 fromOptions ? null : settings.trustManager,
                 settings.hostnameVerifier);

@@ -89,6 +89,39 @@ public final class TritonClientConfigOptions {
                                     + " where the options are built, and the certificates travel"
                                     + " with them. Unset, the JVM's default trust applies.");
 
+    /** See {@link TritonClientOptions.Builder#clientCertificate}; with {@link #CLIENT_KEY_PEM}. */
+    public static final ConfigOption<String> CLIENT_CERTIFICATE_PEM =
+            ConfigOptions.key(PREFIX + "client-certificate-pem")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Mutual TLS: path of a PEM file with the client's certificate chain"
+                                    + " (its own certificate first), presented to an https:// or"
+                                    + " grpcs:// endpoint with the key of client-key-pem. Read"
+                                    + " where the options are built.");
+
+    /**
+     * See {@link TritonClientOptions.Builder#clientCertificate}; with {@link
+     * #CLIENT_CERTIFICATE_PEM}.
+     */
+    public static final ConfigOption<String> CLIENT_KEY_PEM =
+            ConfigOptions.key(PREFIX + "client-key-pem")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Mutual TLS: path of a PEM file with the private key (unencrypted"
+                                    + " PKCS#8, BEGIN PRIVATE KEY) of client-certificate-pem.");
+
+    /** See {@link TritonClientOptions.Builder#keepAliveInterval}. */
+    public static final ConfigOption<Duration> KEEP_ALIVE_INTERVAL =
+            ConfigOptions.key(PREFIX + "keep-alive-interval")
+                    .durationType()
+                    .defaultValue(Duration.ZERO)
+                    .withDescription(
+                            "gRPC only: the interval of keepalive pings on a connection with calls"
+                                    + " in flight; 0 (the default) sends none. At least 5 minutes:"
+                                    + " Triton's server answers more frequent pings with GOAWAY.");
+
     /** See {@link TritonClientOptions.Builder#connectTimeout}. */
     public static final ConfigOption<Duration> CONNECT_TIMEOUT =
             ConfigOptions.key(PREFIX + "connect-timeout")
@@ -384,6 +417,20 @@ public final class TritonClientConfigOptions {
                                                 builder.parameter(name, parameterValue(value))));
         set(config, ADAPTIVE_CONCURRENCY, builder::adaptiveConcurrency);
         set(config, MAX_BISECTION_REQUESTS, builder::maxBisectionRequests);
+        set(config, KEEP_ALIVE_INTERVAL, builder::keepAliveInterval);
+        Optional<String> certificate = config.getOptional(CLIENT_CERTIFICATE_PEM);
+        Optional<String> key = config.getOptional(CLIENT_KEY_PEM);
+        if (certificate.isPresent() != key.isPresent()) {
+            throw new IllegalArgumentException(
+                    (certificate.isPresent() ? CLIENT_KEY_PEM : CLIENT_CERTIFICATE_PEM).key()
+                            + " is missing: mutual TLS needs both "
+                            + CLIENT_CERTIFICATE_PEM.key()
+                            + " and "
+                            + CLIENT_KEY_PEM.key());
+        }
+        if (certificate.isPresent()) {
+            builder.clientCertificate(Path.of(certificate.get()), Path.of(key.get()));
+        }
         builder.retry(retryPolicy(config));
         builder.circuitBreaker(circuitBreakerPolicy(config));
         return builder.build();

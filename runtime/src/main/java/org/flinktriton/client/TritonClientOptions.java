@@ -121,6 +121,7 @@ public final class TritonClientOptions implements Serializable {
     private final CircuitBreakerPolicy circuitBreaker;
     private final boolean adaptiveConcurrency;
     private final int maxBisectionRequests;
+    private final Duration keepAliveInterval;
 
     private TritonClientOptions(Builder builder, String model, String modelVersion) {
         this.endpoint = builder.endpoint;
@@ -145,6 +146,7 @@ public final class TritonClientOptions implements Serializable {
         this.circuitBreaker = builder.circuitBreaker;
         this.adaptiveConcurrency = builder.adaptiveConcurrency;
         this.maxBisectionRequests = builder.maxBisectionRequests;
+        this.keepAliveInterval = builder.keepAliveInterval;
     }
 
     /** Starts from the defaults; an endpoint and a model are required. */
@@ -201,6 +203,7 @@ public final class TritonClientOptions implements Serializable {
         builder.circuitBreaker = circuitBreaker;
         builder.adaptiveConcurrency = adaptiveConcurrency;
         builder.maxBisectionRequests = maxBisectionRequests;
+        builder.keepAliveInterval = keepAliveInterval;
         return builder;
     }
 
@@ -349,6 +352,14 @@ public final class TritonClientOptions implements Serializable {
         return maxBisectionRequests;
     }
 
+    /**
+     * The interval of keepalive pings on an idle gRPC connection; {@link Duration#ZERO} (the
+     * default) sends none (see {@link Builder#keepAliveInterval}).
+     */
+    public Duration keepAliveInterval() {
+        return keepAliveInterval;
+    }
+
     /** For example {@code 'add_sub'} or {@code 'add_sub' version 2}. */
     private String modelText() {
         return modelVersion == null ? "'" + model + "'" : "'" + model + "' version " + modelVersion;
@@ -384,7 +395,8 @@ public final class TritonClientOptions implements Serializable {
                 && retry.equals(that.retry)
                 && circuitBreaker.equals(that.circuitBreaker)
                 && adaptiveConcurrency == that.adaptiveConcurrency
-                && maxBisectionRequests == that.maxBisectionRequests;
+                && maxBisectionRequests == that.maxBisectionRequests
+                && keepAliveInterval.equals(that.keepAliveInterval);
     }
 
     @Override
@@ -411,7 +423,8 @@ public final class TritonClientOptions implements Serializable {
                 retry,
                 circuitBreaker,
                 adaptiveConcurrency,
-                maxBisectionRequests);
+                maxBisectionRequests,
+                keepAliveInterval);
     }
 
     /**
@@ -480,6 +493,11 @@ public final class TritonClientOptions implements Serializable {
                 maxBisectionRequests != DEFAULT_MAX_BISECTION_REQUESTS,
                 "maxBisectionRequests",
                 maxBisectionRequests);
+        appendIf(
+                text,
+                !keepAliveInterval.isZero(),
+                "keepAliveInterval",
+                keepAliveInterval.isZero() ? null : millis(keepAliveInterval));
         return text.toString();
     }
 
@@ -494,6 +512,17 @@ public final class TritonClientOptions implements Serializable {
     }
 
     /**
+     * The endpoint's scheme in lower case: {@code http} for {@code host:port} alone, which picks
+     * the transport ({@code grpc} and {@code grpcs} need {@code
+     * org.flinktriton:flink-triton-grpc}).
+     */
+    static String schemeOf(String endpoint) {
+        String text = endpoint.strip();
+        int end = text.indexOf("://");
+        return end < 0 ? "http" : text.substring(0, end).toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /**
      * Parses an endpoint as {@link Builder#endpoint} takes it.
      *
      * @throws IllegalArgumentException when it is not an http(s) URL or carries credentials
@@ -504,6 +533,11 @@ public final class TritonClientOptions implements Serializable {
         if (!text.contains("://")) {
             text = "http://" + text;
         }
+        String scheme = schemeOf(text);
+        if (scheme.equals("grpc") || scheme.equals("grpcs")) {
+            // The same URL grammar: parsed as http(s), the scheme kept apart (see schemeOf).
+            text = (scheme.equals("grpc") ? "http" : "https") + text.substring(scheme.length());
+        }
         HttpUrl url = HttpUrl.parse(text);
         if (url == null) {
             throw new IllegalArgumentException(
@@ -512,7 +546,8 @@ public final class TritonClientOptions implements Serializable {
                                     ? "(hidden: it holds credentials)"
                                     // Nor a query, which may hold a key.
                                     : "'" + endpoint.replaceFirst("[?#].*", "?...") + "'")
-                            + " is not an http:// or https:// URL such as http://127.0.0.1:8000");
+                            + " is not an http://, https://, grpc:// or grpcs:// URL such as"
+                            + " http://127.0.0.1:8000 or grpc://127.0.0.1:8001");
         }
         if (!url.username().isEmpty() || !url.password().isEmpty()) {
             throw new IllegalArgumentException(
@@ -541,6 +576,7 @@ public final class TritonClientOptions implements Serializable {
      *   <tr><td>circuitBreaker</td><td>{@link CircuitBreakerPolicy#none()}: off</td></tr>
      *   <tr><td>adaptiveConcurrency</td><td>true</td></tr>
      *   <tr><td>maxBisectionRequests</td><td>32</td></tr>
+     *   <tr><td>keepAliveInterval</td><td>zero: no keepalive pings (gRPC)</td></tr>
      * </table>
      */
     public static final class Builder {
@@ -570,6 +606,7 @@ public final class TritonClientOptions implements Serializable {
         private CircuitBreakerPolicy circuitBreaker = CircuitBreakerPolicy.none();
         private boolean adaptiveConcurrency = true;
         private int maxBisectionRequests = DEFAULT_MAX_BISECTION_REQUESTS;
+        private Duration keepAliveInterval = Duration.ZERO;
 
         private Builder(String subject) {
             this.subject = subject;
@@ -577,9 +614,13 @@ public final class TritonClientOptions implements Serializable {
 
         /**
          * The server's base URL, such as {@code http://triton:8000} or {@code https://host/prefix};
-         * {@code host:port} alone means {@code http://host:port}.
+         * {@code host:port} alone means {@code http://host:port}. {@code grpc://triton:8001} and
+         * {@code grpcs://triton:8001} (TLS) choose Triton's gRPC protocol, with the artifact {@code
+         * org.flinktriton:flink-triton-grpc} on the class path; every other setting keeps its
+         * meaning (see the README's "gRPC" section).
          *
-         * @throws IllegalArgumentException when it is not an http(s) URL or carries credentials
+         * @throws IllegalArgumentException when it is not an http(s) or grpc(s) URL or carries
+         *     credentials
          */
         public Builder endpoint(String endpoint) {
             parseEndpoint(endpoint);
@@ -696,6 +737,24 @@ public final class TritonClientOptions implements Serializable {
         /** Trusts exactly {@code certificates}; an empty list restores the JVM's default trust. */
         public Builder trustedCertificates(Collection<? extends Certificate> certificates) {
             this.tls = tls.trusting(certificates);
+            return this;
+        }
+
+        /**
+         * Mutual TLS: the client presents the certificate chain of {@code certificateChainPem} (PEM
+         * {@code -----BEGIN CERTIFICATE-----} blocks, its own certificate first) with the private
+         * key of {@code privateKeyPem} (unencrypted PKCS#8, {@code -----BEGIN PRIVATE KEY-----};
+         * RSA or EC) to an {@code https://} or {@code grpcs://} endpoint that asks for one. Both
+         * files are read now, so that they need not exist where the job runs; the key then travels
+         * with the options (in the job graph), never in a message or {@code toString()}. Combines
+         * with {@link #trustStorePem} and friends for the server's side.
+         *
+         * @throws IllegalArgumentException when a file cannot be read or holds no certificate or no
+         *     such key
+         */
+        public Builder clientCertificate(Path certificateChainPem, Path privateKeyPem) {
+            List<Certificate> chain = TlsMaterial.certificatesInPem(certificateChainPem);
+            this.tls = tls.presenting(chain, TlsMaterial.privateKeyInPem(privateKeyPem));
             return this;
         }
 
@@ -890,6 +949,28 @@ public final class TritonClientOptions implements Serializable {
         }
 
         /**
+         * For {@code grpc://} and {@code grpcs://}: sends a keepalive ping after {@code interval}
+         * without activity on a connection that has calls in flight, so that a connection a proxy
+         * or load balancer dropped silently is found and replaced. {@link Duration#ZERO} (the
+         * default) sends none. At least 5 minutes, or zero: Triton's gRPC server (as grpc's default
+         * policy) answers pings more frequent than its policy allows with GOAWAY, which ends every
+         * call on the connection. HTTP ignores it.
+         *
+         * @throws IllegalArgumentException when it is neither zero nor at least 5 minutes
+         */
+        public Builder keepAliveInterval(Duration interval) {
+            Objects.requireNonNull(interval, "keepAliveInterval");
+            if (!interval.isZero() && interval.compareTo(Duration.ofMinutes(5)) < 0) {
+                throw new IllegalArgumentException(
+                        "keepAliveInterval must be zero (off) or at least 5 minutes, not "
+                                + interval
+                                + ": Triton's gRPC server answers more frequent pings with GOAWAY");
+            }
+            this.keepAliveInterval = interval;
+            return this;
+        }
+
+        /**
          * The validated options.
          *
          * @throws IllegalStateException naming what is missing (the endpoint, the model), or both
@@ -915,6 +996,7 @@ public final class TritonClientOptions implements Serializable {
                 throw new IllegalStateException(
                         subject + " needs " + String.join(" and ", missing));
             }
+            Transports.requireProvider(schemeOf(endpoint), subject);
             refuseTwice(priority != null, "priority", "priority");
             refuseTwice(serverTimeout != null, "timeout", "server-timeout");
             String version =

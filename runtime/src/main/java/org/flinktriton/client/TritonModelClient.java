@@ -394,6 +394,12 @@ public final class TritonModelClient implements AutoCloseable {
             return this;
         }
 
+        /** See {@link TritonClientOptions.Builder#clientCertificate}. */
+        public Builder clientCertificate(Path certificateChainPem, Path privateKeyPem) {
+            options.clientCertificate(certificateChainPem, privateKeyPem);
+            return this;
+        }
+
         /** See {@link TritonClientOptions.Builder#trustedCertificates}. */
         public Builder trustedCertificates(Collection<? extends Certificate> certificates) {
             options.trustedCertificates(certificates);
@@ -439,6 +445,12 @@ public final class TritonModelClient implements AutoCloseable {
         /** See {@link TritonClientOptions.Builder#maxBisectionRequests}. */
         public Builder maxBisectionRequests(int max) {
             options.maxBisectionRequests(max);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#keepAliveInterval}. */
+        public Builder keepAliveInterval(Duration interval) {
+            options.keepAliveInterval(interval);
             return this;
         }
 
@@ -544,8 +556,9 @@ public final class TritonModelClient implements AutoCloseable {
          * Builds the client.
          *
          * @throws IllegalStateException when the endpoint or the model is missing, or when both an
-         *     {@link #sslSocketFactory} (or {@link #sslContext}) and certificates to trust ({@link
-         *     #trustStore}, {@link #trustStorePem}, {@link #trustedCertificates}) are given
+         *     {@link #sslSocketFactory} (or {@link #sslContext}) and TLS material of the options
+         *     (certificates to trust: {@link #trustStore}, {@link #trustStorePem}, {@link
+         *     #trustedCertificates}; a {@link #clientCertificate}) are given
          */
         public TritonModelClient build() {
             TritonClientOptions built = options.build();
@@ -553,8 +566,8 @@ public final class TritonModelClient implements AutoCloseable {
                 throw new IllegalStateException(
                         SUBJECT
                                 + ": sslSocketFactory/sslContext and trustStore/trustStorePem/"
-                                + "trustedCertificates both set the trust of https connections;"
-                                + " set it one way");
+                                + "trustedCertificates/clientCertificate both set the TLS of"
+                                + " https connections; set it one way");
             }
             return new TritonModelClient(
                     new ClientSettings(

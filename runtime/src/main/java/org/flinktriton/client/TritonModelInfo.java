@@ -29,6 +29,7 @@ public final class TritonModelInfo {
     private final int maxBatchSize;
     private final boolean fromConfig;
     private final Set<String> optionalInputs;
+    private final boolean decoupled;
 
     private TritonModelInfo(
             String name,
@@ -38,7 +39,8 @@ public final class TritonModelInfo {
             List<Tensor> outputs,
             int maxBatchSize,
             boolean fromConfig,
-            Set<String> optionalInputs) {
+            Set<String> optionalInputs,
+            boolean decoupled) {
         this.name = name;
         this.versions = List.copyOf(versions);
         this.platform = platform;
@@ -47,6 +49,7 @@ public final class TritonModelInfo {
         this.maxBatchSize = maxBatchSize;
         this.fromConfig = fromConfig;
         this.optionalInputs = Set.copyOf(optionalInputs);
+        this.decoupled = decoupled;
     }
 
     /**
@@ -82,7 +85,8 @@ public final class TritonModelInfo {
                 tensors(metadata.outputs()),
                 maxBatchSize,
                 configMax.isPresent(),
-                optional);
+                optional,
+                config != null && config.decoupled());
     }
 
     private static List<Tensor> tensors(List<TensorMetadata> metadata) {
@@ -145,6 +149,15 @@ public final class TritonModelInfo {
     /** Whether {@link #maxBatchSize()} came from the server's model configuration. */
     public boolean hasConfig() {
         return fromConfig;
+    }
+
+    /**
+     * Whether the model configuration says the model is decoupled ({@code
+     * model_transaction_policy.decoupled}): it answers over a stream only, and a unary infer call
+     * fails (Triton answers gRPC's {@code UNIMPLEMENTED}). False without a configuration.
+     */
+    public boolean decoupled() {
+        return decoupled;
     }
 
     /** Inputs the configuration marks {@code optional}; empty without a configuration. */

@@ -593,6 +593,12 @@ public final class TritonInference<IN, OUT> {
             return this;
         }
 
+        /** See {@link TritonClientOptions.Builder#clientCertificate}. */
+        public Builder<IN, OUT> clientCertificate(Path certificateChainPem, Path privateKeyPem) {
+            options.clientCertificate(certificateChainPem, privateKeyPem);
+            return this;
+        }
+
         /** See {@link TritonClientOptions.Builder#trustedCertificates}. */
         public Builder<IN, OUT> trustedCertificates(
                 Collection<? extends Certificate> certificates) {
@@ -639,6 +645,12 @@ public final class TritonInference<IN, OUT> {
         /** See {@link TritonClientOptions.Builder#maxBisectionRequests}. */
         public Builder<IN, OUT> maxBisectionRequests(int max) {
             options.maxBisectionRequests(max);
+            return this;
+        }
+
+        /** See {@link TritonClientOptions.Builder#keepAliveInterval}. */
+        public Builder<IN, OUT> keepAliveInterval(Duration interval) {
+            options.keepAliveInterval(interval);
             return this;
         }
 

@@ -33,6 +33,7 @@ public final class ModelConfig {
     private final List<TensorConfig> inputs;
     private final List<TensorConfig> outputs;
     private final boolean dynamicBatching;
+    private final boolean decoupled;
 
     /**
      * @param name null when the document names no model
@@ -47,12 +48,30 @@ public final class ModelConfig {
             List<TensorConfig> inputs,
             List<TensorConfig> outputs,
             boolean dynamicBatching) {
+        this(name, platform, maxBatchSize, inputs, outputs, dynamicBatching, false);
+    }
+
+    /**
+     * @param maxBatchSize null when the document states none
+     * @param dynamicBatching whether the document has a {@code dynamic_batching} section
+     * @param decoupled whether {@code model_transaction_policy.decoupled} is true: the model
+     *     answers a request with zero or more responses, only over a stream
+     */
+    public ModelConfig(
+            String name,
+            String platform,
+            Integer maxBatchSize,
+            List<TensorConfig> inputs,
+            List<TensorConfig> outputs,
+            boolean dynamicBatching,
+            boolean decoupled) {
         this.name = name;
         this.platform = platform;
         this.maxBatchSize = maxBatchSize;
         this.inputs = List.copyOf(inputs);
         this.outputs = List.copyOf(outputs);
         this.dynamicBatching = dynamicBatching;
+        this.decoupled = decoupled;
     }
 
     /**
@@ -78,7 +97,16 @@ public final class ModelConfig {
                 maxBatchSize,
                 tensors(json.get("input"), true),
                 tensors(json.get("output"), false),
-                dynamicBatching != null && dynamicBatching.isObject());
+                dynamicBatching != null && dynamicBatching.isObject(),
+                decoupled(json.get("model_transaction_policy")));
+    }
+
+    private static boolean decoupled(JsonNode policy) {
+        if (policy == null || !policy.isObject()) {
+            return false;
+        }
+        JsonNode decoupled = policy.get("decoupled");
+        return decoupled != null && decoupled.asBoolean(false);
     }
 
     private static List<TensorConfig> tensors(JsonNode array, boolean inputs) {
@@ -174,6 +202,11 @@ public final class ModelConfig {
                         json.writeObjectFieldStart("dynamic_batching");
                         json.writeEndObject();
                     }
+                    if (decoupled) {
+                        json.writeObjectFieldStart("model_transaction_policy");
+                        json.writeBooleanField("decoupled", true);
+                        json.writeEndObject();
+                    }
                 });
     }
 
@@ -217,6 +250,14 @@ public final class ModelConfig {
         return dynamicBatching;
     }
 
+    /**
+     * Whether the model is decoupled ({@code model_transaction_policy.decoupled}): it may answer a
+     * request with zero or more responses, which only a streaming call receives.
+     */
+    public boolean decoupled() {
+        return decoupled;
+    }
+
     @Override
     public boolean equals(Object o) {
         if (this == o) {
@@ -231,12 +272,14 @@ public final class ModelConfig {
                 && Objects.equals(maxBatchSize, other.maxBatchSize)
                 && inputs.equals(other.inputs)
                 && outputs.equals(other.outputs)
-                && dynamicBatching == other.dynamicBatching;
+                && dynamicBatching == other.dynamicBatching
+                && decoupled == other.decoupled;
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(name, platform, maxBatchSize, inputs, outputs, dynamicBatching);
+        return Objects.hash(
+                name, platform, maxBatchSize, inputs, outputs, dynamicBatching, decoupled);
     }
 
     @Override
@@ -250,6 +293,7 @@ public final class ModelConfig {
                 + ", outputs="
                 + outputs
                 + (dynamicBatching ? ", dynamic_batching" : "")
+                + (decoupled ? ", decoupled" : "")
                 + '}';
     }
 

@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.stream.Collectors;
 import org.flinktriton.TritonException;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.codec.TensorSpec;
@@ -38,6 +39,7 @@ public final class RequestEncoder<T> {
     private final TritonInputCodec<T> codec;
     private final List<TensorSpec> inputs;
     private final List<TensorSpec> outputs;
+    private final List<String> outputNames;
     private final boolean binary;
     private final boolean batched;
 
@@ -79,6 +81,7 @@ public final class RequestEncoder<T> {
         this.codec = builder.codec;
         this.inputs = codec.inputs();
         this.outputs = List.copyOf(builder.outputs);
+        this.outputNames = outputs.stream().map(TensorSpec::name).collect(Collectors.toList());
         this.binary = builder.binary;
         this.batched = builder.batched;
         this.variable = inputs.stream().anyMatch(TensorSpec::isVariable);
@@ -134,7 +137,8 @@ public final class RequestEncoder<T> {
                 int end = i + 1 < inputs.size() ? starts[i + 1] : out.position();
                 segments.add(new EncodedBody.Segment(out.buffer(), starts[i], end - starts[i]));
             }
-            return new EncodedBody(cached.header, segments);
+            return new EncodedBody(cached.header, segments)
+                    .withParts(parts(n, dims, out, starts), id, parameters, outputNames);
         }
         List<Tensor> tensors = new ArrayList<>(inputs.size());
         boolean[] binaryFlags = new boolean[inputs.size()];
@@ -182,10 +186,28 @@ public final class RequestEncoder<T> {
             if (cacheable) {
                 lastHeader = new HeaderCache(n, dims, parameters, encoded.header());
             }
-            return encoded;
+            return encoded.withParts(parts(n, dims, out, starts), id, parameters, outputNames);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** Each input's name, datatype, full shape and run of the writer's buffer. */
+    private List<EncodedBody.Input> parts(int n, int[][] dims, RawTensorWriter out, int[] starts) {
+        List<EncodedBody.Input> parts = new ArrayList<>(inputs.size());
+        for (int i = 0; i < inputs.size(); i++) {
+            TensorSpec spec = inputs.get(i);
+            int end = i + 1 < inputs.size() ? starts[i + 1] : out.position();
+            parts.add(
+                    new EncodedBody.Input(
+                            spec.name(),
+                            spec.datatype(),
+                            fullShape(n, dims[i]),
+                            out.buffer(),
+                            starts[i],
+                            end - starts[i]));
+        }
+        return parts;
     }
 
     /**

@@ -66,18 +66,52 @@ public final class ResponseDecoder<T> {
         return decode(body, headerLength, sources.size(), sources);
     }
 
+    /**
+     * The outputs of a KServe v2 HTTP response body, raw or with JSON {@code data}, as tensors
+     * (views of {@code body}, no copy), for {@link #decode(List, int)}.
+     *
+     * @param headerLength the response's {@code Inference-Header-Content-Length}, or -1 when it had
+     *     none (the whole body is JSON)
+     */
+    public static List<Tensor> outputs(byte[] body, int headerLength) {
+        String context = "Response";
+        JsonNode header = JsonHeaderReader.parse(body, headerLength, context);
+        int binaryStart = headerLength < 0 ? body.length : headerLength;
+        return JsonHeaderReader.tensors(
+                header.get("outputs"), body, binaryStart, "output", context, false, true);
+    }
+
+    /**
+     * Decodes {@code recordCount} new output records from the outputs of a response, however they
+     * travelled (HTTP's body, gRPC's {@code raw_output_contents} or typed contents).
+     */
+    public List<T> decode(List<Tensor> outputs, int recordCount) {
+        return decode(outputs, recordCount, null);
+    }
+
+    /**
+     * {@link #enrich(byte[], int, List)} from the outputs of a response, however they travelled.
+     */
+    public List<T> enrich(List<Tensor> outputs, List<? extends T> sources) {
+        return decode(outputs, sources.size(), sources);
+    }
+
     private List<T> decode(
             byte[] body, int headerLength, int recordCount, List<? extends T> sources) {
+        checkCount(recordCount);
+        return decode(outputs(body, headerLength), recordCount, sources);
+    }
+
+    private void checkCount(int recordCount) {
         if (!batched && recordCount != 1) {
             throw new IllegalArgumentException(
                     "A model without a batch dimension answers one record, not " + recordCount);
         }
+    }
+
+    private List<T> decode(List<Tensor> tensors, int recordCount, List<? extends T> sources) {
+        checkCount(recordCount);
         String context = "Response";
-        JsonNode header = JsonHeaderReader.parse(body, headerLength, context);
-        int binaryStart = headerLength < 0 ? body.length : headerLength;
-        List<Tensor> tensors =
-                JsonHeaderReader.tensors(
-                        header.get("outputs"), body, binaryStart, "output", context, false, true);
         Map<String, Tensor> byName = new HashMap<>();
         for (Tensor tensor : tensors) {
             byName.putIfAbsent(tensor.name(), tensor);

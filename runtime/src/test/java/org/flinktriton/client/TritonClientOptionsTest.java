@@ -36,6 +36,11 @@ class TritonClientOptionsTest {
         return Path.of(TritonClientOptionsTest.class.getResource("/tls/test-server.pem").toURI());
     }
 
+    /** The test client certificate and its key (see tls/README.txt). */
+    private static Path clientPem(String name) throws URISyntaxException {
+        return Path.of(TritonClientOptionsTest.class.getResource("/tls/" + name).toURI());
+    }
+
     private static TritonClientOptions.Builder minimal() {
         return TritonClientOptions.builder().endpoint("http://triton:8000").model("add_sub");
     }
@@ -48,6 +53,8 @@ class TritonClientOptionsTest {
                 .header("X-Tenant", "7")
                 .bearerToken(SECRET)
                 .trustStorePem(pem())
+                .clientCertificate(clientPem("test-client.pem"), clientPem("test-client-key.pem"))
+                .keepAliveInterval(Duration.ofMinutes(7))
                 .connectTimeout(Duration.ofSeconds(2))
                 .requestTimeout(Duration.ofMillis(1500))
                 .closeTimeout(Duration.ofSeconds(4))
@@ -235,6 +242,13 @@ class TritonClientOptionsTest {
         config.set(TritonClientConfigOptions.CIRCUIT_BREAKER_HALF_OPEN_PROBES, 2);
         config.set(TritonClientConfigOptions.ADAPTIVE_CONCURRENCY, false);
         config.set(TritonClientConfigOptions.MAX_BISECTION_REQUESTS, 8);
+        config.set(
+                TritonClientConfigOptions.CLIENT_CERTIFICATE_PEM,
+                clientPem("test-client.pem").toString());
+        config.set(
+                TritonClientConfigOptions.CLIENT_KEY_PEM,
+                clientPem("test-client-key.pem").toString());
+        config.set(TritonClientConfigOptions.KEEP_ALIVE_INTERVAL, Duration.ofMinutes(7));
 
         // A key added to TritonClientConfigOptions without a line above fails here.
         assertThat(allOptions())
@@ -278,12 +292,33 @@ class TritonClientOptionsTest {
         text.put("flink-triton.client.circuit-breaker-half-open-probes", "2");
         text.put("flink-triton.client.adaptive-concurrency", "false");
         text.put("flink-triton.client.max-bisection-requests", "8");
+        text.put(
+                "flink-triton.client.client-certificate-pem",
+                clientPem("test-client.pem").toString());
+        text.put("flink-triton.client.client-key-pem", clientPem("test-client-key.pem").toString());
+        text.put("flink-triton.client.keep-alive-interval", "7 min");
 
         assertThat(text.keySet())
                 .containsExactlyInAnyOrderElementsOf(
                         allOptions().stream().map(ConfigOption::key).toList());
         assertThat(TritonClientOptions.fromConfig(Configuration.fromMap(text)))
                 .isEqualTo(everything());
+    }
+
+    @Test
+    void aClientCertificateNeedsItsKeyInTheConfigurationToo() throws Exception {
+        Configuration config = new Configuration();
+        config.set(TritonClientConfigOptions.ENDPOINT, "https://triton:8000");
+        config.set(TritonClientConfigOptions.MODEL, "add_sub");
+        config.set(
+                TritonClientConfigOptions.CLIENT_CERTIFICATE_PEM,
+                clientPem("test-client.pem").toString());
+
+        assertThatThrownBy(() -> TritonClientOptions.fromConfig(config))
+                .hasMessage(
+                        "flink-triton.client.client-key-pem is missing: mutual TLS needs both"
+                                + " flink-triton.client.client-certificate-pem and"
+                                + " flink-triton.client.client-key-pem");
     }
 
     @Test
@@ -402,8 +437,8 @@ class TritonClientOptionsTest {
 
         assertThatThrownBy(() -> builder.endpoint("ftp://h"))
                 .hasMessage(
-                        "endpoint 'ftp://h' is not an http:// or https:// URL such as"
-                                + " http://127.0.0.1:8000");
+                        "endpoint 'ftp://h' is not an http://, https://, grpc:// or grpcs:// URL"
+                                + " such as http://127.0.0.1:8000 or grpc://127.0.0.1:8001");
         assertThatThrownBy(() -> builder.endpoint("http://u:" + SECRET + "@h"))
                 .hasMessageStartingWith("endpoint must not carry credentials");
         assertThatThrownBy(() -> builder.model(" ")).hasMessage("model must not be blank");
@@ -534,7 +569,7 @@ class TritonClientOptionsTest {
                 options.add((ConfigOption<?>) field.get(null));
             }
         }
-        assertThat(options).hasSize(32);
+        assertThat(options).hasSize(35);
         return options;
     }
 }

@@ -38,8 +38,8 @@ class TritonModelClientBuilderTest {
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessage(
                         "TritonModelClient: sslSocketFactory/sslContext and"
-                                + " trustStore/trustStorePem/trustedCertificates both set the trust"
-                                + " of https connections; set it one way");
+                                + " trustStore/trustStorePem/trustedCertificates/clientCertificate"
+                                + " both set the TLS of https connections; set it one way");
 
         try (TritonModelClient client =
                 TritonModelClient.builder()

@@ -76,6 +76,10 @@ class BuilderParityTest {
         sample("trustStore(KeyStore)", store);
         sample("trustStorePem(Path)", pem);
         sample("trustedCertificates(Collection)", certificates);
+        sample(
+                "clientCertificate(Path,Path)",
+                Path.of(BuilderParityTest.class.getResource("/tls/test-client.pem").toURI()),
+                Path.of(BuilderParityTest.class.getResource("/tls/test-client-key.pem").toURI()));
         sample("connectTimeout(Duration)", Duration.ofSeconds(3));
         sample("requestTimeout(Duration)", Duration.ofSeconds(4));
         sample("closeTimeout(Duration)", Duration.ofSeconds(5));
@@ -92,6 +96,7 @@ class BuilderParityTest {
         sample("circuitBreaker(CircuitBreakerPolicy)", CircuitBreakerPolicy.defaults());
         sample("adaptiveConcurrency(boolean)", false);
         sample("maxBisectionRequests(int)", 5);
+        sample("keepAliveInterval(Duration)", Duration.ofMinutes(6));
     }
 
     private static void sample(String signature, Object... args) {

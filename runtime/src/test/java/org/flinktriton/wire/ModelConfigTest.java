@@ -39,6 +39,20 @@ class ModelConfigTest {
     }
 
     @Test
+    void readsWhetherTheModelIsDecoupled() {
+        String decoupled =
+                "{\"max_batch_size\": 0, \"model_transaction_policy\": {\"decoupled\": true}}";
+        assertThat(ModelConfig.parse(decoupled.getBytes(UTF_8), "GET /config").decoupled())
+                .isTrue();
+        assertThat(
+                        ModelConfig.parse("{\"max_batch_size\": 0}".getBytes(UTF_8), "GET /config")
+                                .decoupled())
+                .isFalse();
+        ModelConfig written = new ModelConfig("m", null, 0, List.of(), List.of(), false, true);
+        assertThat(ModelConfig.parse(written.toJson(), "GET /config")).isEqualTo(written);
+    }
+
+    @Test
     void aConfigWithoutLimitOrNameReadsBackEqual() {
         ModelConfig config = new ModelConfig(null, null, null, List.of(), List.of(), false);
 

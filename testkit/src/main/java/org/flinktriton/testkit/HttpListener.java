@@ -3,6 +3,7 @@ package org.flinktriton.testkit;
 import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -17,6 +18,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 
 /**
  * The HTTP face's socket and threads: binds the port (HTTPS with an {@link SSLContext}), hands each
@@ -30,6 +32,7 @@ final class HttpListener {
     private static final long REBIND_MILLIS = 10_000;
 
     private final SSLContext sslContext;
+    private final boolean needClientAuth;
     private final int workerThreads;
     private final HttpHandler handler;
     private final InetSocketAddress address;
@@ -45,9 +48,14 @@ final class HttpListener {
     private final Set<Thread> startedThreads = ConcurrentHashMap.newKeySet();
 
     private HttpListener(
-            InetSocketAddress at, SSLContext sslContext, int workerThreads, HttpHandler handler)
+            InetSocketAddress at,
+            SSLContext sslContext,
+            boolean needClientAuth,
+            int workerThreads,
+            HttpHandler handler)
             throws IOException {
         this.sslContext = sslContext;
+        this.needClientAuth = needClientAuth;
         this.workerThreads = workerThreads;
         this.handler = handler;
         this.http = bind(at);
@@ -59,11 +67,16 @@ final class HttpListener {
      * Binds {@code at} (port 0 picks a free one) and starts serving.
      *
      * @param sslContext the server's key and certificate for HTTPS, or null for HTTP
+     * @param needClientAuth whether an HTTPS client must present a certificate the context trusts
      */
     static HttpListener start(
-            InetSocketAddress at, SSLContext sslContext, int workerThreads, HttpHandler handler)
+            InetSocketAddress at,
+            SSLContext sslContext,
+            boolean needClientAuth,
+            int workerThreads,
+            HttpHandler handler)
             throws IOException {
-        return new HttpListener(at, sslContext, workerThreads, handler);
+        return new HttpListener(at, sslContext, needClientAuth, workerThreads, handler);
     }
 
     /** The bound port; the same after {@link #listenAgain()}. */
@@ -77,7 +90,15 @@ final class HttpListener {
             return HttpServer.create(at, 1024);
         }
         HttpsServer https = HttpsServer.create(at, 1024);
-        https.setHttpsConfigurator(new HttpsConfigurator(sslContext));
+        https.setHttpsConfigurator(
+                new HttpsConfigurator(sslContext) {
+                    @Override
+                    public void configure(HttpsParameters params) {
+                        SSLParameters parameters = sslContext.getDefaultSSLParameters();
+                        parameters.setNeedClientAuth(needClientAuth);
+                        params.setSSLParameters(parameters);
+                    }
+                });
         return https;
     }
 

@@ -12,8 +12,6 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 import org.flinktriton.TritonProtocolException;
 import org.flinktriton.wire.EncodedBody;
 import org.flinktriton.wire.InferRequestMessage;
@@ -28,23 +26,15 @@ import org.flinktriton.wire.Tensor;
 final class InferEndpoint {
     private static final Set<String> FLOATS = Set.of("FP16", "BF16", "FP32", "FP64");
 
-    private final ModelRegistry registry;
+    private final ModelRunner runner;
     private final FaultEngine faults;
-    private final ServerStats stats;
     private final ObjectMapper mapper;
     private final ContentCoding coding;
     private final Replies replies;
 
-    InferEndpoint(
-            ModelRegistry registry,
-            FaultEngine faults,
-            ServerStats stats,
-            ObjectMapper mapper,
-            ContentCoding coding,
-            Replies replies) {
-        this.registry = registry;
-        this.faults = faults;
-        this.stats = stats;
+    InferEndpoint(ModelRunner runner, ObjectMapper mapper, ContentCoding coding, Replies replies) {
+        this.runner = runner;
+        this.faults = runner.faults();
         this.mapper = mapper;
         this.coding = coding;
         this.replies = replies;
@@ -63,30 +53,16 @@ final class InferEndpoint {
     Outcome infer(HttpExchange exchange, String modelName, String version)
             throws IOException, InterruptedException {
         byte[] body = coding.readBody(exchange);
-        long latency = faults.latency().toNanos();
-        if (latency > 0) {
-            sleepNanos(latency);
-        }
-        FaultEngine.Before before = faults.beforeInfer();
-        if (before.spikeNanos > 0) {
-            stats.latencySpike();
-            sleepNanos(before.spikeNanos);
-        }
+        FaultEngine.Before before = runner.arrive();
         switch (before.kind) {
             case DROP:
                 return Outcome.CUT_SHORT; // the handler closes the exchange: the socket closes
             case RESET:
                 return Outcome.RESET;
-            case FAIL:
-                stats.injectedFailure(before.status);
-                throw HttpError.injected(before.status, before.error, before.retryAfter);
             default:
                 break;
         }
-        TestModel model = registry.resolve(modelName, version);
-        if (!registry.isModelReady(model.name())) {
-            throw new HttpError(503, "Model '" + model.name() + "' is not ready");
-        }
+        TestModel model = runner.readyModel(modelName, version);
         int headerLength = headerLength(exchange.getRequestHeaders());
         InferRequestMessage message;
         try {
@@ -96,30 +72,7 @@ final class InferEndpoint {
         }
         ModelRequest request =
                 RequestValidator.validate(model, message, body, headerLength, mapper);
-        HttpError poisoned = faults.poisoned(request, stats);
-        if (poisoned != null) {
-            throw poisoned;
-        }
-
-        long cost =
-                model.costPerRequest().toNanos()
-                        + request.batchSize() * model.costPerRecord().toNanos();
-        if (cost > 0) {
-            sleepNanos(cost);
-        }
-        List<Tensor> produced;
-        try {
-            produced = model.handler().infer(request);
-        } catch (IllegalArgumentException e) {
-            throw HttpError.badRequest(
-                    "Model '" + model.name() + "' rejected the request: " + e.getMessage());
-        } catch (InterruptedException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new HttpError(500, "Model '" + model.name() + "' failed: " + e);
-        }
-        List<Tensor> outputs = RequestValidator.checkOutputs(request, produced);
-        stats.executed(model.name(), request.batchSize());
+        List<Tensor> outputs = runner.run(request);
 
         boolean[] binary = new boolean[outputs.size()];
         for (int i = 0; i < binary.length; i++) {
@@ -263,19 +216,5 @@ final class InferEndpoint {
         }
         throw HttpError.badRequest(
                 EncodedBody.HEADER_LENGTH + " '" + value + "' is not a valid length in bytes");
-    }
-
-    private static void sleepNanos(long nanos) throws InterruptedException {
-        long deadline = System.nanoTime() + nanos;
-        for (long left = nanos; left > 0; left = deadline - System.nanoTime()) {
-            if (left >= 2_000_000) {
-                TimeUnit.NANOSECONDS.sleep(left);
-            } else {
-                LockSupport.parkNanos(left);
-            }
-            if (Thread.interrupted()) {
-                throw new InterruptedException();
-            }
-        }
     }
 }

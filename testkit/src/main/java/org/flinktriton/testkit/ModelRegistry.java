@@ -13,8 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The models a {@link TritonTestServer} serves, and the server's and each model's readiness, apart
  * from any transport: how a name and a version in a request find a model ({@link #resolve}), as
- * Triton resolves them, is decided here once, so that every face of the server (HTTP today) serves
- * the same models the same way. Thread-safe; models may come and go while requests run.
+ * Triton resolves them, is decided here once, so that every face of the server (HTTP and gRPC)
+ * serves the same models the same way. Thread-safe; models may come and go while requests run.
  */
 final class ModelRegistry {
     private final Map<String, TestModel> models = new ConcurrentHashMap<>();

@@ -11,6 +11,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.codec.TensorSpec;
 import org.flinktriton.wire.InferRequestMessage;
@@ -24,17 +25,49 @@ import org.flinktriton.wire.Tensor;
 final class RequestValidator {
     private RequestValidator() {}
 
+    /** Validates an HTTP request, whose FP16 and BF16 inputs must not be JSON. */
     static ModelRequest validate(
             TestModel model,
             InferRequestMessage message,
             byte[] body,
             int headerLength,
             ObjectMapper mapper) {
-        String prefix =
-                "[request id: " + (message.id() == null ? "<id_unknown>" : message.id()) + "] ";
+        List<String> outputs = new ArrayList<>();
+        for (InferRequestMessage.RequestedOutput output : message.outputs()) {
+            outputs.add(output.name());
+        }
+        return validate(
+                model,
+                message.id(),
+                message.parameters(),
+                message.inputs(),
+                outputs,
+                (prefix, quotedModel) ->
+                        rejectHalfFloatsInJson(
+                                message, body, headerLength, mapper, prefix, quotedModel));
+    }
+
+    /**
+     * Validates a request, whatever its transport, with the same rules and messages.
+     *
+     * @param id the request's id, or null
+     * @param inputs the input tensors in request order
+     * @param outputs the names of the outputs asked for, in request order; empty for all
+     * @param encodingCheck called with the message prefix and the quoted model name once every
+     *     input is known to be declared and present, to refuse what the transport's encoding cannot
+     *     carry (FP16 as JSON); throws an {@link HttpError}
+     */
+    static ModelRequest validate(
+            TestModel model,
+            String id,
+            Map<String, Object> parameters,
+            List<Tensor> inputs,
+            List<String> outputs,
+            BiConsumer<String, String> encodingCheck) {
+        String prefix = "[request id: " + (id == null ? "<id_unknown>" : id) + "] ";
         String quotedModel = "'" + model.name() + "'";
         Map<String, Tensor> byName = new HashMap<>();
-        for (Tensor input : message.inputs()) {
+        for (Tensor input : inputs) {
             if (byName.put(input.name(), input) != null) {
                 throw HttpError.badRequest(
                         prefix
@@ -62,7 +95,7 @@ final class RequestValidator {
         }
         if (!missing.isEmpty()) {
             List<String> got = new ArrayList<>();
-            for (Tensor input : message.inputs()) {
+            for (Tensor input : inputs) {
                 got.add("'" + input.name() + "'");
             }
             throw HttpError.badRequest(
@@ -70,7 +103,7 @@ final class RequestValidator {
                             + "expected "
                             + model.inputs().size()
                             + " inputs but got "
-                            + message.inputs().size()
+                            + inputs.size()
                             + " inputs for model "
                             + quotedModel
                             + ". Got input(s) "
@@ -79,11 +112,11 @@ final class RequestValidator {
                             + missing
                             + ". Please provide all required input(s).");
         }
-        rejectHalfFloatsInJson(message, body, headerLength, mapper, prefix, quotedModel);
+        encodingCheck.accept(prefix, quotedModel);
 
         int batchSize = model.isBatched() ? -1 : 1;
         String batchSetter = null;
-        Map<String, Tensor> inputs = new LinkedHashMap<>();
+        Map<String, Tensor> ordered = new LinkedHashMap<>();
         for (TensorSpec spec : model.inputs()) {
             Tensor input = byName.get(spec.name());
             if (input.datatype() != spec.datatype()) {
@@ -159,26 +192,26 @@ final class RequestValidator {
                                     + ")");
                 }
             }
-            inputs.put(spec.name(), input);
+            ordered.put(spec.name(), input);
         }
 
         Set<String> requested = new LinkedHashSet<>();
-        for (InferRequestMessage.RequestedOutput output : message.outputs()) {
-            if (model.output(output.name()) == null) {
+        for (String output : outputs) {
+            if (model.output(output) == null) {
                 throw HttpError.badRequest(
                         prefix
                                 + "unexpected inference output '"
-                                + output.name()
+                                + output
                                 + "' for model "
                                 + quotedModel
                                 + "; it has "
                                 + names(model.outputs()));
             }
-            if (!requested.add(output.name())) {
+            if (!requested.add(output)) {
                 throw HttpError.badRequest(
                         prefix
                                 + "output '"
-                                + output.name()
+                                + output
                                 + "' is requested twice in the request for model "
                                 + quotedModel);
             }
@@ -188,8 +221,7 @@ final class RequestValidator {
                 requested.add(spec.name());
             }
         }
-        return new ModelRequest(
-                model, batchSize, message.id(), message.parameters(), inputs, requested);
+        return new ModelRequest(model, batchSize, id, parameters, ordered, requested);
     }
 
     /**

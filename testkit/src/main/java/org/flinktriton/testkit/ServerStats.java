@@ -38,6 +38,10 @@ import java.util.TreeMap;
  * arrival, injected latency included, until the answer starts to go out, which is also when its
  * status counts; so a client that has its answer finds its status counted and the request no longer
  * in flight, and {@link #peakInFlight()} never exceeds the concurrency a client really used.
+ *
+ * <p>Requests over the {@linkplain TritonTestServer.Builder#grpc() gRPC face} count in the same
+ * counters, each answer under the HTTP status it stands for (200 for a response, 503 for {@code
+ * UNAVAILABLE}, …), so that a test asserts the same counts over either protocol.
  */
 public final class ServerStats {
     /** Enough for any test; the histogram counts beyond it. */
@@ -60,6 +64,7 @@ public final class ServerStats {
     private long poisonRecords;
     private long outages;
     private long cutByOutage;
+    private long cancelled;
     private int inFlight;
     private int peakInFlight;
 
@@ -72,7 +77,7 @@ public final class ServerStats {
         }
     }
 
-    /** Infer requests received for {@code model} (the name in the URL). */
+    /** Infer requests received for {@code model} (the name in the URL, or gRPC's model_name). */
     public long inferRequests(String model) {
         synchronized (lock) {
             return inferRequestsByModel.getOrDefault(model, 0L);
@@ -215,6 +220,17 @@ public final class ServerStats {
         }
     }
 
+    /**
+     * Infer requests given up before their answer, over gRPC: the client cancelled the call or its
+     * deadline passed while the server was handling it (its handler is interrupted and nothing is
+     * sent). They count in no {@link #responses(int)} status.
+     */
+    public long cancelled() {
+        synchronized (lock) {
+            return cancelled;
+        }
+    }
+
     /** Infer requests being handled right now. */
     public int inFlight() {
         synchronized (lock) {
@@ -310,6 +326,7 @@ public final class ServerStats {
             poisonRecords = 0;
             outages = 0;
             cutByOutage = 0;
+            cancelled = 0;
             peakInFlight = inFlight;
             lock.notifyAll();
         }
@@ -358,6 +375,14 @@ public final class ServerStats {
     void inferCutShort() {
         synchronized (lock) {
             dropped++;
+            lock.notifyAll();
+        }
+    }
+
+    /** Counted after the request left flight without an answer. */
+    void inferCancelled() {
+        synchronized (lock) {
+            cancelled++;
             lock.notifyAll();
         }
     }
@@ -422,6 +447,8 @@ public final class ServerStats {
                     + poisonAnswers
                     + ", outages="
                     + outages
+                    + ", cancelled="
+                    + cancelled
                     + ", inFlight="
                     + inFlight
                     + ", peakInFlight="

@@ -114,11 +114,30 @@ import javax.net.ssl.SSLContext;
  * byte counts that do not match, an {@code Inference-Header-Content-Length} beyond the body, a body
  * over 64 MiB ({@link Builder#maxRequestSize}). An unknown model is 404, a wrong method 405.
  *
+ * <h2>gRPC</h2>
+ *
+ * <p>Built with {@link Builder#grpc()}, the server also serves Triton's gRPC protocol ({@code
+ * inference.GRPCInferenceService}) on a second port, {@link #grpcEndpoint()} ({@code
+ * grpc://127.0.0.1:PORT}, or {@code grpcs://…} with {@link Builder#https(SSLContext)}): the same
+ * models, readiness, {@link #faults() faults} and {@link #stats() counters} as HTTP, so that a job
+ * or a client is tested over either protocol by changing its endpoint. Inputs are read from {@code
+ * raw_input_contents} or typed {@code contents}, validated with the same rules and messages as over
+ * HTTP, and answered in {@code raw_output_contents}; errors carry the gRPC status Triton uses
+ * ({@code INVALID_ARGUMENT}, {@code NOT_FOUND}, {@code UNAVAILABLE}, …). It needs {@code
+ * org.flinktriton:flink-triton-grpc} on the test class path; a server without gRPC does not.
+ *
+ * <pre>{@code
+ * TritonTestServer triton = TritonTestServer.builder().grpc().model(sentiment).start();
+ * TritonInference.builder(Review.class, Scored.class)
+ *         .endpoint(triton.grpcEndpoint())                     // "grpc://127.0.0.1:41235"
+ *         ...
+ * }</pre>
+ *
  * <p>The server is for tests: it listens on loopback only, and it sets the JVM-wide system property
  * {@code sun.net.httpserver.nodelay=true} (unless already set) so that the JDK's HTTP server does
  * not hold small responses back for 40 ms. It can also run on its own with a few {@linkplain
  * TestModels#samples() sample models}: {@code java -cp … org.flinktriton.testkit.TritonTestServer
- * 8000}.
+ * 8000 --grpc-port 8001}.
  */
 public final class TritonTestServer implements AutoCloseable {
     /** The version {@code GET /v2} reports. */
@@ -144,6 +163,11 @@ public final class TritonTestServer implements AutoCloseable {
     private final Object lifecycle = new Object();
 
     private final HttpListener http;
+
+    /** The gRPC face, or null when the server was built without it. */
+    private final GrpcListener grpc;
+
+    private final String grpcEndpoint;
     private volatile boolean inOutage;
     private long outageNumber;
     private Thread outageTimer;
@@ -152,6 +176,9 @@ public final class TritonTestServer implements AutoCloseable {
     private TritonTestServer(Builder builder) throws IOException {
         NoDelay.ensure();
         registry = new ModelRegistry(builder.models.values());
+        if (builder.grpc) {
+            GrpcSupport.check();
+        }
         V2Handler handler =
                 new V2Handler(
                         registry,
@@ -165,9 +192,40 @@ public final class TritonTestServer implements AutoCloseable {
                 HttpListener.start(
                         new InetSocketAddress(loopback, builder.port),
                         builder.sslContext,
+                        builder.clientCertificates,
                         builder.workerThreads,
                         handler);
         endpoint = (builder.sslContext == null ? "http" : "https") + "://127.0.0.1:" + http.port();
+        if (builder.grpc) {
+            try {
+                grpc =
+                        GrpcListener.start(
+                                new InetSocketAddress(loopback, builder.grpcPort),
+                                builder.sslContext,
+                                builder.clientCertificates,
+                                builder.workerThreads,
+                                builder.maxRequestSize,
+                                builder.compressResponses,
+                                builder.acceptCompressedRequests,
+                                registry,
+                                new ModelRunner(registry, faultEngine, stats),
+                                "triton-test-server-" + http.port() + "-grpc-");
+            } catch (IOException | RuntimeException e) {
+                http.stop();
+                try {
+                    http.awaitStopped(this);
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+                throw new IOException(
+                        "Cannot start the gRPC face on 127.0.0.1:" + builder.grpcPort, e);
+            }
+            grpcEndpoint =
+                    (builder.sslContext == null ? "grpc" : "grpcs") + "://127.0.0.1:" + grpc.port();
+        } else {
+            grpc = null;
+            grpcEndpoint = null;
+        }
     }
 
     /** Starts configuring a server. */
@@ -191,6 +249,43 @@ public final class TritonTestServer implements AutoCloseable {
     /** The port the server listens on (and listens on again after an outage). */
     public int port() {
         return http.port();
+    }
+
+    /**
+     * The gRPC target, {@code grpc://127.0.0.1:PORT} ({@code grpcs://…} when built with {@link
+     * Builder#https(SSLContext)}), for a server built with {@link Builder#grpc()}: the same models,
+     * faults and counters as {@link #endpoint()}, over Triton's {@code
+     * inference.GRPCInferenceService}.
+     *
+     * @throws IllegalStateException when the server was built without gRPC
+     */
+    public String grpcEndpoint() {
+        requireGrpc();
+        return grpcEndpoint;
+    }
+
+    /**
+     * The port the gRPC face listens on (and listens on again after an outage).
+     *
+     * @throws IllegalStateException when the server was built without gRPC
+     */
+    public int grpcPort() {
+        requireGrpc();
+        return grpc.port();
+    }
+
+    /** Whether the server serves gRPC as well as HTTP ({@link Builder#grpc()}). */
+    public boolean hasGrpc() {
+        return grpc != null;
+    }
+
+    private void requireGrpc() {
+        if (grpc == null) {
+            throw new IllegalStateException(
+                    this
+                            + " serves no gRPC: build it with TritonTestServer.builder().grpc()"
+                            + " (and org.flinktriton:flink-triton-grpc on the class path)");
+        }
     }
 
     /** The fault switches; settable while requests run. */
@@ -325,6 +420,9 @@ public final class TritonTestServer implements AutoCloseable {
             outageNumber++;
             stats.outageStarted();
             http.stop();
+            if (grpc != null) {
+                grpc.stop();
+            }
         }
     }
 
@@ -341,6 +439,14 @@ public final class TritonTestServer implements AutoCloseable {
                 return false;
             }
             http.listenAgain();
+            if (grpc != null) {
+                try {
+                    grpc.listenAgain();
+                } catch (RuntimeException e) {
+                    http.stop(); // the outage goes on for both faces, as documented
+                    throw e;
+                }
+            }
             inOutage = false;
             if (outageTimer != null && outageTimer != Thread.currentThread()) {
                 outageTimer.interrupt(); // an earlier end: the timer has nothing left to do
@@ -373,6 +479,9 @@ public final class TritonTestServer implements AutoCloseable {
                 return;
             }
             http.stop();
+            if (grpc != null) {
+                grpc.stop();
+            }
             timer = outageTimer;
         }
         try {
@@ -381,6 +490,9 @@ public final class TritonTestServer implements AutoCloseable {
                 timer.join(TimeUnit.SECONDS.toMillis(10));
             }
             http.awaitStopped(this);
+            if (grpc != null) {
+                grpc.awaitStopped(this);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -388,13 +500,19 @@ public final class TritonTestServer implements AutoCloseable {
 
     @Override
     public String toString() {
-        return "TritonTestServer{" + endpoint + ", models=" + registry.names() + '}';
+        return "TritonTestServer{"
+                + endpoint
+                + (grpcEndpoint == null ? "" : ", " + grpcEndpoint)
+                + ", models="
+                + registry.names()
+                + '}';
     }
 
     /**
      * Runs a server with the {@linkplain TestModels#samples() sample models} until the process is
-     * stopped, for trying a client by hand: {@code TritonTestServer [port]} (default 8000; 0 for
-     * any free port).
+     * stopped, for trying a client by hand: {@code TritonTestServer [port] [--grpc-port PORT]}
+     * (HTTP port default 8000; gRPC only when {@code --grpc-port} is given, with {@code
+     * flink-triton-grpc} on the class path; 0 for any free port).
      */
     public static void main(String[] args) throws InterruptedException {
         TestServerCommand.run(args, System.out);
@@ -431,6 +549,9 @@ public final class TritonTestServer implements AutoCloseable {
         private boolean compressResponses = true;
         private boolean acceptCompressedRequests = true;
         private SSLContext sslContext;
+        private boolean clientCertificates;
+        private boolean grpc;
+        private int grpcPort;
 
         private Builder() {}
 
@@ -466,7 +587,8 @@ public final class TritonTestServer implements AutoCloseable {
         /**
          * The most requests handled at the same time (default 32); more wait in a queue. Injected
          * latency and model cost hold a thread, so a concurrency test needs at least as many
-         * threads as the client's concurrency limit.
+         * threads as the client's concurrency limit. The gRPC face has a pool of its own of the
+         * same size.
          */
         public Builder workerThreads(int threads) {
             if (threads < 1) {
@@ -514,6 +636,68 @@ public final class TritonTestServer implements AutoCloseable {
          */
         public Builder https(SSLContext serverContext) {
             this.sslContext = Objects.requireNonNull(serverContext, "serverContext");
+            return this;
+        }
+
+        /**
+         * Requires TLS clients to present a certificate that the {@linkplain #https(SSLContext)
+         * server context}'s trust manager trusts (mutual TLS), on HTTPS and on gRPC alike; a client
+         * without one fails its TLS handshake. The server context must be initialised with a trust
+         * manager for the clients' issuer as well as a key manager.
+         *
+         * <pre>{@code
+         * SSLContext context = SSLContext.getInstance("TLS");
+         * context.init(serverKeys.getKeyManagers(), clientIssuer.getTrustManagers(), null);
+         * TritonTestServer.builder().https(context).requireClientCertificates().grpc().start();
+         * }</pre>
+         */
+        public Builder requireClientCertificates() {
+            this.clientCertificates = true;
+            return this;
+        }
+
+        /**
+         * Serves gRPC as well, as Triton does on its second port: Triton's {@code
+         * inference.GRPCInferenceService} ({@code ServerLive}, {@code ServerReady}, {@code
+         * ModelReady}, {@code ServerMetadata}, {@code ModelMetadata}, {@code ModelConfig}, {@code
+         * ModelInfer}, and {@code ModelStreamInfer} one response per request) over the same models,
+         * with the same {@linkplain TritonTestServer#faults() faults} and {@linkplain
+         * TritonTestServer#stats() counters}, on {@link TritonTestServer#grpcEndpoint()}. Off by
+         * default; it needs {@code org.flinktriton:flink-triton-grpc} on the class path (a test
+         * that calls a {@code grpc://} endpoint has it anyway), and {@link #start()} says so when
+         * it is missing. With {@link #https(SSLContext)} the target is {@code grpcs://} with the
+         * same certificate; {@link #maxRequestSize} caps each request message ({@code
+         * RESOURCE_EXHAUSTED} beyond, refused by grpc-java before the server counts the request;
+         * Triton's own gRPC cap is 2 GiB), {@link #acceptCompressedRequests} applies to gzip
+         * messages, and with {@link #compressResponses} a response is gzip-compressed when its
+         * request was. Keepalive follows grpc-java's defaults, as Triton's do: a client that pings
+         * more often than every 5 minutes is sent {@code GOAWAY}.
+         *
+         * <p>Injected failures answer the gRPC status Triton maps the HTTP status to: 400 {@code
+         * INVALID_ARGUMENT}, 404 {@code NOT_FOUND}, 429 {@code RESOURCE_EXHAUSTED}, 500 {@code
+         * INTERNAL}, 501 {@code UNIMPLEMENTED}, 503 {@code UNAVAILABLE} (a {@code Retry-After}
+         * travels as the {@code retry-after} trailer); a dropped or reset request answers {@code
+         * UNAVAILABLE}; a truncated response carries half of each output's bytes and a malformed
+         * one none; an outage closes the gRPC port too. {@link ServerStats} counts gRPC answers
+         * under the HTTP status they stand for, and counts the calls given up by their client or
+         * deadline in {@link ServerStats#cancelled()}.
+         */
+        public Builder grpc() {
+            this.grpc = true;
+            return this;
+        }
+
+        /**
+         * The gRPC port (0, the default, picks a free one); implies {@link #grpc()}.
+         *
+         * @throws IllegalArgumentException when not in 0..65535
+         */
+        public Builder grpcPort(int port) {
+            if (port < 0 || port > 65535) {
+                throw new IllegalArgumentException("gRPC port " + port + " is not in 0..65535");
+            }
+            this.grpcPort = port;
+            this.grpc = true;
             return this;
         }
 

@@ -36,7 +36,9 @@ final class V2Handler implements HttpHandler {
         this.stats = stats;
         this.replies = new Replies(stats, mapper, coding);
         this.documents = new Documents(registry, mapper);
-        this.infer = new InferEndpoint(registry, faults, stats, mapper, coding, replies);
+        this.infer =
+                new InferEndpoint(
+                        new ModelRunner(registry, faults, stats), mapper, coding, replies);
     }
 
     @Override

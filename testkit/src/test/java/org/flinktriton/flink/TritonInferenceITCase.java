@@ -53,6 +53,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@link TritonInference} in real jobs: a MiniCluster of 2 task managers with 2 slots each, jobs of
@@ -114,6 +116,7 @@ class TritonInferenceITCase {
                         .model(TestModels.identity("identity_nobatch", 0, TritonDataType.FP32, 4))
                         .workerThreads(64)
                         .compressResponses(false)
+                        .grpc()
                         .start();
     }
 
@@ -138,16 +141,19 @@ class TritonInferenceITCase {
      * subtask. Every output is checked and counted; the server's batches are never larger than 32
      * and, since the sources outrun the model, average at least 0.9 × 32 (only the last batch of
      * each subtask and a batch flushed by the delay under a CPU stall can be partial; measured:
-     * about 31.96 on 2 shared cores).
+     * about 31.96 on 2 shared cores). The same job over gRPC ({@code grpc://}, the only change)
+     * holds to the same counts.
      */
-    @Test
-    void everyRecordGetsItsCorrectOutputExactlyOnceInFullBatches() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"http", "grpc"})
+    void everyRecordGetsItsCorrectOutputExactlyOnceInFullBatches(String transport)
+            throws Exception {
         int records = 100_000;
         int maxBatchSize = 32;
         StreamExecutionEnvironment env = environment();
 
         TritonInference.builder(AddSubRequest.class, AddSubResult.class)
-                .endpoint(server.endpoint())
+                .endpoint(transport.equals("grpc") ? server.grpcEndpoint() : server.endpoint())
                 .maxBatchSize(maxBatchSize)
                 .maxBatchDelay(Duration.ofMillis(20))
                 .capacity(4)
@@ -162,9 +168,14 @@ class TritonInferenceITCase {
         List<Integer> batches = server.stats().batchSizes("add_sub");
         double mean = batches.stream().mapToInt(Integer::intValue).average().orElse(0);
         System.out.printf(
-                "TritonInference ITCase: %d records in %d ms, %d requests, mean batch %.2f,"
-                        + " histogram %s%n",
-                records, millis, batches.size(), mean, server.stats().batchSizeHistogram());
+                "TritonInference ITCase over %s: %d records in %d ms, %d requests, mean batch"
+                        + " %.2f, histogram %s%n",
+                transport,
+                records,
+                millis,
+                batches.size(),
+                mean,
+                server.stats().batchSizeHistogram());
         assertThat(server.stats().records("add_sub")).isEqualTo(records);
         assertThat(batches).allSatisfy(size -> assertThat(size).isBetween(1, maxBatchSize));
         assertThat(mean).isGreaterThanOrEqualTo(0.9 * maxBatchSize);

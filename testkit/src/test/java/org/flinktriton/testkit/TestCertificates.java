@@ -7,6 +7,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 
 /**
  * The test certificate in {@code tls/test-server.p12} (see {@code tls/README.txt}): a server {@link
@@ -17,6 +18,8 @@ public final class TestCertificates {
     private static final String KEYSTORE = "/tls/test-server.p12";
     private static final char[] PASSWORD = "changeit".toCharArray();
     private static final String ALIAS = "triton-test";
+    private static final String CLIENT_KEYSTORE = "/tls/test-client.p12";
+    private static final String CLIENT_ALIAS = "triton-test-client";
 
     private TestCertificates() {}
 
@@ -34,6 +37,50 @@ public final class TestCertificates {
         }
     }
 
+    /**
+     * The server side of mutual TLS ({@link TritonTestServer.Builder#requireClientCertificates()}):
+     * the test key and certificate, trusting only the test client certificate ({@code
+     * tls/test-client.p12}) from clients.
+     */
+    public static SSLContext mutualServerContext() {
+        try {
+            KeyManagerFactory keys =
+                    KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            keys.init(keyStore(), PASSWORD);
+            KeyStore clients = KeyStore.getInstance("PKCS12");
+            clients.load(null, null);
+            clients.setCertificateEntry(
+                    CLIENT_ALIAS, load(CLIENT_KEYSTORE).getCertificate(CLIENT_ALIAS));
+            TrustManagerFactory trust =
+                    TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            trust.init(clients);
+            SSLContext context = SSLContext.getInstance("TLS");
+            context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+            return context;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The test client's key and certificate ({@code tls/test-client.p12}, alias {@value
+     * #CLIENT_ALIAS}), as a PKCS12 key store with the password {@link #password()}.
+     */
+    public static KeyStore clientKeyStore() {
+        try {
+            return load(CLIENT_KEYSTORE);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The password of the test key stores and their keys. */
+    public static char[] password() {
+        return PASSWORD.clone();
+    }
+
     /** A new trust store holding only the test certificate. */
     public static KeyStore trustStore() {
         try {
@@ -49,9 +96,13 @@ public final class TestCertificates {
     }
 
     private static KeyStore keyStore() throws GeneralSecurityException {
-        try (InputStream in = TestCertificates.class.getResourceAsStream(KEYSTORE)) {
+        return load(KEYSTORE);
+    }
+
+    private static KeyStore load(String resource) throws GeneralSecurityException {
+        try (InputStream in = TestCertificates.class.getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalStateException(KEYSTORE + " is not on the test class path");
+                throw new IllegalStateException(resource + " is not on the test class path");
             }
             KeyStore keyStore = KeyStore.getInstance("PKCS12");
             keyStore.load(in, PASSWORD);

@@ -1,0 +1,222 @@
+package org.flinktriton.grpc;
+
+import com.google.protobuf.ByteString;
+import java.util.ArrayList;
+import java.util.List;
+import org.flinktriton.TritonProtocolException;
+import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.grpc.internal.proto.InferTensorContents;
+import org.flinktriton.grpc.internal.proto.ModelInferResponse;
+import org.flinktriton.grpc.internal.proto.ModelInferResponse.InferOutputTensor;
+import org.flinktriton.grpc.internal.proto.ModelInput;
+import org.flinktriton.grpc.internal.proto.ModelMetadataResponse;
+import org.flinktriton.grpc.internal.proto.ModelOutput;
+import org.flinktriton.wire.ModelConfig;
+import org.flinktriton.wire.Tensor;
+import org.flinktriton.wire.TensorMetadata;
+
+/**
+ * Protocol messages to the runtime's documents and tensors: metadata, configuration, and the
+ * outputs of an answer, raw ({@code raw_output_contents}, the layout of HTTP's binary extension) or
+ * typed ({@code contents}, as KServe's server answers a request that was not raw).
+ */
+final class GrpcTensors {
+    /** Stands for "the server has no configuration to give" where a null cannot. */
+    static final ModelConfig NO_CONFIG =
+            new ModelConfig(null, null, null, List.of(), List.of(), false);
+
+    private GrpcTensors() {}
+
+    static List<TensorMetadata> metadata(List<ModelMetadataResponse.TensorMetadata> tensors) {
+        List<TensorMetadata> out = new ArrayList<>(tensors.size());
+        for (ModelMetadataResponse.TensorMetadata tensor : tensors) {
+            out.add(
+                    new TensorMetadata(
+                            tensor.getName(),
+                            tensor.getDatatype(),
+                            toArray(tensor.getShapeList())));
+        }
+        return out;
+    }
+
+    static ModelConfig config(org.flinktriton.grpc.internal.proto.ModelConfig config) {
+        List<ModelConfig.TensorConfig> inputs = new ArrayList<>();
+        for (ModelInput input : config.getInputList()) {
+            inputs.add(
+                    new ModelConfig.TensorConfig(
+                            input.getName(),
+                            input.getDataType().name(),
+                            toArray(input.getDimsList()),
+                            input.getOptional()));
+        }
+        List<ModelConfig.TensorConfig> outputs = new ArrayList<>();
+        for (ModelOutput output : config.getOutputList()) {
+            outputs.add(
+                    new ModelConfig.TensorConfig(
+                            output.getName(),
+                            output.getDataType().name(),
+                            toArray(output.getDimsList()),
+                            false));
+        }
+        return new ModelConfig(
+                config.getName().isEmpty() ? null : config.getName(),
+                config.getPlatform().isEmpty() ? null : config.getPlatform(),
+                Math.max(0, config.getMaxBatchSize()),
+                inputs,
+                outputs,
+                config.hasDynamicBatching(),
+                config.getModelTransactionPolicy().getDecoupled());
+    }
+
+    /** The outputs of an answer, in its order. */
+    static List<Tensor> outputs(ModelInferResponse response) {
+        int raw = response.getRawOutputContentsCount();
+        int count = response.getOutputsCount();
+        if (raw != 0 && raw != count) {
+            throw new TritonProtocolException(
+                    "Response: "
+                            + count
+                            + " outputs but "
+                            + raw
+                            + " raw_output_contents; each output needs its own");
+        }
+        List<Tensor> tensors = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            InferOutputTensor output = response.getOutputs(i);
+            String name = output.getName();
+            TritonDataType datatype = datatype(output.getDatatype(), name);
+            long[] shape = toArray(output.getShapeList());
+            if (raw != 0) {
+                ByteString bytes = response.getRawOutputContents(i);
+                tensors.add(Tensor.ofRaw(name, datatype, shape, bytes.toByteArray()));
+            } else {
+                tensors.add(typed(name, datatype, shape, output.getContents()));
+            }
+        }
+        return tensors;
+    }
+
+    private static TritonDataType datatype(String wire, String name) {
+        TritonDataType datatype;
+        try {
+            datatype = TritonDataType.fromWireName(wire);
+        } catch (RuntimeException e) {
+            datatype = null;
+        }
+        if (datatype == null || datatype == TritonDataType.AUTO) {
+            throw new TritonProtocolException(
+                    "Response: output '" + name + "' has an unknown datatype '" + wire + "'");
+        }
+        return datatype;
+    }
+
+    /** A tensor from typed {@code contents}. */
+    private static Tensor typed(
+            String name, TritonDataType datatype, long[] shape, InferTensorContents contents) {
+        switch (datatype) {
+            case BOOL:
+                {
+                    boolean[] values = new boolean[contents.getBoolContentsCount()];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = contents.getBoolContents(i);
+                    }
+                    return Tensor.ofBools(name, shape, values);
+                }
+            case INT8:
+            case UINT8:
+                {
+                    List<Integer> ints =
+                            signed(datatype)
+                                    ? contents.getIntContentsList()
+                                    : contents.getUintContentsList();
+                    byte[] values = new byte[ints.size()];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = (byte) (int) ints.get(i);
+                    }
+                    return Tensor.ofInt8s(name, datatype, shape, values);
+                }
+            case INT16:
+            case UINT16:
+                {
+                    List<Integer> ints =
+                            signed(datatype)
+                                    ? contents.getIntContentsList()
+                                    : contents.getUintContentsList();
+                    short[] values = new short[ints.size()];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = (short) (int) ints.get(i);
+                    }
+                    return Tensor.ofInt16s(name, datatype, shape, values);
+                }
+            case INT32:
+            case UINT32:
+                {
+                    List<Integer> ints =
+                            signed(datatype)
+                                    ? contents.getIntContentsList()
+                                    : contents.getUintContentsList();
+                    int[] values = new int[ints.size()];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = ints.get(i);
+                    }
+                    return Tensor.ofInt32s(name, datatype, shape, values);
+                }
+            case INT64:
+            case UINT64:
+                {
+                    List<Long> longs =
+                            datatype == TritonDataType.INT64
+                                    ? contents.getInt64ContentsList()
+                                    : contents.getUint64ContentsList();
+                    return Tensor.ofInt64s(name, datatype, shape, toArray(longs));
+                }
+            case FP16:
+            case BF16:
+            case FP32:
+                {
+                    float[] values = new float[contents.getFp32ContentsCount()];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = contents.getFp32Contents(i);
+                    }
+                    return Tensor.ofFloats(name, datatype, shape, values);
+                }
+            case FP64:
+                {
+                    double[] values = new double[contents.getFp64ContentsCount()];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = contents.getFp64Contents(i);
+                    }
+                    return Tensor.ofDoubles(name, shape, values);
+                }
+            case BYTES:
+                {
+                    byte[][] values = new byte[contents.getBytesContentsCount()][];
+                    for (int i = 0; i < values.length; i++) {
+                        values[i] = contents.getBytesContents(i).toByteArray();
+                    }
+                    return Tensor.ofByteArrays(name, shape, values);
+                }
+            default:
+                throw new TritonProtocolException(
+                        "Response: output '"
+                                + name
+                                + "' has datatype "
+                                + datatype
+                                + " in contents");
+        }
+    }
+
+    private static boolean signed(TritonDataType datatype) {
+        return datatype == TritonDataType.INT8
+                || datatype == TritonDataType.INT16
+                || datatype == TritonDataType.INT32;
+    }
+
+    private static long[] toArray(List<Long> values) {
+        long[] out = new long[values.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = values.get(i);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,152 @@
+package org.flinktriton.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import java.util.List;
+import org.flinktriton.TritonProtocolException;
+import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.grpc.internal.proto.InferTensorContents;
+import org.flinktriton.grpc.internal.proto.ModelInferResponse;
+import org.flinktriton.grpc.internal.proto.ModelInferResponse.InferOutputTensor;
+import org.flinktriton.wire.Tensor;
+import org.junit.jupiter.api.Test;
+
+/** Answers as servers send them: raw (Triton) or typed contents (KServe), and broken ones. */
+class GrpcTensorsTest {
+    private static InferOutputTensor.Builder output(String name, String datatype, long... shape) {
+        InferOutputTensor.Builder output =
+                InferOutputTensor.newBuilder().setName(name).setDatatype(datatype);
+        for (long dim : shape) {
+            output.addShape(dim);
+        }
+        return output;
+    }
+
+    @Test
+    void readsTypedContentsOfEveryFamily() {
+        ModelInferResponse response =
+                ModelInferResponse.newBuilder()
+                        .addOutputs(
+                                output("B", "BOOL", 2)
+                                        .setContents(
+                                                InferTensorContents.newBuilder()
+                                                        .addBoolContents(true)
+                                                        .addBoolContents(false)))
+                        .addOutputs(
+                                output("U8", "UINT8", 2)
+                                        .setContents(
+                                                InferTensorContents.newBuilder()
+                                                        .addUintContents(255)
+                                                        .addUintContents(1)))
+                        .addOutputs(
+                                output("I32", "INT32", 2)
+                                        .setContents(
+                                                InferTensorContents.newBuilder()
+                                                        .addIntContents(-7)
+                                                        .addIntContents(Integer.MAX_VALUE)))
+                        .addOutputs(
+                                output("I64", "INT64", 1)
+                                        .setContents(
+                                                InferTensorContents.newBuilder()
+                                                        .addInt64Contents(Long.MIN_VALUE)))
+                        .addOutputs(
+                                output("F", "FP32", 2)
+                                        .setContents(
+                                                InferTensorContents.newBuilder()
+                                                        .addFp32Contents(1.5f)
+                                                        .addFp32Contents(-2f)))
+                        .addOutputs(
+                                output("D", "FP64", 1)
+                                        .setContents(
+                                                InferTensorContents.newBuilder()
+                                                        .addFp64Contents(Math.PI)))
+                        .addOutputs(
+                                output("S", "BYTES", 1)
+                                        .setContents(
+                                                InferTensorContents.newBuilder()
+                                                        .addBytesContents(
+                                                                ByteString.copyFromUtf8("héllo"))))
+                        .build();
+
+        List<Tensor> tensors = GrpcTensors.outputs(response);
+
+        assertThat(tensors)
+                .extracting(Tensor::name)
+                .containsExactly("B", "U8", "I32", "I64", "F", "D", "S");
+        assertThat(tensors.get(0).toBools()).containsExactly(true, false);
+        assertThat(tensors.get(1).datatype()).isEqualTo(TritonDataType.UINT8);
+        assertThat(tensors.get(1).rawBytes()).containsExactly((byte) 0xff, (byte) 1);
+        assertThat(tensors.get(2).toInt32s()).containsExactly(-7, Integer.MAX_VALUE);
+        assertThat(tensors.get(3).toInt64s()).containsExactly(Long.MIN_VALUE);
+        assertThat(tensors.get(4).toFloats()).containsExactly(1.5f, -2f);
+        assertThat(tensors.get(5).toDoubles()).containsExactly(Math.PI);
+        assertThat(tensors.get(6).toStrings()).containsExactly("héllo");
+    }
+
+    @Test
+    void readsRawContentsInOutputOrder() {
+        ModelInferResponse response =
+                ModelInferResponse.newBuilder()
+                        .addOutputs(output("S", "BYTES", 1))
+                        .addOutputs(output("I", "INT32", 1))
+                        .addRawOutputContents(
+                                ByteString.copyFrom(new byte[] {2, 0, 0, 0, 'o', 'k'}))
+                        .addRawOutputContents(ByteString.copyFrom(new byte[] {5, 0, 0, 0}))
+                        .build();
+
+        List<Tensor> tensors = GrpcTensors.outputs(response);
+
+        assertThat(tensors.get(0).toStrings()).containsExactly("ok");
+        assertThat(tensors.get(1).toInt32s()).containsExactly(5);
+    }
+
+    @Test
+    void aBrokenAnswerNamesTheOutput() {
+        ModelInferResponse short4 =
+                ModelInferResponse.newBuilder()
+                        .addOutputs(output("OUT", "FP32", 2))
+                        .addRawOutputContents(ByteString.copyFrom(new byte[4]))
+                        .build();
+        assertThatThrownBy(() -> GrpcTensors.outputs(short4))
+                .isInstanceOf(TritonProtocolException.class)
+                .hasMessageContaining("OUT");
+
+        ModelInferResponse missingRaw =
+                ModelInferResponse.newBuilder()
+                        .addOutputs(output("A", "FP32", 1))
+                        .addOutputs(output("B", "FP32", 1))
+                        .addRawOutputContents(ByteString.copyFrom(new byte[4]))
+                        .build();
+        assertThatThrownBy(() -> GrpcTensors.outputs(missingRaw))
+                .isInstanceOf(TritonProtocolException.class)
+                .hasMessageContaining("raw_output_contents");
+
+        ModelInferResponse unknownType =
+                ModelInferResponse.newBuilder()
+                        .addOutputs(output("X", "FP128", 1))
+                        .addRawOutputContents(ByteString.copyFrom(new byte[16]))
+                        .build();
+        assertThatThrownBy(() -> GrpcTensors.outputs(unknownType))
+                .isInstanceOf(TritonProtocolException.class)
+                .hasMessageContaining("'X'")
+                .hasMessageContaining("FP128");
+    }
+
+    @Test
+    void readsTheConfigsLimitAndWhetherTheModelIsDecoupled() {
+        org.flinktriton.wire.ModelConfig config =
+                GrpcTensors.config(
+                        org.flinktriton.grpc.internal.proto.ModelConfig.newBuilder()
+                                .setName("m")
+                                .setMaxBatchSize(8)
+                                .setModelTransactionPolicy(
+                                        org.flinktriton.grpc.internal.proto.ModelTransactionPolicy
+                                                .newBuilder()
+                                                .setDecoupled(true))
+                                .build());
+        assertThat(config.maxBatchSize()).hasValue(8);
+        assertThat(config.decoupled()).isTrue();
+    }
+}
