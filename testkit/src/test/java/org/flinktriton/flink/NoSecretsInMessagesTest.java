@@ -179,7 +179,7 @@ class NoSecretsInMessagesTest {
         assertThat(inference.toString()).doesNotContain(SECRET);
         TritonInferenceFunction<AddSubRequest, AddSubResult> function = inference.function();
         assertThat(function.toString()).doesNotContain(SECRET);
-        function.open(null);
+        function.open((OpenContext) null);
         try {
             server.faults().latency(Duration.ofSeconds(2));
             RecordingFuture<AddSubResult> future = new RecordingFuture<>();
