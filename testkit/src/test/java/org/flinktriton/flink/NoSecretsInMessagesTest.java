@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.functions.OpenContext;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.client.CircuitBreakerPolicy;
 import org.flinktriton.client.RetryPolicy;
