@@ -1,12 +1,8 @@
 package org.flinktriton.table;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -208,11 +204,11 @@ class SameAnswersAsFlinkTritonIT {
     @Test
     void everyReadmeStatementAnswersEveryRowAsFlinksProviderDoes(@TempDir Path lib)
             throws Exception {
-        Path theirs = Path.of(property("flinktriton.flinkModelTritonJar"));
+        Path theirs = Path.of(FlinkJvm.property("flinktriton.flinkModelTritonJar"));
         assertThat(theirs).as("copied by maven-dependency-plugin before this test").exists();
         Path patched = lib.resolve(theirs.getFileName().toString());
         FlinkModelTritonPatch.write(theirs, patched);
-        Path ours = Path.of(property("flinktriton.sqlJar"));
+        Path ours = Path.of(FlinkJvm.property("flinktriton.sqlJar"));
         assertThat(ours).as("the -sql jar, built by `package` before this test").exists();
 
         Map<String, Map<Integer, String>> theirAnswers = run("triton", patched, lib);
@@ -258,37 +254,14 @@ class SameAnswersAsFlinkTritonIT {
     /** Runs {@link ReadmeModelsJob} in a JVM of Flink's class path and {@code jar}; its answers. */
     private static Map<String, Map<Integer, String>> run(String provider, Path jar, Path dir)
             throws Exception {
-        List<String> classPath = new ArrayList<>();
-        for (String entry :
-                Files.readString(Path.of(property("flinktriton.flinkClasspath")))
-                        .trim()
-                        .split(File.pathSeparator)) {
-            classPath.add(entry);
-        }
-        classPath.add(jar.toString());
-        classPath.add(property("flinktriton.testClasses")); // ReadmeModelsJob, ReadmeStatements
-        Path output = dir.resolve(provider + ".out");
-        Process job =
-                new ProcessBuilder(
-                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                                "-Xmx768m",
-                                "-cp",
-                                String.join(File.pathSeparator, classPath),
-                                ReadmeModelsJob.class.getName(),
-                                server.endpoint(),
-                                provider)
-                        .redirectErrorStream(true)
-                        .redirectOutput(output.toFile())
-                        .start();
-        boolean ended = job.waitFor(3, TimeUnit.MINUTES);
-        if (!ended) {
-            job.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-        }
-        String text = Files.readString(output, UTF_8);
-        assertThat(ended)
-                .as("%s: the job's JVM ended within 3 minutes:%n%s", provider, text)
-                .isTrue();
-        assertThat(job.exitValue()).as("%s: the job's exit code:%n%s", provider, text).isZero();
+        String text =
+                FlinkJvm.run(
+                        provider,
+                        List.of(jar.toString()),
+                        dir.resolve(provider + ".out"),
+                        ReadmeModelsJob.class,
+                        server.endpoint(),
+                        provider);
         assertThat(text).as("%s:%n%s", provider, text).contains("DONE").doesNotContain("FAILED|");
         Map<String, Map<Integer, String>> answers = new TreeMap<>();
         for (String line : text.split("\n")) {
@@ -299,13 +272,5 @@ class SameAnswersAsFlinkTritonIT {
             }
         }
         return answers;
-    }
-
-    private static String property(String name) {
-        String value = System.getProperty(name);
-        assertThat(value)
-                .as("system property %s (set by the failsafe configuration in table/pom.xml)", name)
-                .isNotNull();
-        return value;
     }
 }

@@ -3,7 +3,6 @@ package org.flinktriton.table;
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -136,44 +135,23 @@ class SqlJarBesideFlinkTritonIT {
 
     @Test
     void bothProvidersRunOneQueryInOneClassPath(@TempDir Path lib) throws Exception {
-        Path theirs = Path.of(property("flinktriton.flinkModelTritonJar"));
+        Path theirs = Path.of(FlinkJvm.property("flinktriton.flinkModelTritonJar"));
         assertThat(theirs).as("copied by maven-dependency-plugin before this test").exists();
         Path patched = lib.resolve(theirs.getFileName().toString());
         FlinkModelTritonPatch.write(theirs, patched);
         Path ours = lib.resolve(sqlJar().getFileName().toString());
         Files.copy(sqlJar(), ours);
 
-        List<String> classPath = new ArrayList<>();
-        for (String entry :
-                Files.readString(Path.of(property("flinktriton.flinkClasspath")))
-                        .trim()
-                        .split(File.pathSeparator)) {
-            classPath.add(entry);
-        }
         // lib/ in the order Flink's scripts list it: sorted by name, so Flink's jar comes first.
-        new TreeSet<>(List.of(patched.toString(), ours.toString())).forEach(classPath::add);
-        classPath.add(property("flinktriton.testClasses")); // TwoProvidersJob
-        Path output = lib.resolve("job.out");
-        Process job =
-                new ProcessBuilder(
-                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                                "-Xmx768m",
-                                "-cp",
-                                String.join(File.pathSeparator, classPath),
-                                TwoProvidersJob.class.getName(),
-                                server.endpoint(),
-                                THEIR_MODEL,
-                                OUR_MODEL)
-                        .redirectErrorStream(true)
-                        .redirectOutput(output.toFile())
-                        .start();
-        boolean ended = job.waitFor(3, TimeUnit.MINUTES);
-        if (!ended) {
-            job.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
-        }
-        String text = Files.readString(output, UTF_8);
-        assertThat(ended).as("the job's JVM ended within 3 minutes:%n%s", text).isTrue();
-        assertThat(job.exitValue()).as("the job's exit code:%n%s", text).isZero();
+        String text =
+                FlinkJvm.run(
+                        "both providers",
+                        List.copyOf(new TreeSet<>(List.of(patched.toString(), ours.toString()))),
+                        lib.resolve("job.out"),
+                        TwoProvidersJob.class,
+                        server.endpoint(),
+                        THEIR_MODEL,
+                        OUR_MODEL);
 
         Map<String, String> origins = new HashMap<>();
         Map<String, String> versions = new HashMap<>();
@@ -237,16 +215,8 @@ class SqlJarBesideFlinkTritonIT {
     }
 
     private static Path sqlJar() {
-        Path jar = Path.of(property("flinktriton.sqlJar"));
+        Path jar = Path.of(FlinkJvm.property("flinktriton.sqlJar"));
         assertThat(jar).as("the -sql jar, built by `package` before this test").exists();
         return jar;
-    }
-
-    private static String property(String name) {
-        String value = System.getProperty(name);
-        assertThat(value)
-                .as("system property %s (set by the failsafe configuration in table/pom.xml)", name)
-                .isNotNull();
-        return value;
     }
 }
