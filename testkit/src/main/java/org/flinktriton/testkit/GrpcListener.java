@@ -40,9 +40,6 @@ import javax.net.ssl.SSLContext;
  * with gRPC loads them, so that a server without gRPC runs without the gRPC jars.
  */
 final class GrpcListener {
-    /** How long {@link #listenAgain()} keeps trying to bind the port. */
-    private static final long REBIND_MILLIS = 10_000;
-
     private final InetSocketAddress requested;
     private final String threadPrefix;
     private final SslContext sslContext;
@@ -217,24 +214,7 @@ final class GrpcListener {
      * @throws IllegalStateException when interrupted while retrying
      */
     void listenAgain() {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REBIND_MILLIS);
-        while (true) {
-            try {
-                serve(address);
-                return;
-            } catch (IOException e) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new UncheckedIOException(
-                            "Cannot listen on gRPC port " + port() + " again after an outage", e);
-                }
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while ending an outage", e);
-            }
-        }
+        Rebinding.retry(() -> serve(address), "gRPC port " + port());
     }
 
     /**

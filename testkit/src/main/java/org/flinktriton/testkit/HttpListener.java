@@ -28,9 +28,6 @@ import javax.net.ssl.SSLParameters;
  * does. Not thread-safe: {@link TritonTestServer} calls it under its lifecycle lock.
  */
 final class HttpListener {
-    /** How long {@link #listenAgain()} keeps trying to bind the port. */
-    private static final long REBIND_MILLIS = 10_000;
-
     private final SSLContext sslContext;
     private final boolean needClientAuth;
     private final int workerThreads;
@@ -141,25 +138,12 @@ final class HttpListener {
      * @throws IllegalStateException when interrupted while retrying
      */
     void listenAgain() {
-        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(REBIND_MILLIS);
-        while (true) {
-            try {
-                http = bind(address);
-                serve();
-                return;
-            } catch (IOException e) {
-                if (System.nanoTime() - deadline > 0) {
-                    throw new UncheckedIOException(
-                            "Cannot listen on port " + port() + " again after an outage", e);
-                }
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("Interrupted while ending an outage", e);
-            }
-        }
+        Rebinding.retry(
+                () -> {
+                    http = bind(address);
+                    serve();
+                },
+                "port " + port());
     }
 
     /**
