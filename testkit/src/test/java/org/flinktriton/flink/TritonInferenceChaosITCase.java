@@ -28,13 +28,15 @@ import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.flink.InferenceTypes.AddSubRequest;
 import org.flinktriton.flink.InferenceTypes.AddSubResult;
 import org.flinktriton.testkit.TestModels;
+import org.flinktriton.testkit.Transport;
 import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The issue's chaos run: 100,000 records at parallelism 4 on 2 TaskManagers, checkpoints every 200
@@ -43,7 +45,9 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * records. With dead letters on, the job finishes without a single restart, every other record's
  * output comes exactly once, and the dead-letter output holds exactly the 10 poison records. With
  * the default policy the poison fails the job, naming the record's position and the server's error.
- * The faults are seeded.
+ * The faults are seeded. Both cases run over HTTP and over gRPC, where the testkit answers the same
+ * faults with {@code UNAVAILABLE} (503, resets), {@code RESOURCE_EXHAUSTED} with a {@code
+ * retry-after} trailer (429) and {@code INVALID_ARGUMENT} (poison), with the same exact counts.
  */
 @Timeout(value = 300, unit = TimeUnit.SECONDS)
 class TritonInferenceChaosITCase {
@@ -72,6 +76,7 @@ class TritonInferenceChaosITCase {
                 TritonTestServer.builder()
                         .model(TestModels.addSub("add_sub", TritonDataType.FP32, 16, 32))
                         .workerThreads(64)
+                        .grpc()
                         .start();
     }
 
@@ -118,9 +123,10 @@ class TritonInferenceChaosITCase {
                 .map(new OpenCounter());
     }
 
-    private static TritonInference.Builder<AddSubRequest, AddSubResult> inference() {
+    private static TritonInference.Builder<AddSubRequest, AddSubResult> inference(
+            Transport transport) {
         return TritonInference.builder(AddSubRequest.class, AddSubResult.class)
-                .endpoint(server.endpoint())
+                .endpoint(transport.endpoint(server))
                 .maxBatchSize(32)
                 .maxBatchDelay(Duration.ofMillis(10))
                 .capacity(4);
@@ -140,11 +146,14 @@ class TritonInferenceChaosITCase {
         return server.outage(Duration.ofSeconds(3));
     }
 
-    @Test
-    void withDeadLettersTheJobRidesOutTheChaosWithoutARestart() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void withDeadLettersTheJobRidesOutTheChaosWithoutARestart(Transport transport)
+            throws Exception {
         chaos();
         StreamExecutionEnvironment env = environment();
-        TritonInference<AddSubRequest, AddSubResult> inference = inference().deadLetters().build();
+        TritonInference<AddSubRequest, AddSubResult> inference =
+                inference(transport).deadLetters().build();
         SingleOutputStreamOperator<AddSubResult> results = inference.apply(requests(env));
         results.sinkTo(new ResilienceSinks.OutputSink());
         results.getSideOutput(inference.deadLetterTag())
@@ -158,8 +167,9 @@ class TritonInferenceChaosITCase {
         long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
 
         System.out.printf(
-                "TritonInference chaos: %d ms, %d infer requests, 503 %d, 429 %d, resets %d,"
+                "TritonInference chaos over %s: %d ms, %d infer requests, 503 %d, 429 %d, resets %d,"
                         + " poison answers %d, outages %d, dead letters %d%n",
+                transport,
                 millis,
                 server.stats().inferRequests(),
                 server.stats().injectedFailures(503),
@@ -191,17 +201,22 @@ class TritonInferenceChaosITCase {
             assertThat(dead.statusCode()).isEqualTo(400);
             assertThat(dead.attempts()).isPositive();
             assertThat(dead.message()).contains("poison record at index 0 of 1");
+            if (transport == Transport.GRPC) {
+                assertThat(dead.message()).contains("gRPC INVALID_ARGUMENT");
+            }
         }
     }
 
-    @Test
-    void byDefaultThePoisonFailsTheJobNamingTheRecordAndTheServersError() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void byDefaultThePoisonFailsTheJobNamingTheRecordAndTheServersError(Transport transport)
+            throws Exception {
         chaos();
         StreamExecutionEnvironment env = environment();
         Configuration noRestarts = new Configuration();
         noRestarts.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         env.configure(noRestarts);
-        inference().build().apply(requests(env)).sinkTo(new ResilienceSinks.OutputSink());
+        inference(transport).build().apply(requests(env)).sinkTo(new ResilienceSinks.OutputSink());
 
         Throwable failure = catchThrowable(() -> env.execute("TritonInference: chaos, default"));
 
@@ -211,7 +226,8 @@ class TritonInferenceChaosITCase {
         assertThat(cause)
                 .hasMessageMatching("(?s)The record at position \\d+ of a batch of \\d+ failed.*")
                 .hasMessageContaining("HTTP 400")
-                .hasMessageContaining("poison record at index 0 of 1");
+                .hasMessageContaining("poison record at index 0 of 1")
+                .hasMessageContaining(transport == Transport.GRPC ? "gRPC INVALID_ARGUMENT" : "");
         assertThat(WRONG).isEmpty();
         for (long id : POISON) {
             assertThat(OUTPUTS).as("poison record %d", id).doesNotContainKey(id);

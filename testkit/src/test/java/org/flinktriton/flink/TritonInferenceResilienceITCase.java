@@ -30,20 +30,23 @@ import org.flinktriton.flink.InferenceTypes.AddSubResult;
 import org.flinktriton.testkit.ModelHandler;
 import org.flinktriton.testkit.TestModel;
 import org.flinktriton.testkit.TestModels;
+import org.flinktriton.testkit.Transport;
 import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * What becomes of records the server rejects, in real jobs: dead letters (exactly the poison
  * records, every other output exactly once, while transient 503s cost only retries), the default
  * (the job fails, naming the record's position and the server's error) and a fallback (its outputs
  * in the poison records' places, in order). The poison model answers 400 for any batch that holds a
- * record whose id is in {@link #POISON}.
+ * record whose id is in {@link #POISON} ({@code INVALID_ARGUMENT} over gRPC). Each case runs over
+ * HTTP and over gRPC, with the same exact counts.
  */
 @Timeout(value = 180, unit = TimeUnit.SECONDS)
 class TritonInferenceResilienceITCase {
@@ -61,6 +64,10 @@ class TritonInferenceResilienceITCase {
     private static TritonTestServer server;
 
     private static final List<Long> ORDER =
+            java.util.Collections.synchronizedList(new ArrayList<>());
+
+    /** The messages of the failures a fallback was given. */
+    private static final List<String> FALLBACK_FAILURES =
             java.util.Collections.synchronizedList(new ArrayList<>());
 
     @BeforeAll
@@ -82,6 +89,7 @@ class TritonInferenceResilienceITCase {
                 TritonTestServer.builder()
                         .model(addSub.toBuilder().handler(poisoned).build())
                         .workerThreads(32)
+                        .grpc()
                         .start();
     }
 
@@ -96,6 +104,7 @@ class TritonInferenceResilienceITCase {
         server.stats().reset();
         ResilienceSinks.clear();
         ORDER.clear();
+        FALLBACK_FAILURES.clear();
     }
 
     private static StreamExecutionEnvironment environment(int parallelism) {
@@ -111,9 +120,10 @@ class TritonInferenceResilienceITCase {
         return env.fromSequence(0, records - 1).map(AddSubRequest::of).returns(AddSubRequest.class);
     }
 
-    private static TritonInference.Builder<AddSubRequest, AddSubResult> inference() {
+    private static TritonInference.Builder<AddSubRequest, AddSubResult> inference(
+            Transport transport) {
         return TritonInference.builder(AddSubRequest.class, AddSubResult.class)
-                .endpoint(server.endpoint())
+                .endpoint(transport.endpoint(server))
                 .model("poison")
                 .maxBatchSize(32)
                 .maxBatchDelay(Duration.ofMillis(5))
@@ -125,12 +135,15 @@ class TritonInferenceResilienceITCase {
                                 .build());
     }
 
-    @Test
-    void deadLettersHoldExactlyThePoisonRecordsAndEveryOtherOutputComesOnce() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void deadLettersHoldExactlyThePoisonRecordsAndEveryOtherOutputComesOnce(Transport transport)
+            throws Exception {
         int records = 20_000;
         StreamExecutionEnvironment env = environment(4);
         env.enableCheckpointing(200);
-        TritonInference<AddSubRequest, AddSubResult> inference = inference().deadLetters().build();
+        TritonInference<AddSubRequest, AddSubResult> inference =
+                inference(transport).deadLetters().build();
         SingleOutputStreamOperator<AddSubResult> results = inference.apply(requests(env, records));
         results.sinkTo(new ResilienceSinks.OutputSink());
         results.getSideOutput(inference.deadLetterTag())
@@ -166,13 +179,17 @@ class TritonInferenceResilienceITCase {
             assertThat(dead.attempts()).isBetween(2, 40);
             assertThat(dead.failedAtMillis()).isPositive();
             assertThat(dead.toString()).contains("HTTP 400", "is poison");
+            if (transport == Transport.GRPC) {
+                assertThat(dead.message()).contains("gRPC INVALID_ARGUMENT");
+            }
         }
     }
 
-    @Test
-    void byDefaultAPoisonRecordFailsTheJobNamingItsPositionAndTheServersError() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void byDefaultAPoisonRecordFailsTheJobNamingItsPositionAndTheServersError(Transport transport) {
         StreamExecutionEnvironment env = environment(1);
-        inference()
+        inference(transport)
                 .maxBatchSize(8)
                 .build()
                 .apply(requests(env, 100))
@@ -187,18 +204,23 @@ class TritonInferenceResilienceITCase {
         assertThat(cause)
                 .hasMessageContaining("The record at position 3 of a batch of 8 failed")
                 .hasMessageContaining("HTTP 400")
-                .hasMessageContaining("record 3 is poison");
+                .hasMessageContaining("record 3 is poison")
+                .hasMessageContaining(transport == Transport.GRPC ? "gRPC INVALID_ARGUMENT" : "");
         assertThat(OUTPUTS).doesNotContainKey(3L);
     }
 
-    @Test
-    void aFallbackTakesThePoisonRecordsPlacesInOrder() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aFallbackTakesThePoisonRecordsPlacesInOrder(Transport transport) throws Exception {
         int records = 2_000;
         StreamExecutionEnvironment env = environment(1);
-        inference()
+        inference(transport)
                 .fallback(
-                        (request, failure) ->
-                                new AddSubResult(new float[] {-1}, new float[] {-request.id - 1}))
+                        (request, failure) -> {
+                            FALLBACK_FAILURES.add(failure.getMessage());
+                            return new AddSubResult(
+                                    new float[] {-1}, new float[] {-request.id - 1});
+                        })
                 .build()
                 .apply(requests(env, records))
                 .sinkTo(new OrderSink());
@@ -210,6 +232,16 @@ class TritonInferenceResilienceITCase {
             long expected = POISON.contains((long) i) ? -i - 1 : i;
             assertThat(ORDER.get(i)).as("output %d", i).isEqualTo(expected);
         }
+        assertThat(FALLBACK_FAILURES)
+                .hasSize((int) POISON.stream().filter(id -> id < records).count())
+                .allSatisfy(
+                        message ->
+                                assertThat(message)
+                                        .contains("is poison")
+                                        .contains(
+                                                transport == Transport.GRPC
+                                                        ? "gRPC INVALID_ARGUMENT"
+                                                        : "HTTP 400"));
     }
 
     /** Keeps the order of outputs by their difference (the id, or -id-1 for a fallback). */
