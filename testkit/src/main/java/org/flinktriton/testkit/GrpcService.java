@@ -11,7 +11,9 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.stream.LongStream;
 import org.flinktriton.codec.TensorSpec;
@@ -56,6 +58,9 @@ final class GrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImp
     /** Whether the call's request messages came gzip-compressed. */
     static final Context.Key<Boolean> COMPRESSED = Context.key("flink-triton-compressed");
 
+    /** The call's metadata, for {@link ServerStats#lastInferHeaders}. */
+    static final Context.Key<Metadata> HEADERS = Context.key("flink-triton-headers");
+
     private static final Metadata.Key<String> ENCODING =
             Metadata.Key.of("grpc-encoding", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -73,7 +78,10 @@ final class GrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImp
         this.compressResponses = compressResponses;
     }
 
-    /** Puts whether the request is compressed into the call's context, for the answer's choice. */
+    /**
+     * Puts whether the request is compressed into the call's context, for the answer's choice, and
+     * the call's metadata, for the stats.
+     */
     static ServerInterceptor compressionInterceptor() {
         return new ServerInterceptor() {
             @Override
@@ -82,7 +90,12 @@ final class GrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImp
                 String encoding = headers.get(ENCODING);
                 boolean compressed = encoding != null && !encoding.equals("identity");
                 return Contexts.interceptCall(
-                        Context.current().withValue(COMPRESSED, compressed), call, headers, next);
+                        Context.current()
+                                .withValue(COMPRESSED, compressed)
+                                .withValue(HEADERS, headers),
+                        call,
+                        headers,
+                        next);
             }
         };
     }
@@ -310,6 +323,7 @@ final class GrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImp
      */
     private Outcome infer(ModelInferRequest request) {
         stats.inferStarted(request.getModelName());
+        stats.inferHeaders(headers(HEADERS.get()));
         boolean counted = false;
         try (CancelWatch watch = new CancelWatch(Context.current())) {
             try {
@@ -419,6 +433,24 @@ final class GrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImp
             stats.inferCutShort();
         }
         return response.build();
+    }
+
+    /** The text entries of a call's metadata; binary ({@code -bin}) entries are left out. */
+    private static Map<String, String> headers(Metadata metadata) {
+        Map<String, String> byName = new HashMap<>();
+        if (metadata != null) {
+            for (String name : metadata.keys()) {
+                if (!name.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
+                    Iterable<String> values =
+                            metadata.getAll(
+                                    Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER));
+                    if (values != null) {
+                        byName.put(name, String.join(", ", values));
+                    }
+                }
+            }
+        }
+        return byName;
     }
 
     private static String version(String version) {

@@ -67,6 +67,7 @@ public final class ServerStats {
     private long cancelled;
     private int inFlight;
     private int peakInFlight;
+    private Map<String, String> lastInferHeaders = Map.of();
 
     ServerStats() {}
 
@@ -74,6 +75,27 @@ public final class ServerStats {
     public long inferRequests() {
         synchronized (lock) {
             return inferRequests;
+        }
+    }
+
+    /**
+     * The headers of the last infer request that arrived, by lower-case name, a repeated header's
+     * values joined with {@code ", "}; empty before the first infer request and after {@link
+     * #reset()}. Over gRPC they are the call's metadata, where a client's custom headers and bearer
+     * token travel (with gRPC's own, such as {@code grpc-encoding}). For checking that a client
+     * sends what it should:
+     *
+     * <pre>{@code
+     * assertThat(server.stats().lastInferHeaders())
+     *         .containsEntry("x-tenant", "blue")
+     *         .containsEntry("authorization", "Bearer t0k3n");
+     * }</pre>
+     *
+     * <p>Their values may be secrets: a test should assert on them, not print them.
+     */
+    public Map<String, String> lastInferHeaders() {
+        synchronized (lock) {
+            return lastInferHeaders;
         }
     }
 
@@ -327,12 +349,21 @@ public final class ServerStats {
             outages = 0;
             cutByOutage = 0;
             cancelled = 0;
+            lastInferHeaders = Map.of();
             peakInFlight = inFlight;
             lock.notifyAll();
         }
     }
 
     // ---- used by the server -------------------------------------------------------------------
+
+    /** Keeps the headers of the infer request that just arrived, for {@link #lastInferHeaders}. */
+    void inferHeaders(Map<String, String> headers) {
+        Map<String, String> copy = Collections.unmodifiableMap(new TreeMap<>(headers));
+        synchronized (lock) {
+            lastInferHeaders = copy;
+        }
+    }
 
     void inferStarted(String model) {
         synchronized (lock) {

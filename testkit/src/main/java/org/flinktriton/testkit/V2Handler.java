@@ -3,12 +3,16 @@ package org.flinktriton.testkit;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.IOException;
 import java.net.URLDecoder;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * Routes every KServe v2 path of one {@link TritonTestServer} to its answer, and turns a failure
@@ -51,6 +55,7 @@ final class V2Handler implements HttpHandler {
             if (isInferPath(path) && method.equals("POST")) {
                 inferring = true;
                 replies.inferStarted(path.get(2));
+                stats.inferHeaders(headers(exchange.getRequestHeaders()));
                 outcome = infer.infer(exchange, path.get(2), path.size() == 6 ? path.get(4) : null);
             } else {
                 route(exchange, path, method);
@@ -82,6 +87,15 @@ final class V2Handler implements HttpHandler {
             }
             exchange.close();
         }
+    }
+
+    /** A request's headers by lower-case name, for {@link ServerStats#lastInferHeaders}. */
+    private static Map<String, String> headers(Headers headers) {
+        Map<String, String> byName = new HashMap<>();
+        headers.forEach(
+                (name, values) ->
+                        byName.put(name.toLowerCase(Locale.ROOT), String.join(", ", values)));
+        return byName;
     }
 
     private static boolean isInferPath(List<String> path) {
