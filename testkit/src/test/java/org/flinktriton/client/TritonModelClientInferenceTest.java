@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.client.ClientTestTypes.AddSubEnriched;
 import org.flinktriton.client.ClientTestTypes.AddSubEnrichedRecord;
@@ -23,15 +24,22 @@ import org.flinktriton.client.ClientTestTypes.Vector;
 import org.flinktriton.client.ClientTestTypes.VectorOut;
 import org.flinktriton.testkit.TestModel;
 import org.flinktriton.testkit.TestModels;
+import org.flinktriton.testkit.Transport;
 import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** Inference through {@link TritonModelClient} against the testkit server over loopback HTTP. */
+/**
+ * Inference through {@link TritonModelClient} against the testkit server over loopback HTTP and
+ * gRPC: the checks that do not depend on the protocol run over both, the same models answering on
+ * both faces; what is seen on the HTTP wire (WireTap) is checked over HTTP.
+ */
 class TritonModelClientInferenceTest {
     /** What the capturing model saw: request ids and request parameters. */
     private static final ConcurrentLinkedQueue<String> SEEN_IDS = new ConcurrentLinkedQueue<>();
@@ -74,6 +82,7 @@ class TritonModelClientInferenceTest {
                                         .toBuilder()
                                         .genericKServe()
                                         .build())
+                        .grpc()
                         .start();
     }
 
@@ -102,19 +111,29 @@ class TritonModelClientInferenceTest {
     }
 
     private static TritonModelClient.Builder client(String model) {
-        return TritonModelClient.builder().endpoint(server.endpoint()).model(model);
+        return client(Transport.HTTP, model);
+    }
+
+    private static TritonModelClient.Builder client(Transport transport, String model) {
+        return TritonModelClient.builder().endpoint(transport.endpoint(server)).model(model);
+    }
+
+    /** Each transport with binaryData on and off (gRPC sends raw tensors either way). */
+    static Stream<Arguments> transportsAndBinary() {
+        return Stream.of(Transport.values())
+                .flatMap(t -> Stream.of(Arguments.of(t, true), Arguments.of(t, false)));
     }
 
     // ---- datatypes ---------------------------------------------------------------------------
 
-    @ParameterizedTest(name = "binaryData={0}")
-    @ValueSource(booleans = {true, false})
-    void everyDatatypeRoundTrips(boolean binary) {
+    @ParameterizedTest(name = "{0} binaryData={1}")
+    @MethodSource("transportsAndBinary")
+    void everyDatatypeRoundTrips(Transport transport, boolean binary) {
         List<AllTypesIn> records = new ArrayList<>();
         for (int k = 0; k < 10; k++) {
             records.add(allTypes(k));
         }
-        try (TritonModelClient client = client("echo_all").binaryData(binary).build()) {
+        try (TritonModelClient client = client(transport, "echo_all").binaryData(binary).build()) {
             List<AllTypesOut> out =
                     client.infer(records, AllTypesOut.class).orTimeout(10, SECONDS).join();
 
@@ -163,13 +182,14 @@ class TritonModelClientInferenceTest {
 
     // ---- batching ----------------------------------------------------------------------------
 
-    @Test
-    void splitsLargeListsByMaxBatchSizeAndKeepsInputOrder() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void splitsLargeListsByMaxBatchSizeAndKeepsInputOrder(Transport transport) {
         List<AddSubRequest> records = new ArrayList<>();
         for (int i = 0; i < 50; i++) {
             records.add(AddSubRequest.of(i));
         }
-        try (TritonModelClient client = client("add_sub").build()) {
+        try (TritonModelClient client = client(transport, "add_sub").build()) {
             List<AddSubResult> out =
                     client.infer(records, AddSubResult.class).orTimeout(10, SECONDS).join();
 
@@ -186,16 +206,19 @@ class TritonModelClientInferenceTest {
                 .containsExactlyInAnyOrder(8, 8, 8, 8, 8, 8, 2);
     }
 
-    @Test
-    void maxBatchSizeOverrideLowersTheModelsLimit() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void maxBatchSizeOverrideLowersTheModelsLimit(Transport transport) {
         List<AddSubRequest> records = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             records.add(AddSubRequest.of(i));
         }
-        try (TritonModelClient client = client("add_sub").maxRecordsPerRequest(3).build()) {
+        try (TritonModelClient client =
+                client(transport, "add_sub").maxRecordsPerRequest(3).build()) {
             assertThat(client.infer(records, AddSubResult.class).join()).hasSize(10);
         }
-        try (TritonModelClient client = client("add_sub").maxRecordsPerRequest(100).build()) {
+        try (TritonModelClient client =
+                client(transport, "add_sub").maxRecordsPerRequest(100).build()) {
             assertThat(client.infer(records, AddSubResult.class).join()).hasSize(10);
         }
         assertThat(server.stats().batchSizes("add_sub"))
@@ -222,8 +245,9 @@ class TritonModelClientInferenceTest {
         assertThat(server.stats().batchSizes("add_sub")).containsExactlyInAnyOrder(3, 3, 3, 1);
     }
 
-    @Test
-    void enrichesMutableObjectsAndRebuildsJavaRecords() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void enrichesMutableObjectsAndRebuildsJavaRecords(Transport transport) {
         List<AddSubEnriched> objects = new ArrayList<>();
         List<AddSubEnrichedRecord> records = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
@@ -235,7 +259,7 @@ class TritonModelClientInferenceTest {
             objects.add(object);
             records.add(new AddSubEnrichedRecord("record " + i, source.a, source.b, null));
         }
-        try (TritonModelClient client = client("add_sub").build()) {
+        try (TritonModelClient client = client(transport, "add_sub").build()) {
             List<AddSubEnriched> enriched = client.infer(objects, AddSubEnriched.class).join();
             List<AddSubEnrichedRecord> rebuilt =
                     client.infer(records, AddSubEnrichedRecord.class).join();
@@ -250,10 +274,11 @@ class TritonModelClientInferenceTest {
         }
     }
 
-    @Test
-    void sendsOneRecordPerRequestToAModelWithoutBatchDimension() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void sendsOneRecordPerRequestToAModelWithoutBatchDimension(Transport transport) {
         List<Text> records = List.of(new Text("a"), new Text("bé"), new Text(""), new Text("四"));
-        try (TritonModelClient client = client("identity_bytes").build()) {
+        try (TritonModelClient client = client(transport, "identity_bytes").build()) {
             TritonModelInfo info = client.modelInfo().join();
             assertThat(info.batched()).isFalse();
             assertThat(info.input("INPUT0").orElseThrow().shape()).containsExactly(1);
@@ -266,8 +291,9 @@ class TritonModelClientInferenceTest {
         assertThat(server.stats().batchSizes("identity_bytes")).containsOnly(1);
     }
 
-    @Test
-    void keepsRecordsWhoseVariableDimsDifferInSeparateRequests() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void keepsRecordsWhoseVariableDimsDifferInSeparateRequests(Transport transport) {
         int[] lengths = {3, 5, 3, 5, 7, 3};
         List<Vector> records = new ArrayList<>();
         for (int i = 0; i < lengths.length; i++) {
@@ -277,7 +303,7 @@ class TritonModelClientInferenceTest {
             }
             records.add(new Vector(values));
         }
-        try (TritonModelClient client = client("identity_fp32").build()) {
+        try (TritonModelClient client = client(transport, "identity_fp32").build()) {
             List<VectorOut> out = client.infer(records, VectorOut.class).join();
 
             for (int i = 0; i < lengths.length; i++) {
@@ -374,13 +400,14 @@ class TritonModelClientInferenceTest {
         }
     }
 
-    @Test
-    void withoutAStatedLimitSendsTheWholeListInOneRequest() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void withoutAStatedLimitSendsTheWholeListInOneRequest(Transport transport) {
         List<AddSubRequest> records = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
             records.add(AddSubRequest.of(i));
         }
-        try (TritonModelClient client = client("kserve_big").build()) {
+        try (TritonModelClient client = client(transport, "kserve_big").build()) {
             assertThat(client.infer(records, AddSubResult.class).join()).hasSize(40);
         }
         assertThat(server.stats().batchSizes("kserve_big")).containsExactly(40);
@@ -468,34 +495,43 @@ class TritonModelClientInferenceTest {
         }
     }
 
-    @Test
-    void sendsRequestIdsPriorityTimeoutAndHeaders() throws Exception {
+    /**
+     * Request ids, priority, server timeout and parameters reach the model; custom headers and the
+     * bearer token arrive as HTTP headers, or as gRPC metadata, as the server records them.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void sendsRequestIdsPriorityTimeoutParametersAndHeaders(Transport transport) {
         SEEN_IDS.clear();
         SEEN_PARAMETERS.clear();
         AtomicInteger ids = new AtomicInteger();
-        try (WireTap tap = new WireTap(server.port());
-                TritonModelClient client =
-                        TritonModelClient.builder()
-                                .endpoint(tap.endpoint())
-                                .model("capturing")
-                                .requestIds(() -> "req-" + ids.incrementAndGet())
-                                .priority(1)
-                                .serverTimeout(Duration.ofMillis(1500))
-                                .parameter("sequence_id", 42L)
-                                .header("X-Tenant", "blue")
-                                .bearerToken("t0k3n")
-                                .build()) {
-            client.infer(List.of(AddSubRequest.of(0)), AddSubResult.class).join();
-
-            assertThat(tap.sent())
-                    .contains("X-Tenant: blue")
-                    .contains("Authorization: Bearer t0k3n");
+        try (TritonModelClient client =
+                client(transport, "capturing")
+                        .requestIds(() -> "req-" + ids.incrementAndGet())
+                        .priority(1)
+                        .serverTimeout(Duration.ofMillis(1500))
+                        .parameter("sequence_id", 42L)
+                        .parameter("tag", "a")
+                        .header("X-Tenant", "blue")
+                        .bearerToken("t0k3n")
+                        .build()) {
+            client.infer(List.of(AddSubRequest.of(0), AddSubRequest.of(1)), AddSubResult.class)
+                    .orTimeout(10, SECONDS)
+                    .join();
         }
         assertThat(SEEN_IDS).containsExactly("req-1");
         Map<String, Object> parameters = SEEN_PARAMETERS.peek();
-        assertThat(parameters).containsEntry("priority", 1);
+        assertThat(((Number) parameters.get("priority")).longValue()).isEqualTo(1L);
         assertThat(((Number) parameters.get("timeout")).longValue()).isEqualTo(1_500_000L);
         assertThat(((Number) parameters.get("sequence_id")).longValue()).isEqualTo(42L);
+        assertThat(parameters).containsEntry("tag", "a");
+        assertThat(server.stats().lastInferHeaders())
+                .containsEntry("x-tenant", "blue")
+                .containsEntry("authorization", "Bearer t0k3n");
+        if (transport == Transport.GRPC) {
+            assertThat(server.stats().lastInferHeaders())
+                    .containsEntry("content-type", "application/grpc");
+        }
     }
 
     @Test
@@ -513,9 +549,10 @@ class TritonModelClientInferenceTest {
         }
     }
 
-    @Test
-    void answersHealthAndReadiness() {
-        try (TritonModelClient client = client("add_sub").build()) {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void answersHealthAndReadiness(Transport transport) {
+        try (TritonModelClient client = client(transport, "add_sub").build()) {
             assertThat(client.serverLive().join()).isTrue();
             assertThat(client.serverReady().join()).isTrue();
             assertThat(client.modelReady().join()).isTrue();
@@ -526,7 +563,7 @@ class TritonModelClientInferenceTest {
                 server.setModelReady("add_sub", true);
             }
         }
-        try (TritonModelClient client = client("no_such_model").build()) {
+        try (TritonModelClient client = client(transport, "no_such_model").build()) {
             assertThat(client.modelReady().join()).isFalse();
         }
     }

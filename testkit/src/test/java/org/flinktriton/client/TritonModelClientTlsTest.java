@@ -4,13 +4,19 @@ import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.Key;
 import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.stream.Stream;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManager;
@@ -24,19 +30,25 @@ import org.flinktriton.client.ClientTestTypes.AddSubRequest;
 import org.flinktriton.client.ClientTestTypes.AddSubResult;
 import org.flinktriton.testkit.TestCertificates;
 import org.flinktriton.testkit.TestModels;
+import org.flinktriton.testkit.Transport;
 import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * {@link TritonModelClient} over real loopback TLS: the testkit server serves {@code https} with
- * the test certificate in {@code tls/test-server.p12} (see {@code tls/README.txt}), and clients
- * trust it through {@code trustStore} or {@code sslContext}, or do not trust it at all.
+ * {@link TritonModelClient} over real loopback TLS: the testkit server serves {@code https} and
+ * {@code grpcs} with the test certificate in {@code tls/test-server.p12} (see {@code
+ * tls/README.txt}), and clients trust it through {@code trustStore} or {@code sslContext}, or do
+ * not trust it at all; with mutual TLS, they present the test client certificate. The checks that
+ * do not depend on the protocol run over both.
  *
  * <p>The large bodies matter: the client's sockets coalesce writes into 64 KiB chunks ({@link
  * ClientSocketFactory}) under the JDK's TLS socket, so a TLS request of megabytes must neither hang
@@ -61,6 +73,7 @@ class TritonModelClientTlsTest {
                         .https(TestCertificates.serverContext())
                         .model(TestModels.addSub("add_sub", TritonDataType.FP32, 16, 8))
                         .model(TestModels.addSub("add_sub_wide", TritonDataType.FP32, WIDTH, 64))
+                        .grpc()
                         .start();
     }
 
@@ -102,10 +115,26 @@ class TritonModelClientTlsTest {
     }
 
     private static TritonModelClient.Builder client(String model) {
+        return client(Transport.HTTP, model);
+    }
+
+    private static TritonModelClient.Builder client(Transport transport, String model) {
         return TritonModelClient.builder()
-                .endpoint(server.endpoint())
+                .endpoint(transport.endpoint(server))
                 .model(model)
                 .requestTimeout(REQUEST_TIMEOUT);
+    }
+
+    /**
+     * Every transport with every way of trust it takes. Not yet gRPC with {@code sslContext}: the
+     * gRPC transport ignores a caller's SSLContext and trust manager (the transport SPI passes only
+     * trusted certificates), so the handshake fails on the JVM's default trust (issue 19).
+     */
+    static Stream<Arguments> trusts() {
+        return Stream.of(
+                Arguments.of(Transport.HTTP, Trust.TRUST_STORE),
+                Arguments.of(Transport.HTTP, Trust.SSL_CONTEXT),
+                Arguments.of(Transport.GRPC, Trust.TRUST_STORE));
     }
 
     private static <T> T join(CompletableFuture<T> future) {
@@ -113,26 +142,29 @@ class TritonModelClientTlsTest {
     }
 
     @Test
-    void theServerSpeaksHttpsOnLoopback() {
+    void theServerSpeaksHttpsAndGrpcsOnLoopback() {
         assertThat(server.endpoint()).isEqualTo("https://127.0.0.1:" + server.port());
+        assertThat(server.grpcEndpoint()).isEqualTo("grpcs://127.0.0.1:" + server.grpcPort());
     }
 
     // ---- trusted ------------------------------------------------------------------------------
 
-    @ParameterizedTest
-    @EnumSource(Trust.class)
-    void aSmallBatchOverTls(Trust trust) throws Exception {
-        try (TritonModelClient client = trust.configure(client("add_sub")).build()) {
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("trusts")
+    void aSmallBatchOverTls(Transport transport, Trust trust) throws Exception {
+        try (TritonModelClient client = trust.configure(client(transport, "add_sub")).build()) {
             assertSmallBatch(client);
         }
         // max_batch_size 8: 10 records are two requests.
         assertThat(server.stats().batchSizes("add_sub")).containsExactlyInAnyOrder(8, 2);
     }
 
-    @ParameterizedTest
-    @EnumSource(Trust.class)
-    void largeBodiesOverTlsNeitherHangNorCorrupt(Trust trust) throws Exception {
-        try (TritonModelClient client = trust.configure(client("add_sub_wide")).build()) {
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("trusts")
+    void largeBodiesOverTlsNeitherHangNorCorrupt(Transport transport, Trust trust)
+            throws Exception {
+        try (TritonModelClient client =
+                trust.configure(client(transport, "add_sub_wide")).build()) {
             // One request of 64 records: 2 MiB of tensors in, 2 MiB out.
             assertWide(client, wide(0, 64));
             // Again on the pooled TLS connection, then four such requests at once.
@@ -235,10 +267,16 @@ class TritonModelClientTlsTest {
 
     // ---- not trusted --------------------------------------------------------------------------
 
-    @Test
-    void withoutTrustTheFailureNamesTheModelTheEndpointAndTheCertificate() {
+    /**
+     * Not yet over gRPC: there a rejected certificate is a retryable {@code
+     * TritonConnectionException} ("failed to connect: UNAVAILABLE: io exception"), retried until
+     * the budget is spent, and does not name the certificate (issue 19).
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(names = "HTTP")
+    void withoutTrustTheFailureNamesTheModelTheEndpointAndTheCertificate(Transport transport) {
         // The JVM's default trust store does not hold the self-signed test certificate.
-        try (TritonModelClient client = client("add_sub").build()) {
+        try (TritonModelClient client = client(transport, "add_sub").build()) {
             CompletableFuture<List<AddSubResult>> future =
                     client.infer(List.of(AddSubRequest.of(0)), AddSubResult.class);
             Throwable thrown = catchThrowable(() -> join(future));
@@ -249,13 +287,74 @@ class TritonModelClientTlsTest {
             assertThat(e.getMessage())
                     .startsWith(
                             "Model 'add_sub': TLS with "
-                                    + server.endpoint()
+                                    + transport.endpoint(server)
                                     + " failed, the server's certificate was rejected (")
                     .contains("configure the client's trustStore or sslContext");
             assertThat(e.getCause()).isInstanceOf(SSLHandshakeException.class);
             assertThat(((TritonException) e).retryable()).isFalse();
         }
         assertThat(server.stats().inferRequests()).isZero();
+    }
+
+    // ---- mutual TLS ---------------------------------------------------------------------------
+
+    /**
+     * A server that requires a client certificate refuses a client without one, and serves one that
+     * presents the test client certificate ({@code clientCertificate}, PEM files).
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void mutualTlsWithAClientCertificate(Transport transport, @TempDir Path dir) throws Exception {
+        KeyStore clientStore = TestCertificates.clientKeyStore();
+        String alias = clientStore.aliases().nextElement();
+        Path certificate = dir.resolve("client.pem");
+        Files.writeString(
+                certificate, pem("CERTIFICATE", clientStore.getCertificate(alias).getEncoded()));
+        Key key = clientStore.getKey(alias, TestCertificates.password());
+        Path keyFile = dir.resolve("client-key.pem");
+        Files.writeString(keyFile, pem("PRIVATE KEY", key.getEncoded()));
+        try (TritonTestServer mutual =
+                TritonTestServer.builder()
+                        .https(TestCertificates.mutualServerContext())
+                        .requireClientCertificates()
+                        .grpc()
+                        .model(TestModels.addSub("add_sub", TritonDataType.FP32, 16, 8))
+                        .start()) {
+            try (TritonModelClient anonymous =
+                    TritonModelClient.builder()
+                            .endpoint(transport.endpoint(mutual))
+                            .model("add_sub")
+                            .trustStore(trustStore)
+                            .requestTimeout(REQUEST_TIMEOUT)
+                            .retry(RetryPolicy.none())
+                            .build()) {
+                Throwable thrown = catchThrowable(() -> join(anonymous.serverLive()));
+                assertThat(thrown).isInstanceOf(CompletionException.class);
+                assertThat(thrown.getCause()).isInstanceOf(TritonException.class);
+            }
+            try (TritonModelClient client =
+                    TritonModelClient.builder()
+                            .endpoint(transport.endpoint(mutual))
+                            .model("add_sub")
+                            .trustStore(trustStore)
+                            .clientCertificate(certificate, keyFile)
+                            .requestTimeout(REQUEST_TIMEOUT)
+                            .build()) {
+                assertSmallBatch(client);
+            }
+            assertThat(mutual.stats().batchSizes("add_sub")).containsExactlyInAnyOrder(8, 2);
+        }
+    }
+
+    private static String pem(String type, byte[] der) {
+        return "-----BEGIN "
+                + type
+                + "-----\n"
+                + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                        .encodeToString(der)
+                + "\n-----END "
+                + type
+                + "-----\n";
     }
 
     // ---- types ------------------------------------------------------------------------------
