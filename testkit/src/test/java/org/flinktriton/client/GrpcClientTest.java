@@ -9,14 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import org.flinktriton.TritonException;
-import org.flinktriton.TritonSchemaException;
 import org.flinktriton.TritonServerException;
-import org.flinktriton.TritonTimeoutException;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.client.ClientTestTypes.AddSubRequest;
 import org.flinktriton.client.ClientTestTypes.AddSubResult;
-import org.flinktriton.client.ClientTestTypes.WrongRequest;
-import org.flinktriton.client.ClientTestTypes.WrongResult;
 import org.flinktriton.testkit.TestModels;
 import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -77,32 +73,6 @@ class GrpcClientTest {
     }
 
     @Test
-    void schemaMismatchListsEveryDifference() {
-        try (TritonModelClient client = client("add_sub").build()) {
-            Throwable thrown =
-                    catchThrowable(() -> client.validate(WrongRequest.class, WrongResult.class));
-            assertThat(thrown)
-                    .isInstanceOf(TritonSchemaException.class)
-                    .hasMessageContaining("INPUT0")
-                    .hasMessageContaining("EXTRA")
-                    .hasMessageContaining("OUTPUT9");
-        }
-    }
-
-    @Test
-    void anUnknownModelIsNotFoundAnd404NotRetried() {
-        try (TritonModelClient client = client("nope").build()) {
-            TritonException e = failure(() -> client.infer(records(1), AddSubResult.class).join());
-            assertThat(e).isInstanceOf(TritonServerException.class);
-            assertThat(((TritonServerException) e).statusCode()).isEqualTo(404);
-            assertThat(e.retryable()).isFalse();
-            assertThat(e.getMessage())
-                    .startsWith("Model 'nope': ModelMetadata at " + server.grpcEndpoint())
-                    .contains("gRPC NOT_FOUND");
-        }
-    }
-
-    @Test
     void unavailableIsRetriedLike503() {
         server.faults().failNext(2, 503, "model is reloading");
         RetryPolicy quick =
@@ -156,29 +126,6 @@ class GrpcClientTest {
             TritonException e = failure(() -> client.infer(records(1), AddSubResult.class).join());
             assertThat(e.getMessage()).contains("circuit");
             assertThat(server.stats().inferRequests("add_sub")).isEqualTo(sent);
-        }
-    }
-
-    @Test
-    void aRequestPastItsDeadlineIsCancelledOnTheWire() throws Exception {
-        try (TritonModelClient client =
-                client("add_sub")
-                        .requestTimeout(Duration.ofMillis(300))
-                        .retry(RetryPolicy.none())
-                        .build()) {
-            client.validate(AddSubRequest.class, AddSubResult.class);
-            server.faults().latency(Duration.ofSeconds(5));
-            long started = System.nanoTime();
-            TritonException e = failure(() -> client.infer(records(1), AddSubResult.class).join());
-            long millis = (System.nanoTime() - started) / 1_000_000;
-
-            assertThat(e).isInstanceOf(TritonTimeoutException.class);
-            assertThat(e.retryable()).isTrue();
-            assertThat(e.getMessage()).contains("DEADLINE_EXCEEDED");
-            assertThat(millis).isLessThan(3_000);
-            // The server saw the call end before its answer: cancelled, not left to run.
-            assertThat(server.stats().awaitIdle(Duration.ofSeconds(4))).isTrue();
-            assertThat(server.stats().cancelled()).isEqualTo(1);
         }
     }
 

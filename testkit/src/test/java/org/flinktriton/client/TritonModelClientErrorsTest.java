@@ -40,6 +40,7 @@ import org.flinktriton.codec.TritonInputCodec;
 import org.flinktriton.codec.TritonOutputCodec;
 import org.flinktriton.testkit.TestModel;
 import org.flinktriton.testkit.TestModels;
+import org.flinktriton.testkit.Transport;
 import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -47,8 +48,12 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
-/** Each kind of failure, and what its message says. */
+/**
+ * Each kind of failure, and what its message says; those that do not depend on the protocol over
+ * HTTP and gRPC, where the message names the gRPC status and the HTTP status it stands for.
+ */
 class TritonModelClientErrorsTest {
     private static final String SECRET = "s3cr3t-t0k3n";
 
@@ -79,6 +84,7 @@ class TritonModelClientErrorsTest {
                                         .toBuilder()
                                         .chunkedBinaryResponses(true)
                                         .build())
+                        .grpc()
                         .start();
     }
 
@@ -95,8 +101,12 @@ class TritonModelClientErrorsTest {
 
     /** Without retries: each test looks at the failure of one request. */
     private static TritonModelClient.Builder client(String model) {
+        return client(Transport.HTTP, model);
+    }
+
+    private static TritonModelClient.Builder client(Transport transport, String model) {
         return TritonModelClient.builder()
-                .endpoint(server.endpoint())
+                .endpoint(transport.endpoint(server))
                 .model(model)
                 .retry(RetryPolicy.none())
                 .bearerToken(SECRET)
@@ -144,12 +154,42 @@ class TritonModelClientErrorsTest {
         return assertThat(e.getMessage()).startsWith(messageStart);
     }
 
+    /**
+     * How the message of an infer call the server failed starts: {@code POST …/infer (n records)
+     * answered HTTP 503} over HTTP, {@code ModelInfer (n records) at grpc://… answered gRPC
+     * UNAVAILABLE (as HTTP 503)} over gRPC.
+     */
+    private static String inferAnswered(
+            Transport transport, String model, String records, int status, String grpcCode) {
+        return transport == Transport.HTTP
+                ? "Model '"
+                        + model
+                        + "': POST /v2/models/"
+                        + model
+                        + "/infer ("
+                        + records
+                        + ") answered HTTP "
+                        + status
+                : "Model '"
+                        + model
+                        + "': ModelInfer ("
+                        + records
+                        + ") at "
+                        + server.grpcEndpoint()
+                        + " answered gRPC "
+                        + grpcCode
+                        + " (as HTTP "
+                        + status
+                        + ")";
+    }
+
     // ---- server errors -----------------------------------------------------------------------
 
-    @Test
-    void anErrorStatusBecomesATritonServerExceptionWithTheServersText() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void anErrorStatusBecomesATritonServerExceptionWithTheServersText(Transport transport) {
         server.faults().failNext(1, 503, "model is overloaded, retry later");
-        try (TritonModelClient client = client("add_sub").build()) {
+        try (TritonModelClient client = client(transport, "add_sub").build()) {
             TritonException e = failure(client.infer(records(3), AddSubResult.class), "add_sub");
 
             assertThat(e).isInstanceOf(TritonServerException.class);
@@ -158,8 +198,7 @@ class TritonModelClientErrorsTest {
             assertThat(server.error()).isEqualTo("model is overloaded, retry later");
             assertThat(server.getMessage())
                     .startsWith(
-                            "Model 'add_sub': POST /v2/models/add_sub/infer (3 records)"
-                                    + " answered HTTP 503")
+                            inferAnswered(transport, "add_sub", "3 records", 503, "UNAVAILABLE"))
                     .endsWith(": model is overloaded, retry later");
             assertThat(server.retryable()).isTrue();
         }
@@ -196,17 +235,17 @@ class TritonModelClientErrorsTest {
         }
     }
 
-    @Test
-    void aModelsInvalidArgumentIs400WithItsMessage() {
-        try (TritonModelClient client = client("picky").build()) {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aModelsInvalidArgumentIs400WithItsMessage(Transport transport) {
+        try (TritonModelClient client = client(transport, "picky").build()) {
             TritonException e = failure(client.infer(records(2), AddSubResult.class), "picky");
 
             assertThat(e).isInstanceOf(TritonServerException.class);
             assertThat(((TritonServerException) e).statusCode()).isEqualTo(400);
             assertThat(e.getMessage())
                     .startsWith(
-                            "Model 'picky': POST /v2/models/picky/infer (2 records) answered"
-                                    + " HTTP 400")
+                            inferAnswered(transport, "picky", "2 records", 400, "INVALID_ARGUMENT"))
                     .contains("INPUT0 must not be negative");
             assertThat(e.retryable()).isFalse();
         }
@@ -254,9 +293,10 @@ class TritonModelClientErrorsTest {
         }
     }
 
-    @Test
-    void anUnknownModelFailsWith404FromTheMetadata() {
-        try (TritonModelClient client = client("no_such_model").build()) {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void anUnknownModelFailsWith404FromTheMetadata(Transport transport) {
+        try (TritonModelClient client = client(transport, "no_such_model").build()) {
             TritonException e =
                     failure(client.infer(records(1), AddSubResult.class), "no_such_model");
 
@@ -264,17 +304,23 @@ class TritonModelClientErrorsTest {
             assertThat(((TritonServerException) e).statusCode()).isEqualTo(404);
             assertThat(e.getMessage())
                     .startsWith(
-                            "Model 'no_such_model': GET /v2/models/no_such_model answered"
-                                    + " HTTP 404");
+                            transport == Transport.HTTP
+                                    ? "Model 'no_such_model': GET /v2/models/no_such_model"
+                                            + " answered HTTP 404"
+                                    : "Model 'no_such_model': ModelMetadata at "
+                                            + server.grpcEndpoint()
+                                            + " answered gRPC NOT_FOUND (as HTTP 404)");
             assertThat(e.retryable()).isFalse();
         }
         assertThat(server.stats().inferRequests()).isZero();
     }
 
-    @Test
-    void oneFailedRequestFailsTheWholeCall() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void oneFailedRequestFailsTheWholeCall(Transport transport) {
         server.faults().failEvery(3, 500, "boom");
-        try (TritonModelClient client = client("add_sub").maxConcurrentRequests(1).build()) {
+        try (TritonModelClient client =
+                client(transport, "add_sub").maxConcurrentRequests(1).build()) {
             TritonException e = failure(client.infer(records(40), AddSubResult.class), "add_sub");
 
             assertThat(e).isInstanceOf(TritonServerException.class);
@@ -284,15 +330,19 @@ class TritonModelClientErrorsTest {
 
     // ---- transport failures ------------------------------------------------------------------
 
-    @Test
-    void aRefusedConnectionIsARetryableConnectionFailure() throws IOException {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aRefusedConnectionIsARetryableConnectionFailure(Transport transport) throws IOException {
         int port;
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = socket.getLocalPort();
         }
         try (TritonModelClient client =
                 TritonModelClient.builder()
-                        .endpoint("127.0.0.1:" + port)
+                        .endpoint(
+                                (transport == Transport.HTTP ? "" : "grpc://")
+                                        + "127.0.0.1:"
+                                        + port)
                         .model("add_sub")
                         // One attempt: the metadata fetch is retried like any request.
                         .retry(RetryPolicy.none())
@@ -303,8 +353,14 @@ class TritonModelClientErrorsTest {
                             e,
                             TritonConnectionException.class,
                             true,
-                            "Model 'add_sub': cannot connect to http://127.0.0.1:" + port + " (")
-                    .contains("refused");
+                            transport == Transport.HTTP
+                                    ? "Model 'add_sub': cannot connect to http://127.0.0.1:"
+                                            + port
+                                            + " ("
+                                    : "Model 'add_sub': ModelMetadata at grpc://127.0.0.1:"
+                                            + port
+                                            + " failed to connect: UNAVAILABLE")
+                    .containsIgnoringCase("refused");
         }
     }
 
@@ -440,11 +496,13 @@ class TritonModelClientErrorsTest {
         return socket;
     }
 
-    @Test
-    void aSlowAnswerTimesOutWithinBoundsAndIsRetryable() {
+    /** Over gRPC the deadline also cancels the call on the wire: the server stops working on it. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aSlowAnswerTimesOutWithinBoundsAndIsRetryable(Transport transport) throws Exception {
         server.faults().latency(Duration.ofSeconds(3));
         try (TritonModelClient client =
-                client("add_sub").requestTimeout(Duration.ofMillis(300)).build()) {
+                client(transport, "add_sub").requestTimeout(Duration.ofMillis(300)).build()) {
             client.modelInfo().join();
             long start = System.nanoTime();
             CompletableFuture<List<AddSubResult>> future =
@@ -453,13 +511,27 @@ class TritonModelClientErrorsTest {
             long elapsedMillis = (System.nanoTime() - start) / 1_000_000;
 
             assertThat(e).isExactlyInstanceOf(TritonTimeoutException.class);
-            assertThat(e.getMessage())
-                    .isEqualTo(
-                            "Model 'add_sub': POST /v2/models/add_sub/infer (2 records) to "
-                                    + server.endpoint()
-                                    + " did not complete within requestTimeout 300 ms");
+            if (transport == Transport.HTTP) {
+                assertThat(e.getMessage())
+                        .isEqualTo(
+                                "Model 'add_sub': POST /v2/models/add_sub/infer (2 records) to "
+                                        + server.endpoint()
+                                        + " did not complete within requestTimeout 300 ms");
+            } else {
+                assertThat(e.getMessage())
+                        .startsWith(
+                                "Model 'add_sub': ModelInfer (2 records) at "
+                                        + server.grpcEndpoint()
+                                        + " passed its deadline (requestTimeout) and was"
+                                        + " cancelled: gRPC DEADLINE_EXCEEDED");
+            }
             assertThat(e.retryable()).isTrue();
             assertThat(elapsedMillis).isBetween(280L, 1_500L);
+        }
+        if (transport == Transport.GRPC) {
+            // The server saw the call end before its answer: cancelled, not left to run.
+            assertThat(server.stats().awaitIdle(Duration.ofSeconds(4))).isTrue();
+            assertThat(server.stats().cancelled()).isEqualTo(1);
         }
     }
 
@@ -649,11 +721,12 @@ class TritonModelClientErrorsTest {
 
     // ---- bad records and schema mismatches ---------------------------------------------------
 
-    @Test
-    void aRecordThatDoesNotFitItsSpecFailsBeforeAnythingIsSent() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aRecordThatDoesNotFitItsSpecFailsBeforeAnythingIsSent(Transport transport) {
         List<AddSubRequest> records = records(3);
         records.get(1).a = new float[15];
-        try (TritonModelClient client = client("add_sub").build()) {
+        try (TritonModelClient client = client(transport, "add_sub").build()) {
             TritonException e = failure(client.infer(records, AddSubResult.class), "add_sub");
 
             assertFailure(
@@ -704,10 +777,11 @@ class TritonModelClientErrorsTest {
         }
     }
 
-    @Test
-    void aSchemaMismatchListsEveryProblemAndSendsNothing() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aSchemaMismatchListsEveryProblemAndSendsNothing(Transport transport) {
         List<WrongRequest> records = List.of(new WrongRequest(new int[8], 1f));
-        try (TritonModelClient client = client("add_sub").build()) {
+        try (TritonModelClient client = client(transport, "add_sub").build()) {
             TritonException e = failure(client.infer(records, WrongResult.class), "add_sub");
 
             assertThat(e).isInstanceOf(TritonSchemaException.class);
