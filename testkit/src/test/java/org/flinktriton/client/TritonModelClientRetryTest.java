@@ -27,17 +27,22 @@ import org.flinktriton.codec.TritonInputCodec;
 import org.flinktriton.testkit.ModelHandler;
 import org.flinktriton.testkit.TestModel;
 import org.flinktriton.testkit.TestModels;
+import org.flinktriton.testkit.Transport;
 import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The client's resilience, rule by rule: what is retried and what is not, backoff, {@code
  * Retry-After}, the budget, the circuit breaker, adaptive concurrency and the isolation of rejected
- * records by bisection.
+ * records by bisection. The rules that do not depend on the protocol are checked over HTTP and
+ * gRPC, where the testkit answers the same faults with gRPC statuses ({@code UNAVAILABLE} for 503,
+ * {@code INVALID_ARGUMENT} for 400).
  */
 class TritonModelClientRetryTest {
     /** A record whose {@code INPUT0[0]} is this makes the poison model reject its whole request. */
@@ -64,6 +69,7 @@ class TritonModelClientRetryTest {
                 TritonTestServer.builder()
                         .model(TestModels.addSub("add_sub", TritonDataType.FP32, 16, 8))
                         .model(addSub.toBuilder().handler(poisoned).build())
+                        .grpc()
                         .start();
     }
 
@@ -80,7 +86,11 @@ class TritonModelClientRetryTest {
     }
 
     private static TritonModelClient.Builder client(String model) {
-        return TritonModelClient.builder().endpoint(server.endpoint()).model(model);
+        return client(Transport.HTTP, model);
+    }
+
+    private static TritonModelClient.Builder client(Transport transport, String model) {
+        return TritonModelClient.builder().endpoint(transport.endpoint(server)).model(model);
     }
 
     private static List<AddSubRequest> records(int n) {
@@ -108,9 +118,10 @@ class TritonModelClientRetryTest {
 
     // ---- what is retried ---------------------------------------------------------------------
 
-    @Test
-    void retryableAnswersAreRetriedByDefault() {
-        try (TritonModelClient client = client("add_sub").build()) {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void retryableAnswersAreRetriedByDefault(Transport transport) {
+        try (TritonModelClient client = client(transport, "add_sub").build()) {
             server.faults().failNext(2, 503, "model is reloading");
 
             List<AddSubResult> out = client.infer(records(4), AddSubResult.class).join();
@@ -134,9 +145,10 @@ class TritonModelClientRetryTest {
         }
     }
 
-    @Test
-    void aRejectedRequestIsNotRetried() {
-        try (TritonModelClient client = client("add_sub").retry(fast(5)).build()) {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aRejectedRequestIsNotRetried(Transport transport) {
+        try (TritonModelClient client = client(transport, "add_sub").retry(fast(5)).build()) {
             server.faults().failNext(1, 400, "bad input");
 
             TritonException e = failure(() -> client.infer(records(2), AddSubResult.class).join());
@@ -148,9 +160,11 @@ class TritonModelClientRetryTest {
         }
     }
 
-    @Test
-    void noneTurnsRetriesOff() {
-        try (TritonModelClient client = client("add_sub").retry(RetryPolicy.none()).build()) {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void noneTurnsRetriesOff(Transport transport) {
+        try (TritonModelClient client =
+                client(transport, "add_sub").retry(RetryPolicy.none()).build()) {
             server.faults().failNext(1, 503, "unavailable");
 
             TritonException e = failure(() -> client.infer(records(2), AddSubResult.class).join());
@@ -160,9 +174,10 @@ class TritonModelClientRetryTest {
         }
     }
 
-    @Test
-    void attemptsAreBounded() {
-        try (TritonModelClient client = client("add_sub").retry(fast(3)).build()) {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void attemptsAreBounded(Transport transport) {
+        try (TritonModelClient client = client(transport, "add_sub").retry(fast(3)).build()) {
             server.faults().failEvery(1, 503, "down");
 
             TritonException e = failure(() -> client.infer(records(2), AddSubResult.class).join());
@@ -173,9 +188,10 @@ class TritonModelClientRetryTest {
         }
     }
 
-    @Test
-    void aSplitCallResendsOnlyItsFailedRequest() {
-        try (TritonModelClient client = client("add_sub").retry(fast(3)).build()) {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aSplitCallResendsOnlyItsFailedRequest(Transport transport) {
+        try (TritonModelClient client = client(transport, "add_sub").retry(fast(3)).build()) {
             server.faults().failNext(1, 503, "unavailable");
 
             // 32 records, max_batch_size 8: four requests, one of them answered 503 once.
@@ -462,8 +478,9 @@ class TritonModelClientRetryTest {
 
     // ---- circuit breaker ---------------------------------------------------------------------
 
-    @Test
-    void theBreakerOpensFailsFastAndClosesAfterAProbe() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void theBreakerOpensFailsFastAndClosesAfterAProbe(Transport transport) throws Exception {
         CircuitBreakerPolicy breaker =
                 CircuitBreakerPolicy.builder()
                         .failureThreshold(0.5)
@@ -473,7 +490,10 @@ class TritonModelClientRetryTest {
                         .halfOpenProbes(1)
                         .build();
         try (TritonModelClient client =
-                client("add_sub").retry(RetryPolicy.none()).circuitBreaker(breaker).build()) {
+                client(transport, "add_sub")
+                        .retry(RetryPolicy.none())
+                        .circuitBreaker(breaker)
+                        .build()) {
             client.validate(AddSubRequest.class, AddSubResult.class);
             assertThat(client.circuitState()).isEqualTo(CircuitState.CLOSED);
             server.faults().failNext(4, 503, "unavailable");
@@ -524,12 +544,16 @@ class TritonModelClientRetryTest {
         }
     }
 
-    @Test
-    void rejectedRecordsDoNotOpenTheBreaker() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void rejectedRecordsDoNotOpenTheBreaker(Transport transport) {
         CircuitBreakerPolicy breaker =
                 CircuitBreakerPolicy.builder().minimumCalls(2).windowSize(2).build();
         try (TritonModelClient client =
-                client("add_sub").retry(RetryPolicy.none()).circuitBreaker(breaker).build()) {
+                client(transport, "add_sub")
+                        .retry(RetryPolicy.none())
+                        .circuitBreaker(breaker)
+                        .build()) {
             server.faults().failNext(4, 400, "bad record");
             for (int i = 0; i < 4; i++) {
                 failure(() -> client.infer(records(1), AddSubResult.class).join());
@@ -540,10 +564,14 @@ class TritonModelClientRetryTest {
 
     // ---- adaptive concurrency ------------------------------------------------------------------
 
-    @Test
-    void overloadHalvesTheLimitDownToOneAndSuccessesRestoreIt() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void overloadHalvesTheLimitDownToOneAndSuccessesRestoreIt(Transport transport) {
         try (TritonModelClient client =
-                client("add_sub").maxConcurrentRequests(8).retry(RetryPolicy.none()).build()) {
+                client(transport, "add_sub")
+                        .maxConcurrentRequests(8)
+                        .retry(RetryPolicy.none())
+                        .build()) {
             assertThat(client.concurrencyLimit()).isEqualTo(8);
             server.faults().failNext(4, 503, "overloaded");
             int[] expected = {4, 2, 1, 1};
@@ -626,9 +654,10 @@ class TritonModelClientRetryTest {
         }
     }
 
-    @Test
-    void bisectionIsolatesOnePoisonRecordIn2Log2NExtraRequests() {
-        try (TritonModelClient client = client("poison").build()) {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void bisectionIsolatesOnePoisonRecordIn2Log2NExtraRequests(Transport transport) {
+        try (TritonModelClient client = client(transport, "poison").build()) {
             Set<Integer> poison = Set.of(37);
 
             List<InferenceOutcome<AddSubResult>> outcomes =
@@ -642,9 +671,10 @@ class TritonModelClientRetryTest {
         }
     }
 
-    @Test
-    void bisectionIsolatesThreePoisonRecords() {
-        try (TritonModelClient client = client("poison").build()) {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void bisectionIsolatesThreePoisonRecords(Transport transport) {
+        try (TritonModelClient client = client(transport, "poison").build()) {
             Set<Integer> poison = Set.of(0, 21, 63);
 
             List<InferenceOutcome<AddSubResult>> outcomes =
@@ -671,9 +701,10 @@ class TritonModelClientRetryTest {
         }
     }
 
-    @Test
-    void aServerThatStaysDownIsNotBisected() {
-        try (TritonModelClient client = client("poison").retry(fast(2)).build()) {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aServerThatStaysDownIsNotBisected(Transport transport) {
+        try (TritonModelClient client = client(transport, "poison").retry(fast(2)).build()) {
             server.faults().failEvery(1, 503, "down");
 
             List<InferenceOutcome<AddSubResult>> outcomes =
