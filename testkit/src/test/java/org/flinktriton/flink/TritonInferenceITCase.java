@@ -46,20 +46,21 @@ import org.flinktriton.flink.InferenceTypes.Vector;
 import org.flinktriton.flink.InferenceTypes.VectorOut;
 import org.flinktriton.flink.InferenceTypes.WrongRequest;
 import org.flinktriton.testkit.TestModels;
+import org.flinktriton.testkit.Transport;
 import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * {@link TritonInference} in real jobs: a MiniCluster of 2 task managers with 2 slots each, jobs of
  * parallelism 4, against a {@link TritonTestServer} in the same JVM. Sources, the inference
  * operator and sinks chain into one task per subtask, so every subtask is its own failover region.
+ * Each job runs over HTTP and over gRPC ({@code grpc://}, the only change).
  */
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class TritonInferenceITCase {
@@ -145,15 +146,15 @@ class TritonInferenceITCase {
      * holds to the same counts.
      */
     @ParameterizedTest(name = "{0}")
-    @ValueSource(strings = {"http", "grpc"})
-    void everyRecordGetsItsCorrectOutputExactlyOnceInFullBatches(String transport)
+    @EnumSource(Transport.class)
+    void everyRecordGetsItsCorrectOutputExactlyOnceInFullBatches(Transport transport)
             throws Exception {
         int records = 100_000;
         int maxBatchSize = 32;
         StreamExecutionEnvironment env = environment();
 
         TritonInference.builder(AddSubRequest.class, AddSubResult.class)
-                .endpoint(transport.equals("grpc") ? server.grpcEndpoint() : server.endpoint())
+                .endpoint(transport.endpoint(server))
                 .maxBatchSize(maxBatchSize)
                 .maxBatchDelay(Duration.ofMillis(20))
                 .capacity(4)
@@ -193,8 +194,9 @@ class TritonInferenceITCase {
      * subtask emitted since that checkpoint's snapshot (the replay window); the duplicates must not
      * exceed the sum of those windows (in theory they equal it).
      */
-    @Test
-    void afterServerFailuresAndRestartsNoOutputIsLost() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void afterServerFailuresAndRestartsNoOutputIsLost(Transport transport) throws Exception {
         int records = 50_000;
         StreamExecutionEnvironment env = environment();
         env.enableCheckpointing(100);
@@ -206,7 +208,7 @@ class TritonInferenceITCase {
         env.configure(restarts);
 
         TritonInference.builder(AddSubRequest.class, AddSubResult.class)
-                .endpoint(server.endpoint())
+                .endpoint(transport.endpoint(server))
                 .model("add_sub_slow")
                 .maxBatchSize(16)
                 .maxBatchDelay(Duration.ofMillis(5))
@@ -237,8 +239,9 @@ class TritonInferenceITCase {
 
         long duplicates = OUTPUT_COUNT.get() - records;
         System.out.printf(
-                "TritonInference failover: %d ms, faults armed after %d outputs, %d answered 503,"
+                "TritonInference failover over %s: %d ms, faults armed after %d outputs, %d answered 503,"
                         + " %d restores, %d outputs, %d duplicates, replay windows %d%n",
+                transport,
                 millis,
                 armedAt,
                 server.stats().responses(503),
@@ -263,8 +266,9 @@ class TritonInferenceITCase {
      * INT32 [8] where the model has FP32 [16]: the job fails as it starts, with the schema message,
      * before any infer request, and without restarts although a restart strategy is set.
      */
-    @Test
-    void aJobWhoseClassesDoNotMatchTheModelFailsAtStart() {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aJobWhoseClassesDoNotMatchTheModelFailsAtStart(Transport transport) {
         StreamExecutionEnvironment env = environment();
         Configuration restarts = new Configuration();
         restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
@@ -278,7 +282,7 @@ class TritonInferenceITCase {
                         .returns(WrongRequest.class);
 
         TritonInference.builder(WrongRequest.class, AddSubResult.class)
-                .endpoint(server.endpoint())
+                .endpoint(transport.endpoint(server))
                 .model("add_sub")
                 .build()
                 .apply(requests)
@@ -310,15 +314,16 @@ class TritonInferenceITCase {
     }
 
     /** One class with inputs and an output: the job emits the records it sent, filled in. */
-    @Test
-    void enrichesRecordsWithTheirOutputs() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void enrichesRecordsWithTheirOutputs(Transport transport) throws Exception {
         int records = 5_000;
         StreamExecutionEnvironment env = environment();
         DataStream<Enriched> input =
                 env.fromSequence(0, records - 1).map(Enriched::of).returns(Enriched.class);
 
         TritonInference.builder(Enriched.class, Enriched.class)
-                .endpoint(server.endpoint())
+                .endpoint(transport.endpoint(server))
                 .model("add_sub")
                 .maxBatchSize(32)
                 .build()
@@ -339,13 +344,14 @@ class TritonInferenceITCase {
     }
 
     /** The combiner pairs each request with its result, in order, also in unordered mode. */
-    @Test
-    void combinesEachInputWithItsOutput() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void combinesEachInputWithItsOutput(Transport transport) throws Exception {
         int records = 5_000;
         StreamExecutionEnvironment env = environment();
 
         TritonInference.builder(AddSubRequest.class, AddSubResult.class)
-                .endpoint(server.endpoint())
+                .endpoint(transport.endpoint(server))
                 .maxBatchSize(32)
                 .ordered(false)
                 .build()
@@ -372,8 +378,9 @@ class TritonInferenceITCase {
      * A model with max_batch_size 0 takes one record per request; with maxBatchSize unset the
      * operator still batches (32), and the client sends each record of a batch on its own.
      */
-    @Test
-    void aModelWithoutBatchingGetsOneRecordPerRequest() throws Exception {
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aModelWithoutBatchingGetsOneRecordPerRequest(Transport transport) throws Exception {
         int records = 2_000;
         StreamExecutionEnvironment env = environment();
         DataStream<Vector> vectors =
@@ -381,7 +388,7 @@ class TritonInferenceITCase {
 
         TritonInference<Vector, VectorOut> inference =
                 TritonInference.builder(Vector.class, VectorOut.class)
-                        .endpoint(server.endpoint())
+                        .endpoint(transport.endpoint(server))
                         .model("identity_nobatch")
                         .build();
         assertThat(inference.batchOptions().maxBatchSize()).isEqualTo(32);
