@@ -12,12 +12,15 @@ import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.client.ClientTestTypes.AddSubRequest;
 import org.flinktriton.client.ClientTestTypes.AddSubResult;
 import org.flinktriton.testkit.TestModels;
+import org.flinktriton.testkit.Transport;
 import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Clients of one server with the same TLS settings share one connection pool and its threads in a
@@ -35,6 +38,7 @@ class TritonModelClientSharingTest {
                 TritonTestServer.builder()
                         .model(TestModels.addSub("add_sub", TritonDataType.FP32, 16, 8))
                         .model(TestModels.addSub("add_sub_2", TritonDataType.FP32, 16, 4))
+                        .grpc()
                         .start();
     }
 
@@ -169,15 +173,21 @@ class TritonModelClientSharingTest {
         assertThat(TritonModelClient.sharedTransports()).isZero();
     }
 
-    @Test
-    void aClientThatClosesWhileAnotherHasCallsInFlightLeavesThemRunning() throws Exception {
+    /** Over gRPC too, where the clients share one channel. */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aClientThatClosesWhileAnotherHasCallsInFlightLeavesThemRunning(Transport transport)
+            throws Exception {
         server.faults().latency(Duration.ofMillis(300));
         try (TritonModelClient staying =
-                TritonModelClient.builder().endpoint(server.endpoint()).model("add_sub").build()) {
+                TritonModelClient.builder()
+                        .endpoint(transport.endpoint(server))
+                        .model("add_sub")
+                        .build()) {
             staying.modelInfo().join();
             TritonModelClient leaving =
                     TritonModelClient.builder()
-                            .endpoint(server.endpoint())
+                            .endpoint(transport.endpoint(server))
                             .model("add_sub")
                             .closeTimeout(Duration.ofMillis(50))
                             .build();
