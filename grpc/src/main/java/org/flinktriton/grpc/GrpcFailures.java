@@ -195,10 +195,10 @@ final class GrpcFailures {
                 + (size >= 0 ? " of " + size + " bytes" : "")
                 + " is over the client's limit of "
                 + limit
-                + " bytes, "
+                + " bytes (not retried): raise "
                 + responseOption
-                + " (not retried): raise it, or send fewer records per request"
-                + " (maxRecordsPerRequest, maxRequestBytes)";
+                + ", or send fewer records per request (maxRecordsPerRequest,"
+                + " maxRequestBytes)";
     }
 
     private static final Metadata.Key<String> RETRY_AFTER =
