@@ -4,9 +4,18 @@ import java.time.Duration;
 import java.util.Optional;
 
 /**
- * The server answered with an HTTP status of 400 or above. {@link #statusCode()} is that status and
- * {@link #error()} the server's {@code "error"} text (or, when the body was not the protocol's
- * error object, the body itself, shortened).
+ * The server answered with an HTTP status of 400 or above, or, over gRPC, with a status other than
+ * {@code OK}. {@link #statusCode()} is that HTTP status and {@link #error()} the server's {@code
+ * "error"} text (or, when the body was not the protocol's error object, the body itself,
+ * shortened).
+ *
+ * <p>Over gRPC ({@code grpc://}, {@code grpcs://}), {@link #statusCode()} is the HTTP status
+ * Triton's HTTP face answers for the same failure, so that retries, the circuit breaker, the
+ * adaptive concurrency limit, bisection and {@code FailedInference} read both transports alike:
+ * {@code UNAVAILABLE} is 503, {@code INVALID_ARGUMENT} 400, {@code NOT_FOUND} 404, {@code INTERNAL}
+ * 500, {@code UNIMPLEMENTED} 501 and {@code RESOURCE_EXHAUSTED} (a message over a size limit) 413.
+ * {@link #grpcStatus()} and {@link #grpcMessage()} say what came back on the wire; both are empty
+ * for HTTP.
  *
  * <p>Triton maps its own error codes to statuses: INVALID_ARG is 400, NOT_FOUND 404, UNAVAILABLE
  * 503, INTERNAL 500 and UNSUPPORTED 501.
@@ -24,6 +33,12 @@ public class TritonServerException extends TritonException {
     /** Null when the server sent no usable {@code Retry-After}. */
     private final Duration retryAfter;
 
+    /** The gRPC status code's name, or null for an HTTP answer. */
+    private final String grpcStatus;
+
+    /** The gRPC status description, or null for an HTTP answer. */
+    private final String grpcMessage;
+
     public TritonServerException(String message, int statusCode, String error) {
         this(message, statusCode, error, null);
     }
@@ -34,15 +49,58 @@ public class TritonServerException extends TritonException {
      */
     public TritonServerException(
             String message, int statusCode, String error, Duration retryAfter) {
+        this(message, statusCode, error, retryAfter, null, null);
+    }
+
+    /**
+     * A failed gRPC call.
+     *
+     * @param statusCode the HTTP status Triton's HTTP face answers for the same failure
+     * @param retryAfter how long the server asked the client to wait (a {@code retry-after}
+     *     trailer), or null when it did not say
+     * @param grpcStatus the name of the gRPC status code, such as {@code UNAVAILABLE}; null for an
+     *     HTTP answer
+     * @param grpcMessage the gRPC status description (empty when there was none); null for an HTTP
+     *     answer
+     */
+    public TritonServerException(
+            String message,
+            int statusCode,
+            String error,
+            Duration retryAfter,
+            String grpcStatus,
+            String grpcMessage) {
         super(message, null, isRetryable(statusCode));
         this.statusCode = statusCode;
         this.error = error;
         this.retryAfter = retryAfter;
+        this.grpcStatus = grpcStatus;
+        this.grpcMessage = grpcStatus == null ? null : grpcMessage == null ? "" : grpcMessage;
     }
 
-    /** The HTTP status the server answered with. */
+    /**
+     * The HTTP status the server answered with; over gRPC, the HTTP status that stands for the gRPC
+     * status (see the class comment and {@link #grpcStatus()}).
+     */
     public int statusCode() {
         return statusCode;
+    }
+
+    /**
+     * The name of the gRPC status code the server (or grpc-java, for a limit it enforces itself)
+     * answered with, such as {@code "UNAVAILABLE"} or {@code "RESOURCE_EXHAUSTED"}; empty for an
+     * HTTP answer.
+     */
+    public Optional<String> grpcStatus() {
+        return Optional.ofNullable(grpcStatus);
+    }
+
+    /**
+     * The gRPC status description that came back with {@link #grpcStatus()} (an empty string when
+     * the status had none); empty for an HTTP answer.
+     */
+    public Optional<String> grpcMessage() {
+        return Optional.ofNullable(grpcMessage);
     }
 
     /** The server's error text; never null, empty when the server sent none. */
@@ -75,6 +133,8 @@ public class TritonServerException extends TritonException {
         this.statusCode = original.statusCode;
         this.error = original.error;
         this.retryAfter = original.retryAfter;
+        this.grpcStatus = original.grpcStatus;
+        this.grpcMessage = original.grpcMessage;
     }
 
     @Override

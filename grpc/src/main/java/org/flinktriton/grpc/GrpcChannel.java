@@ -3,11 +3,11 @@ package org.flinktriton.grpc;
 import io.grpc.ChannelCredentials;
 import io.grpc.Codec;
 import io.grpc.DecompressorRegistry;
-import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
-import io.grpc.ManagedChannelBuilder;
 import io.grpc.TlsChannelCredentials;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
@@ -31,7 +31,8 @@ import org.flinktriton.client.spi.TransportContext;
  * <p>The target is {@code dns:///host:port} with {@code round_robin} load balancing: a job spreads
  * its calls over every address the name resolves to (the pods behind a headless Kubernetes Service)
  * instead of pinning one HTTP/2 connection to one of them. grpc-java's own retries are off: the
- * client's retry policy decides, so that no request is retried twice.
+ * client's retry policy decides, so that no request is retried twice. {@code connectTimeout} bounds
+ * each connection attempt (Netty's {@code CONNECT_TIMEOUT_MILLIS}, 30 s otherwise).
  */
 final class GrpcChannel {
     /** The prefix of the callback threads' names, by which {@link #isOwnThread} knows them. */
@@ -64,6 +65,7 @@ final class GrpcChannel {
                 "grpc",
                 context.sharingKey(),
                 context.maxResponseBytes(),
+                context.connectTimeout(),
                 context.keepAliveInterval(),
                 context.acceptCompressedResponses(),
                 context.clientCertificateChain(),
@@ -87,8 +89,11 @@ final class GrpcChannel {
                             thread.setDaemon(true);
                             return thread;
                         });
-        ManagedChannelBuilder<?> builder =
-                Grpc.newChannelBuilder("dns:///" + authority, credentials(context))
+        NettyChannelBuilder builder =
+                NettyChannelBuilder.forTarget("dns:///" + authority, credentials(context))
+                        .withOption(
+                                ChannelOption.CONNECT_TIMEOUT_MILLIS,
+                                connectTimeoutMillis(context.connectTimeout()))
                         .defaultLoadBalancingPolicy("round_robin")
                         .disableRetry()
                         .executor(executor)
@@ -116,6 +121,18 @@ final class GrpcChannel {
                         });
         timer.setRemoveOnCancelPolicy(true);
         return new GrpcChannel(builder.build(), executor, timer, authority);
+    }
+
+    /**
+     * Netty's connect timeout for {@code connectTimeout}: how long one TCP (and TLS) connection
+     * attempt may take before the channel gives it up and its calls fail {@code UNAVAILABLE}; zero
+     * is no limit, as for HTTP.
+     */
+    static int connectTimeoutMillis(Duration connectTimeout) {
+        if (connectTimeout.isZero()) {
+            return 0;
+        }
+        return (int) Math.max(1, Math.min(Integer.MAX_VALUE, connectTimeout.toMillis()));
     }
 
     private static ChannelCredentials credentials(TransportContext context) {

@@ -6,18 +6,23 @@ import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.channels.UnresolvedAddressException;
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.flinktriton.TritonConnectionException;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonServerException;
 import org.flinktriton.TritonTimeoutException;
+import org.flinktriton.client.spi.TransportContext;
 
 /**
  * Turns a gRPC status into the runtime's exception family, with the HTTP-equivalent status that the
  * client's retry, breaker, concurrency and bisection rules read: {@code UNAVAILABLE} (Triton's
  * overload, queue full, not ready) is 503 and retryable; {@code INVALID_ARGUMENT} a record's 400;
- * {@code NOT_FOUND} 404; {@code INTERNAL} 500; {@code UNIMPLEMENTED} 501; {@code DEADLINE_EXCEEDED}
- * a {@link TritonTimeoutException}; {@code RESOURCE_EXHAUSTED}, which comes from message-size
- * limits and not from load, 413 and not retryable. A connection that cannot be made is a {@link
+ * {@code NOT_FOUND} 404; {@code INTERNAL} 500; {@code UNIMPLEMENTED} 501 (on {@code ModelInfer}:
+ * the model may be decoupled); {@code DEADLINE_EXCEEDED} a {@link TritonTimeoutException}; {@code
+ * RESOURCE_EXHAUSTED}, which comes from message-size limits and not from load (Triton signals load
+ * with {@code UNAVAILABLE}), 413 and not retryable, with a message that names the size, the limit
+ * and the option that raises it. A connection that cannot be made is a {@link
  * TritonConnectionException}. Messages name the exchange, the endpoint and the status, never a
  * header's value.
  */
@@ -26,20 +31,7 @@ final class GrpcFailures {
 
     /** The HTTP status Triton's HTTP face answers for the same failure. */
     static int httpStatus(Status status) {
-        if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
-            return tooLarge(status) ? 413 : 429;
-        }
         return httpStatus(status.getCode());
-    }
-
-    /** Whether a {@code RESOURCE_EXHAUSTED} is about a message's size rather than load. */
-    static boolean tooLarge(Status status) {
-        String description = status.getDescription();
-        if (description == null) {
-            return false;
-        }
-        String text = description.toLowerCase(java.util.Locale.ROOT);
-        return text.contains("message") && (text.contains("size") || text.contains("larger"));
     }
 
     static int httpStatus(Status.Code code) {
@@ -71,14 +63,33 @@ final class GrpcFailures {
     }
 
     /**
-     * @param what the exchange, such as {@code ModelInfer}
-     * @param endpoint the endpoint as messages show it
-     * @param maxResponseBytes the client's inbound limit, named when a message exceeds it
+     * grpc-java's words for a message over a limit, its own or a grpc-java server's: {@code gRPC
+     * message exceeds maximum size LIMIT: SIZE}.
+     */
+    private static final Pattern JAVA_LIMIT =
+            Pattern.compile("exceeds maximum size (\\d+)(?::\\s*(\\d+))?");
+
+    /**
+     * gRPC core's (Python, C++: KServe's and Triton's servers): {@code Received message larger than
+     * max (SIZE vs. LIMIT)}.
+     */
+    private static final Pattern CORE_LIMIT =
+            Pattern.compile("larger than max \\((\\d+) vs\\.? (\\d+)\\)");
+
+    /**
+     * @param what the exchange, such as {@code ModelInfer (8 records)}
+     * @param context the client's settings: its endpoint as messages show it, and the limits a
+     *     {@code RESOURCE_EXHAUSTED} names
+     * @param requestBytes the serialized size of the request message, or -1 when unknown
      */
     static TritonException of(
-            Status status, Metadata trailers, String what, String endpoint, long maxResponseBytes) {
+            Status status,
+            Metadata trailers,
+            String what,
+            TransportContext context,
+            long requestBytes) {
         String description = status.getDescription() == null ? "" : status.getDescription();
-        String where = what + " at " + endpoint;
+        String where = what + " at " + context.endpointText();
         Throwable cause = status.getCause();
         switch (status.getCode()) {
             case DEADLINE_EXCEEDED:
@@ -100,20 +111,14 @@ final class GrpcFailures {
             default:
                 break;
         }
-        String error = description;
         String hint = "";
-        if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED && tooLarge(status)) {
-            hint =
-                    "; a message exceeded a size limit (the client accepts answers up to"
-                            + " maxResponseBytes "
-                            + maxResponseBytes
-                            + " bytes: raise it, or send smaller batches with"
-                            + " maxRecordsPerRequest)";
+        if (status.getCode() == Status.Code.RESOURCE_EXHAUSTED) {
+            hint = "; " + tooLarge(description, context, requestBytes);
         } else if (status.getCode() == Status.Code.UNIMPLEMENTED && what.startsWith("ModelInfer")) {
             hint =
-                    "; Triton answers UNIMPLEMENTED to ModelInfer on a decoupled model (one"
-                            + " whose model_transaction_policy is decoupled), which only"
-                            + " ModelStreamInfer serves";
+                    "; the model may be decoupled (model_transaction_policy { decoupled: true }):"
+                            + " Triton answers UNIMPLEMENTED to a unary ModelInfer on such a"
+                            + " model, which only the streaming call ModelStreamInfer serves";
         }
         int http = httpStatus(status);
         return new TritonServerException(
@@ -123,11 +128,77 @@ final class GrpcFailures {
                         + " (as HTTP "
                         + http
                         + ")"
-                        + (error.isEmpty() ? " with no error text" : ": " + error)
+                        + (description.isEmpty() ? " with no error text" : ": " + description)
                         + hint,
                 http,
-                error,
-                retryAfter(trailers));
+                description,
+                retryAfter(trailers),
+                status.getCode().name(),
+                description);
+    }
+
+    /**
+     * What a {@code RESOURCE_EXHAUSTED} says: which message was over which limit, and the option
+     * that raises it. A limit other than the client's own inbound one ({@code maxResponseBytes}) is
+     * the server's, so the request was refused; otherwise the answer was, unless the size named is
+     * the request's.
+     */
+    static String tooLarge(String description, TransportContext context, long requestBytes) {
+        long size = -1;
+        long limit = -1;
+        Matcher java = JAVA_LIMIT.matcher(description);
+        Matcher core = CORE_LIMIT.matcher(description);
+        if (java.find()) {
+            limit = Long.parseLong(java.group(1));
+            size = java.group(2) == null ? -1 : Long.parseLong(java.group(2));
+        } else if (core.find()) {
+            size = Long.parseLong(core.group(1));
+            limit = Long.parseLong(core.group(2));
+        }
+        long inbound = Math.min(Integer.MAX_VALUE, context.maxResponseBytes());
+        // The client's own limit refuses answers; any other limit is a server's, refusing the
+        // request. Where they are equal, the size tells: a request's frame is its message.
+        boolean request = limit != inbound || (size >= 0 && size == requestBytes);
+        String requestOption =
+                "maxRequestBytes (flink-triton.client.max-request-bytes, now "
+                        + (context.maxRequestBytes() == 0
+                                ? "no limit"
+                                : context.maxRequestBytes() + " bytes")
+                        + ")";
+        String responseOption =
+                "maxResponseBytes (flink-triton.client.max-response-bytes, now "
+                        + context.maxResponseBytes()
+                        + " bytes)";
+        if (limit < 0) {
+            return "a message was over a size limit (not retried): the request over the"
+                    + " server's, or the answer over the client's "
+                    + responseOption
+                    + "; set "
+                    + requestOption
+                    + " below the server's limit so that requests are split by size, or raise"
+                    + " maxResponseBytes, or send fewer records per request"
+                    + " (maxRecordsPerRequest)";
+        }
+        if (request) {
+            long bytes = requestBytes >= 0 ? requestBytes : size;
+            return "the request"
+                    + (bytes >= 0 ? " of " + bytes + " bytes" : "")
+                    + " is over the server's limit of "
+                    + limit
+                    + " bytes per message (not retried): set "
+                    + requestOption
+                    + " below "
+                    + limit
+                    + " so that requests are split by size, or raise the server's limit";
+        }
+        return "the answer"
+                + (size >= 0 ? " of " + size + " bytes" : "")
+                + " is over the client's limit of "
+                + limit
+                + " bytes (not retried): raise "
+                + responseOption
+                + ", or send fewer records per request (maxRecordsPerRequest,"
+                + " maxRequestBytes)";
     }
 
     private static final Metadata.Key<String> RETRY_AFTER =

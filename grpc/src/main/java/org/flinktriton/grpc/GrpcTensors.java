@@ -1,6 +1,10 @@
 package org.flinktriton.grpc;
 
+import com.google.protobuf.ByteOutput;
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.flinktriton.TritonProtocolException;
@@ -17,8 +21,9 @@ import org.flinktriton.wire.TensorMetadata;
 
 /**
  * Protocol messages to the runtime's documents and tensors: metadata, configuration, and the
- * outputs of an answer, raw ({@code raw_output_contents}, the layout of HTTP's binary extension) or
- * typed ({@code contents}, as KServe's server answers a request that was not raw).
+ * outputs of an answer, raw ({@code raw_output_contents}, the layout of HTTP's binary extension,
+ * read in place without a copy) or typed ({@code contents}, as KServe's server answers a request
+ * that was not raw).
  */
 final class GrpcTensors {
     /** Stands for "the server has no configuration to give" where a null cannot. */
@@ -87,13 +92,87 @@ final class GrpcTensors {
             TritonDataType datatype = datatype(output.getDatatype(), name);
             long[] shape = toArray(output.getShapeList());
             if (raw != 0) {
-                ByteString bytes = response.getRawOutputContents(i);
-                tensors.add(Tensor.ofRaw(name, datatype, shape, bytes.toByteArray()));
+                tensors.add(raw(name, datatype, shape, response.getRawOutputContents(i)));
             } else {
                 tensors.add(typed(name, datatype, shape, output.getContents()));
             }
         }
         return tensors;
+    }
+
+    /**
+     * A tensor over {@code bytes} without copying them: over the array the {@code ByteString} holds
+     * (protobuf parses a {@code bytes} field into an array of its own, which nothing writes
+     * afterwards), lent through {@link UnsafeByteOperations#unsafeWriteTo} and only ever read; the
+     * runtime's {@code TensorReader} then reads the outputs from it as it reads HTTP's body. Only a
+     * {@code ByteString} without one array (a rope, or a direct buffer) is copied.
+     */
+    static Tensor raw(String name, TritonDataType datatype, long[] shape, ByteString bytes) {
+        ArrayLender lender = lend(bytes);
+        if (lender != null) {
+            return Tensor.ofRaw(name, datatype, shape, lender.array, lender.offset, lender.length);
+        }
+        return Tensor.ofRaw(name, datatype, shape, bytes.toByteArray());
+    }
+
+    /** Whether {@link #raw} reads {@code bytes} in place, without a copy. */
+    static boolean readInPlace(ByteString bytes) {
+        return lend(bytes) != null;
+    }
+
+    /** The one array behind {@code bytes}, or null when it has none. */
+    private static ArrayLender lend(ByteString bytes) {
+        ArrayLender lender = new ArrayLender();
+        try {
+            UnsafeByteOperations.unsafeWriteTo(bytes, lender);
+        } catch (IOException e) {
+            return null; // never thrown by the lender
+        }
+        return lender.parts == 1 && lender.array != null ? lender : null;
+    }
+
+    /** Takes note of the array a {@code ByteString} lends it; copies nothing. */
+    private static final class ArrayLender extends ByteOutput {
+        int parts;
+        byte[] array;
+        int offset;
+        int length;
+
+        @Override
+        public void write(byte value) {
+            parts++;
+            array = null;
+        }
+
+        @Override
+        public void write(byte[] value, int offset, int length) {
+            parts++;
+            array = null;
+        }
+
+        @Override
+        public void writeLazy(byte[] value, int offset, int length) {
+            if (++parts == 1) {
+                this.array = value;
+                this.offset = offset;
+                this.length = length;
+            }
+        }
+
+        @Override
+        public void write(ByteBuffer value) {
+            parts++;
+            array = null;
+        }
+
+        @Override
+        public void writeLazy(ByteBuffer value) {
+            if (++parts == 1 && value.hasArray()) {
+                this.array = value.array();
+                this.offset = value.arrayOffset() + value.position();
+                this.length = value.remaining();
+            }
+        }
     }
 
     private static TritonDataType datatype(String wire, String name) {

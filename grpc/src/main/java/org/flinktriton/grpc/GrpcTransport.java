@@ -1,5 +1,6 @@
 package org.flinktriton.grpc;
 
+import com.google.protobuf.MessageLite;
 import com.google.protobuf.UnsafeByteOperations;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -418,8 +419,10 @@ final class GrpcTransport implements TritonTransport {
                             Status.fromThrowable(t),
                             Status.trailersFromThrowable(t),
                             what,
-                            context.endpointText(),
-                            context.maxResponseBytes());
+                            context,
+                            request instanceof MessageLite
+                                    ? ((MessageLite) request).getSerializedSize()
+                                    : -1);
             R instead = answerOf == null ? null : answerOf.apply(failure);
             if (instead != null) {
                 report(instead == GrpcTensors.NO_CONFIG ? null : instead, null);

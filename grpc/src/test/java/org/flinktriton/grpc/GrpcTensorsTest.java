@@ -4,14 +4,22 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.grpc.KnownLength;
+import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.List;
 import org.flinktriton.TritonProtocolException;
 import org.flinktriton.annotations.TritonDataType;
+import org.flinktriton.grpc.internal.proto.GRPCInferenceServiceGrpc;
 import org.flinktriton.grpc.internal.proto.InferTensorContents;
 import org.flinktriton.grpc.internal.proto.ModelInferResponse;
 import org.flinktriton.grpc.internal.proto.ModelInferResponse.InferOutputTensor;
 import org.flinktriton.wire.Tensor;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Answers as servers send them: raw (Triton) or typed contents (KServe), and broken ones. */
 class GrpcTensorsTest {
@@ -148,5 +156,63 @@ class GrpcTensorsTest {
                                 .build());
         assertThat(config.maxBatchSize()).hasValue(8);
         assertThat(config.decoupled()).isTrue();
+    }
+
+    @Test
+    void rawOutputsAreReadInPlaceWithoutACopy() {
+        byte[] wire = new byte[4 * 1024];
+        ByteBuffer.wrap(wire).order(ByteOrder.LITTLE_ENDIAN).putFloat(0, 1.5f);
+        ModelInferResponse response =
+                ModelInferResponse.newBuilder()
+                        .addOutputs(output("OUT", "FP32", 1024))
+                        .addRawOutputContents(UnsafeByteOperations.unsafeWrap(wire))
+                        .build();
+
+        Tensor tensor = GrpcTensors.outputs(response).get(0);
+        assertThat(tensor.toFloats()[0]).isEqualTo(1.5f);
+
+        // The tensor reads the answer's own bytes: a copy would still say 1.5.
+        ByteBuffer.wrap(wire).order(ByteOrder.LITTLE_ENDIAN).putFloat(0, -3f);
+        assertThat(tensor.toFloats()[0]).isEqualTo(-3f);
+    }
+
+    @ParameterizedTest
+    @ValueSource(ints = {1024, 6 << 20}) // below and above grpc-java's 4 MiB parse buffer
+    void answersAsGrpcJavaParsesThemAreReadInPlace(int bytes) throws Exception {
+        ModelInferResponse sent =
+                ModelInferResponse.newBuilder()
+                        .addOutputs(output("OUT", "UINT8", bytes))
+                        .addRawOutputContents(ByteString.copyFrom(new byte[bytes]))
+                        .build();
+        byte[] frame = sent.toByteArray();
+
+        ModelInferResponse parsed =
+                GRPCInferenceServiceGrpc.getModelInferMethod()
+                        .parseResponse(new KnownLengthStream(frame));
+
+        assertThat(GrpcTensors.readInPlace(parsed.getRawOutputContents(0))).isTrue();
+        assertThat(GrpcTensors.outputs(parsed).get(0).byteLength()).isEqualTo(bytes);
+    }
+
+    @Test
+    void aByteStringOfManyPiecesIsCopiedWhole() {
+        byte[] first = new byte[200]; // large enough that concat keeps two pieces
+        byte[] second = new byte[200];
+        first[0] = 1;
+        second[199] = 2;
+        ByteString rope = ByteString.copyFrom(first).concat(ByteString.copyFrom(second));
+
+        assertThat(GrpcTensors.readInPlace(rope)).isFalse();
+        byte[] read = GrpcTensors.raw("R", TritonDataType.UINT8, new long[] {400}, rope).toInt8s();
+        assertThat(read[0]).isEqualTo((byte) 1);
+        assertThat(read[399]).isEqualTo((byte) 2);
+    }
+
+    /** A body as grpc-java hands it to a marshaller: a stream that knows its length. */
+    private static final class KnownLengthStream extends ByteArrayInputStream
+            implements KnownLength {
+        KnownLengthStream(byte[] bytes) {
+            super(bytes);
+        }
     }
 }

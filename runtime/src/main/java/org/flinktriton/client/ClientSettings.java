@@ -60,6 +60,9 @@ final class ClientSettings {
     final Map<String, Object> parameters;
     final long maxResponseBytes;
 
+    /** The most input tensor bytes in one request; 0: no limit. */
+    final long maxRequestBytes;
+
     /** How messages refer to the model: {@code model 'add_sub'} or {@code model 'add_sub' v1}. */
     final String modelText;
 
@@ -98,6 +101,7 @@ final class ClientSettings {
         this.requestIds = requestIds;
         this.parameters = parameters(options);
         this.maxResponseBytes = options.maxResponseBytes();
+        this.maxRequestBytes = options.effectiveMaxRequestBytes();
         this.modelText =
                 "Model '" + model + "'" + (modelVersion == null ? "" : " version " + modelVersion);
     }

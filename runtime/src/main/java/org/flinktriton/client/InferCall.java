@@ -4,7 +4,9 @@ import java.util.AbstractList;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.RandomAccess;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.flinktriton.TritonException;
@@ -19,8 +21,9 @@ import org.flinktriton.wire.Tensor;
 
 /**
  * One {@code infer} or {@code inferEach} call on the wire: splits its records into requests (by
- * shape, then by the per-request limit) and sends each through {@link Resilience} (concurrency
- * limit, circuit breaker, retries of that request alone).
+ * shape, then by the per-request limits of records and of input bytes; a record over the byte limit
+ * alone fails without being sent) and sends each through {@link Resilience} (concurrency limit,
+ * circuit breaker, retries of that request alone).
  *
  * <p>{@code infer} completes the operation with the outputs in input order, or with the first
  * failure, which cancels the requests still running. {@code inferEach} gives every record an {@link
@@ -138,7 +141,12 @@ final class InferCall<I, O> {
     /** Index groups of the records, one per request, each in input order. */
     private List<int[]> split() {
         List<int[]> chunks = new ArrayList<>();
+        long maxBytes = settings.maxRequestBytes;
         for (int[] group : plan.encoder.groupByShape(records)) {
+            if (maxBytes > 0) {
+                splitByBytes(group, maxBytes, chunks);
+                continue;
+            }
             for (int from = 0; from < group.length; from += plan.recordsPerRequest) {
                 int to = (int) Math.min(group.length, (long) from + plan.recordsPerRequest);
                 chunks.add(
@@ -148,6 +156,70 @@ final class InferCall<I, O> {
             }
         }
         return chunks;
+    }
+
+    /**
+     * Splits a group of records of one shape into requests of at most {@code recordsPerRequest}
+     * records and {@code maxBytes} input bytes. A record larger than {@code maxBytes} goes alone
+     * and is noted in {@link #oversized}, to fail before it is sent.
+     */
+    private void splitByBytes(int[] group, long maxBytes, List<int[]> chunks) {
+        boolean sameSize = plan.encoder.inputBytesFollowShape();
+        long size = -1;
+        int from = 0;
+        long bytes = 0;
+        for (int k = 0; k < group.length; k++) {
+            if (!sameSize || size < 0) {
+                size = plan.encoder.inputBytes(records.get(group[k]));
+            }
+            if (size > maxBytes) {
+                if (k > from) {
+                    chunks.add(Arrays.copyOfRange(group, from, k));
+                }
+                chunks.add(new int[] {group[k]});
+                if (oversized == null) {
+                    oversized = new HashMap<>();
+                }
+                oversized.put(group[k], size);
+                from = k + 1;
+                bytes = 0;
+                continue;
+            }
+            if (k > from && (k - from == plan.recordsPerRequest || bytes + size > maxBytes)) {
+                chunks.add(Arrays.copyOfRange(group, from, k));
+                from = k;
+                bytes = 0;
+            }
+            bytes += size;
+        }
+        if (from < group.length) {
+            chunks.add(from == 0 ? group : Arrays.copyOfRange(group, from, group.length));
+        }
+    }
+
+    /**
+     * The records too large for any request, by index, with their input bytes; null when there are
+     * none. Written by {@link #split} before the first request is sent.
+     */
+    private Map<Integer, Long> oversized;
+
+    /** The failure of a record of {@code size} input bytes, over {@code maxRequestBytes}. */
+    private TritonRecordException tooLarge(int index, long size) {
+        long max = settings.maxRequestBytes;
+        boolean defaulted = settings.options.maxRequestBytes().isEmpty();
+        return new TritonRecordException(
+                "Record "
+                        + index
+                        + " ("
+                        + records.get(index).getClass().getSimpleName()
+                        + ") has "
+                        + size
+                        + " bytes of input tensors, over maxRequestBytes "
+                        + max
+                        + (defaulted ? " (the default for gRPC)" : "")
+                        + ": no request can carry it, so it was not sent; raise maxRequestBytes"
+                        + " (flink-triton.client.max-request-bytes) up to the server's message"
+                        + " size limit (Triton: 2 GiB; gRPC servers: 4 MiB by default)");
     }
 
     private void send() {
@@ -169,6 +241,10 @@ final class InferCall<I, O> {
                         + (batch.size() == 1 ? " record)" : " records)");
         EncodedBody body;
         try {
+            Long size = oversized == null ? null : oversized.get(chunk[0]);
+            if (size != null && chunk.length == 1) {
+                throw tooLarge(chunk[0], size);
+            }
             body = plan.encoder.encode(batch, requestId(), settings.parameters);
         } catch (TritonRecordException e) {
             if (!each) {

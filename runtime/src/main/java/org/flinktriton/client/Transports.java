@@ -177,6 +177,11 @@ final class Transports {
         }
 
         @Override
+        public long maxRequestBytes() {
+            return settings.maxRequestBytes;
+        }
+
+        @Override
         public boolean compressRequests() {
             return settings.compressRequests;
         }

@@ -205,6 +205,19 @@ public final class TritonClientConfigOptions {
                     .withDescription(
                             "Whether the server may gzip its responses (Accept-Encoding: gzip).");
 
+    /** See {@link TritonClientOptions.Builder#maxRequestBytes}. */
+    public static final ConfigOption<MemorySize> MAX_REQUEST_BYTES =
+            ConfigOptions.key(PREFIX + "max-request-bytes")
+                    .memoryType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "The most input tensor bytes in one request: records are split into"
+                                    + " requests by bytes as well as by max-records-per-request,"
+                                    + " and a single larger record fails before it is sent. Unset,"
+                                    + " gRPC endpoints use 4 MiB - 64 KiB (below the 4 MiB gRPC"
+                                    + " servers accept by default; Triton accepts 2 GiB) and HTTP"
+                                    + " has no limit.");
+
     /** See {@link TritonClientOptions.Builder#maxResponseBytes}. */
     public static final ConfigOption<MemorySize> MAX_RESPONSE_BYTES =
             ConfigOptions.key(PREFIX + "max-response-bytes")
@@ -405,6 +418,7 @@ public final class TritonClientConfigOptions {
         set(config, COMPRESS_REQUESTS, builder::compressRequests);
         set(config, ACCEPT_COMPRESSED_RESPONSES, builder::acceptCompressedResponses);
         set(config, MAX_RESPONSE_BYTES, size -> builder.maxResponseBytes(size.getBytes()));
+        set(config, MAX_REQUEST_BYTES, size -> builder.maxRequestBytes(size.getBytes()));
         set(config, PRIORITY, builder::priority);
         set(config, SERVER_TIMEOUT, builder::serverTimeout);
         set(

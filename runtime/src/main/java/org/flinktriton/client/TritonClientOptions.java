@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import okhttp3.HttpUrl;
 import org.apache.flink.configuration.ReadableConfig;
@@ -67,6 +68,14 @@ public final class TritonClientOptions implements Serializable {
     static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(10);
     static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 16;
     static final long DEFAULT_MAX_RESPONSE_BYTES = 64L << 20;
+
+    /**
+     * The cap on a gRPC request's input tensor bytes when none is set: 64 KiB below the 4 MiB that
+     * gRPC libraries accept by default (grpc-java, gRPC core's Python and C++ servers), leaving
+     * room for the message's header; KServe's Python server takes 8 MiB, Triton 2 GiB.
+     */
+    public static final long DEFAULT_GRPC_MAX_REQUEST_BYTES = (4L << 20) - (64L << 10);
+
     static final int DEFAULT_MAX_BISECTION_REQUESTS = 32;
 
     /** The largest response body a byte array can hold, with room for the body's framing. */
@@ -108,6 +117,9 @@ public final class TritonClientOptions implements Serializable {
     private final boolean acceptCompressedResponses;
     private final long maxResponseBytes;
 
+    /** 0: the transport's default ({@link #DEFAULT_GRPC_MAX_REQUEST_BYTES}, none for HTTP). */
+    private final long maxRequestBytes;
+
     /** Null: not sent. */
     private final Integer priority;
 
@@ -139,6 +151,7 @@ public final class TritonClientOptions implements Serializable {
         this.compressRequests = builder.compressRequests;
         this.acceptCompressedResponses = builder.acceptCompressedResponses;
         this.maxResponseBytes = builder.maxResponseBytes;
+        this.maxRequestBytes = builder.maxRequestBytes;
         this.priority = builder.priority;
         this.serverTimeout = builder.serverTimeout;
         this.parameters = Collections.unmodifiableMap(new LinkedHashMap<>(builder.parameters));
@@ -196,6 +209,7 @@ public final class TritonClientOptions implements Serializable {
         builder.compressRequests = compressRequests;
         builder.acceptCompressedResponses = acceptCompressedResponses;
         builder.maxResponseBytes = maxResponseBytes;
+        builder.maxRequestBytes = maxRequestBytes;
         builder.priority = priority;
         builder.serverTimeout = serverTimeout;
         builder.parameters.putAll(parameters);
@@ -306,6 +320,27 @@ public final class TritonClientOptions implements Serializable {
         return maxResponseBytes;
     }
 
+    /**
+     * The most input tensor bytes in one request, as set; empty when the transport's default
+     * applies: {@link #DEFAULT_GRPC_MAX_REQUEST_BYTES} for {@code grpc://} and {@code grpcs://}, no
+     * limit for HTTP. See {@link Builder#maxRequestBytes}.
+     */
+    public OptionalLong maxRequestBytes() {
+        return maxRequestBytes > 0 ? OptionalLong.of(maxRequestBytes) : OptionalLong.empty();
+    }
+
+    /**
+     * The most input tensor bytes in one request for this endpoint: {@link #maxRequestBytes()} when
+     * set, else the transport's default; 0 for no limit.
+     */
+    long effectiveMaxRequestBytes() {
+        if (maxRequestBytes > 0) {
+            return maxRequestBytes;
+        }
+        String scheme = schemeOf(endpoint);
+        return "grpc".equals(scheme) || "grpcs".equals(scheme) ? DEFAULT_GRPC_MAX_REQUEST_BYTES : 0;
+    }
+
     /** Triton's request {@code priority}; empty when none is sent. */
     public OptionalInt priority() {
         return priority == null ? OptionalInt.empty() : OptionalInt.of(priority);
@@ -389,6 +424,7 @@ public final class TritonClientOptions implements Serializable {
                 && compressRequests == that.compressRequests
                 && acceptCompressedResponses == that.acceptCompressedResponses
                 && maxResponseBytes == that.maxResponseBytes
+                && maxRequestBytes == that.maxRequestBytes
                 && Objects.equals(priority, that.priority)
                 && Objects.equals(serverTimeout, that.serverTimeout)
                 && parameters.equals(that.parameters)
@@ -417,6 +453,7 @@ public final class TritonClientOptions implements Serializable {
                 compressRequests,
                 acceptCompressedResponses,
                 maxResponseBytes,
+                maxRequestBytes,
                 priority,
                 serverTimeout,
                 parameters,
@@ -478,6 +515,7 @@ public final class TritonClientOptions implements Serializable {
                 maxResponseBytes != DEFAULT_MAX_RESPONSE_BYTES,
                 "maxResponseBytes",
                 maxResponseBytes);
+        appendIf(text, maxRequestBytes > 0, "maxRequestBytes", maxRequestBytes);
         appendIf(text, priority != null, "priority", priority);
         appendIf(
                 text,
@@ -570,6 +608,7 @@ public final class TritonClientOptions implements Serializable {
      *   <tr><td>maxRecordsPerRequest</td><td>the model's {@code max_batch_size}</td></tr>
      *   <tr><td>compressRequests, acceptCompressedResponses</td><td>false</td></tr>
      *   <tr><td>maxResponseBytes</td><td>64 MiB</td></tr>
+     *   <tr><td>maxRequestBytes</td><td>gRPC: 4 MiB less 64 KiB; HTTP: no limit</td></tr>
      *   <tr><td>priority, serverTimeout, parameters</td><td>not sent</td></tr>
      *   <tr><td>trusted certificates</td><td>none: the JVM's default trust</td></tr>
      *   <tr><td>retry</td><td>{@link RetryPolicy#defaults()}: retryable failures are retried</td></tr>
@@ -599,6 +638,7 @@ public final class TritonClientOptions implements Serializable {
         private boolean compressRequests;
         private boolean acceptCompressedResponses;
         private long maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES;
+        private long maxRequestBytes;
         private Integer priority;
         private Duration serverTimeout;
         private final Map<String, Object> parameters = new LinkedHashMap<>();
@@ -854,6 +894,28 @@ public final class TritonClientOptions implements Serializable {
                                 + max);
             }
             this.maxResponseBytes = max;
+            return this;
+        }
+
+        /**
+         * The most input tensor bytes in one request (the raw bytes of all its input tensors; the
+         * protocol's header comes on top). A list of records, or a Flink batch, is split into
+         * requests by bytes as well as by {@linkplain #maxRecordsPerRequest records}, so that no
+         * request is refused by a server's message-size limit; a single record larger than this
+         * fails before it is sent, with a {@link org.flinktriton.TritonRecordException} that names
+         * its size and this limit.
+         *
+         * <p>Unset, gRPC endpoints use {@link TritonClientOptions#DEFAULT_GRPC_MAX_REQUEST_BYTES}
+         * (4 MiB less 64 KiB: below the 4 MiB that gRPC servers accept by default; Triton accepts
+         * up to 2 GiB, so raise it there for large tensors), and HTTP has no limit. Key {@code
+         * flink-triton.client.max-request-bytes}.
+         */
+        public Builder maxRequestBytes(long max) {
+            if (max < 1) {
+                throw new IllegalArgumentException(
+                        "maxRequestBytes must be at least 1, not " + max);
+            }
+            this.maxRequestBytes = max;
             return this;
         }
 

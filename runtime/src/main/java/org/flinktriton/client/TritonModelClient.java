@@ -472,6 +472,12 @@ public final class TritonModelClient implements AutoCloseable {
             return this;
         }
 
+        /** See {@link TritonClientOptions.Builder#maxRequestBytes}. */
+        public Builder maxRequestBytes(long max) {
+            options.maxRequestBytes(max);
+            return this;
+        }
+
         /** See {@link TritonClientOptions.Builder#priority}. */
         public Builder priority(int priority) {
             options.priority(priority);

@@ -672,6 +672,12 @@ public final class TritonInference<IN, OUT> {
             return this;
         }
 
+        /** See {@link TritonClientOptions.Builder#maxRequestBytes}. */
+        public Builder<IN, OUT> maxRequestBytes(long max) {
+            options.maxRequestBytes(max);
+            return this;
+        }
+
         /** See {@link TritonClientOptions.Builder#priority}. */
         public Builder<IN, OUT> priority(int priority) {
             options.priority(priority);

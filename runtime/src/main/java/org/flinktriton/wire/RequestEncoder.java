@@ -14,6 +14,7 @@ import java.util.stream.Collectors;
 import org.flinktriton.TritonException;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.codec.TensorSpec;
+import org.flinktriton.codec.TensorWriter;
 import org.flinktriton.codec.TritonInputCodec;
 
 /**
@@ -53,6 +54,9 @@ public final class RequestEncoder<T> {
      */
     private final boolean sizedByShape;
 
+    /** Whether an input is {@code BYTES}, whose size depends on its values. */
+    private final boolean hasBytesInputs;
+
     private volatile HeaderCache lastHeader;
 
     /** A JSON header and what it was written for. */
@@ -85,10 +89,9 @@ public final class RequestEncoder<T> {
         this.binary = builder.binary;
         this.batched = builder.batched;
         this.variable = inputs.stream().anyMatch(TensorSpec::isVariable);
-        this.sizedByShape =
-                binary
-                        && inputs.stream()
-                                .noneMatch(spec -> spec.datatype() == TritonDataType.BYTES);
+        this.hasBytesInputs =
+                inputs.stream().anyMatch(spec -> spec.datatype() == TritonDataType.BYTES);
+        this.sizedByShape = binary && !hasBytesInputs;
     }
 
     /** Starts an encoder for records of {@code codec}'s class. */
@@ -252,6 +255,176 @@ public final class RequestEncoder<T> {
             result.add(group.stream().mapToInt(Integer::intValue).toArray());
         }
         return result;
+    }
+
+    /**
+     * Whether every input has a size that follows from its shape (no {@code BYTES} input), so that
+     * records with the same shapes all have the same {@link #inputBytes}.
+     */
+    public boolean inputBytesFollowShape() {
+        return !hasBytesInputs;
+    }
+
+    /**
+     * The bytes {@code record} adds to a request's input tensors in the raw layout (the size of its
+     * values in {@code raw_input_contents}, or after the JSON header with binary data): for
+     * fixed-size datatypes, its elements times their size; for {@code BYTES}, its elements' UTF-8
+     * lengths and their 4-byte length prefixes, counted without encoding them.
+     *
+     * @throws TritonException when the record does not fit its spec
+     */
+    public long inputBytes(T record) {
+        long total = 0;
+        ByteCounter counter = null;
+        for (int i = 0; i < inputs.size(); i++) {
+            TensorSpec spec = inputs.get(i);
+            if (spec.datatype() == TritonDataType.BYTES) {
+                if (counter == null) {
+                    counter = new ByteCounter();
+                }
+                counter.bytes = 0;
+                codec.write(record, i, counter);
+                total += counter.bytes;
+            } else {
+                int[] dims = new int[spec.rank()];
+                codec.shape(record, i, dims);
+                long elements = 1;
+                for (int dim : dims) {
+                    elements *= dim;
+                }
+                total += elements * spec.datatype().byteSize();
+            }
+        }
+        return total;
+    }
+
+    /** A writer that only counts the bytes it would write. */
+    private static final class ByteCounter extends TensorWriter {
+        long bytes;
+
+        @Override
+        public void writeBool(boolean value) {
+            bytes += 1;
+        }
+
+        @Override
+        public void writeBools(boolean[] values) {
+            bytes += values.length;
+        }
+
+        @Override
+        public void writeInt8(byte value) {
+            bytes += 1;
+        }
+
+        @Override
+        public void writeInt8s(byte[] values) {
+            bytes += values.length;
+        }
+
+        @Override
+        public void writeInt16(short value) {
+            bytes += 2;
+        }
+
+        @Override
+        public void writeInt16s(short[] values) {
+            bytes += 2L * values.length;
+        }
+
+        @Override
+        public void writeInt32(int value) {
+            bytes += 4;
+        }
+
+        @Override
+        public void writeInt32s(int[] values) {
+            bytes += 4L * values.length;
+        }
+
+        @Override
+        public void writeInt64(long value) {
+            bytes += 8;
+        }
+
+        @Override
+        public void writeInt64s(long[] values) {
+            bytes += 8L * values.length;
+        }
+
+        @Override
+        public void writeFp16(float value) {
+            bytes += 2;
+        }
+
+        @Override
+        public void writeFp16s(float[] values) {
+            bytes += 2L * values.length;
+        }
+
+        @Override
+        public void writeBf16(float value) {
+            bytes += 2;
+        }
+
+        @Override
+        public void writeBf16s(float[] values) {
+            bytes += 2L * values.length;
+        }
+
+        @Override
+        public void writeFp32(float value) {
+            bytes += 4;
+        }
+
+        @Override
+        public void writeFp32s(float[] values) {
+            bytes += 4L * values.length;
+        }
+
+        @Override
+        public void writeFp64(double value) {
+            bytes += 8;
+        }
+
+        @Override
+        public void writeFp64s(double[] values) {
+            bytes += 8L * values.length;
+        }
+
+        @Override
+        public void writeString(String value) {
+            bytes += 4 + utf8Length(value);
+        }
+
+        @Override
+        public void writeBytes(byte[] value) {
+            bytes += 4L + value.length;
+        }
+
+        /** The length of {@code value} in UTF-8, as {@code getBytes(UTF_8)} encodes it. */
+        private static long utf8Length(String value) {
+            long length = 0;
+            int n = value.length();
+            for (int i = 0; i < n; i++) {
+                char c = value.charAt(i);
+                if (c < 0x80) {
+                    length += 1;
+                } else if (c < 0x800) {
+                    length += 2;
+                } else if (Character.isHighSurrogate(c)
+                        && i + 1 < n
+                        && Character.isLowSurrogate(value.charAt(i + 1))) {
+                    length += 4;
+                    i++;
+                } else if (Character.isSurrogate(c)) {
+                    length += 1; // a lone surrogate: getBytes writes '?'
+                } else {
+                    length += 3;
+                }
+            }
+            return length;
+        }
     }
 
     /** Every record's shapes, checked to agree with the first record's. */

@@ -64,6 +64,7 @@ class TritonClientOptionsTest {
                 .compressRequests(true)
                 .acceptCompressedResponses(true)
                 .maxResponseBytes(1 << 20)
+                .maxRequestBytes(512 << 10)
                 .priority(2)
                 .serverTimeout(Duration.ofMillis(250))
                 .parameter("sequence_id", 42)
@@ -109,6 +110,8 @@ class TritonClientOptionsTest {
         assertThat(options.compressRequests()).isFalse();
         assertThat(options.acceptCompressedResponses()).isFalse();
         assertThat(options.maxResponseBytes()).isEqualTo(64L << 20);
+        assertThat(options.maxRequestBytes()).isEmpty();
+        assertThat(options.effectiveMaxRequestBytes()).isZero(); // HTTP: no limit
         assertThat(options.priority()).isEmpty();
         assertThat(options.serverTimeout()).isEmpty();
         assertThat(options.parameters()).isEmpty();
@@ -163,6 +166,7 @@ class TritonClientOptionsTest {
                         b -> b.compressRequests(false),
                         b -> b.acceptCompressedResponses(false),
                         b -> b.maxResponseBytes(2 << 20),
+                        b -> b.maxRequestBytes(3 << 20),
                         b -> b.priority(1),
                         b -> b.serverTimeout(Duration.ofMillis(251)),
                         b -> b.parameter("tag", "green"),
@@ -225,6 +229,7 @@ class TritonClientOptionsTest {
         config.set(TritonClientConfigOptions.COMPRESS_REQUESTS, true);
         config.set(TritonClientConfigOptions.ACCEPT_COMPRESSED_RESPONSES, true);
         config.set(TritonClientConfigOptions.MAX_RESPONSE_BYTES, MemorySize.parse("1 mb"));
+        config.set(TritonClientConfigOptions.MAX_REQUEST_BYTES, MemorySize.parse("512 kb"));
         config.set(TritonClientConfigOptions.PRIORITY, 2);
         config.set(TritonClientConfigOptions.SERVER_TIMEOUT, Duration.ofMillis(250));
         config.set(TritonClientConfigOptions.PARAMETERS, parameters);
@@ -275,6 +280,7 @@ class TritonClientOptionsTest {
         text.put("flink-triton.client.compress-requests", "true");
         text.put("flink-triton.client.accept-compressed-responses", "true");
         text.put("flink-triton.client.max-response-bytes", "1 mb");
+        text.put("flink-triton.client.max-request-bytes", "512 kb");
         text.put("flink-triton.client.priority", "2");
         text.put("flink-triton.client.server-timeout", "250 ms");
         text.put("flink-triton.client.parameters", "sequence_id:42,sequence_start:true,tag:blue");
@@ -468,6 +474,8 @@ class TritonClientOptionsTest {
                 .hasMessage("maxRecordsPerRequest must be at least 1, not 0");
         assertThatThrownBy(() -> builder.maxResponseBytes(0))
                 .hasMessage("maxResponseBytes must be between 1 and 2147483631, not 0");
+        assertThatThrownBy(() -> builder.maxRequestBytes(0))
+                .hasMessage("maxRequestBytes must be at least 1, not 0");
         assertThatThrownBy(() -> builder.priority(-1))
                 .hasMessage("priority must not be negative, not -1");
         assertThatThrownBy(() -> builder.maxBisectionRequests(-1))
@@ -569,7 +577,7 @@ class TritonClientOptionsTest {
                 options.add((ConfigOption<?>) field.get(null));
             }
         }
-        assertThat(options).hasSize(35);
+        assertThat(options).hasSize(36);
         return options;
     }
 }

@@ -89,6 +89,7 @@ class BuilderParityTest {
         sample("compressRequests(boolean)", true);
         sample("acceptCompressedResponses(boolean)", true);
         sample("maxResponseBytes(long)", 1024L);
+        sample("maxRequestBytes(long)", 2048L);
         sample("priority(int)", 2);
         sample("serverTimeout(Duration)", Duration.ofMillis(250));
         sample("parameter(String,Object)", "sequence_id", 42);

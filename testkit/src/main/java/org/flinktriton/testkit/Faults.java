@@ -85,7 +85,7 @@ import java.util.function.Predicate;
  *   <li>An {@linkplain TritonTestServer#outage outage}: see there; connection refused.
  *   <li>Over gRPC ({@link TritonTestServer.Builder#grpc()}), the same decisions from the same
  *       streams: a failure is the gRPC status Triton uses for its HTTP status (503 {@code
- *       UNAVAILABLE}, 429 {@code RESOURCE_EXHAUSTED}, 400 {@code INVALID_ARGUMENT}, 404 {@code
+ *       UNAVAILABLE}, 429 {@code UNAVAILABLE} too, 400 {@code INVALID_ARGUMENT}, 404 {@code
  *       NOT_FOUND}, 500 {@code INTERNAL}) with {@code error} as its description and a {@code
  *       retry-after} trailer; a drop or reset is {@code UNAVAILABLE}; a truncated response carries
  *       half of each output's bytes and a malformed one declares its outputs without their data; a

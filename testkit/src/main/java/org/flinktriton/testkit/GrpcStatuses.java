@@ -6,8 +6,11 @@ import io.grpc.StatusRuntimeException;
 
 /**
  * The gRPC status for an answer the HTTP face gives as an HTTP status, as Triton maps its errors
- * onto both protocols: 400 {@code INVALID_ARGUMENT}, 404 {@code NOT_FOUND}, 429 {@code
- * RESOURCE_EXHAUSTED}, 500 {@code INTERNAL}, 501 {@code UNIMPLEMENTED}, 503 {@code UNAVAILABLE}.
+ * onto both protocols: 400 {@code INVALID_ARGUMENT}, 404 {@code NOT_FOUND}, 500 {@code INTERNAL},
+ * 501 {@code UNIMPLEMENTED}, 503 {@code UNAVAILABLE}. Load (429, like 502 and 503) is {@code
+ * UNAVAILABLE}, as Triton reports a full queue and as gRPC's own HTTP mapping has it; {@code
+ * RESOURCE_EXHAUSTED} is kept for 413, a message over a size limit, the only way gRPC servers use
+ * it.
  */
 final class GrpcStatuses {
     /** The trailer that carries an injected failure's {@code Retry-After} seconds. */
@@ -33,13 +36,13 @@ final class GrpcStatuses {
             case 409:
                 return Status.Code.ABORTED;
             case 413:
-            case 429:
                 return Status.Code.RESOURCE_EXHAUSTED;
             case 499:
                 return Status.Code.CANCELLED;
             case 501:
             case 405:
                 return Status.Code.UNIMPLEMENTED;
+            case 429:
             case 502:
             case 503:
                 return Status.Code.UNAVAILABLE;

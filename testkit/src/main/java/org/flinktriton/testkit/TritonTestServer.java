@@ -674,13 +674,13 @@ public final class TritonTestServer implements AutoCloseable {
          * more often than every 5 minutes is sent {@code GOAWAY}.
          *
          * <p>Injected failures answer the gRPC status Triton maps the HTTP status to: 400 {@code
-         * INVALID_ARGUMENT}, 404 {@code NOT_FOUND}, 429 {@code RESOURCE_EXHAUSTED}, 500 {@code
-         * INTERNAL}, 501 {@code UNIMPLEMENTED}, 503 {@code UNAVAILABLE} (a {@code Retry-After}
-         * travels as the {@code retry-after} trailer); a dropped or reset request answers {@code
-         * UNAVAILABLE}; a truncated response carries half of each output's bytes and a malformed
-         * one none; an outage closes the gRPC port too. {@link ServerStats} counts gRPC answers
-         * under the HTTP status they stand for, and counts the calls given up by their client or
-         * deadline in {@link ServerStats#cancelled()}.
+         * INVALID_ARGUMENT}, 404 {@code NOT_FOUND}, 413 {@code RESOURCE_EXHAUSTED}, 500 {@code
+         * INTERNAL}, 501 {@code UNIMPLEMENTED}, 429, 502 and 503 {@code UNAVAILABLE} (a {@code
+         * Retry-After} travels as the {@code retry-after} trailer); a dropped or reset request
+         * answers {@code UNAVAILABLE}; a truncated response carries half of each output's bytes and
+         * a malformed one none; an outage closes the gRPC port too. {@link ServerStats} counts gRPC
+         * answers under the HTTP status they stand for, and counts the calls given up by their
+         * client or deadline in {@link ServerStats#cancelled()}.
          */
         public Builder grpc() {
             this.grpc = true;

@@ -68,7 +68,8 @@ class GrpcFaultsTest {
     @ParameterizedTest
     @CsvSource({
         "503, UNAVAILABLE",
-        "429, RESOURCE_EXHAUSTED",
+        "429, UNAVAILABLE",
+        "413, RESOURCE_EXHAUSTED",
         "400, INVALID_ARGUMENT",
         "404, NOT_FOUND",
         "500, INTERNAL",
@@ -95,7 +96,7 @@ class GrpcFaultsTest {
 
         StatusRuntimeException e = fail();
 
-        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE); // load, not size
         assertThat(
                         e.getTrailers()
                                 .get(

@@ -48,6 +48,13 @@ public interface TransportContext {
     /** The largest answer accepted, in bytes; a larger one fails naming this limit. */
     long maxResponseBytes();
 
+    /**
+     * The most input tensor bytes the client puts in one request (0: no limit); the client splits
+     * requests by it before they reach the transport, and a transport names it when a server
+     * refuses a request as too large.
+     */
+    long maxRequestBytes();
+
     /** Whether requests are compressed with gzip. */
     boolean compressRequests();
 
