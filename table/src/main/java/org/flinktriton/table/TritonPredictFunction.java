@@ -65,6 +65,7 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
     private transient TritonModelClient client;
     private transient RowDataInputCodec inputCodec;
     private transient RowDataOutputCodec outputCodec;
+    private transient int[][] checkScratch;
     private transient ScheduledExecutorService timer;
     private transient RowBatcher<Pending> batcher;
     private transient AtomicLong failedRows;
@@ -119,6 +120,7 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
         }
         inputCodec = new RowDataInputCodec(binding.inputs);
         outputCodec = new RowDataOutputCodec(binding.outputs, outputType.getFieldCount());
+        checkScratch = inputCodec.newScratch();
         int batchSize = batchSize();
         if (settings.maxBatchSize > 0 && rowsInFlight < settings.maxBatchSize) {
             LOG.warn(
@@ -208,7 +210,8 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
     public CompletableFuture<Collection<RowData>> asyncPredict(RowData row) {
         CompletableFuture<Collection<RowData>> result = new CompletableFuture<>();
         try {
-            inputCodec.check(row);
+            // ML_PREDICT calls asyncPredict on the task's thread only: one scratch serves all.
+            inputCodec.check(row, checkScratch);
         } catch (TritonException e) {
             fail(result, e);
             return result;
