@@ -89,10 +89,10 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
 
     /**
      * The most rows in one batch: {@code max-batch-size} capped by the rows Flink lets fly, or,
-     * unset, a quarter of those rows.
+     * unset, half of those rows, capped by the model's {@code max_batch_size}.
      */
-    int batchSize() {
-        return settings.batchSize(rowsInFlight);
+    int batchSize(TritonModelInfo info) {
+        return settings.batchSize(rowsInFlight, info.maxBatchSize());
     }
 
     @Override
@@ -121,7 +121,8 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
         inputCodec = new RowDataInputCodec(binding.inputs);
         outputCodec = new RowDataOutputCodec(binding.outputs, outputType.getFieldCount());
         checkScratch = inputCodec.newScratch();
-        int batchSize = batchSize();
+        int batchSize = batchSize(info);
+        int recommended = 2 * ModelSettings.autoBatchSize(Integer.MAX_VALUE, info.maxBatchSize());
         if (settings.maxBatchSize > 0 && rowsInFlight < settings.maxBatchSize) {
             LOG.warn(
                     "ML_PREDICT on model {} lets only {} rows per parallel instance be in flight"
@@ -137,8 +138,7 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
                     2 * settings.maxBatchSize,
                     2 * settings.maxBatchSize,
                     2 * settings.maxBatchSize);
-        } else if (settings.maxBatchSize == 0
-                && rowsInFlight < TritonModelOptions.RECOMMENDED_ROWS_IN_FLIGHT) {
+        } else if (settings.maxBatchSize == 0 && rowsInFlight < recommended) {
             LOG.warn(
                     "ML_PREDICT on model {} lets only {} rows per parallel instance be in flight"
                             + " ('max-concurrent-operations'), so batches hold {} rows and each"
@@ -151,9 +151,9 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
                     rowsInFlight,
                     batchSize,
                     rowsInFlight,
-                    TritonModelOptions.RECOMMENDED_ROWS_IN_FLIGHT,
-                    TritonModelOptions.RECOMMENDED_ROWS_IN_FLIGHT,
-                    TritonModelOptions.RECOMMENDED_ROWS_IN_FLIGHT);
+                    recommended,
+                    recommended,
+                    recommended);
         }
         LOG.info(
                 "ML_PREDICT on model {}: {} (server max_batch_size {}); batches of up to {} rows,"
