@@ -93,6 +93,10 @@ public final class MlPredictVersusFlinkTriton {
             }
             arg.put(a.substring(0, eq), a.substring(eq + 1));
         }
+        if (!List.of("", "ours", "theirs").contains(arg.get("only"))) {
+            throw new IllegalArgumentException(
+                    "only= takes ours or theirs, not " + arg.get("only"));
+        }
         Path table = Path.of(arg.get("table"));
         Path flinkClasspath = table.resolve("flink-classpath.txt");
         Path theirJar = table.resolve("flink-model-triton/flink-model-triton-2.3.0.jar");
@@ -210,13 +214,6 @@ public final class MlPredictVersusFlinkTriton {
                     arg.get("ours"),
                     Runtime.getRuntime().availableProcessors(),
                     System.getProperty("java.version"));
-            System.out.println(
-                    "| round | first | theirs rows/s | ours rows/s | rows/s ratio |"
-                            + " theirs CPU µs/row | ours CPU µs/row | CPU ratio |"
-                            + " rows/request theirs / ours |");
-            System.out.println("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
-            double[] speed = new double[rounds];
-            double[] cpu = new double[rounds];
             String only = arg.get("only");
             if (!only.isEmpty()) {
                 for (int round = 0; round < rounds; round++) {
@@ -232,6 +229,13 @@ public final class MlPredictVersusFlinkTriton {
                 }
                 return;
             }
+            System.out.println(
+                    "| round | first | theirs rows/s | ours rows/s | rows/s ratio |"
+                            + " theirs CPU µs/row | ours CPU µs/row | CPU ratio |"
+                            + " rows/request theirs / ours |");
+            System.out.println("| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            double[] speed = new double[rounds];
+            double[] cpu = new double[rounds];
             for (int round = 0; round < rounds; round++) {
                 boolean oursFirst = round % 2 == 1;
                 Result ours = null;
