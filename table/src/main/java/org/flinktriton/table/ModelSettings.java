@@ -64,7 +64,7 @@ final class ModelSettings implements Serializable {
 
     final TritonClientOptions clientOptions;
 
-    /** 0: not set, a quarter of the rows in flight ({@link #batchSize}). */
+    /** 0: not set, half the rows in flight ({@link #batchSize}). */
     final int maxBatchSize;
 
     final Duration maxBatchDelay;
@@ -226,21 +226,30 @@ final class ModelSettings implements Serializable {
         return headers;
     }
 
-    /** The rows in one batch with {@code rowsInFlight} rows allowed in flight. */
-    int batchSize(int rowsInFlight) {
+    /**
+     * The rows in one batch with {@code rowsInFlight} rows allowed in flight, for a model whose
+     * {@code max_batch_size} is {@code serverMaxBatchSize} (0: no batch dimension, or unknown).
+     */
+    int batchSize(int rowsInFlight, int serverMaxBatchSize) {
         int inFlight = Math.max(1, rowsInFlight);
         if (maxBatchSize > 0) {
             return Math.min(maxBatchSize, inFlight);
         }
-        return autoBatchSize(inFlight);
+        return autoBatchSize(inFlight, serverMaxBatchSize);
     }
 
     /**
-     * Unset {@code max-batch-size}: a quarter of the rows in flight, so that four batches are on
-     * the wire while the next fills, at most {@link TritonModelOptions#AUTO_BATCH_LIMIT}.
+     * Unset {@code max-batch-size}: half the rows in flight, so that one batch is at the server
+     * while the next one fills; at most {@link TritonModelOptions#AUTO_BATCH_LIMIT}; and at most
+     * the model's {@code max_batch_size} when it has one, since a larger batch would go out as
+     * several requests whose rows all wait for the slowest.
      */
-    static int autoBatchSize(int rowsInFlight) {
-        return Math.max(1, Math.min(TritonModelOptions.AUTO_BATCH_LIMIT, rowsInFlight / 4));
+    static int autoBatchSize(int rowsInFlight, int serverMaxBatchSize) {
+        int size = Math.min(TritonModelOptions.AUTO_BATCH_LIMIT, rowsInFlight / 2);
+        if (serverMaxBatchSize > 0) {
+            size = Math.min(size, serverMaxBatchSize);
+        }
+        return Math.max(1, size);
     }
 
     /**

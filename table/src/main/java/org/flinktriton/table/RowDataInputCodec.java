@@ -41,11 +41,24 @@ final class RowDataInputCodec implements TritonInputCodec<RowData> {
         return specs;
     }
 
-    /** Checks every input of {@code row}, so that a row that cannot be sent fails on its own. */
-    void check(RowData row) {
+    /**
+     * Checks every input of {@code row}, so that a row that cannot be sent fails on its own.
+     *
+     * @param scratch from {@link #newScratch()}, reused row after row by one thread
+     */
+    void check(RowData row, int[][] scratch) {
         for (int i = 0; i < columns.length; i++) {
-            shape(row, i, new int[columns[i].spec.rank()]);
+            shape(row, i, scratch[i]);
         }
+    }
+
+    /** One array per input for {@link #check}'s shapes, so that checking a row allocates none. */
+    int[][] newScratch() {
+        int[][] scratch = new int[columns.length][];
+        for (int i = 0; i < columns.length; i++) {
+            scratch[i] = new int[columns[i].spec.rank()];
+        }
+        return scratch;
     }
 
     @Override

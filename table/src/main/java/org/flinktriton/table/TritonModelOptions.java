@@ -27,14 +27,7 @@ public final class TritonModelOptions {
     private TritonModelOptions() {}
 
     /** The most rows in one batch when {@code max-batch-size} is not set. */
-    static final int AUTO_BATCH_LIMIT = 64;
-
-    /**
-     * The rows in flight ({@code max-concurrent-operations}) that let unset {@code max-batch-size}
-     * reach {@link #AUTO_BATCH_LIMIT} rows per batch with four batches in flight: what the provider
-     * asks for.
-     */
-    static final int RECOMMENDED_ROWS_IN_FLIGHT = 4 * AUTO_BATCH_LIMIT;
+    static final int AUTO_BATCH_LIMIT = 128;
 
     // ---------------------------------------------------------------- Flink's Triton provider's
     // keys
@@ -146,11 +139,12 @@ public final class TritonModelOptions {
                             "The most rows in one batch. Rows that ML_PREDICT hands over one by"
                                     + " one are collected and sent together; a batch larger than"
                                     + " the model's max_batch_size goes out as several requests."
-                                    + " Unset: a quarter of the rows ML_PREDICT lets be in flight"
+                                    + " Unset: half the rows ML_PREDICT lets be in flight"
                                     + " ('max-concurrent-operations'), at most "
                                     + AUTO_BATCH_LIMIT
-                                    + ", so that four batches are on the wire at once. Set, it"
-                                    + " is still capped by the rows in flight. 'batch-size', the"
+                                    + " and at most the model's max_batch_size, so that one batch"
+                                    + " is at the server while the next fills. Set, it is still"
+                                    + " capped by the rows in flight. 'batch-size', the"
                                     + " name Flink's Triton provider reserves, means the same.");
 
     public static final ConfigOption<Duration> MAX_BATCH_DELAY =

@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
+import org.apache.flink.table.api.TableException;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.functions.AsyncPredictFunction;
@@ -29,7 +30,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The runtime of {@code ML_PREDICT} for a {@code 'provider' = 'flink-triton'} model. ML_PREDICT
- * calls {@link #asyncPredict} once per row; the rows are collected into batches (up to {@code
+ * calls {@link #eval} once per row; the rows are collected into batches (up to {@code
  * max-batch-size} rows, or fewer once the oldest has waited {@code max-batch-delay}), each batch
  * goes to the server as one inference call (several requests when it exceeds the model's {@code
  * max_batch_size}), and each row's future completes with that row's own outputs.
@@ -65,6 +66,7 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
     private transient TritonModelClient client;
     private transient RowDataInputCodec inputCodec;
     private transient RowDataOutputCodec outputCodec;
+    private transient int[][] checkScratch;
     private transient ScheduledExecutorService timer;
     private transient RowBatcher<Pending> batcher;
     private transient AtomicLong failedRows;
@@ -88,10 +90,10 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
 
     /**
      * The most rows in one batch: {@code max-batch-size} capped by the rows Flink lets fly, or,
-     * unset, a quarter of those rows.
+     * unset, half of those rows, capped by the model's {@code max_batch_size}.
      */
-    int batchSize() {
-        return settings.batchSize(rowsInFlight);
+    int batchSize(TritonModelInfo info) {
+        return settings.batchSize(rowsInFlight, info.maxBatchSize());
     }
 
     @Override
@@ -119,7 +121,9 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
         }
         inputCodec = new RowDataInputCodec(binding.inputs);
         outputCodec = new RowDataOutputCodec(binding.outputs, outputType.getFieldCount());
-        int batchSize = batchSize();
+        checkScratch = inputCodec.newScratch();
+        int batchSize = batchSize(info);
+        int recommended = 2 * ModelSettings.autoBatchSize(Integer.MAX_VALUE, info.maxBatchSize());
         if (settings.maxBatchSize > 0 && rowsInFlight < settings.maxBatchSize) {
             LOG.warn(
                     "ML_PREDICT on model {} lets only {} rows per parallel instance be in flight"
@@ -135,8 +139,7 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
                     2 * settings.maxBatchSize,
                     2 * settings.maxBatchSize,
                     2 * settings.maxBatchSize);
-        } else if (settings.maxBatchSize == 0
-                && rowsInFlight < TritonModelOptions.RECOMMENDED_ROWS_IN_FLIGHT) {
+        } else if (settings.maxBatchSize == 0 && rowsInFlight < recommended) {
             LOG.warn(
                     "ML_PREDICT on model {} lets only {} rows per parallel instance be in flight"
                             + " ('max-concurrent-operations'), so batches hold {} rows and each"
@@ -149,9 +152,9 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
                     rowsInFlight,
                     batchSize,
                     rowsInFlight,
-                    TritonModelOptions.RECOMMENDED_ROWS_IN_FLIGHT,
-                    TritonModelOptions.RECOMMENDED_ROWS_IN_FLIGHT,
-                    TritonModelOptions.RECOMMENDED_ROWS_IN_FLIGHT);
+                    recommended,
+                    recommended,
+                    recommended);
         }
         LOG.info(
                 "ML_PREDICT on model {}: {} (server max_batch_size {}); batches of up to {} rows,"
@@ -204,17 +207,35 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
         }
     }
 
+    /**
+     * What ML_PREDICT calls per row. Flink's own {@code eval} calls {@link #asyncPredict} and
+     * copies the outcome of the future it returns into ML_PREDICT's; this one completes
+     * ML_PREDICT's future directly (a future and a completion stage less per row), wrapping a
+     * failure as Flink's does.
+     */
+    @Override
+    public void eval(CompletableFuture<Collection<RowData>> future, Object... args) {
+        predict(GenericRowData.of(args), future, true);
+    }
+
     @Override
     public CompletableFuture<Collection<RowData>> asyncPredict(RowData row) {
         CompletableFuture<Collection<RowData>> result = new CompletableFuture<>();
-        try {
-            inputCodec.check(row);
-        } catch (TritonException e) {
-            fail(result, e);
-            return result;
-        }
-        batcher.add(new Pending(row, result));
+        predict(row, result, false);
         return result;
+    }
+
+    private void predict(
+            RowData row, CompletableFuture<Collection<RowData>> result, boolean wrapFailure) {
+        Pending pending = new Pending(row, result, wrapFailure);
+        try {
+            // ML_PREDICT calls eval on the task's thread only: one scratch serves all.
+            inputCodec.check(row, checkScratch);
+        } catch (TritonException e) {
+            fail(pending, e);
+            return;
+        }
+        batcher.add(pending);
     }
 
     private void send(List<Pending> batch) {
@@ -239,7 +260,7 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
                         return;
                     }
                     for (int i = 0; i < batch.size(); i++) {
-                        batch.get(i).result.complete(Collections.singletonList(outputs.get(i)));
+                        batch.get(i).complete(outputs.get(i));
                     }
                 });
     }
@@ -265,11 +286,11 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
                     }
                     for (int i = 0; i < batch.size(); i++) {
                         InferenceOutcome<RowData> outcome = outcomes.get(i);
-                        CompletableFuture<Collection<RowData>> result = batch.get(i).result;
+                        Pending pending = batch.get(i);
                         if (outcome.succeeded()) {
-                            result.complete(Collections.singletonList(outcome.output()));
+                            pending.complete(outcome.output());
                         } else {
-                            fail(result, outcome.failure());
+                            fail(pending, outcome.failure());
                         }
                     }
                 });
@@ -278,11 +299,11 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
     private void failAll(List<Pending> batch, Throwable error) {
         Throwable cause = unwrap(error);
         for (Pending pending : batch) {
-            fail(pending.result, cause);
+            fail(pending, cause);
         }
     }
 
-    private void fail(CompletableFuture<Collection<RowData>> result, Throwable error) {
+    private void fail(Pending pending, Throwable error) {
         if (settings.errorHandling == ErrorHandling.IGNORE) {
             long failed = failedRows.incrementAndGet();
             if (failed == 1 || failed % 1000 == 0) {
@@ -299,9 +320,9 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
             GenericRowData failedRow = outputCodec.nulls();
             defaultValue.fill(failedRow);
             errorColumns.fill(failedRow, error);
-            result.complete(Collections.singletonList(failedRow));
+            pending.complete(failedRow);
         } else {
-            result.completeExceptionally(error);
+            pending.fail(error);
         }
     }
 
@@ -319,7 +340,7 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
         try {
             if (batcher != null) {
                 for (Pending pending : batcher.closeAndDrain()) {
-                    pending.result.completeExceptionally(
+                    pending.fail(
                             new TritonException(
                                     "ML_PREDICT on model "
                                             + modelId
@@ -340,11 +361,30 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
     /** One row waiting for its outputs. */
     private static final class Pending {
         final RowData row;
-        final CompletableFuture<Collection<RowData>> result;
+        private final CompletableFuture<Collection<RowData>> result;
+        private final boolean wrapFailure;
 
-        Pending(RowData row, CompletableFuture<Collection<RowData>> result) {
+        Pending(RowData row, CompletableFuture<Collection<RowData>> result, boolean wrapFailure) {
             this.row = row;
             this.result = result;
+            this.wrapFailure = wrapFailure;
+        }
+
+        void complete(RowData output) {
+            result.complete(Collections.singletonList(output));
+        }
+
+        /** Fails the row; through {@link #eval} as Flink's own {@code eval} would. */
+        void fail(Throwable error) {
+            result.completeExceptionally(
+                    wrapFailure
+                            ? new TableException(
+                                    String.format(
+                                            "Failed to execute asynchronously prediction with"
+                                                    + " input row %s.",
+                                            row),
+                                    error)
+                            : error);
         }
     }
 }

@@ -150,14 +150,21 @@ class ModelSettingsTest {
 
         ModelSettings unset = settings(Map.of());
         assertThat(unset.maxBatchSize).isZero();
-        assertThat(unset.batchSize(10)).as("Flink's default rows in flight").isEqualTo(2);
-        assertThat(unset.batchSize(64)).isEqualTo(16);
-        assertThat(unset.batchSize(256)).isEqualTo(64);
-        assertThat(unset.batchSize(1024)).isEqualTo(64);
-        assertThat(unset.batchSize(3)).isEqualTo(1);
+        assertThat(unset.batchSize(10, 128)).as("Flink's default rows in flight").isEqualTo(5);
+        assertThat(unset.batchSize(64, 128)).isEqualTo(32);
+        assertThat(unset.batchSize(200, 128)).as("their README's rows in flight").isEqualTo(100);
+        assertThat(unset.batchSize(256, 128)).isEqualTo(128);
+        assertThat(unset.batchSize(1024, 128)).isEqualTo(128);
+        assertThat(unset.batchSize(1024, 0)).as("no batch dimension or unknown").isEqualTo(128);
+        assertThat(unset.batchSize(256, 8)).as("the model's max_batch_size").isEqualTo(8);
+        assertThat(unset.batchSize(3, 128)).isEqualTo(1);
+        assertThat(unset.batchSize(1, 128)).isEqualTo(1);
         ModelSettings set = settings(Map.of("max-batch-size", "64"));
-        assertThat(set.batchSize(10)).isEqualTo(10);
-        assertThat(set.batchSize(1024)).isEqualTo(64);
+        assertThat(set.batchSize(10, 128)).isEqualTo(10);
+        assertThat(set.batchSize(1024, 128)).isEqualTo(64);
+        assertThat(set.batchSize(1024, 8))
+                .as("set: the client splits it into requests the model takes")
+                .isEqualTo(64);
     }
 
     @Test

@@ -839,6 +839,10 @@ class TritonModelProviderITCase {
                 .satisfies(
                         error ->
                                 assertThat(ExceptionUtils.stringifyException(error))
+                                        // Flink's own eval wraps a row's failure so; ours too.
+                                        .contains(
+                                                "Failed to execute asynchronously prediction with"
+                                                        + " input row")
                                         .contains(
                                                 "input column `INPUT0` is NULL, but tensor INPUT0"
                                                         + " FP32[4] needs a value"));

@@ -56,7 +56,12 @@ import org.flinktriton.wire.Tensor;
  *     [rows=20000] [rounds=3] [parallelism=2] [rowsInFlight=200] [costMs=0] \
  *     [url=http://host:port model=echo_FP32 width=4 scale=1 version=1 theirModel=echo_FP32/infer?v=] \
  *     [ours=extra WITH options for ours, e.g. 'max-batch-size' = '64'] [table=table/target]
+ *     [only=ours|theirs] [childJvm=extra JVM options of each run, space-separated]
  * </pre>
+ *
+ * <p>{@code only=} runs one side (no ratios), for profiling it: {@code only=ours
+ * childJvm=-XX:StartFlightRecording=filename=ours.jfr,settings=profile} records each run of ours
+ * with Flight Recorder.
  */
 public final class MlPredictVersusFlinkTriton {
     private static final String MODEL = "scale_fp32";
@@ -78,6 +83,8 @@ public final class MlPredictVersusFlinkTriton {
         arg.put("theirModel", "");
         arg.put("ours", "-");
         arg.put("table", "table/target");
+        arg.put("only", "");
+        arg.put("childJvm", "");
         for (String a : args) {
             int eq = a.indexOf('=');
             if (eq < 0 || !arg.containsKey(a.substring(0, eq))) {
@@ -85,6 +92,10 @@ public final class MlPredictVersusFlinkTriton {
                         "Unknown argument " + a + "; known: " + arg.keySet());
             }
             arg.put(a.substring(0, eq), a.substring(eq + 1));
+        }
+        if (!List.of("", "ours", "theirs").contains(arg.get("only"))) {
+            throw new IllegalArgumentException(
+                    "only= takes ours or theirs, not " + arg.get("only"));
         }
         Path table = Path.of(arg.get("table"));
         Path flinkClasspath = table.resolve("flink-classpath.txt");
@@ -203,6 +214,21 @@ public final class MlPredictVersusFlinkTriton {
                     arg.get("ours"),
                     Runtime.getRuntime().availableProcessors(),
                     System.getProperty("java.version"));
+            String only = arg.get("only");
+            if (!only.isEmpty()) {
+                for (int round = 0; round < rounds; round++) {
+                    Result result = side(only.equals("theirs") ? "triton" : "flink-triton");
+                    System.out.printf(
+                            Locale.ROOT,
+                            "%s round %d: %,.0f rows/s, %.1f CPU µs/row, %s rows/request%n",
+                            only,
+                            round + 1,
+                            result.rowsPerSecond(),
+                            result.cpuMicrosPerRow(),
+                            result.rowsPerRequest());
+                }
+                return;
+            }
             System.out.println(
                     "| round | first | theirs rows/s | ours rows/s | rows/s ratio |"
                             + " theirs CPU µs/row | ours CPU µs/row | CPU ratio |"
@@ -257,28 +283,32 @@ public final class MlPredictVersusFlinkTriton {
                                             .toURI())
                             .toString());
             long requestsBefore = server == null ? 0 : server.stats().inferRequests(MODEL);
-            Process child =
-                    new ProcessBuilder(
-                                    Path.of(System.getProperty("java.home"), "bin", "java")
-                                            .toString(),
-                                    "-Xmx1g",
-                                    "-cp",
-                                    String.join(File.pathSeparator, classPath),
-                                    MlPredictChild.class.getName(),
-                                    provider,
-                                    theirs ? endpoint + "/v2/models" : endpoint,
-                                    theirs && !arg.get("theirModel").isEmpty()
-                                            ? arg.get("theirModel")
-                                            : arg.get("model"),
-                                    theirs ? arg.get("version") : "-",
-                                    arg.get("width"),
-                                    arg.get("scale"),
-                                    arg.get("rows"),
-                                    arg.get("parallelism"),
-                                    arg.get("rowsInFlight"),
-                                    theirs ? "-" : arg.get("ours"))
-                            .redirectErrorStream(true)
-                            .start();
+            List<String> command = new ArrayList<>();
+            command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            command.add("-Xmx1g");
+            for (String option : arg.get("childJvm").trim().split("\\s+")) {
+                if (!option.isEmpty()) {
+                    command.add(option);
+                }
+            }
+            command.addAll(
+                    List.of(
+                            "-cp",
+                            String.join(File.pathSeparator, classPath),
+                            MlPredictChild.class.getName(),
+                            provider,
+                            theirs ? endpoint + "/v2/models" : endpoint,
+                            theirs && !arg.get("theirModel").isEmpty()
+                                    ? arg.get("theirModel")
+                                    : arg.get("model"),
+                            theirs ? arg.get("version") : "-",
+                            arg.get("width"),
+                            arg.get("scale"),
+                            arg.get("rows"),
+                            arg.get("parallelism"),
+                            arg.get("rowsInFlight"),
+                            theirs ? "-" : arg.get("ours")));
+            Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
             String output =
                     new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!child.waitFor(30, TimeUnit.MINUTES) || child.exitValue() != 0) {
