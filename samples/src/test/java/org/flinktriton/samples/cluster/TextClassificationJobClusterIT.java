@@ -26,6 +26,7 @@ import java.util.stream.LongStream;
 import org.flinktriton.samples.cluster.StandaloneFlinkCluster.ClusterProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the text-classification sample's fat jar with {@code flink run} on a real standalone Flink
@@ -285,6 +286,45 @@ class TextClassificationJobClusterIT {
                         "org.flinktriton.shaded.io.grpc.ManagedChannelProvider",
                         "org.flinktriton.shaded.io.grpc.LoadBalancerProvider",
                         "org.flinktriton.shaded.io.grpc.NameResolverProvider");
+    }
+
+    /**
+     * The fat jar alone, beside Flink's class path, runs the sample with {@code --grpc} on a local
+     * environment: its embedded server serves gRPC with the jar's relocated grpc-java, and the job
+     * calls it with the same relocated classes, found through the jar's merged service files.
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void theFatJarAloneRunsTheSampleOverGrpc(@TempDir Path dir) throws Exception {
+        Path jar = Path.of(property("flinktriton.samplesJar"));
+        String classPath =
+                Files.readString(Path.of(property("flinktriton.flinkClasspath"))).trim()
+                        + File.pathSeparator
+                        + jar;
+        Path output = dir.resolve("sample.out");
+        Process sample =
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-Xmx512m",
+                                "-cp",
+                                classPath,
+                                "org.flinktriton.samples.text.TextClassificationJob",
+                                "--grpc",
+                                "--records",
+                                "300")
+                        .redirectErrorStream(true)
+                        .redirectOutput(output.toFile())
+                        .start();
+        boolean ended = sample.waitFor(150, TimeUnit.SECONDS);
+        if (!ended) {
+            sample.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        String text = Files.readString(output, StandardCharsets.UTF_8);
+        assertThat(ended).as("the sample ended within 150 s:%n%s", text).isTrue();
+        assertThat(sample.exitValue()).as("exit code:%n%s", text).isZero();
+        assertThat(text)
+                .contains("model sentiment at the embedded test server over gRPC")
+                .containsPattern("summary: 300 records, [1-9][0-9]* requests");
     }
 
     private static String property(String name) {
