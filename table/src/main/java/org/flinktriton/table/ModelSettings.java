@@ -6,6 +6,8 @@ import static org.flinktriton.table.TritonModelOptions.CIRCUIT_BREAKER_ENABLED;
 import static org.flinktriton.table.TritonModelOptions.CIRCUIT_BREAKER_FAILURE_THRESHOLD;
 import static org.flinktriton.table.TritonModelOptions.CIRCUIT_BREAKER_HALF_OPEN_REQUESTS;
 import static org.flinktriton.table.TritonModelOptions.CIRCUIT_BREAKER_OPEN_DURATION;
+import static org.flinktriton.table.TritonModelOptions.CLIENT_CERTIFICATE_PEM;
+import static org.flinktriton.table.TritonModelOptions.CLIENT_KEY_PEM;
 import static org.flinktriton.table.TritonModelOptions.COMPRESSION;
 import static org.flinktriton.table.TritonModelOptions.CONNECT_TIMEOUT;
 import static org.flinktriton.table.TritonModelOptions.CUSTOM_HEADERS;
@@ -16,9 +18,11 @@ import static org.flinktriton.table.TritonModelOptions.ERROR_MESSAGE_COLUMN;
 import static org.flinktriton.table.TritonModelOptions.ERROR_STATUS_COLUMN;
 import static org.flinktriton.table.TritonModelOptions.HEALTH_CHECK_ENABLED;
 import static org.flinktriton.table.TritonModelOptions.INPUT_TENSOR_NAMES;
+import static org.flinktriton.table.TritonModelOptions.KEEP_ALIVE_INTERVAL;
 import static org.flinktriton.table.TritonModelOptions.MAX_BATCH_DELAY;
 import static org.flinktriton.table.TritonModelOptions.MAX_BATCH_SIZE;
 import static org.flinktriton.table.TritonModelOptions.MAX_CONCURRENT_REQUESTS;
+import static org.flinktriton.table.TritonModelOptions.MAX_RESPONSE_BYTES;
 import static org.flinktriton.table.TritonModelOptions.MAX_RETRIES;
 import static org.flinktriton.table.TritonModelOptions.MODEL_NAME;
 import static org.flinktriton.table.TritonModelOptions.MODEL_VERSION;
@@ -31,11 +35,13 @@ import static org.flinktriton.table.TritonModelOptions.SEQUENCE_ID;
 import static org.flinktriton.table.TritonModelOptions.SEQUENCE_ID_AUTO_INCREMENT;
 import static org.flinktriton.table.TritonModelOptions.SEQUENCE_START;
 import static org.flinktriton.table.TritonModelOptions.TIMEOUT;
+import static org.flinktriton.table.TritonModelOptions.TRUST_STORE_PEM;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.Serializable;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -302,6 +308,15 @@ final class ModelSettings implements Serializable {
         }
         set(model, TIMEOUT, () -> builder.requestTimeout(options.get(TIMEOUT)));
         set(model, CONNECT_TIMEOUT, () -> builder.connectTimeout(options.get(CONNECT_TIMEOUT)));
+        tls(model, options, builder);
+        set(
+                model,
+                KEEP_ALIVE_INTERVAL,
+                () -> builder.keepAliveInterval(options.get(KEEP_ALIVE_INTERVAL)));
+        set(
+                model,
+                MAX_RESPONSE_BYTES,
+                () -> builder.maxResponseBytes(options.get(MAX_RESPONSE_BYTES).getBytes()));
         String compression = options.getOptional(COMPRESSION).map(String::strip).orElse("");
         if (!compression.isEmpty() && !compression.equalsIgnoreCase("gzip")) {
             throw new ValidationException(
@@ -373,7 +388,59 @@ final class ModelSettings implements Serializable {
                     () -> breaker.halfOpenProbes(options.get(CIRCUIT_BREAKER_HALF_OPEN_REQUESTS)));
             builder.circuitBreaker(breaker.build());
         }
-        return builder.build();
+        try {
+            return builder.build();
+        } catch (IllegalStateException e) {
+            // Such as a grpc:// endpoint without the gRPC transport on the class path: the
+            // message names the artifact to add.
+            throw new ValidationException(
+                    "Invalid option '"
+                            + ENDPOINT.key()
+                            + "' of model '"
+                            + model
+                            + "': "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
+    /**
+     * {@code trust-store-pem}, and {@code client-certificate-pem} with {@code client-key-pem}
+     * (mutual TLS, both or neither). The files are read now, where the query is planned.
+     */
+    private static void tls(
+            String model, ReadableConfig options, TritonClientOptions.Builder builder) {
+        options.getOptional(TRUST_STORE_PEM)
+                .map(String::strip)
+                .ifPresent(
+                        pem ->
+                                set(
+                                        model,
+                                        TRUST_STORE_PEM,
+                                        () -> builder.trustStorePem(Path.of(pem))));
+        String certificate =
+                options.getOptional(CLIENT_CERTIFICATE_PEM).map(String::strip).orElse(null);
+        String key = options.getOptional(CLIENT_KEY_PEM).map(String::strip).orElse(null);
+        if ((certificate == null) != (key == null)) {
+            ConfigOption<String> missing =
+                    certificate == null ? CLIENT_CERTIFICATE_PEM : CLIENT_KEY_PEM;
+            throw new ValidationException(
+                    "Option '"
+                            + missing.key()
+                            + "' of model '"
+                            + model
+                            + "' is missing: mutual TLS needs both '"
+                            + CLIENT_CERTIFICATE_PEM.key()
+                            + "' and '"
+                            + CLIENT_KEY_PEM.key()
+                            + "'");
+        }
+        if (certificate != null) {
+            set(
+                    model,
+                    CLIENT_CERTIFICATE_PEM,
+                    () -> builder.clientCertificate(Path.of(certificate), Path.of(key)));
+        }
     }
 
     /** The attempts {@code retries} retries make. */

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.Map;
 import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.ConfigOptions;
+import org.apache.flink.configuration.MemorySize;
 import org.flinktriton.client.CircuitBreakerPolicy;
 import org.flinktriton.client.RetryPolicy;
 import org.flinktriton.client.TritonClientConfigOptions;
@@ -39,7 +40,11 @@ public final class TritonModelOptions {
                     .withDescription(
                             "The server's base URL, such as http://triton:8000; the form"
                                     + " http://triton:8000/v2/models that Flink's Triton provider"
-                                    + " documents works too. No credentials in the URL: use"
+                                    + " documents works too. grpc://triton:8001 (or"
+                                    + " grpcs://triton:8001, with TLS) speaks Triton's gRPC"
+                                    + " protocol instead, with the artifact"
+                                    + " org.flinktriton:flink-triton-grpc on the class path (the"
+                                    + " -sql jar bundles it). No credentials in the URL: use"
                                     + " 'auth-token' or 'custom-headers'. Required.");
 
     public static final ConfigOption<String> MODEL_NAME =
@@ -61,8 +66,9 @@ public final class TritonModelOptions {
                     .durationType()
                     .defaultValue(TritonClientConfigOptions.REQUEST_TIMEOUT.defaultValue())
                     .withDescription(
-                            "How long one HTTP request may take, from sending to the last byte"
-                                    + " of the response. ML_PREDICT's own async timeout"
+                            "How long one request may take, from sending to the last byte"
+                                    + " of the response (over gRPC, the call's deadline)."
+                                    + " ML_PREDICT's own async timeout"
                                     + " (table.exec.async-ml-predict.timeout) still applies per"
                                     + " row.");
 
@@ -169,7 +175,7 @@ public final class TritonModelOptions {
                     .intType()
                     .defaultValue(16)
                     .withDescription(
-                            "The most HTTP requests one parallel instance has running at once;"
+                            "The most requests one parallel instance has running at once;"
                                     + " more wait in a queue.");
 
     public static final ConfigOption<Duration> CONNECT_TIMEOUT =
@@ -177,6 +183,56 @@ public final class TritonModelOptions {
                     .durationType()
                     .defaultValue(Duration.ofSeconds(10))
                     .withDescription("How long opening a connection may take.");
+
+    public static final ConfigOption<String> TRUST_STORE_PEM =
+            ConfigOptions.key("trust-store-pem")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Path of a PEM file whose certificates an https:// or grpcs://"
+                                    + " endpoint is trusted by (a private CA or a self-signed"
+                                    + " certificate). Read when the query is planned; the"
+                                    + " certificates travel with the job. Unset, the JVM's"
+                                    + " default trust applies.");
+
+    public static final ConfigOption<String> CLIENT_CERTIFICATE_PEM =
+            ConfigOptions.key("client-certificate-pem")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Mutual TLS: path of a PEM file with the client's certificate chain"
+                                    + " (its own certificate first), presented to an https:// or"
+                                    + " grpcs:// endpoint with the key of 'client-key-pem'. Read"
+                                    + " when the query is planned.");
+
+    public static final ConfigOption<String> CLIENT_KEY_PEM =
+            ConfigOptions.key("client-key-pem")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "Mutual TLS: path of a PEM file with the private key (unencrypted"
+                                    + " PKCS#8, BEGIN PRIVATE KEY) of 'client-certificate-pem'."
+                                    + " Read when the query is planned; the key travels with the"
+                                    + " job and never appears in a message.");
+
+    public static final ConfigOption<Duration> KEEP_ALIVE_INTERVAL =
+            ConfigOptions.key("keep-alive-interval")
+                    .durationType()
+                    .defaultValue(Duration.ZERO)
+                    .withDescription(
+                            "gRPC only: the interval of keepalive pings on a connection with"
+                                    + " calls in flight; 0 (the default) sends none. At least 5"
+                                    + " minutes: Triton's server answers more frequent pings with"
+                                    + " GOAWAY.");
+
+    public static final ConfigOption<MemorySize> MAX_RESPONSE_BYTES =
+            ConfigOptions.key("max-response-bytes")
+                    .memoryType()
+                    .defaultValue(TritonClientConfigOptions.MAX_RESPONSE_BYTES.defaultValue())
+                    .withDescription(
+                            "The largest response accepted (over gRPC, the channel's largest"
+                                    + " inbound message); a larger one fails its request. At"
+                                    + " most 2 GiB - 17 bytes.");
 
     public static final ConfigOption<Integer> MAX_RETRIES =
             ConfigOptions.key("max-retries")

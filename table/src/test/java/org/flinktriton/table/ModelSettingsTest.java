@@ -3,6 +3,7 @@ package org.flinktriton.table;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,6 +12,7 @@ import org.apache.flink.table.api.ValidationException;
 import org.flinktriton.client.TritonClientOptions;
 import org.flinktriton.client.TritonModelClient;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ModelSettingsTest {
 
@@ -135,6 +137,71 @@ class ModelSettingsTest {
                 .isInstanceOf(ValidationException.class)
                 .hasMessageContaining("Invalid option 'endpoint'")
                 .hasMessageNotContaining("user:pw");
+    }
+
+    @Test
+    void grpcEndpointsAndTheirOptionsMapOntoTritonClientOptions() {
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("endpoint", "grpc://triton:8001");
+        extra.put("keep-alive-interval", "10 min");
+        extra.put("max-response-bytes", "256 mb");
+
+        assertThat(settings(extra).clientOptions)
+                .isEqualTo(
+                        TritonClientOptions.builder()
+                                .endpoint("grpc://triton:8001")
+                                .model("add_sub")
+                                .keepAliveInterval(Duration.ofMinutes(10))
+                                .maxResponseBytes(256L << 20)
+                                .build());
+        assertThat(settings(Map.of("endpoint", "grpcs://triton:8001")).clientOptions.endpoint())
+                .isEqualTo("grpcs://triton:8001");
+    }
+
+    @Test
+    void tlsOptionsReadTheirPemFilesAndMapOntoTheClientsTls(@TempDir Path dir) throws Exception {
+        TestPki pki = TestPki.create(dir);
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("endpoint", "grpcs://127.0.0.1:8001");
+        extra.put("trust-store-pem", pki.certificatePem.toString());
+        extra.put("client-certificate-pem", pki.certificatePem.toString());
+        extra.put("client-key-pem", pki.keyPem.toString());
+
+        TritonClientOptions options = settings(extra).clientOptions;
+
+        assertThat(options)
+                .isEqualTo(
+                        TritonClientOptions.builder()
+                                .endpoint("grpcs://127.0.0.1:8001")
+                                .model("add_sub")
+                                .trustStorePem(pki.certificatePem)
+                                .clientCertificate(pki.certificatePem, pki.keyPem)
+                                .build());
+        assertThat(options.trustedCertificates()).hasSize(1);
+        assertThat(settings(extra).toString()).doesNotContain("PRIVATE KEY");
+    }
+
+    @Test
+    void badTlsAndKeepAliveValuesFailWithTheOptionNamed(@TempDir Path dir) {
+        String missing = dir.resolve("missing.pem").toString();
+        assertThatThrownBy(() -> settings(Map.of("trust-store-pem", missing)))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("Invalid option 'trust-store-pem' of model 'add_sub'")
+                .hasMessageContaining("missing.pem");
+        assertThatThrownBy(() -> settings(Map.of("client-certificate-pem", missing)))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("'client-key-pem' of model 'add_sub' is missing")
+                .hasMessageContaining("mutual TLS needs both");
+        assertThatThrownBy(() -> settings(Map.of("client-key-pem", missing)))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("'client-certificate-pem' of model 'add_sub' is missing");
+        assertThatThrownBy(() -> settings(Map.of("keep-alive-interval", "30s")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("Invalid option 'keep-alive-interval'")
+                .hasMessageContaining("at least 5 minutes");
+        assertThatThrownBy(() -> settings(Map.of("max-response-bytes", "3 gb")))
+                .isInstanceOf(ValidationException.class)
+                .hasMessageContaining("Invalid option 'max-response-bytes'");
     }
 
     // ---------------------------------------------- names and forms of Flink's Triton provider

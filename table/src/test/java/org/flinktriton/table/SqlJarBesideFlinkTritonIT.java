@@ -34,13 +34,15 @@ import org.junit.jupiter.api.io.TempDir;
  * both providers.
  *
  * <p>{@link #theSqlJarHoldsOnlyRelocatedClasses} reads the jar: every class is under {@code
- * org/flinktriton/}, third-party ones under {@code org/flinktriton/shaded/}, and every service file
- * names relocated types only. {@link #bothProvidersRunOneQueryInOneClassPath} starts a JVM whose
- * class path is Flink's (what {@code lib/} holds, from {@code target/flink-classpath.txt}), then
- * {@code flink-model-triton} and the {@code -sql} jar in {@code lib/}'s alphabetical order, which
- * puts Flink's jar first; that JVM ({@link TwoProvidersJob}) runs one query on a MiniCluster that
- * sends the same rows through {@code 'provider' = 'triton'} and {@code 'provider' = 'flink-triton'}
- * to a {@link TritonTestServer} here, and reports where each provider's libraries load from.
+ * org/flinktriton/}, third-party ones (grpc-java and protobuf too) under {@code
+ * org/flinktriton/shaded/}, every service file names relocated types only, each of them in the jar,
+ * and Netty's native libraries carry the relocated package in their names. {@link
+ * #bothProvidersRunOneQueryInOneClassPath} starts a JVM whose class path is Flink's (what {@code
+ * lib/} holds, from {@code target/flink-classpath.txt}), then {@code flink-model-triton} and the
+ * {@code -sql} jar in {@code lib/}'s alphabetical order, which puts Flink's jar first; that JVM
+ * ({@link TwoProvidersJob}) runs one query on a MiniCluster that sends the same rows through {@code
+ * 'provider' = 'triton'} and {@code 'provider' = 'flink-triton'} to a {@link TritonTestServer}
+ * here, and reports where each provider's libraries load from.
  *
  * <p>Flink's jar is patched first ({@link FlinkModelTritonPatch}): its 2.3.0 release cannot run any
  * {@code ML_PREDICT} (an inverted type check and a field that cannot be serialized, both fixed on
@@ -108,6 +110,12 @@ class SqlJarBesideFlinkTritonIT {
                 if (name.endsWith(".class") && !name.startsWith("org/flinktriton/")) {
                     unrelocated.add(name);
                 }
+                // Netty finds its native libraries by its (relocated) package, mangled.
+                if (name.startsWith("META-INF/native/")
+                        && !entry.isDirectory()
+                        && !name.matches("META-INF/native/(lib)?org_flinktriton_shaded_.*")) {
+                    unrelocated.add(name);
+                }
                 if (name.startsWith("META-INF/services/") && !entry.isDirectory()) {
                     String service = name.substring("META-INF/services/".length());
                     services.add(service);
@@ -116,6 +124,10 @@ class SqlJarBesideFlinkTritonIT {
                         String provider = line.replaceAll("#.*", "").trim();
                         if (!provider.isEmpty() && !provider.startsWith("org.flinktriton.")) {
                             unrelocated.add(name + " -> " + provider);
+                        }
+                        if (!provider.isEmpty()
+                                && jar.getEntry(provider.replace('.', '/') + ".class") == null) {
+                            unrelocated.add(name + " -> " + provider + " (not in the jar)");
                         }
                     }
                 }
@@ -127,10 +139,19 @@ class SqlJarBesideFlinkTritonIT {
         assertThat(services)
                 .as("service files: Flink's factory interface, the rest relocated")
                 .contains("org.apache.flink.table.factories.Factory")
+                // grpc-java finds its transport, load balancers and name resolvers through these.
+                .contains(
+                        "org.flinktriton.client.spi.TritonTransportProvider",
+                        "org.flinktriton.shaded.io.grpc.ManagedChannelProvider",
+                        "org.flinktriton.shaded.io.grpc.LoadBalancerProvider",
+                        "org.flinktriton.shaded.io.grpc.NameResolverProvider")
                 .allMatch(
                         service ->
                                 service.equals("org.apache.flink.table.factories.Factory")
-                                        || service.startsWith("org.flinktriton.shaded."));
+                                        || service.startsWith("org.flinktriton.shaded.")
+                                        || service.equals(
+                                                "org.flinktriton.client.spi"
+                                                        + ".TritonTransportProvider"));
     }
 
     @Test

@@ -3,6 +3,7 @@ package org.flinktriton.table;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -35,6 +36,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code CREATE MODEL … WITH ('provider' = 'flink-triton')} and {@code ML_PREDICT} in real SQL
@@ -60,6 +62,7 @@ class TritonModelProviderITCase {
                 TritonTestServer.builder()
                         .model(TestModels.addSub("add_sub", TritonDataType.FP32, 4, 64))
                         .model(everyTypeModel())
+                        .grpc()
                         .start();
     }
 
@@ -239,6 +242,114 @@ class TritonModelProviderITCase {
         assertThat(meanBatch(batches))
                 .as("mean batch of %s requests", batches.size())
                 .isGreaterThan(28.0);
+    }
+
+    /**
+     * The same query over Triton's gRPC protocol: only the endpoint changes. The gRPC port speaks
+     * nothing else, so every answer came over gRPC.
+     */
+    @Test
+    void grpcEndpointsRunMlPredictWithTheSameBatches() throws Exception {
+        StreamTableEnvironment tEnv = tableEnv(2);
+        tEnv.getConfig().set("table.exec.async-ml-predict.max-concurrent-operations", "128");
+        createPairs(tEnv, 3_000);
+        tEnv.executeSql(
+                "CREATE TEMPORARY MODEL over_grpc"
+                        + " INPUT (INPUT0 ARRAY<FLOAT>, INPUT1 ARRAY<FLOAT>)"
+                        + " OUTPUT (OUTPUT0 ARRAY<FLOAT>, OUTPUT1 ARRAY<FLOAT>)"
+                        + " WITH ('provider' = 'flink-triton',"
+                        + " 'endpoint' = '"
+                        + server.grpcEndpoint()
+                        + "', 'model-name' = 'add_sub', 'max-batch-size' = '32',"
+                        + " 'compression' = 'gzip', 'auth-token' = 'not-a-real-token',"
+                        + " 'keep-alive-interval' = '5 min', 'max-response-bytes' = '8 mb')");
+
+        List<Row> rows =
+                collect(
+                        tEnv.executeSql(
+                                "SELECT id, a, b, OUTPUT0, OUTPUT1"
+                                        + " FROM ML_PREDICT(TABLE pairs, MODEL over_grpc,"
+                                        + " DESCRIPTOR(a, b))"));
+
+        assertThat(server.grpcEndpoint()).startsWith("grpc://127.0.0.1:");
+        assertThat(rows).hasSize(3_000);
+        assertThat(rows.stream().map(row -> row.getField("id")).distinct()).hasSize(3_000);
+        assertAddSub(rows);
+        List<Integer> batches = server.stats().batchSizes("add_sub");
+        assertThat(server.stats().records("add_sub")).isEqualTo(3_000);
+        assertThat(batches).allMatch(size -> size <= 32);
+        assertThat(meanBatch(batches))
+                .as("mean batch of %s requests", batches.size())
+                .isGreaterThan(28.0);
+    }
+
+    /**
+     * {@code grpcs://} with mutual TLS from the SQL options alone: the server trusts only the
+     * client certificate of {@code client-certificate-pem}, the client only the server certificate
+     * of {@code trust-store-pem}.
+     */
+    @Test
+    void grpcsWithMutualTlsFromTheSqlOptions(@TempDir Path dir) throws Exception {
+        TestPki pki = TestPki.create(dir);
+        try (TritonTestServer tls =
+                TritonTestServer.builder()
+                        .model(TestModels.addSub("add_sub", TritonDataType.FP32, 4, 64))
+                        .https(pki.mutualServerContext())
+                        .requireClientCertificates()
+                        .grpc()
+                        .start()) {
+            StreamTableEnvironment tEnv = tableEnv(1);
+            createPairs(tEnv, 200);
+            String model =
+                    "CREATE TEMPORARY MODEL %s"
+                            + " INPUT (INPUT0 ARRAY<FLOAT>, INPUT1 ARRAY<FLOAT>)"
+                            + " OUTPUT (OUTPUT0 ARRAY<FLOAT>, OUTPUT1 ARRAY<FLOAT>)"
+                            + " WITH ('provider' = 'flink-triton',"
+                            + " 'endpoint' = '"
+                            + tls.grpcEndpoint()
+                            + "', 'model-name' = 'add_sub', 'max-retries' = '0',"
+                            + " 'trust-store-pem' = '"
+                            + pki.certificatePem
+                            + "'%s)";
+            tEnv.executeSql(
+                    String.format(
+                            model,
+                            "mutual",
+                            ", 'client-certificate-pem' = '"
+                                    + pki.certificatePem
+                                    + "', 'client-key-pem' = '"
+                                    + pki.keyPem
+                                    + "'"));
+            tEnv.executeSql(String.format(model, "anonymous", ""));
+
+            List<Row> rows =
+                    collect(
+                            tEnv.executeSql(
+                                    "SELECT id, a, b, OUTPUT0, OUTPUT1"
+                                            + " FROM ML_PREDICT(TABLE pairs, MODEL mutual,"
+                                            + " DESCRIPTOR(a, b),"
+                                            + " MAP['max-concurrent-operations', '64'])"));
+
+            assertThat(tls.grpcEndpoint()).startsWith("grpcs://127.0.0.1:");
+            assertThat(rows).hasSize(200);
+            assertAddSub(rows);
+            assertThat(tls.stats().records("add_sub")).isEqualTo(200);
+
+            // Without the client certificate the handshake fails, and so does the job.
+            tEnv.getConfig().set("restart-strategy.type", "none");
+            assertThatThrownBy(
+                            () ->
+                                    collect(
+                                            tEnv.executeSql(
+                                                    "SELECT id, OUTPUT0 FROM ML_PREDICT(TABLE"
+                                                            + " pairs, MODEL anonymous,"
+                                                            + " DESCRIPTOR(a, b))")))
+                    .satisfies(
+                            error ->
+                                    assertThat(ExceptionUtils.stringifyException(error))
+                                            .contains("add_sub"));
+            assertThat(tls.stats().records("add_sub")).isEqualTo(200);
+        }
     }
 
     @Test

@@ -14,7 +14,9 @@ import java.util.Optional;
  * one it talks to that server, which must serve the model under {@code --model}.
  *
  * <pre>{@code
- * --endpoint URL            a Triton (or KServe v2) server, e.g. http://localhost:8000
+ * --endpoint URL            a Triton (or KServe v2) server, e.g. http://localhost:8000, or its
+ *                           gRPC port, grpc://localhost:8001
+ * --grpc                    the embedded server serves gRPC too, and the job calls it over gRPC
  * --model NAME              the model name on that server
  * --records N               how many records the job generates (0: none)
  * --records-per-second N    the pace of the source (0: as fast as the job takes them)
@@ -43,6 +45,7 @@ public final class SampleOptions {
     private final int capacity;
     private final int show;
     private final boolean verbose;
+    private final boolean grpc;
     private final Map<String, ExtraOption> extra;
 
     private SampleOptions(Builder builder) {
@@ -57,6 +60,7 @@ public final class SampleOptions {
         this.capacity = builder.capacity;
         this.show = builder.show;
         this.verbose = builder.verbose;
+        this.grpc = builder.grpc;
         this.extra = Collections.unmodifiableMap(new LinkedHashMap<>(builder.extra));
     }
 
@@ -128,6 +132,14 @@ public final class SampleOptions {
     }
 
     /**
+     * Whether the embedded server serves gRPC as well and the job calls its {@code grpc://}
+     * endpoint ({@code --grpc}); a given {@code --endpoint} chooses the protocol by its scheme.
+     */
+    public boolean grpc() {
+        return grpc;
+    }
+
+    /**
      * The value of a sample's own option, such as {@code --input-topic}; empty when it has no
      * default and the command line did not give it.
      *
@@ -167,7 +179,8 @@ public final class SampleOptions {
                         .batchTimeout(batchTimeout)
                         .capacity(capacity)
                         .show(show)
-                        .verbose(verbose);
+                        .verbose(verbose)
+                        .grpc(grpc);
         builder.extra.putAll(extra);
         return builder;
     }
@@ -177,7 +190,9 @@ public final class SampleOptions {
         return "model "
                 + model
                 + " at "
-                + (endpoint == null ? "the embedded test server" : endpoint)
+                + (endpoint == null
+                        ? "the embedded test server" + (grpc ? " over gRPC" : "")
+                        : endpoint)
                 + ", "
                 + records
                 + " records"
@@ -225,6 +240,7 @@ public final class SampleOptions {
         private int capacity = 4;
         private int show = 3;
         private boolean verbose;
+        private boolean grpc;
         private final Map<String, ExtraOption> extra = new LinkedHashMap<>();
 
         private Builder(String model) {
@@ -282,6 +298,12 @@ public final class SampleOptions {
         /** See {@link SampleOptions#show()}. */
         public Builder show(int show) {
             this.show = atLeast(show, 0, "--show");
+            return this;
+        }
+
+        /** See {@link SampleOptions#grpc()}. */
+        public Builder grpc(boolean grpc) {
+            this.grpc = grpc;
             return this;
         }
 
@@ -366,6 +388,10 @@ public final class SampleOptions {
                     verbose = true;
                     continue;
                 }
+                if (option.equals("--grpc")) {
+                    grpc = true;
+                    continue;
+                }
                 if (!isKnown(option)) {
                     throw new UsageException("Unknown option " + option, usage(job));
                 }
@@ -378,6 +404,12 @@ public final class SampleOptions {
                 } catch (IllegalArgumentException e) {
                     throw new UsageException(e.getMessage(), usage(job));
                 }
+            }
+            if (grpc && endpoint != null) {
+                throw new UsageException(
+                        "--grpc is for the embedded server; with --endpoint, give its gRPC URL"
+                                + " (grpc://host:8001) instead",
+                        usage(job));
             }
             return Optional.of(build());
         }
@@ -423,7 +455,8 @@ public final class SampleOptions {
             line(
                     text,
                     "--endpoint URL",
-                    "a Triton server, e.g. http://localhost:8000 (default: "
+                    "a Triton server, e.g. http://localhost:8000 or grpc://localhost:8001"
+                            + " (default: "
                             + (endpoint == null ? "start the embedded test server" : endpoint)
                             + ")");
             line(text, "--model NAME", "the model to call (default " + model + ")");
@@ -458,6 +491,7 @@ public final class SampleOptions {
                                             + (option.value() == null
                                                     ? ""
                                                     : " (default " + option.value() + ")")));
+            line(text, "--grpc", "the embedded server serves gRPC, and the job calls it so");
             line(text, "--verbose", "print a failed job's whole exception chain");
             line(text, "--help", "print this and exit");
             return text.toString().stripTrailing();

@@ -18,7 +18,8 @@ import org.flinktriton.testkit.TritonTestServer;
 
 /**
  * The server a sample talks to: the embedded {@link TritonTestServer} with the sample's Java model
- * when no {@code --endpoint} is given, or the given server.
+ * when no {@code --endpoint} is given (serving gRPC too with {@code --grpc}, and then called over
+ * gRPC), or the given server.
  *
  * <p>It also counts the inference requests the server received for the model, for the summary line:
  * the embedded server counts them itself ({@link TritonTestServer#stats()}); a real Triton reports
@@ -54,11 +55,18 @@ public final class SampleServer implements AutoCloseable {
             return new SampleServer(null, options.endpoint().get(), options.model());
         }
         TestModel model = embeddedModel.apply(options.model());
-        TritonTestServer server = TritonTestServer.builder().model(model).start();
-        return new SampleServer(server, server.endpoint(), options.model());
+        TritonTestServer.Builder builder = TritonTestServer.builder().model(model);
+        if (options.grpc()) {
+            builder.grpc();
+        }
+        TritonTestServer server = builder.start();
+        return new SampleServer(
+                server,
+                options.grpc() ? server.grpcEndpoint() : server.endpoint(),
+                options.model());
     }
 
-    /** The base URL the job should call. */
+    /** The base URL the job should call: {@code http://…}, or {@code grpc://…} with gRPC. */
     public String endpoint() {
         return endpoint;
     }
@@ -82,6 +90,10 @@ public final class SampleServer implements AutoCloseable {
     }
 
     private OptionalLong tritonStatistics() {
+        if (endpoint.startsWith("grpc")) {
+            // Triton's statistics over gRPC are an RPC of their own, not read here.
+            return OptionalLong.empty();
+        }
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         String base = endpoint.contains("://") ? endpoint : "http://" + endpoint;
         URI uri =

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import java.util.stream.LongStream;
 import org.flinktriton.samples.cluster.StandaloneFlinkCluster.ClusterProcess;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the text-classification sample's fat jar with {@code flink run} on a real standalone Flink
@@ -232,17 +234,40 @@ class TextClassificationJobClusterIT {
      * The fat jar the job above runs from keeps every library it bundles under {@code
      * org.flinktriton.shaded}, so that other versions of them on a cluster's class path cannot take
      * their place; only the Kafka connector keeps Flink's package, and zstd-jni its own (its native
-     * methods bind by class name).
+     * methods bind by class name). grpc-java's service files name relocated classes in the jar, and
+     * Netty's native libraries carry the relocated package in their names.
      */
     @Test
     void theFatJarBundlesItsLibrariesRelocated() throws Exception {
         Path jar = Path.of(property("flinktriton.samplesJar"));
         List<String> outside = new ArrayList<>();
+        List<String> services = new ArrayList<>();
         try (JarFile file = new JarFile(jar.toFile())) {
             Enumeration<JarEntry> entries = file.entries();
             while (entries.hasMoreElements()) {
-                String name = entries.nextElement().getName();
+                JarEntry entry = entries.nextElement();
+                String name = entry.getName();
                 boolean service = name.startsWith("META-INF/services/") && !name.endsWith("/");
+                // Netty finds its native libraries by its (relocated) package, mangled.
+                if (name.startsWith("META-INF/native/")
+                        && !entry.isDirectory()
+                        && !name.matches("META-INF/native/(lib)?org_flinktriton_shaded_.*")) {
+                    outside.add(name);
+                }
+                if (service && name.startsWith("META-INF/services/org.flinktriton.shaded.")) {
+                    String text =
+                            new String(
+                                    file.getInputStream(entry).readAllBytes(),
+                                    StandardCharsets.UTF_8);
+                    for (String line : text.split("\n")) {
+                        String provider = line.replaceAll("#.*", "").trim();
+                        if (!provider.isEmpty()
+                                && file.getEntry(provider.replace('.', '/') + ".class") == null) {
+                            outside.add(name + " -> " + provider + " (not relocated)");
+                        }
+                    }
+                    services.add(name.substring("META-INF/services/".length()));
+                }
                 if ((name.endsWith(".class")
                                 && !name.startsWith("org/flinktriton/")
                                 && !name.startsWith("org/apache/flink/")
@@ -255,6 +280,51 @@ class TextClassificationJobClusterIT {
             }
         }
         assertThat(outside).as("classes and service files of %s not relocated", jar).isEmpty();
+        // grpc-java finds its transport, load balancers and name resolvers through these.
+        assertThat(services)
+                .contains(
+                        "org.flinktriton.shaded.io.grpc.ManagedChannelProvider",
+                        "org.flinktriton.shaded.io.grpc.LoadBalancerProvider",
+                        "org.flinktriton.shaded.io.grpc.NameResolverProvider");
+    }
+
+    /**
+     * The fat jar alone, beside Flink's class path, runs the sample with {@code --grpc} on a local
+     * environment: its embedded server serves gRPC with the jar's relocated grpc-java, and the job
+     * calls it with the same relocated classes, found through the jar's merged service files.
+     */
+    @Test
+    @Timeout(value = 3, unit = TimeUnit.MINUTES)
+    void theFatJarAloneRunsTheSampleOverGrpc(@TempDir Path dir) throws Exception {
+        Path jar = Path.of(property("flinktriton.samplesJar"));
+        String classPath =
+                Files.readString(Path.of(property("flinktriton.flinkClasspath"))).trim()
+                        + File.pathSeparator
+                        + jar;
+        Path output = dir.resolve("sample.out");
+        Process sample =
+                new ProcessBuilder(
+                                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                                "-Xmx512m",
+                                "-cp",
+                                classPath,
+                                "org.flinktriton.samples.text.TextClassificationJob",
+                                "--grpc",
+                                "--records",
+                                "300")
+                        .redirectErrorStream(true)
+                        .redirectOutput(output.toFile())
+                        .start();
+        boolean ended = sample.waitFor(150, TimeUnit.SECONDS);
+        if (!ended) {
+            sample.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        }
+        String text = Files.readString(output, StandardCharsets.UTF_8);
+        assertThat(ended).as("the sample ended within 150 s:%n%s", text).isTrue();
+        assertThat(sample.exitValue()).as("exit code:%n%s", text).isZero();
+        assertThat(text)
+                .contains("model sentiment at the embedded test server over gRPC")
+                .containsPattern("summary: 300 records, [1-9][0-9]* requests");
     }
 
     private static String property(String name) {

@@ -41,6 +41,20 @@ class SampleOptionsTest {
     }
 
     @Test
+    void grpcIsForTheEmbeddedServerAndAGivenEndpointChoosesByItsScheme() {
+        assertThat(parse().grpc()).isFalse();
+        assertThat(parse("--grpc").grpc()).isTrue();
+        assertThat(parse("--grpc").toBuilder().build().grpc()).isTrue();
+        assertThat(parse("--endpoint", "grpc://triton:8001").endpoint())
+                .contains("grpc://triton:8001");
+        assertThatThrownBy(() -> parse("--grpc", "--endpoint", "http://triton:8000"))
+                .isInstanceOf(SampleOptions.UsageException.class)
+                .hasMessage(
+                        "--grpc is for the embedded server; with --endpoint, give its gRPC URL"
+                                + " (grpc://host:8001) instead");
+    }
+
+    @Test
     void aWrongCommandLineIsOneLineAndTheUsage() {
         assertThatThrownBy(() -> parse("--interval-ms", "-1"))
                 .isInstanceOf(SampleOptions.UsageException.class)

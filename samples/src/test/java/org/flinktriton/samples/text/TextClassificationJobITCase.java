@@ -15,10 +15,12 @@ import java.util.stream.LongStream;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.flinktriton.samples.common.SampleMain;
 import org.flinktriton.samples.common.SampleOptions;
 import org.flinktriton.samples.common.SampleRun;
 import org.flinktriton.samples.common.SampleServer;
 import org.flinktriton.samples.common.Terminal;
+import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -90,6 +92,75 @@ class TextClassificationJobITCase {
                 .contains("#0 positive")
                 .contains("\"The battery is great.\"")
                 .contains("summary: 480 records, " + batchSizes.size() + " requests");
+    }
+
+    /**
+     * The sample's own command line with {@code --endpoint grpc://…}: the job calls the server's
+     * gRPC port, which speaks nothing else, and every review is scored there.
+     */
+    @Test
+    void theSampleRunsOverGrpcWithAGrpcEndpoint() throws Exception {
+        try (TritonTestServer triton =
+                TritonTestServer.builder()
+                        .model(SentimentModel.embedded(SentimentModel.NAME))
+                        .grpc()
+                        .start()) {
+            String printed =
+                    runSample(
+                            "--endpoint",
+                            triton.grpcEndpoint(),
+                            "--records",
+                            String.valueOf(RECORDS),
+                            "--parallelism",
+                            "2");
+
+            assertThat(triton.grpcEndpoint()).startsWith("grpc://127.0.0.1:");
+            assertThat(printed)
+                    .contains("at " + triton.grpcEndpoint())
+                    .contains("#0 positive")
+                    .contains("summary: " + RECORDS + " records");
+            assertThat(triton.stats().records(SentimentModel.NAME)).isEqualTo(RECORDS);
+        }
+    }
+
+    /** {@code --grpc}: the embedded server serves gRPC too, and the job calls it over gRPC. */
+    @Test
+    void theGrpcFlagRunsTheSampleOverTheEmbeddedServersGrpcPort() throws Exception {
+        SampleOptions options =
+                TextClassificationJob.defaults()
+                        .parse("TextClassificationJob", new String[] {"--grpc"}, System.out)
+                        .orElseThrow();
+        try (SampleServer server = SampleServer.start(options, SentimentModel::embedded)) {
+            assertThat(server.endpoint()).startsWith("grpc://127.0.0.1:");
+        }
+
+        String printed = runSample("--grpc", "--records", String.valueOf(RECORDS));
+
+        assertThat(printed)
+                .contains("model sentiment at the embedded test server over gRPC")
+                .contains("#0 positive")
+                .containsPattern("summary: " + RECORDS + " records, [1-9][0-9]* requests");
+    }
+
+    /** Runs the sample's command line as {@code main} would, and returns what it printed. */
+    private static String runSample(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code =
+                SampleMain.run(
+                        "TextClassificationJob",
+                        TextClassificationJob.defaults(),
+                        args,
+                        new PrintStream(out, true, StandardCharsets.UTF_8),
+                        new PrintStream(err, true, StandardCharsets.UTF_8),
+                        TextClassificationJob::run);
+        String printed = out.toString(StandardCharsets.UTF_8);
+        assertThat(code)
+                .as(
+                        "exit code; printed:%n%s%nerrors:%n%s",
+                        printed, err.toString(StandardCharsets.UTF_8))
+                .isEqualTo(SampleMain.OK);
+        return printed;
     }
 
     @Test
