@@ -19,7 +19,8 @@ public final class BenchModel {
 
     /**
      * Starts the embedded server with the model and enough worker threads for {@code parallelism ×
-     * requestsInFlight} requests at once; uncompressed answers, as Triton's default.
+     * requestsInFlight} requests at once; uncompressed answers, as Triton's default; over HTTP and,
+     * on a second port, gRPC.
      */
     public static TritonTestServer start(int parallelism, int requestsInFlight) {
         return TritonTestServer.builder()
@@ -29,6 +30,7 @@ public final class BenchModel {
                                 COST_PER_REQUEST,
                                 Duration.ZERO))
                 .compressResponses(false)
+                .grpc()
                 .workerThreads(Math.max(32, 2 * parallelism * requestsInFlight))
                 .start();
     }

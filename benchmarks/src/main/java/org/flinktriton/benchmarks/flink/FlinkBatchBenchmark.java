@@ -1,9 +1,14 @@
 package org.flinktriton.benchmarks.flink;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.configuration.Configuration;
@@ -42,14 +47,18 @@ import org.flinktriton.testkit.TritonTestServer;
  * mvn -B -q install -DskipTests -pl benchmarks -am
  * mvn -B -q -pl benchmarks dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
  * java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) \
- *     org.flinktriton.benchmarks.flink.FlinkBatchBenchmark [parallelism=2] [concurrency=4] [all|enrichment|paced [rounds]]
+ *     org.flinktriton.benchmarks.flink.FlinkBatchBenchmark [parallelism=2] [concurrency=4] [all|enrichment|paced [rounds]|transports [rounds]]
  * </pre>
  *
  * <p>The last section compares a separate output class with an enrichment (one class with inputs
  * and outputs, emitted filled in): the operator sends copies of enriched records, one Flink
  * serializer copy per record on the task thread, so that the records it holds and checkpoints are
  * never written by the client's threads. {@code enrichment} runs that section alone; {@code paced}
- * repeats the paced rows at 40,000 records/s and shows when their slow records were due.
+ * repeats the paced rows at 40,000 records/s and shows when their slow records were due; {@code
+ * transports} runs the headline batch job over HTTP and over gRPC, alternating, with the job's CPU
+ * per record: the CPU of the whole process minus that of the embedded server's threads (named
+ * {@code triton-test-server…}, and the JDK HTTP server's dispatcher), so Flink's task threads, the
+ * client, JIT and GC all count.
  */
 public final class FlinkBatchBenchmark {
 
@@ -60,7 +69,7 @@ public final class FlinkBatchBenchmark {
     private final int concurrency;
     private final boolean enrichmentOnly;
     private final TritonTestServer server;
-    private final String endpoint;
+    private String endpoint;
 
     private FlinkBatchBenchmark(
             int parallelism, int concurrency, boolean enrichmentOnly, TritonTestServer server) {
@@ -75,17 +84,21 @@ public final class FlinkBatchBenchmark {
         int parallelism = args.length > 0 ? Integer.parseInt(args[0]) : 2;
         int concurrency = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         String sections = args.length > 2 ? args[2] : "all";
-        if (!List.of("all", "enrichment", "paced").contains(sections)) {
+        if (!List.of("all", "enrichment", "paced", "transports").contains(sections)) {
             throw new IllegalArgumentException(
-                    "The third argument names the sections to run: all, enrichment or paced, not "
+                    "The third argument names the sections to run: all, enrichment, paced or"
+                            + " transports, not "
                             + sections);
         }
         try (TritonTestServer server = BenchModel.start(parallelism, concurrency)) {
             FlinkBatchBenchmark benchmark =
                     new FlinkBatchBenchmark(
                             parallelism, concurrency, sections.equals("enrichment"), server);
+            int rounds = args.length > 3 ? Integer.parseInt(args[3]) : 5;
             if (sections.equals("paced")) {
-                benchmark.pacedRounds(args.length > 3 ? Integer.parseInt(args[3]) : 5);
+                benchmark.pacedRounds(rounds);
+            } else if (sections.equals("transports")) {
+                benchmark.transports(rounds);
             } else {
                 benchmark.run();
             }
@@ -224,6 +237,63 @@ public final class FlinkBatchBenchmark {
             }
         }
         System.out.println();
+    }
+
+    /**
+     * The headline job (maxBatchSize 64, maxBatchDelay 5 ms, full speed) over HTTP and over gRPC,
+     * {@code rounds} times, alternating which goes first: records/s and the job's CPU per record.
+     */
+    private void transports(int rounds) throws Exception {
+        String http = server.endpoint();
+        String grpc = server.grpcEndpoint();
+        int records = 400_000;
+        for (String warmUp : List.of(http, grpc)) {
+            endpoint = warmUp;
+            batched(64, Duration.ofMillis(5), 40_000, 0);
+        }
+        System.out.printf(
+                Locale.ROOT,
+                "## HTTP and gRPC: maxBatchSize 64, maxBatchDelay 5 ms, full speed,"
+                        + " %,d records, %d rounds%n%n"
+                        + "| round | HTTP rec/s | gRPC rec/s | gRPC / HTTP rec/s"
+                        + " | HTTP CPU µs/rec | gRPC CPU µs/rec | gRPC / HTTP CPU |%n"
+                        + "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |%n",
+                records,
+                rounds);
+        double[][] rates = new double[2][rounds];
+        double[][] cpu = new double[2][rounds];
+        for (int round = 0; round < rounds; round++) {
+            for (int i = 0; i < 2; i++) {
+                int side = (round + i) % 2;
+                endpoint = side == 0 ? http : grpc;
+                JobCpu jobCpu = JobCpu.start();
+                Result result = batched(64, Duration.ofMillis(5), records, 0);
+                rates[side][round] = result.recordsPerSecond;
+                cpu[side][round] = jobCpu.elapsedNanos() / 1e3 / records;
+            }
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %d | %,.0f | %,.0f | %.2f× | %.2f | %.2f | %.2f× |%n",
+                    round + 1,
+                    rates[0][round],
+                    rates[1][round],
+                    rates[1][round] / rates[0][round],
+                    cpu[0][round],
+                    cpu[1][round],
+                    cpu[1][round] / cpu[0][round]);
+        }
+        double[] medianRate = {BenchJobs.median(rates[0]), BenchJobs.median(rates[1])};
+        double[] medianCpu = {BenchJobs.median(cpu[0]), BenchJobs.median(cpu[1])};
+        System.out.printf(
+                Locale.ROOT,
+                "| median | %,.0f | %,.0f | **%.2f×** | %.2f | %.2f | **%.2f×** |%n%n",
+                medianRate[0],
+                medianRate[1],
+                medianRate[1] / medianRate[0],
+                medianCpu[0],
+                medianCpu[1],
+                medianCpu[1] / medianCpu[0]);
+        endpoint = http;
     }
 
     /** A separate output class against an enrichment, which costs a copy of each input. */
@@ -407,6 +477,56 @@ public final class FlinkBatchBenchmark {
 
     private long requestCount() {
         return server.stats().inferRequests(BenchModel.NAME);
+    }
+
+    /**
+     * CPU of this process since {@link #start()} minus that of the embedded server's threads: the
+     * job's side. A server thread that ended in between takes its CPU with it and is counted for
+     * the job; the server's pools keep their threads for the length of a run.
+     */
+    private static final class JobCpu {
+        private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+        private final long processAtStart;
+        private final Map<Long, Long> serverAtStart;
+
+        private JobCpu() {
+            processAtStart = processCpu();
+            serverAtStart = serverThreads();
+        }
+
+        static JobCpu start() {
+            return new JobCpu();
+        }
+
+        long elapsedNanos() {
+            long server = 0;
+            for (Map.Entry<Long, Long> thread : serverThreads().entrySet()) {
+                server += thread.getValue() - serverAtStart.getOrDefault(thread.getKey(), 0L);
+            }
+            return processCpu() - processAtStart - server;
+        }
+
+        private static long processCpu() {
+            return ((com.sun.management.OperatingSystemMXBean)
+                            ManagementFactory.getOperatingSystemMXBean())
+                    .getProcessCpuTime();
+        }
+
+        private static Map<Long, Long> serverThreads() {
+            Map<Long, Long> cpu = new HashMap<>();
+            long[] ids = THREADS.getAllThreadIds();
+            ThreadInfo[] infos = THREADS.getThreadInfo(ids);
+            for (int i = 0; i < ids.length; i++) {
+                long nanos = THREADS.getThreadCpuTime(ids[i]);
+                if (infos[i] != null
+                        && nanos >= 0
+                        && (infos[i].getThreadName().startsWith("triton-test-server")
+                                || infos[i].getThreadName().startsWith("HTTP-Dispatcher"))) {
+                    cpu.put(ids[i], nanos);
+                }
+            }
+            return cpu;
+        }
     }
 
     private static final class Result {
