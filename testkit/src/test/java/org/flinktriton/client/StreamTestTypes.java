@@ -9,7 +9,7 @@ import org.flinktriton.testkit.TestModel;
 import org.flinktriton.wire.Tensor;
 
 /** Decoupled test models and the annotated classes the streaming tests send and receive. */
-final class StreamTestTypes {
+public final class StreamTestTypes {
     private StreamTestTypes() {}
 
     /** Asks the token model for {@code count} responses for record {@code id}. */
@@ -42,13 +42,13 @@ final class StreamTestTypes {
                             shape = {PAD})
                     byte[] pad) {}
 
-    static final int PAD = 8192;
+    public static final int PAD = 8192;
 
     /**
      * A decoupled model that answers record {@code (ID, COUNT)} with COUNT responses {@code (ID,
      * i)}; a negative COUNT fails the request after two responses.
      */
-    static TestModel tokens(String name) {
+    public static TestModel tokens(String name) {
         return TestModel.builder(name)
                 .input("ID", TritonDataType.INT64, 1)
                 .input("COUNT", TritonDataType.INT32, 1)
