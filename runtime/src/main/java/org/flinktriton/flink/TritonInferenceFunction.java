@@ -90,6 +90,13 @@ import org.slf4j.LoggerFactory;
  * task thread (so the combiner needs no synchronisation); for an enrichment the combiner gets the
  * input as it came and its enriched copy.
  *
+ * <p>For a decoupled model (its config says {@code model_transaction_policy { decoupled: true }},
+ * which requires a {@code grpc://} endpoint) a batch goes out with {@link
+ * TritonModelClient#inferStream} instead, and completes with every response of every input, in
+ * input order and response order, once each input has its final response: an input's responses are
+ * emitted together, never split by a checkpoint, so each is emitted exactly once after a restore. A
+ * combiner gets the input and each of its responses.
+ *
  * @param <IN> the annotated class whose {@code @TritonInput}s are sent
  * @param <OUT> the results: the annotated output class, or what the combiner makes
  */
