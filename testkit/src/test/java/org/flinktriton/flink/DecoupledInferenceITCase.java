@@ -3,15 +3,19 @@ package org.flinktriton.flink;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.flinktriton.client.RetryPolicy;
@@ -86,6 +90,8 @@ class DecoupledInferenceITCase {
         server.stats().reset();
         CommittingSink.reset();
         DISORDER.clear();
+        TOKENS.clear();
+        DEAD.clear();
         CHECKPOINTED.set(false);
         FAILED.set(false);
     }
@@ -131,6 +137,82 @@ class DecoupledInferenceITCase {
         assertThat(FAILED).as("the job failed over once").isTrue();
         assertThat(DISORDER).isEmpty();
         CommittingSink.assertEveryRecordCommittedOnce(OFFSETS[INPUTS]);
+    }
+
+    /**
+     * A poison input is answered with an error response: it becomes one dead letter, and every
+     * other input's responses are emitted, none from the poison ones.
+     */
+    @Test
+    void anErrorResponseIsOneDeadLetterAndTheRestFlows() throws Exception {
+        int inputs = 200;
+        server.faults().poisonWhere("ID", id -> id % 50 == 7);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(PARALLELISM);
+        env.enableCheckpointing(100);
+        TritonInference<TokenRequest, Token> inference =
+                TritonInference.builder(TokenRequest.class, Token.class)
+                        .endpoint(server.grpcEndpoint())
+                        .model("tokens")
+                        .maxBatchSize(8)
+                        .maxBatchDelay(Duration.ofMillis(5))
+                        .deadLetters()
+                        .build();
+        SingleOutputStreamOperator<Token> tokens =
+                inference.apply(
+                        env.fromSequence(0, inputs - 1)
+                                .map(id -> new TokenRequest(id, count(id)))
+                                .returns(TokenRequest.class));
+        tokens.sinkTo(new TokenSink());
+        tokens.getSideOutput(inference.deadLetterTag()).sinkTo(new DeadSink());
+        env.execute("TritonInference: decoupled model with dead letters");
+
+        assertThat(DEAD)
+                .extracting(dead -> dead.input().id)
+                .containsExactlyInAnyOrder(7L, 57L, 107L, 157L);
+        assertThat(DEAD).allSatisfy(dead -> assertThat(dead.message()).contains("poison"));
+        long expected = 0;
+        for (int id = 0; id < inputs; id++) {
+            if (id % 50 != 7) {
+                expected += count(id);
+            }
+        }
+        assertThat(TOKENS).hasSize((int) expected);
+        assertThat(TOKENS).noneMatch(token -> token.id() % 50 == 7);
+        assertThat(new HashSet<>(TOKENS)).hasSize((int) expected);
+    }
+
+    private static final Queue<Token> TOKENS = new ConcurrentLinkedQueue<>();
+    private static final Queue<FailedInference<TokenRequest>> DEAD = new ConcurrentLinkedQueue<>();
+
+    /** Keeps every token. */
+    static final class TokenSink extends WriterSink<Token> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public SinkWriter<Token> createWriter(WriterInitContext context) {
+            return new ResilienceSinks.Writer<>() {
+                @Override
+                public void write(Token token, Context context) {
+                    TOKENS.add(token);
+                }
+            };
+        }
+    }
+
+    /** Keeps the dead letters. */
+    static final class DeadSink extends WriterSink<FailedInference<TokenRequest>> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public SinkWriter<FailedInference<TokenRequest>> createWriter(WriterInitContext context) {
+            return new ResilienceSinks.Writer<>() {
+                @Override
+                public void write(FailedInference<TokenRequest> dead, Context context) {
+                    DEAD.add(dead);
+                }
+            };
+        }
     }
 
     private static long responseNumber(Token token) {
