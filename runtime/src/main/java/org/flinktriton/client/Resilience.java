@@ -245,6 +245,34 @@ final class Resilience {
     }
 
     /**
+     * Asks the circuit breaker (when on) whether a stream may be opened, as a request asks before
+     * it is sent: null when it may, else the failure that says the breaker is open. A permission
+     * taken is given back by one {@link #streamOutcome}.
+     */
+    TritonException streamPermission() {
+        if (breaker == null || breaker.tryAcquirePermission()) {
+            return null;
+        }
+        rejectedByBreaker.increment();
+        return breakerOpen();
+    }
+
+    /**
+     * Tells the circuit breaker (when on) how a stream went: it answered ({@code error} null), or
+     * it broke with {@code error}, which counts as a failed request's would.
+     */
+    void streamOutcome(long nanos, TritonException error) {
+        if (breaker == null) {
+            return;
+        }
+        if (error == null) {
+            breaker.onSuccess(nanos, NANOSECONDS);
+        } else {
+            breaker.onError(nanos, NANOSECONDS, error);
+        }
+    }
+
+    /**
      * Runs {@code task} on the timer after {@code delayMillis}, unless the client shuts down first;
      * false when it has already.
      */

@@ -30,10 +30,12 @@ import org.flinktriton.wire.Tensor;
  *
  * <p>A stream that breaks (or ends with records open) is opened again after the retry policy's
  * backoff, and its open records are sent again, first and in their order, until a record has been
- * sent {@code maxAttempts} times or its call's retry budget is spent; a failure that is not
+ * sent {@code maxAttempts} times or its call's retry budget is spent; when {@code maxAttempts}
+ * streams in a row break without a response, the records waiting fail too. A failure that is not
  * retryable (the server has no {@code ModelStreamInfer}, the model is unknown) fails the records
  * waiting too. Each record must have its final response within {@code requestTimeout} of its first
- * sending.
+ * sending. The circuit breaker (when on) is asked before a stream is opened and told whether it
+ * answered or broke; while it is open, the records waiting fail fast.
  */
 final class StreamSession {
     private static final String FINAL_PARAMETER = "triton_enable_empty_final_response";
@@ -169,7 +171,6 @@ final class StreamSession {
                     }
                     if (current == null) {
                         current = new Handle();
-                        streamsOpened++;
                         handle = current;
                         entry = null;
                     } else {
@@ -203,10 +204,23 @@ final class StreamSession {
     }
 
     private boolean open(Handle handle, List<Runnable> after) {
+        TritonException refused = resilience.streamPermission();
+        if (refused != null) {
+            // The breaker is open: the records waiting fail fast, as unary requests do.
+            synchronized (lock) {
+                if (current == handle) {
+                    current = null;
+                }
+                failAllQueued(refused, after);
+            }
+            return false;
+        }
+        handle.opened = System.nanoTime();
         TransportStream stream;
         try {
             stream = transport.openStream(handle);
         } catch (TritonException e) {
+            resilience.streamOutcome(0, null); // not the server's failure: give the permit back
             synchronized (lock) {
                 if (current == handle) {
                     current = null;
@@ -223,6 +237,7 @@ final class StreamSession {
         }
         synchronized (lock) {
             handle.stream = stream;
+            streamsOpened++;
         }
         stream.request(1);
         return true;
@@ -336,6 +351,18 @@ final class StreamSession {
     /** One opened stream's listener; events of a stream that is no longer current are ignored. */
     private final class Handle implements TransportStreamListener {
         volatile TransportStream stream;
+        volatile long opened;
+
+        /** Whether the breaker has heard of this stream's first response. */
+        private boolean answered; // guarded by lock
+
+        /** Under the lock: tells the breaker that the stream answered, once. */
+        private void answered() {
+            if (!answered) {
+                answered = true;
+                resilience.streamOutcome(System.nanoTime() - opened, null);
+            }
+        }
 
         private boolean isCurrent() {
             return current == this;
@@ -353,6 +380,7 @@ final class StreamSession {
             synchronized (lock) {
                 if (isCurrent()) {
                     breaks = 0;
+                    answered();
                     Entry<?, ?> entry = sent.get(id);
                     if (entry != null) {
                         freed = response(entry, outputs, last, after);
@@ -376,6 +404,7 @@ final class StreamSession {
                 if (!isCurrent()) {
                     return;
                 }
+                answered();
                 Entry<?, ?> entry = id == null ? null : sent.get(id);
                 if (entry == null && id == null && sent.size() == 1) {
                     entry = sent.values().iterator().next();
@@ -404,6 +433,15 @@ final class StreamSession {
                 current = null;
                 if (closed) {
                     return;
+                }
+                if (error != null) {
+                    // A stream that broke counts as a failed request (for a first answer's permit,
+                    // or on its own later), by the breaker's rules of retryable failures.
+                    answered = true;
+                    resilience.streamOutcome(System.nanoTime() - opened, error);
+                } else if (!answered) {
+                    answered = true;
+                    resilience.streamOutcome(System.nanoTime() - opened, null);
                 }
                 TritonException cause = error;
                 if (cause == null && sent.isEmpty()) {
@@ -442,8 +480,11 @@ final class StreamSession {
                         queue.addFirst(entry);
                     }
                 }
-                if (!cause.retryable()) {
+                if (!cause.retryable() || breaks >= resilience.maxAttempts()) {
+                    // Not worth another stream, or as many streams in a row broke without a
+                    // response as the policy has attempts: the records waiting fail too.
                     failAllQueued(cause, after);
+                    breaks = 0;
                 } else if (!queue.isEmpty()) {
                     delay = resilience.backoffMillis(breaks, cause);
                     reopenWaiting = true;
