@@ -27,6 +27,8 @@ import org.flinktriton.TritonServerException;
 import org.flinktriton.client.spi.TransportCall;
 import org.flinktriton.client.spi.TransportCallback;
 import org.flinktriton.client.spi.TransportContext;
+import org.flinktriton.client.spi.TransportStream;
+import org.flinktriton.client.spi.TransportStreamListener;
 import org.flinktriton.client.spi.TritonTransport;
 import org.flinktriton.grpc.internal.proto.GRPCInferenceServiceGrpc;
 import org.flinktriton.grpc.internal.proto.InferParameter;
@@ -219,7 +221,18 @@ final class GrpcTransport implements TritonTransport {
                 done);
     }
 
-    private ModelInferRequest request(EncodedBody body) {
+    @Override
+    public TransportStream openStream(TransportStreamListener listener) {
+        return new GrpcStream(
+                channel,
+                options,
+                this::request,
+                context.endpointText(),
+                context.maxResponseBytes(),
+                listener);
+    }
+
+    ModelInferRequest request(EncodedBody body) {
         List<EncodedBody.Input> inputs = body.inputs();
         if (inputs.isEmpty()) {
             throw new TritonException(

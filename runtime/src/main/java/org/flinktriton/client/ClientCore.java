@@ -30,6 +30,9 @@ final class ClientCore {
     private final Map<List<Object>, InferPlan<?, ?>> plans = new ConcurrentHashMap<>();
     private final Map<Class<?>, TritonInputCodec<?>> inputCodecs = new ConcurrentHashMap<>();
 
+    /** The stream of inferStream calls, made on first use. */
+    private volatile StreamSession session;
+
     /** The plan used last: most clients use one pair of codecs, found here without a lookup. */
     private volatile InferPlan<?, ?> lastPlan;
 
@@ -351,6 +354,10 @@ final class ClientCore {
                                     op.completeExceptionally(error);
                                     return;
                                 }
+                                if (info.decoupled()) {
+                                    op.completeExceptionally(decoupledModel(call));
+                                    return;
+                                }
                                 try {
                                     starter.start(op, plan(info, input, output), batch);
                                 } catch (RuntimeException | Error e) {
@@ -364,6 +371,132 @@ final class ClientCore {
             FatalErrors.rethrowIfFatal(e);
         }
         return op;
+    }
+
+    private TritonException decoupledModel(String call) {
+        return new TritonException(
+                "a decoupled model (its config says model_transaction_policy { decoupled:"
+                        + " true }) answers over a stream only, zero or more responses per"
+                        + " record, and refuses "
+                        + call
+                        + "(); use inferStream(records, outputType, listener) with a grpc://"
+                        + " endpoint");
+    }
+
+    private static TritonException notDecoupledModel() {
+        return new TritonException(
+                "a model that is not decoupled (its config has no model_transaction_policy {"
+                        + " decoupled: true }) answers each request once; use infer(records,"
+                        + " outputType) or inferEach, not inferStream()");
+    }
+
+    // ---- streaming (decoupled models) ----------------------------------------------------------
+
+    <I, O> CompletableFuture<Void> inferStream(
+            List<? extends I> records,
+            Class<O> outputType,
+            StreamDelivery delivery,
+            ResponseListener<O> listener) {
+        CompletableFuture<List<Object>> typed =
+                byType(
+                        "inferStream",
+                        records,
+                        outputType,
+                        (all, input, output) -> {
+                            CompletableFuture<List<Object>> done = new CompletableFuture<>();
+                            inferStream(all, input, output, delivery, listener)
+                                    .whenComplete(
+                                            (nothing, error) -> {
+                                                if (error != null) {
+                                                    done.completeExceptionally(error);
+                                                } else {
+                                                    done.complete(List.of());
+                                                }
+                                            });
+                            return done;
+                        });
+        return typed.thenApply(nothing -> null);
+    }
+
+    <I, O> CompletableFuture<Void> inferStream(
+            List<? extends I> records,
+            TritonInputCodec<I> input,
+            TritonOutputCodec<O> output,
+            StreamDelivery delivery,
+            ResponseListener<O> listener) {
+        Operation<Void> op = begin("inferStream");
+        if (op.isDone()) {
+            return op;
+        }
+        try {
+            if (input == null || output == null) {
+                throw new TritonException("inferStream() got a null codec");
+            }
+            if (delivery == null || listener == null) {
+                throw new TritonException("inferStream() got a null delivery or listener");
+            }
+            List<I> batch = checked("inferStream", records, input.type());
+            if (batch.isEmpty()) {
+                op.complete(null);
+                return op;
+            }
+            long budget = resilience.deadline();
+            endpoints
+                    .info()
+                    .whenComplete(
+                            (info, error) -> {
+                                if (error != null) {
+                                    op.completeExceptionally(error);
+                                    return;
+                                }
+                                if (!info.decoupled()) {
+                                    op.completeExceptionally(notDecoupledModel());
+                                    return;
+                                }
+                                try {
+                                    InferPlan<I, O> plan = plan(info, input, output);
+                                    TritonSchemaException schema = plan.schemaFailure();
+                                    if (schema != null) {
+                                        op.completeExceptionally(schema);
+                                        return;
+                                    }
+                                    session()
+                                            .submit(
+                                                    new StreamSession.Call<>(
+                                                            op,
+                                                            plan,
+                                                            delivery,
+                                                            listener,
+                                                            budget,
+                                                            batch.size()),
+                                                    batch);
+                                } catch (RuntimeException | Error e) {
+                                    op.completeExceptionally(e);
+                                }
+                            });
+        } catch (RuntimeException | Error e) {
+            op.completeExceptionally(e);
+            FatalErrors.rethrowIfFatal(e);
+        }
+        return op;
+    }
+
+    private StreamSession session() {
+        StreamSession s = session;
+        if (s == null) {
+            synchronized (lock) {
+                if (session == null) {
+                    session = new StreamSession(settings, transport, resilience);
+                }
+                s = session;
+            }
+        }
+        return s;
+    }
+
+    /** The stream session, or null before the first inferStream; for tests. */
+    StreamSession streamSession() {
+        return session;
     }
 
     /** {@link #infer} or {@link #inferEach} with explicit codecs. */
@@ -462,6 +595,10 @@ final class ClientCore {
                                         + ClientSettings.format(settings.closeTimeout)));
             }
             resilience.shutdown();
+            StreamSession s = session;
+            if (s != null) {
+                s.close();
+            }
             transport.cancelAll();
             transport.close(5_000);
         } finally {

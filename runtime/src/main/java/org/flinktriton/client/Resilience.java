@@ -7,6 +7,7 @@ import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalBiFunction;
 import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.core.functions.Either;
 import io.github.resilience4j.retry.Retry;
 import io.github.resilience4j.retry.RetryConfig;
 import java.time.Duration;
@@ -228,6 +229,56 @@ final class Resilience {
      */
     <R> void fetch(long deadline, Exchange<R> exchange, String what, Completion<R> done) {
         new Attempts<>(null, deadline, exchange, what, done).next();
+    }
+
+    /** How many times the retry policy sends one request at most (1: no retries). */
+    int maxAttempts() {
+        return policy.maxAttempts();
+    }
+
+    /**
+     * The retry policy's wait after the {@code attempt}-th failure in a row (from 1) with {@code
+     * error}: its jittered exponential backoff, or the server's {@code Retry-After}.
+     */
+    long backoffMillis(int attempt, TritonException error) {
+        return retry.getRetryConfig().getIntervalBiFunction().apply(attempt, Either.left(error));
+    }
+
+    /**
+     * Asks the circuit breaker (when on) whether a stream may be opened, as a request asks before
+     * it is sent: null when it may, else the failure that says the breaker is open. A permission
+     * taken is given back by one {@link #streamOutcome}.
+     */
+    TritonException streamPermission() {
+        if (breaker == null || breaker.tryAcquirePermission()) {
+            return null;
+        }
+        rejectedByBreaker.increment();
+        return breakerOpen();
+    }
+
+    /**
+     * Tells the circuit breaker (when on) how a stream went: it answered ({@code error} null), or
+     * it broke with {@code error}, which counts as a failed request's would.
+     */
+    void streamOutcome(long nanos, TritonException error) {
+        if (breaker == null) {
+            return;
+        }
+        if (error == null) {
+            breaker.onSuccess(nanos, NANOSECONDS);
+        } else {
+            breaker.onError(nanos, NANOSECONDS, error);
+        }
+    }
+
+    /**
+     * Runs {@code task} on the timer after {@code delayMillis}, unless the client shuts down first;
+     * false when it has already.
+     */
+    boolean later(Runnable task, long delayMillis) {
+        retries.increment();
+        return schedule(task, delayMillis, () -> {});
     }
 
     /** Counts a request sent only to isolate a rejected record. */

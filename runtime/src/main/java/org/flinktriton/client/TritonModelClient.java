@@ -236,6 +236,62 @@ public final class TritonModelClient implements AutoCloseable {
     }
 
     /**
+     * Runs a decoupled model (one whose config says {@code model_transaction_policy { decoupled:
+     * true }}, such as the vLLM and TensorRT-LLM backends or a streaming Python model) on {@code
+     * records}: each record is one request on the client's long-lived gRPC {@code ModelStreamInfer}
+     * stream, and {@code listener} gets its zero or more responses, decoded as {@code outputType},
+     * in the order the server sent them, then its end. Delivery is {@link
+     * StreamDelivery#AFTER_FINAL}: exactly once, a record's responses together once its final
+     * response is in.
+     *
+     * <pre>{@code
+     * try (TritonModelClient client = TritonModelClient.builder()
+     *         .endpoint("grpc://127.0.0.1:8001").model("generator").build()) {
+     *     client.inferStream(prompts, Token.class, listener).join();
+     * }
+     * }</pre>
+     *
+     * <p>The records of every {@code inferStream} call of this client share one stream; at most
+     * {@code maxConcurrentRequests} records are on it without their final response, the others wait
+     * in the client, and responses are asked for only as the listener takes them, so a slow
+     * listener slows the server down rather than filling memory. The client asks the server for an
+     * explicit end of each request ({@code triton_enable_empty_final_response}), so a record with
+     * no response ends too. A record fails alone when the server answers it with an error, or when
+     * it has no final response within {@code requestTimeout} of being sent. A stream that breaks
+     * ({@code UNAVAILABLE}, reset) is opened again after the retry policy's backoff, and the
+     * records it left open are sent again, each up to the policy's {@code maxAttempts} in all and
+     * within its budget; in this mode what they had answered before is dropped, never delivered.
+     *
+     * <p>The future completes when every record has ended or failed (each told to the listener),
+     * and fails only for the call as a whole: a closed client, an endpoint without streams (HTTP:
+     * use {@code grpc://}), a model that is not decoupled (use {@link #infer}), classes that do not
+     * match the model, a listener that throws.
+     */
+    public <I, O> CompletableFuture<Void> inferStream(
+            List<? extends I> records, Class<O> outputType, ResponseListener<O> listener) {
+        return core.inferStream(records, outputType, StreamDelivery.AFTER_FINAL, listener);
+    }
+
+    /** {@link #inferStream(List, Class, ResponseListener)} with a choice of delivery. */
+    public <I, O> CompletableFuture<Void> inferStream(
+            List<? extends I> records,
+            Class<O> outputType,
+            StreamDelivery delivery,
+            ResponseListener<O> listener) {
+        return core.inferStream(records, outputType, delivery, listener);
+    }
+
+    /** {@link #inferStream(List, Class, StreamDelivery, ResponseListener)} with explicit codecs. */
+    public <I, O> CompletableFuture<Void> inferStream(
+            List<? extends I> records,
+            TritonInputCodec<I> input,
+            TritonOutputCodec<O> output,
+            StreamDelivery delivery,
+            ResponseListener<O> listener) {
+        return core.inferStream(records, input, output, delivery, listener);
+    }
+
+    /**
      * How many HTTP requests may be in flight now: {@code maxConcurrentRequests}, or less after the
      * server answered 429 or 503 or timed out (with adaptive concurrency on).
      */
@@ -282,6 +338,21 @@ public final class TritonModelClient implements AutoCloseable {
     /** Calls running or queued in the dispatcher; for tests. */
     int activeCalls() {
         return core.activeCalls();
+    }
+
+    /**
+     * Responses held by the stream for {@link StreamDelivery#AFTER_FINAL} delivery: now, and the
+     * most at any time; for tests.
+     */
+    int[] heldStreamResponses() {
+        StreamSession session = core.streamSession();
+        return session == null ? new int[2] : session.heldResponses();
+    }
+
+    /** Streams the client has opened for inferStream; for tests. */
+    long streamsOpened() {
+        StreamSession session = core.streamSession();
+        return session == null ? 0 : session.streamsOpened();
     }
 
     /** Connections in the pool this client shares; for tests. */

@@ -17,10 +17,13 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.types.Either;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonSchemaException;
 import org.flinktriton.TritonTimeoutException;
 import org.flinktriton.client.InferenceOutcome;
+import org.flinktriton.client.ResponseListener;
+import org.flinktriton.client.StreamDelivery;
 import org.flinktriton.client.TritonClientOptions;
 import org.flinktriton.client.TritonModelClient;
 import org.flinktriton.client.TritonModelInfo;
@@ -87,6 +90,13 @@ import org.slf4j.LoggerFactory;
  * task thread (so the combiner needs no synchronisation); for an enrichment the combiner gets the
  * input as it came and its enriched copy.
  *
+ * <p>For a decoupled model (its config says {@code model_transaction_policy { decoupled: true }},
+ * which requires a {@code grpc://} endpoint) a batch goes out with {@link
+ * TritonModelClient#inferStream} instead, and completes with every response of every input, in
+ * input order and response order, once each input has its final response: an input's responses are
+ * emitted together, never split by a checkpoint, so each is emitted exactly once after a restore. A
+ * combiner gets the input and each of its responses.
+ *
  * @param <IN> the annotated class whose {@code @TritonInput}s are sent
  * @param <OUT> the results: the annotated output class, or what the combiner makes
  */
@@ -109,6 +119,12 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
 
     private transient TritonModelClient client;
     private transient TritonInputCodec<IN> inputCodec;
+
+    /**
+     * Whether the model is decoupled: batches go out on the client's stream ({@code inferStream}).
+     */
+    private transient boolean decoupled;
+
     private transient TritonOutputCodec<?> outputCodec;
 
     /**
@@ -174,7 +190,9 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         TritonModelClient opened = TritonModelClient.builder().clientOptions(options).build();
         try {
             opened.validate(inputCodec, outputCodec);
-            explainBatching(opened.modelInfo().join());
+            TritonModelInfo info = opened.modelInfo().join();
+            decoupled = info.decoupled();
+            explainBatching(info);
         } catch (TritonSchemaException e) {
             opened.close();
             throw new SuppressRestartsException(e);
@@ -278,6 +296,10 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                             + modelText()
                             + " was used before open() or after close()");
         }
+        if (decoupled) {
+            streamBatch(current, inputs, resultFuture, outputCodec);
+            return;
+        }
         // Each record gets its own outcome: rejected records are isolated, not the whole batch.
         CompletableFuture<? extends List<? extends InferenceOutcome<?>>> call =
                 inferEach(current, enrichmentCopier == null ? inputs : copies(inputs), outputCodec);
@@ -307,6 +329,115 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                                                         metrics)));
                     }
                 });
+    }
+
+    /**
+     * A batch for a decoupled model: its records go out on the client's stream, and the batch
+     * completes once every record has its final response (or failed), with all the responses, in
+     * input order and within an input in response order. So a checkpoint holds the batch's inputs
+     * until then and never a part of an input's responses: after a restore each response is emitted
+     * exactly once. A failed record goes the way of the failure policy, as in a unary batch.
+     */
+    private <M> void streamBatch(
+            TritonModelClient current,
+            List<IN> inputs,
+            ResultFuture<OUT> resultFuture,
+            TritonOutputCodec<M> codec) {
+        int n = inputs.size();
+        List<List<M>> responses = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            responses.add(new ArrayList<>());
+        }
+        TritonException[] failures = new TritonException[n];
+        ResponseListener<M> listener =
+                new ResponseListener<>() {
+                    @Override
+                    public void onResponse(int record, int index, M response) {
+                        responses.get(record).add(response);
+                    }
+
+                    @Override
+                    public void onEnd(int record, int count) {}
+
+                    @Override
+                    public void onFailure(int record, TritonException error) {
+                        failures[record] = error;
+                    }
+                };
+        CompletableFuture<Void> call =
+                current.inferStream(
+                        inputs, inputCodec, codec, StreamDelivery.AFTER_FINAL, listener);
+        calls.put(resultFuture, call);
+        call.whenComplete(
+                (nothing, error) -> {
+                    if (calls.remove(resultFuture) == null) {
+                        return;
+                    }
+                    if (error != null) {
+                        resultFuture.completeExceptionally(unwrap(error));
+                        return;
+                    }
+                    List<InferenceOutcome<?>> outcomes = new ArrayList<>(n);
+                    for (int i = 0; i < n; i++) {
+                        outcomes.add(
+                                failures[i] != null
+                                        ? InferenceOutcome.failed(failures[i], 1)
+                                        : InferenceOutcome.success(
+                                                new Responses(responses.get(i)), 1));
+                    }
+                    BatchResultFuture.completeOnTaskThread(
+                            resultFuture,
+                            () ->
+                                    asResults(
+                                            flatten(
+                                                    failurePolicy.results(
+                                                            inputs,
+                                                            outcomes,
+                                                            this::finishEach,
+                                                            options.model(),
+                                                            metrics))));
+                });
+    }
+
+    /** The responses of one input of a decoupled model, as one outcome. */
+    private static final class Responses {
+        final List<?> each;
+
+        Responses(List<?> each) {
+            this.each = each;
+        }
+    }
+
+    /** {@link #finish} of each response of an input, or of a fallback's one output. */
+    private Object finishEach(IN input, Object output) {
+        if (!(output instanceof Responses)) {
+            return finish(input, output);
+        }
+        List<?> each = ((Responses) output).each;
+        List<Object> finished = new ArrayList<>(each.size());
+        for (Object response : each) {
+            finished.add(finish(input, response));
+        }
+        return new Responses(finished);
+    }
+
+    /** The results of a decoupled batch, each input's responses in their place. */
+    private static List<Object> flatten(List<Object> results) {
+        List<Object> flat = new ArrayList<>(results.size());
+        for (Object result : results) {
+            if (result instanceof Responses) {
+                flat.addAll(((Responses) result).each);
+            } else if (result instanceof Either
+                    && ((Either<?, ?>) result).isLeft()
+                    && ((Either<?, ?>) result).left() instanceof Responses) {
+                for (Object response : ((Responses) ((Either<?, ?>) result).left()).each) {
+                    flat.add(Either.Left(response));
+                }
+            } else {
+                flat.add(result);
+            }
+        }
+        return flat;
     }
 
     /** Copies made on the task thread, which the client's threads may write as they like. */

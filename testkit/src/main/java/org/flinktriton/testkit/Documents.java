@@ -95,7 +95,8 @@ final class Documents {
                         model.maxBatchSize(),
                         tensorConfig(model.inputs()),
                         tensorConfig(model.outputs()),
-                        model.isBatched())
+                        model.isBatched(),
+                        model.isDecoupled())
                 .toJson();
     }
 

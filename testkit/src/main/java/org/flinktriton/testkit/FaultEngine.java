@@ -116,7 +116,34 @@ final class FaultEngine {
         poison.add(predicate);
     }
 
+    /** Responses still to send before a stream is reset; 0: none armed. */
+    private long streamResetIn;
+
+    private volatile Duration streamResponseDelay = Duration.ZERO;
+
+    synchronized void resetStreamAfter(int responses) {
+        streamResetIn = responses;
+    }
+
+    void streamResponseDelay(Duration delay) {
+        streamResponseDelay = delay;
+    }
+
+    Duration streamResponseDelay() {
+        return streamResponseDelay;
+    }
+
+    /** A decoupled response was sent: true when its stream is to be reset now. */
+    synchronized boolean streamResponseSent() {
+        if (streamResetIn > 0 && --streamResetIn == 0) {
+            return true;
+        }
+        return false;
+    }
+
     synchronized void clear() {
+        streamResetIn = 0;
+        streamResponseDelay = Duration.ZERO;
         latency = Duration.ZERO;
         dropNext = 0;
         failNext = 0;

@@ -285,8 +285,39 @@ public final class Faults {
     }
 
     /**
-     * Turns every fault off: latency, the counted faults, every rate and poison predicate. The seed
-     * stays.
+     * Resets a gRPC {@code ModelStreamInfer} stream once, right after the {@code responses}-th
+     * response of a {@linkplain TestModel.Builder#decoupled decoupled} model sent from now on (any
+     * stream's): the client sees {@code UNAVAILABLE}, as when a connection breaks, and the requests
+     * of that stream without their final response get nothing more (their handlers are stopped).
+     * Counted by {@link ServerStats#streamResets()}. Call again to arm it again; 0 disarms it.
+     *
+     * <pre>{@code
+     * server.faults().resetStreamAfter(25);    // mid-response, for records with many responses
+     * }</pre>
+     */
+    public Faults resetStreamAfter(int responses) {
+        engine.resetStreamAfter(nonNegative(responses, "responses"));
+        return this;
+    }
+
+    /**
+     * Adds {@code delay} before each response of a {@linkplain TestModel.Builder#decoupled
+     * decoupled} model, a slow generation; zero turns it off. Error responses for {@link #poison
+     * poison records} and failures drawn by the other faults apply to decoupled requests as to
+     * unary ones, as an error response for that request alone.
+     */
+    public Faults streamResponseDelay(Duration delay) {
+        Objects.requireNonNull(delay, "delay");
+        if (delay.isNegative()) {
+            throw new IllegalArgumentException("delay must not be negative: " + delay);
+        }
+        engine.streamResponseDelay(delay);
+        return this;
+    }
+
+    /**
+     * Turns every fault off: latency, the counted faults, every rate and poison predicate, the
+     * stream faults. The seed stays.
      */
     public void clear() {
         engine.clear();

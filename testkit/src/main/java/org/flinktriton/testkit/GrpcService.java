@@ -181,8 +181,8 @@ final class GrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImp
 
     /**
      * Triton's model configuration: {@code dims} without the batch dimension, {@code
-     * dynamic_batching} when the model batches, not decoupled. {@code UNIMPLEMENTED} for a model
-     * without {@link TestModel#hasConfigEndpoint()}, as KServe's server answers.
+     * dynamic_batching} when the model batches, decoupled when it is. {@code UNIMPLEMENTED} for a
+     * model without {@link TestModel#hasConfigEndpoint()}, as KServe's server answers.
      */
     @Override
     public void modelConfig(
@@ -208,7 +208,8 @@ final class GrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImp
                         .setPlatform(model.platform())
                         .setMaxBatchSize(model.maxBatchSize())
                         .setModelTransactionPolicy(
-                                ModelTransactionPolicy.newBuilder().setDecoupled(false));
+                                ModelTransactionPolicy.newBuilder()
+                                        .setDecoupled(model.isDecoupled()));
         for (TensorSpec spec : model.inputs()) {
             config.addInput(
                     ModelInput.newBuilder()
@@ -263,27 +264,34 @@ final class GrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImp
     /**
      * Serves a model that is not decoupled over the stream: one response per request, in order,
      * with a failed request's error in {@code error_message} (the stream goes on), as Triton does.
+     * A request of a {@linkplain TestModel#isDecoupled decoupled} model runs its handler on a
+     * thread of its own, which sends zero or more responses ({@link DecoupledStream}).
      */
     @Override
     public StreamObserver<ModelInferRequest> modelStreamInfer(
             StreamObserver<ModelStreamInferResponse> answer) {
         ServerCallStreamObserver<ModelStreamInferResponse> call =
                 (ServerCallStreamObserver<ModelStreamInferResponse>) answer;
-        call.setOnCancelHandler(() -> {});
+        DecoupledStream stream = new DecoupledStream(call, runner, stats);
         return new StreamObserver<>() {
             @Override
             public void onNext(ModelInferRequest request) {
                 if (compressResponses && Boolean.TRUE.equals(COMPRESSED.get())) {
                     call.setCompression("gzip");
                 }
+                TestModel decoupled = decoupledModel(request);
+                if (decoupled != null) {
+                    stream.start(request, decoupled);
+                    return;
+                }
                 Outcome outcome = infer(request);
                 if (outcome.response != null) {
-                    call.onNext(
+                    stream.writeNow(
                             ModelStreamInferResponse.newBuilder()
                                     .setInferResponse(outcome.response)
                                     .build());
                 } else if (outcome.failure != null) {
-                    call.onNext(
+                    stream.writeNow(
                             ModelStreamInferResponse.newBuilder()
                                     .setErrorMessage(outcome.failure.getStatus().getDescription())
                                     .setInferResponse(
@@ -299,9 +307,20 @@ final class GrpcService extends GRPCInferenceServiceGrpc.GRPCInferenceServiceImp
 
             @Override
             public void onCompleted() {
-                call.onCompleted();
+                stream.clientDone();
             }
         };
+    }
+
+    /** The request's model when it is decoupled and ready; null otherwise (answered as usual). */
+    private TestModel decoupledModel(ModelInferRequest request) {
+        try {
+            TestModel model =
+                    runner.readyModel(request.getModelName(), version(request.getModelVersion()));
+            return model.isDecoupled() ? model : null;
+        } catch (HttpError e) {
+            return null;
+        }
     }
 
     /** One infer request's answer: a response, a failure, or none (cancelled, server closing). */

@@ -78,6 +78,14 @@ final class ModelRunner {
      */
     List<Tensor> run(ModelRequest request) throws InterruptedException {
         TestModel model = request.model();
+        if (model.isDecoupled()) {
+            throw new HttpError(
+                    501,
+                    "Model '"
+                            + model.name()
+                            + "' is decoupled: unary inference does not support models with"
+                            + " decoupled transaction policy; use gRPC ModelStreamInfer");
+        }
         HttpError poisoned = faults.poisoned(request, stats);
         if (poisoned != null) {
             throw poisoned;
@@ -102,6 +110,26 @@ final class ModelRunner {
         List<Tensor> outputs = RequestValidator.checkOutputs(request, produced);
         stats.executed(model.name(), request.batchSize());
         return outputs;
+    }
+
+    /**
+     * Refuses a request with a poison record and lets the model's cost pass, before a decoupled
+     * model's handler runs.
+     *
+     * @throws HttpError 400 for a poison record
+     */
+    void beforeDecoupled(ModelRequest request) throws InterruptedException {
+        TestModel model = request.model();
+        HttpError poisoned = faults.poisoned(request, stats);
+        if (poisoned != null) {
+            throw poisoned;
+        }
+        long cost =
+                model.costPerRequest().toNanos()
+                        + request.batchSize() * model.costPerRecord().toNanos();
+        if (cost > 0) {
+            sleepNanos(cost);
+        }
     }
 
     /** Sleeps precisely, also below the scheduler's granularity; interruptible. */

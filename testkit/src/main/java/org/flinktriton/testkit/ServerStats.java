@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Counters of a {@link TritonTestServer}'s inference traffic that a test can assert on: requests
@@ -343,6 +344,8 @@ public final class ServerStats {
             dropped = 0;
             injectedFailures.clear();
             resets = 0;
+            streamResponses.reset();
+            streamResets.reset();
             latencySpikes = 0;
             poisonAnswers = 0;
             poisonRecords = 0;
@@ -422,6 +425,30 @@ public final class ServerStats {
         synchronized (lock) {
             injectedFailures.merge(status, 1L, Long::sum);
         }
+    }
+
+    private final LongAdder streamResponses = new LongAdder();
+    private final LongAdder streamResets = new LongAdder();
+
+    /**
+     * Responses that decoupled models sent over {@code ModelStreamInfer}, final empty ones and
+     * error responses not counted.
+     */
+    public long streamResponses() {
+        return streamResponses.sum();
+    }
+
+    /** {@code ModelStreamInfer} streams reset by {@link Faults#resetStreamAfter}. */
+    public long streamResets() {
+        return streamResets.sum();
+    }
+
+    void streamResponse() {
+        streamResponses.increment();
+    }
+
+    void streamReset() {
+        streamResets.increment();
     }
 
     /** Counted before the connection closes, which is what the client sees of a reset. */

@@ -53,6 +53,7 @@ public final class TestModel {
     private final List<TensorSpec> inputs;
     private final List<TensorSpec> outputs;
     private final ModelHandler handler;
+    private final DecoupledHandler decoupledHandler;
     private final Duration costPerRequest;
     private final Duration costPerRecord;
     private final boolean configEndpoint;
@@ -69,6 +70,7 @@ public final class TestModel {
         this.inputs = List.copyOf(builder.inputs);
         this.outputs = List.copyOf(builder.outputs);
         this.handler = builder.handler;
+        this.decoupledHandler = builder.decoupledHandler;
         this.costPerRequest = builder.costPerRequest;
         this.costPerRecord = builder.costPerRecord;
         this.configEndpoint = builder.configEndpoint;
@@ -92,6 +94,7 @@ public final class TestModel {
         builder.inputs.addAll(inputs);
         builder.outputs.addAll(outputs);
         builder.handler = handler;
+        builder.decoupledHandler = decoupledHandler;
         builder.costPerRequest = costPerRequest;
         builder.costPerRecord = costPerRecord;
         builder.configEndpoint = configEndpoint;
@@ -151,6 +154,20 @@ public final class TestModel {
     }
 
     /** The simulated compute time per request (a GPU launch); zero unless set. */
+    /**
+     * Whether the model is decoupled ({@link Builder#decoupled}): its config says {@code
+     * model_transaction_policy { decoupled: true }} and it answers over gRPC's {@code
+     * ModelStreamInfer} only.
+     */
+    public boolean isDecoupled() {
+        return decoupledHandler != null;
+    }
+
+    /** The handler of a decoupled model; null for one that is not. */
+    public DecoupledHandler decoupledHandler() {
+        return decoupledHandler;
+    }
+
     public Duration costPerRequest() {
         return costPerRequest;
     }
@@ -217,6 +234,7 @@ public final class TestModel {
         private final List<TensorSpec> inputs = new ArrayList<>();
         private final List<TensorSpec> outputs = new ArrayList<>();
         private ModelHandler handler;
+        private DecoupledHandler decoupledHandler;
         private Duration costPerRequest = Duration.ZERO;
         private Duration costPerRecord = Duration.ZERO;
         private boolean configEndpoint = true;
@@ -271,9 +289,36 @@ public final class TestModel {
             return this;
         }
 
-        /** What the model computes. Required. */
+        /** What the model computes. Required, unless the model is {@link #decoupled}. */
         public Builder handler(ModelHandler handler) {
             this.handler = Objects.requireNonNull(handler, "handler");
+            this.decoupledHandler = null;
+            return this;
+        }
+
+        /**
+         * Makes the model decoupled, computed by {@code handler}: each request gets zero or more
+         * responses over gRPC's {@code ModelStreamInfer} ({@link TritonTestServer.Builder#grpc()}
+         * is needed to reach it), and the config says {@code model_transaction_policy { decoupled:
+         * true }}. The unary {@code ModelInfer} answers {@code UNIMPLEMENTED} and HTTP's {@code
+         * …/infer} 501, as Triton refuses decoupled models there. Replaces a {@link #handler}.
+         *
+         * <pre>{@code
+         * TestModel words = TestModel.builder("words")
+         *         .input("N", TritonDataType.INT32, 1)
+         *         .output("WORD", TritonDataType.BYTES, 1)
+         *         .decoupled((request, sink) -> {
+         *             for (int i = 0; i < request.input("N").toInt32s()[0]; i++) {
+         *                 sink.send(List.of(
+         *                         Tensor.ofStrings("WORD", new long[] {1}, new String[] {"w" + i})));
+         *             }
+         *         })
+         *         .build();
+         * }</pre>
+         */
+        public Builder decoupled(DecoupledHandler handler) {
+            this.decoupledHandler = Objects.requireNonNull(handler, "handler");
+            this.handler = null;
             return this;
         }
 
@@ -370,7 +415,7 @@ public final class TestModel {
             }
             duplicates(inputs, "input", problems);
             duplicates(outputs, "output", problems);
-            if (handler == null) {
+            if (handler == null && decoupledHandler == null) {
                 problems.add(
                         "it has no handler; set one with handler(...) or start from TestModels");
             }

@@ -69,6 +69,22 @@ public interface TritonTransport {
     TransportCall infer(EncodedBody request, String what, TransportCallback<List<Tensor>> done);
 
     /**
+     * Opens a bidirectional inference stream for a decoupled model, whose requests may each get
+     * zero, one or many responses. The default refuses: HTTP has no such exchange.
+     *
+     * @throws org.flinktriton.TritonException when the transport has no streams, saying which
+     *     endpoints do
+     */
+    default TransportStream openStream(TransportStreamListener listener) {
+        throw new org.flinktriton.TritonException(
+                "streaming inference (for decoupled models) needs gRPC's ModelStreamInfer, and"
+                        + " this endpoint's protocol has only "
+                        + describe(Exchange.MODEL_INFER)
+                        + ": use a grpc:// or grpcs:// endpoint, with"
+                        + " org.flinktriton:flink-triton-grpc on the classpath");
+    }
+
+    /**
      * Counts of the transport for the client's metrics and tests: {@code activeCalls}, {@code
      * connections}, {@code sharedUsers} (clients sharing the connections, this one included).
      */

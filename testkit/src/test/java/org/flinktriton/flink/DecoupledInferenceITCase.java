@@ -1,0 +1,259 @@
+package org.flinktriton.flink;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.flink.api.common.functions.RichMapFunction;
+import org.apache.flink.api.common.state.CheckpointListener;
+import org.apache.flink.api.connector.sink2.SinkWriter;
+import org.apache.flink.api.connector.sink2.WriterInitContext;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.flinktriton.client.RetryPolicy;
+import org.flinktriton.client.StreamTestTypes;
+import org.flinktriton.client.StreamTestTypes.Token;
+import org.flinktriton.client.StreamTestTypes.TokenRequest;
+import org.flinktriton.testkit.TritonTestServer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * {@link TritonInference} over a decoupled model on {@code grpc://}: a MiniCluster of 2 task
+ * managers with 2 slots each, a job of parallelism 4 with checkpoints, 1,000 inputs with 0 to 50
+ * responses each. Outputs go to the two-phase-commit {@link CommittingSink}, so a restore that
+ * emitted a response twice or lost one would show in what is committed.
+ */
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
+class DecoupledInferenceITCase {
+    private static final int PARALLELISM = 4;
+    private static final int INPUTS = 1_000;
+
+    /**
+     * The responses before each input's: response {@code i} of input {@code id} is number {@code
+     * OFFSETS[id] + i} of all.
+     */
+    private static final long[] OFFSETS = new long[INPUTS + 1];
+
+    static {
+        for (int id = 0; id < INPUTS; id++) {
+            OFFSETS[id + 1] = OFFSETS[id] + count(id);
+        }
+    }
+
+    @RegisterExtension
+    static final MiniClusterExtension MINI_CLUSTER =
+            new MiniClusterExtension(
+                    new MiniClusterResourceConfiguration.Builder()
+                            .setNumberTaskManagers(2)
+                            .setNumberSlotsPerTaskManager(2)
+                            .build());
+
+    private static TritonTestServer server;
+
+    /** Order violations seen by {@link OrderCheck}, in any attempt. */
+    private static final Queue<String> DISORDER = new ConcurrentLinkedQueue<>();
+
+    private static final AtomicBoolean CHECKPOINTED = new AtomicBoolean();
+    private static final AtomicBoolean FAILED = new AtomicBoolean();
+
+    /** 0 to 50 responses, spread by a multiplicative hash of the id. */
+    static int count(long id) {
+        return (int) (((id * 2_654_435_761L) >>> 7) % 51);
+    }
+
+    @BeforeAll
+    static void startServer() {
+        server = TritonTestServer.builder().grpc().model(StreamTestTypes.tokens("tokens")).start();
+    }
+
+    @AfterAll
+    static void stopServer() {
+        server.close();
+    }
+
+    @BeforeEach
+    void reset() {
+        server.faults().clear();
+        server.stats().reset();
+        CommittingSink.reset();
+        DISORDER.clear();
+        TOKENS.clear();
+        DEAD.clear();
+        CHECKPOINTED.set(false);
+        FAILED.set(false);
+    }
+
+    /**
+     * A stream reset mid-response and a task failure after the first checkpoint: every response of
+     * every input is committed exactly once, each input's responses contiguous and in order.
+     */
+    @Test
+    void everyResponseOnceInOrderThroughAStreamResetAndARestore() throws Exception {
+        server.faults().resetStreamAfter(3_000);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(PARALLELISM);
+        env.enableCheckpointing(100);
+        Configuration restarts = new Configuration();
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        restarts.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 3);
+        restarts.set(
+                RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(100));
+        env.configure(restarts);
+
+        TritonInference.builder(TokenRequest.class, Token.class)
+                .endpoint(server.grpcEndpoint())
+                .model("tokens")
+                .maxBatchSize(8)
+                .maxBatchDelay(Duration.ofMillis(5))
+                .capacity(4)
+                .retry(
+                        RetryPolicy.builder()
+                                .initialBackoff(Duration.ofMillis(10))
+                                .maxBackoff(Duration.ofMillis(100))
+                                .build())
+                .build()
+                .apply(
+                        env.fromSequence(0, INPUTS - 1)
+                                .map(id -> new TokenRequest(id, count(id)))
+                                .returns(TokenRequest.class))
+                .map(new OrderCheck())
+                .sinkTo(new CommittingSink<Token>(DecoupledInferenceITCase::responseNumber));
+        env.execute("TritonInference: decoupled model");
+
+        assertThat(server.stats().streamResets()).isEqualTo(1);
+        assertThat(FAILED).as("the job failed over once").isTrue();
+        assertThat(DISORDER).isEmpty();
+        CommittingSink.assertEveryRecordCommittedOnce(OFFSETS[INPUTS]);
+    }
+
+    /**
+     * A poison input is answered with an error response: it becomes one dead letter, and every
+     * other input's responses are emitted, none from the poison ones.
+     */
+    @Test
+    void anErrorResponseIsOneDeadLetterAndTheRestFlows() throws Exception {
+        int inputs = 200;
+        server.faults().poisonWhere("ID", id -> id % 50 == 7);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(PARALLELISM);
+        env.enableCheckpointing(100);
+        TritonInference<TokenRequest, Token> inference =
+                TritonInference.builder(TokenRequest.class, Token.class)
+                        .endpoint(server.grpcEndpoint())
+                        .model("tokens")
+                        .maxBatchSize(8)
+                        .maxBatchDelay(Duration.ofMillis(5))
+                        .deadLetters()
+                        .build();
+        SingleOutputStreamOperator<Token> tokens =
+                inference.apply(
+                        env.fromSequence(0, inputs - 1)
+                                .map(id -> new TokenRequest(id, count(id)))
+                                .returns(TokenRequest.class));
+        tokens.sinkTo(new TokenSink());
+        tokens.getSideOutput(inference.deadLetterTag()).sinkTo(new DeadSink());
+        env.execute("TritonInference: decoupled model with dead letters");
+
+        assertThat(DEAD)
+                .extracting(dead -> dead.input().id)
+                .containsExactlyInAnyOrder(7L, 57L, 107L, 157L);
+        assertThat(DEAD).allSatisfy(dead -> assertThat(dead.message()).contains("poison"));
+        long expected = 0;
+        for (int id = 0; id < inputs; id++) {
+            if (id % 50 != 7) {
+                expected += count(id);
+            }
+        }
+        assertThat(TOKENS).hasSize((int) expected);
+        assertThat(TOKENS).noneMatch(token -> token.id() % 50 == 7);
+        assertThat(new HashSet<>(TOKENS)).hasSize((int) expected);
+    }
+
+    private static final Queue<Token> TOKENS = new ConcurrentLinkedQueue<>();
+    private static final Queue<FailedInference<TokenRequest>> DEAD = new ConcurrentLinkedQueue<>();
+
+    /** Keeps every token. */
+    static final class TokenSink extends WriterSink<Token> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public SinkWriter<Token> createWriter(WriterInitContext context) {
+            return new ResilienceSinks.Writer<>() {
+                @Override
+                public void write(Token token, Context context) {
+                    TOKENS.add(token);
+                }
+            };
+        }
+    }
+
+    /** Keeps the dead letters. */
+    static final class DeadSink extends WriterSink<FailedInference<TokenRequest>> {
+        private static final long serialVersionUID = 1L;
+
+        @Override
+        public SinkWriter<FailedInference<TokenRequest>> createWriter(WriterInitContext context) {
+            return new ResilienceSinks.Writer<>() {
+                @Override
+                public void write(FailedInference<TokenRequest> dead, Context context) {
+                    DEAD.add(dead);
+                }
+            };
+        }
+    }
+
+    private static long responseNumber(Token token) {
+        int id = (int) token.id();
+        if (id < 0 || id >= INPUTS || token.index() < 0 || token.index() >= count(id)) {
+            throw new IllegalStateException("no such response: " + token);
+        }
+        return OFFSETS[id] + token.index();
+    }
+
+    /**
+     * Checks that each input's responses leave the operator together and in order, and fails the
+     * task once, after the first completed checkpoint.
+     */
+    static final class OrderCheck extends RichMapFunction<Token, Token>
+            implements CheckpointListener {
+        private static final long serialVersionUID = 1L;
+
+        private transient Token last;
+        private transient long seen;
+
+        @Override
+        public Token map(Token token) {
+            boolean next =
+                    last != null && last.id() == token.id()
+                            ? token.index() == last.index() + 1
+                            : token.index() == 0
+                                    && (last == null || last.index() == count(last.id()) - 1);
+            if (!next && DISORDER.size() < 10) {
+                DISORDER.add(last + " then " + token);
+            }
+            last = token;
+            if (++seen > 500 && CHECKPOINTED.get() && !FAILED.getAndSet(true)) {
+                throw new IllegalStateException("injected: fail over once mid-job");
+            }
+            return token;
+        }
+
+        @Override
+        public void notifyCheckpointComplete(long checkpointId) {
+            CHECKPOINTED.set(true);
+        }
+    }
+}
