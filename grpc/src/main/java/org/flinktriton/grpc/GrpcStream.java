@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.function.Function;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonServerException;
+import org.flinktriton.client.spi.TransportContext;
 import org.flinktriton.client.spi.TransportStream;
 import org.flinktriton.client.spi.TransportStreamListener;
 import org.flinktriton.grpc.internal.proto.GRPCInferenceServiceGrpc;
@@ -39,12 +40,11 @@ final class GrpcStream implements TransportStream {
             Channel channel,
             CallOptions options,
             Function<EncodedBody, ModelInferRequest> requests,
-            String endpoint,
-            long maxResponseBytes,
+            TransportContext context,
             TransportStreamListener listener) {
         this.requests = requests;
         this.call = channel.newCall(GRPCInferenceServiceGrpc.getModelStreamInferMethod(), options);
-        call.start(new Events(listener, endpoint, maxResponseBytes), new Metadata());
+        call.start(new Events(listener, context), new Metadata());
     }
 
     @Override
@@ -69,13 +69,11 @@ final class GrpcStream implements TransportStream {
 
     private static final class Events extends ClientCall.Listener<ModelStreamInferResponse> {
         private final TransportStreamListener listener;
-        private final String endpoint;
-        private final long maxResponseBytes;
+        private final TransportContext context;
 
-        Events(TransportStreamListener listener, String endpoint, long maxResponseBytes) {
+        Events(TransportStreamListener listener, TransportContext context) {
             this.listener = listener;
-            this.endpoint = endpoint;
-            this.maxResponseBytes = maxResponseBytes;
+            this.context = context;
         }
 
         @Override
@@ -88,7 +86,7 @@ final class GrpcStream implements TransportStream {
                         id,
                         new TritonServerException(
                                 "ModelStreamInfer at "
-                                        + endpoint
+                                        + context.endpointText()
                                         + " answered request "
                                         + id
                                         + " with an error: "
@@ -119,12 +117,7 @@ final class GrpcStream implements TransportStream {
             listener.onClosed(
                     status.isOk()
                             ? null
-                            : GrpcFailures.of(
-                                    status,
-                                    trailers,
-                                    "ModelStreamInfer",
-                                    endpoint,
-                                    maxResponseBytes));
+                            : GrpcFailures.of(status, trailers, "ModelStreamInfer", context, -1));
         }
     }
 }

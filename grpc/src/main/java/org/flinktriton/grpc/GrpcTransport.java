@@ -223,13 +223,7 @@ final class GrpcTransport implements TritonTransport {
 
     @Override
     public TransportStream openStream(TransportStreamListener listener) {
-        return new GrpcStream(
-                channel,
-                options,
-                this::request,
-                context.endpointText(),
-                context.maxResponseBytes(),
-                listener);
+        return new GrpcStream(channel, options, this::request, context, listener);
     }
 
     ModelInferRequest request(EncodedBody body) {
