@@ -5,9 +5,13 @@ import io.grpc.Status;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.channels.UnresolvedAddressException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 import org.flinktriton.TritonConnectionException;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonServerException;
@@ -103,6 +107,13 @@ final class GrpcFailures {
                 return new TritonException(
                         where + " was cancelled: " + description, status.asRuntimeException());
             case UNAVAILABLE:
+                SSLException tls = find(cause, SSLException.class);
+                if (tls != null) {
+                    TritonException failure = tlsFailure(tls, context);
+                    if (failure != null) {
+                        return failure;
+                    }
+                }
                 if (connectionFailure(cause)) {
                     return new TritonConnectionException(
                             where + " failed to connect: " + describe(status), cause);
@@ -216,6 +227,52 @@ final class GrpcFailures {
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    /**
+     * A TLS handshake that failed for a reason that will not change by trying again: the server's
+     * certificate was rejected, or the two sides share no protocol or cipher; worded as HTTP's.
+     * Null for a TLS connection cut off on the way, which is a connection failure.
+     */
+    private static TritonException tlsFailure(SSLException e, TransportContext context) {
+        boolean rejected =
+                find(e, CertificateException.class) != null
+                        || find(e, CertPathValidatorException.class) != null;
+        if (!rejected && !(e instanceof SSLHandshakeException)) {
+            return null;
+        }
+        return new TritonException(
+                "TLS with "
+                        + context.endpointText()
+                        + (rejected
+                                ? " failed, the server's certificate was rejected ("
+                                        + rootMessage(e)
+                                        + "); to trust a private CA or a self-signed"
+                                        + " certificate, configure the client's trustStore"
+                                        + " or sslContext"
+                                : " failed (" + rootMessage(e) + ")"),
+                e);
+    }
+
+    /** The first throwable of {@code type} in the cause chain from {@code t}, or null. */
+    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        return null;
+    }
+
+    /** The message of the innermost cause that has one. */
+    private static String rootMessage(Throwable t) {
+        String message = t.toString();
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c.getMessage() != null) {
+                message = c.getMessage();
+            }
+        }
+        return message;
     }
 
     private static boolean connectionFailure(Throwable cause) {
