@@ -1,5 +1,6 @@
 package org.flinktriton.grpc;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import java.io.IOException;
@@ -14,6 +15,7 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
 import org.flinktriton.TritonConnectionException;
 import org.flinktriton.TritonException;
+import org.flinktriton.TritonProtocolException;
 import org.flinktriton.TritonServerException;
 import org.flinktriton.TritonTimeoutException;
 import org.flinktriton.client.spi.TransportContext;
@@ -104,6 +106,19 @@ final class GrpcFailures {
                                 + (description.isEmpty() ? "" : ": " + description),
                         status.asRuntimeException());
             case CANCELLED:
+                // grpc-java cancels the call itself when the answer's bytes do not parse; the
+                // client's own cancel has no cause.
+                InvalidProtocolBufferException unreadable =
+                        find(cause, InvalidProtocolBufferException.class);
+                if (unreadable != null) {
+                    return new TritonProtocolException(
+                            "the answer to "
+                                    + where
+                                    + " is not a protobuf message of the protocol ("
+                                    + unreadable.getMessage()
+                                    + ")",
+                            unreadable);
+                }
                 return new TritonException(
                         where + " was cancelled: " + description, status.asRuntimeException());
             case UNAVAILABLE:
