@@ -29,8 +29,11 @@ import org.flinktriton.client.spi.TransportContext;
  * RESOURCE_EXHAUSTED}, which comes from message-size limits and not from load (Triton signals load
  * with {@code UNAVAILABLE}), 413 and not retryable, with a message that names the size, the limit
  * and the option that raises it. A connection that cannot be made is a {@link
- * TritonConnectionException}. Messages name the exchange, the endpoint and the status, never a
- * header's value.
+ * TritonConnectionException}, but a TLS handshake that fails on the server's certificate (or on
+ * protocols the two sides do not share) is a {@link TritonException} worded as HTTP's and not
+ * retried. A {@code CANCELLED} that grpc-java gives a call whose answer does not parse is a {@link
+ * TritonProtocolException}; any other stays a cancel. Messages name the exchange, the endpoint and
+ * the status, never a header's value.
  */
 final class GrpcFailures {
     private GrpcFailures() {}
