@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
-import javax.net.ssl.SSLHandshakeException;
 import org.flinktriton.TritonConnectionException;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonProtocolException;
@@ -29,11 +28,10 @@ import org.flinktriton.client.spi.TransportContext;
  * RESOURCE_EXHAUSTED}, which comes from message-size limits and not from load (Triton signals load
  * with {@code UNAVAILABLE}), 413 and not retryable, with a message that names the size, the limit
  * and the option that raises it. A connection that cannot be made is a {@link
- * TritonConnectionException}, but a TLS handshake that fails on the server's certificate (or on
- * protocols the two sides do not share) is a {@link TritonException} worded as HTTP's and not
- * retried. A {@code CANCELLED} that grpc-java gives a call whose answer does not parse is a {@link
- * TritonProtocolException}; any other stays a cancel. Messages name the exchange, the endpoint and
- * the status, never a header's value.
+ * TritonConnectionException}, but a TLS handshake that fails on the server's certificate is a
+ * {@link TritonException} worded as HTTP's and not retried. A {@code CANCELLED} that grpc-java
+ * gives a call whose answer does not parse is a {@link TritonProtocolException}; any other stays a
+ * cancel. Messages name the exchange, the endpoint and the status, never a header's value.
  */
 final class GrpcFailures {
     private GrpcFailures() {}
@@ -248,27 +246,23 @@ final class GrpcFailures {
     }
 
     /**
-     * A TLS handshake that failed for a reason that will not change by trying again: the server's
-     * certificate was rejected, or the two sides share no protocol or cipher; worded as HTTP's.
-     * Null for a TLS connection cut off on the way, which is a connection failure.
+     * A TLS handshake that failed on the server's certificate, which will not change by trying
+     * again: worded as HTTP's, and not retried. Null for any other TLS failure, such as a handshake
+     * the server cut off (Netty reports that as an {@code SSLHandshakeException} too), which stays
+     * a connection failure.
      */
     private static TritonException tlsFailure(SSLException e, TransportContext context) {
-        boolean rejected =
-                find(e, CertificateException.class) != null
-                        || find(e, CertPathValidatorException.class) != null;
-        if (!rejected && !(e instanceof SSLHandshakeException)) {
+        if (find(e, CertificateException.class) == null
+                && find(e, CertPathValidatorException.class) == null) {
             return null;
         }
         return new TritonException(
                 "TLS with "
                         + context.endpointText()
-                        + (rejected
-                                ? " failed, the server's certificate was rejected ("
-                                        + rootMessage(e)
-                                        + "); to trust a private CA or a self-signed"
-                                        + " certificate, configure the client's trustStore"
-                                        + " or sslContext"
-                                : " failed (" + rootMessage(e) + ")"),
+                        + " failed, the server's certificate was rejected ("
+                        + rootMessage(e)
+                        + "); to trust a private CA or a self-signed certificate, configure the"
+                        + " client's trustStore or sslContext",
                 e);
     }
 
