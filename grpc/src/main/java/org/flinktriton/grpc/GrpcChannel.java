@@ -142,7 +142,10 @@ final class GrpcChannel {
         TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
         try {
             List<X509Certificate> trusted = context.trustedCertificates();
-            if (!trusted.isEmpty()) {
+            if (context.trustManager().isPresent()) {
+                // The caller's own (sslContext, sslSocketFactory): it alone decides.
+                tls.trustManager(context.trustManager().get());
+            } else if (!trusted.isEmpty()) {
                 KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
                 store.load(null, null);
                 for (int i = 0; i < trusted.size(); i++) {

@@ -1,15 +1,20 @@
 package org.flinktriton.grpc;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.channels.UnresolvedAddressException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLException;
 import org.flinktriton.TritonConnectionException;
 import org.flinktriton.TritonException;
+import org.flinktriton.TritonProtocolException;
 import org.flinktriton.TritonServerException;
 import org.flinktriton.TritonTimeoutException;
 import org.flinktriton.client.spi.TransportContext;
@@ -23,8 +28,10 @@ import org.flinktriton.client.spi.TransportContext;
  * RESOURCE_EXHAUSTED}, which comes from message-size limits and not from load (Triton signals load
  * with {@code UNAVAILABLE}), 413 and not retryable, with a message that names the size, the limit
  * and the option that raises it. A connection that cannot be made is a {@link
- * TritonConnectionException}. Messages name the exchange, the endpoint and the status, never a
- * header's value.
+ * TritonConnectionException}, but a TLS handshake that fails on the server's certificate is a
+ * {@link TritonException} worded as HTTP's and not retried. A {@code CANCELLED} that grpc-java
+ * gives a call whose answer does not parse is a {@link TritonProtocolException}; any other stays a
+ * cancel. Messages name the exchange, the endpoint and the status, never a header's value.
  */
 final class GrpcFailures {
     private GrpcFailures() {}
@@ -100,9 +107,29 @@ final class GrpcFailures {
                                 + (description.isEmpty() ? "" : ": " + description),
                         status.asRuntimeException());
             case CANCELLED:
+                // grpc-java cancels the call itself when the answer's bytes do not parse; the
+                // client's own cancel has no cause.
+                InvalidProtocolBufferException unreadable =
+                        find(cause, InvalidProtocolBufferException.class);
+                if (unreadable != null) {
+                    return new TritonProtocolException(
+                            "the answer to "
+                                    + where
+                                    + " is not a protobuf message of the protocol ("
+                                    + unreadable.getMessage()
+                                    + ")",
+                            unreadable);
+                }
                 return new TritonException(
                         where + " was cancelled: " + description, status.asRuntimeException());
             case UNAVAILABLE:
+                SSLException tls = find(cause, SSLException.class);
+                if (tls != null) {
+                    TritonException failure = tlsFailure(tls, context);
+                    if (failure != null) {
+                        return failure;
+                    }
+                }
                 if (connectionFailure(cause)) {
                     return new TritonConnectionException(
                             where + " failed to connect: " + describe(status), cause);
@@ -216,6 +243,48 @@ final class GrpcFailures {
         } catch (NumberFormatException e) {
             return null;
         }
+    }
+
+    /**
+     * A TLS handshake that failed on the server's certificate, which will not change by trying
+     * again: worded as HTTP's, and not retried. Null for any other TLS failure, such as a handshake
+     * the server cut off (Netty reports that as an {@code SSLHandshakeException} too), which stays
+     * a connection failure.
+     */
+    private static TritonException tlsFailure(SSLException e, TransportContext context) {
+        if (find(e, CertificateException.class) == null
+                && find(e, CertPathValidatorException.class) == null) {
+            return null;
+        }
+        return new TritonException(
+                "TLS with "
+                        + context.endpointText()
+                        + " failed, the server's certificate was rejected ("
+                        + rootMessage(e)
+                        + "); to trust a private CA or a self-signed certificate, configure the"
+                        + " client's trustStore or sslContext",
+                e);
+    }
+
+    /** The first throwable of {@code type} in the cause chain from {@code t}, or null. */
+    private static <T extends Throwable> T find(Throwable t, Class<T> type) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (type.isInstance(c)) {
+                return type.cast(c);
+            }
+        }
+        return null;
+    }
+
+    /** The message of the innermost cause that has one. */
+    private static String rootMessage(Throwable t) {
+        String message = t.toString();
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c.getMessage() != null) {
+                message = c.getMessage();
+            }
+        }
+        return message;
     }
 
     private static boolean connectionFailure(Throwable cause) {

@@ -6,6 +6,7 @@ import com.google.protobuf.UnsafeByteOperations;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.flinktriton.TritonProtocolException;
 import org.flinktriton.annotations.TritonDataType;
@@ -189,8 +190,69 @@ final class GrpcTensors {
         return datatype;
     }
 
-    /** A tensor from typed {@code contents}. */
+    /**
+     * A tensor from typed {@code contents}; contents that do not fit the output's shape (more or
+     * fewer values than its elements) break the protocol.
+     */
     private static Tensor typed(
+            String name, TritonDataType datatype, long[] shape, InferTensorContents contents) {
+        String output = "Response: output '" + name + "' (" + datatype + Arrays.toString(shape);
+        long elements = 1;
+        for (long dim : shape) {
+            elements = dim < 0 ? -1 : elements * dim;
+            if (elements < 0) {
+                break;
+            }
+        }
+        int values = valueCount(datatype, contents);
+        if (values >= 0 && elements >= 0 && values != elements) {
+            throw new TritonProtocolException(
+                    output
+                            + ") has contents that do not fit its shape: "
+                            + values
+                            + " values for "
+                            + elements
+                            + " elements");
+        }
+        try {
+            return typedValues(name, datatype, shape, contents);
+        } catch (IllegalArgumentException e) {
+            throw new TritonProtocolException(
+                    output + ") has contents that do not fit it: " + e.getMessage(), e);
+        }
+    }
+
+    /** How many values {@code contents} holds in the field of {@code datatype}; -1: none. */
+    private static int valueCount(TritonDataType datatype, InferTensorContents contents) {
+        switch (datatype) {
+            case BOOL:
+                return contents.getBoolContentsCount();
+            case INT8:
+            case INT16:
+            case INT32:
+                return contents.getIntContentsCount();
+            case UINT8:
+            case UINT16:
+            case UINT32:
+                return contents.getUintContentsCount();
+            case INT64:
+                return contents.getInt64ContentsCount();
+            case UINT64:
+                return contents.getUint64ContentsCount();
+            case FP16:
+            case BF16:
+            case FP32:
+                return contents.getFp32ContentsCount();
+            case FP64:
+                return contents.getFp64ContentsCount();
+            case BYTES:
+                return contents.getBytesContentsCount();
+            default:
+                return -1;
+        }
+    }
+
+    private static Tensor typedValues(
             String name, TritonDataType datatype, long[] shape, InferTensorContents contents) {
         switch (datatype) {
             case BOOL:

@@ -142,6 +142,27 @@ class GrpcTensorsTest {
                 .hasMessageContaining("FP128");
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {1, 3})
+    void typedContentsThatDoNotFitTheShapeAreAProtocolErrorNamingTheOutput(int values) {
+        InferTensorContents.Builder contents = InferTensorContents.newBuilder();
+        for (int i = 0; i < values; i++) {
+            contents.addFp32Contents(i).addBytesContents(ByteString.copyFromUtf8("x"));
+        }
+        for (String datatype : List.of("FP32", "BYTES")) {
+            ModelInferResponse response =
+                    ModelInferResponse.newBuilder()
+                            .addOutputs(output("OUT", datatype, 2).setContents(contents))
+                            .build();
+            assertThatThrownBy(() -> GrpcTensors.outputs(response))
+                    .as(datatype)
+                    .isInstanceOf(TritonProtocolException.class)
+                    .hasMessageStartingWith("Response: output 'OUT' (" + datatype + "[2])")
+                    .hasMessageContaining(
+                            "contents that do not fit its shape: " + values + " values for 2");
+        }
+    }
+
     @Test
     void readsTheConfigsLimitAndWhetherTheModelIsDecoupled() {
         org.flinktriton.wire.ModelConfig config =

@@ -11,6 +11,7 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import javax.net.ssl.X509TrustManager;
 import org.flinktriton.TritonException;
 import org.flinktriton.client.spi.TransportContext;
 import org.flinktriton.client.spi.TritonTransport;
@@ -199,6 +200,13 @@ final class Transports {
         @Override
         public List<X509Certificate> trustedCertificates() {
             return x509(settings.options.trustedCertificates());
+        }
+
+        @Override
+        public Optional<X509TrustManager> trustManager() {
+            return settings.tlsFromTrustedCertificates
+                    ? Optional.empty()
+                    : Optional.ofNullable(settings.trustManager);
         }
 
         @Override

@@ -598,7 +598,9 @@ public final class TritonModelClient implements AutoCloseable {
         /**
          * TLS for an {@code https} endpoint with a caller's socket factory and trust manager,
          * instead of the trust of the options (not together with {@link #trustStore} and its
-         * siblings: {@link #build()} refuses both).
+         * siblings: {@link #build()} refuses both). A {@code grpcs} endpoint trusts the servers
+         * {@code trustManager} trusts; the socket factory itself is HTTP's only, so a client
+         * certificate for gRPC is given with {@link #clientCertificate} instead.
          */
         public Builder sslSocketFactory(
                 SSLSocketFactory socketFactory, X509TrustManager trustManager) {
@@ -609,8 +611,9 @@ public final class TritonModelClient implements AutoCloseable {
 
         /**
          * TLS for an {@code https} endpoint with a caller's {@link SSLContext}; {@code
-         * trustManager} must be the one the context was initialised with. As {@link
-         * #sslSocketFactory}, not together with {@link #trustStore}.
+         * trustManager} must be the one the context was initialised with, and is what a {@code
+         * grpcs} endpoint trusts. As {@link #sslSocketFactory}, not together with {@link
+         * #trustStore}.
          */
         public Builder sslContext(SSLContext context, X509TrustManager trustManager) {
             return sslSocketFactory(

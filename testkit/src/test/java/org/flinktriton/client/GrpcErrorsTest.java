@@ -197,6 +197,31 @@ class GrpcErrorsTest {
         }
     }
 
+    /**
+     * A {@code CANCELLED} the server sends stays a cancel: only grpc-java's own, for an answer
+     * whose bytes do not parse, is a protocol error (see GrpcResponseFuzzTest).
+     */
+    @Test
+    void aCancelFromTheServerIsNotTakenForAnUnreadableAnswer() {
+        try (TritonModelClient client = client().retry(RetryPolicy.none()).build()) {
+            client.validate(AddSubRequest.class, AddSubResult.class);
+            server.faults().failNext(1, 499, "the server gave up");
+
+            Throwable thrown =
+                    catchThrowable(
+                            () ->
+                                    client.infer(records(1), AddSubResult.class)
+                                            .orTimeout(30, SECONDS)
+                                            .join());
+
+            assertThat(thrown).isInstanceOf(CompletionException.class);
+            assertThat(thrown.getCause())
+                    .isExactlyInstanceOf(TritonException.class)
+                    .hasMessageContaining("ModelInfer (1 record)")
+                    .hasMessageContaining("was cancelled: the server gave up");
+        }
+    }
+
     @Test
     void anHttpAnswerHasNoGrpcStatus() {
         server.faults().failNext(1, 500, "the backend crashed");

@@ -389,7 +389,7 @@ class GrpcResponseFuzzTest {
             }
         },
         /** Typed contents instead of raw, one element short for one output. */
-        CONTENTS_SHORT(false, false) {
+        CONTENTS_SHORT(false, true) {
             @Override
             ModelInferResponse.Builder mutate(ModelInferResponse.Builder r, SplittableRandom rnd) {
                 int i = rnd.nextInt(r.getOutputsCount());
@@ -409,7 +409,7 @@ class GrpcResponseFuzzTest {
             }
         },
         /** The encoded message cut at a random byte. */
-        TRUNCATED(false, false) {
+        TRUNCATED(false, true) {
             @Override
             byte[] encode(byte[] valid, SplittableRandom rnd) {
                 byte[] cut = new byte[rnd.nextInt(valid.length)];
@@ -452,7 +452,7 @@ class GrpcResponseFuzzTest {
             }
         },
         /** A raw_output_contents field whose length runs past the end. */
-        LENGTH_PAST_THE_END(false, false) {
+        LENGTH_PAST_THE_END(false, true) {
             @Override
             byte[] encode(byte[] valid, SplittableRandom rnd) {
                 ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -466,7 +466,7 @@ class GrpcResponseFuzzTest {
             }
         },
         /** Random bytes. */
-        GARBAGE(false, false) {
+        GARBAGE(false, true) {
             @Override
             byte[] encode(byte[] valid, SplittableRandom rnd) {
                 byte[] garbage = new byte[rnd.nextInt(2 * valid.length)];
@@ -477,13 +477,7 @@ class GrpcResponseFuzzTest {
 
         final boolean mayDecode;
 
-        /**
-         * Whether the failure must be a {@link TritonProtocolException}. Not yet for typed contents
-         * that do not fit their shape (a {@code TritonException} wrapping the tensor's {@code
-         * IllegalArgumentException}) nor for bytes that are no protobuf message (grpc-java fails
-         * the call with {@code CANCELLED} "Failed to read message.", which the transport reports as
-         * a cancelled call): issue 19.
-         */
+        /** Whether the failure must be a {@link TritonProtocolException}. */
         final boolean protocolError;
 
         /** {@code count} elements of every kind, so that any datatype reads them. */

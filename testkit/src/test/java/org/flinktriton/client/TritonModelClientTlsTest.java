@@ -125,16 +125,10 @@ class TritonModelClientTlsTest {
                 .requestTimeout(REQUEST_TIMEOUT);
     }
 
-    /**
-     * Every transport with every way of trust it takes. Not yet gRPC with {@code sslContext}: the
-     * gRPC transport ignores a caller's SSLContext and trust manager (the transport SPI passes only
-     * trusted certificates), so the handshake fails on the JVM's default trust (issue 19).
-     */
+    /** Every transport with every way of trust. */
     static Stream<Arguments> trusts() {
-        return Stream.of(
-                Arguments.of(Transport.HTTP, Trust.TRUST_STORE),
-                Arguments.of(Transport.HTTP, Trust.SSL_CONTEXT),
-                Arguments.of(Transport.GRPC, Trust.TRUST_STORE));
+        return Stream.of(Transport.values())
+                .flatMap(t -> Stream.of(Trust.values()).map(trust -> Arguments.of(t, trust)));
     }
 
     private static <T> T join(CompletableFuture<T> future) {
@@ -267,13 +261,9 @@ class TritonModelClientTlsTest {
 
     // ---- not trusted --------------------------------------------------------------------------
 
-    /**
-     * Not yet over gRPC: there a rejected certificate is a retryable {@code
-     * TritonConnectionException} ("failed to connect: UNAVAILABLE: io exception"), retried until
-     * the budget is spent, and does not name the certificate (issue 19).
-     */
+    /** Not retried: the same certificate would be rejected again. */
     @ParameterizedTest(name = "{0}")
-    @EnumSource(names = "HTTP")
+    @EnumSource(Transport.class)
     void withoutTrustTheFailureNamesTheModelTheEndpointAndTheCertificate(Transport transport) {
         // The JVM's default trust store does not hold the self-signed test certificate.
         try (TritonModelClient client = client(transport, "add_sub").build()) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * What a transport is opened with: the client's resolved settings, as plain JDK values, and the
@@ -69,6 +70,14 @@ public interface TransportContext {
 
     /** The certificates a TLS endpoint is trusted by; empty for the JVM's default trust. */
     List<X509Certificate> trustedCertificates();
+
+    /**
+     * The caller's trust manager, given with the client builder's {@code sslContext} or {@code
+     * sslSocketFactory}: when present, it alone decides which servers are trusted, and {@link
+     * #trustedCertificates} is empty. Empty when the trust comes from the options or is the JVM's
+     * default.
+     */
+    Optional<X509TrustManager> trustManager();
 
     /** The client's certificate chain for mutual TLS; empty without one. */
     List<X509Certificate> clientCertificateChain();
