@@ -259,9 +259,8 @@ class DecoupledMlPredictITCase {
         StreamTableEnvironment tEnv = tableEnv(1);
         tEnv.executeSql(
                 "CREATE TEMPORARY VIEW pairs AS SELECT ARRAY[CAST(ID AS FLOAT), CAST(0 AS FLOAT),"
-                        + " CAST(0 AS FLOAT), CAST(0 AS FLOAT)] AS INPUT0, INPUT1 FROM gen,"
-                        + " (VALUES (ARRAY[CAST(1 AS FLOAT), CAST(2 AS FLOAT), CAST(3 AS FLOAT),"
-                        + " CAST(4 AS FLOAT)])) AS c(INPUT1)");
+                        + " CAST(0 AS FLOAT), CAST(0 AS FLOAT)] AS INPUT0, ARRAY[CAST(1 AS FLOAT),"
+                        + " CAST(2 AS FLOAT), CAST(3 AS FLOAT), CAST(4 AS FLOAT)] AS INPUT1 FROM gen");
         tEnv.executeSql(
                 "CREATE TEMPORARY MODEL add_sub"
                         + " INPUT (INPUT0 ARRAY<FLOAT>, INPUT1 ARRAY<FLOAT>)"
