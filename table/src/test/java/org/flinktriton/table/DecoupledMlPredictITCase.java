@@ -53,7 +53,8 @@ class DecoupledMlPredictITCase {
     static void startServer() {
         server =
                 TritonTestServer.builder()
-                        .model(words())
+                        .model(words("words", Integer.MAX_VALUE))
+                        .model(words("picky", 5))
                         .model(TestModels.addSub("add_sub", TritonDataType.FP32, 4, 64))
                         .grpc()
                         .start();
@@ -64,9 +65,12 @@ class DecoupledMlPredictITCase {
         server.close();
     }
 
-    /** Answers {@code (ID, N)} with N responses {@code WORD = "<ID>-<i>"}, i = 0..N-1. */
-    private static TestModel words() {
-        return TestModel.builder("words")
+    /**
+     * Answers {@code (ID, N)} with N responses {@code WORD = "<ID>-<i>"}, i = 0..N-1; for N =
+     * {@code poison}, an error response after two responses.
+     */
+    private static TestModel words(String name, int poison) {
+        return TestModel.builder(name)
                 .input("ID", TritonDataType.INT64, 1)
                 .input("N", TritonDataType.INT32, 1)
                 .output("WORD", TritonDataType.BYTES, 1)
@@ -74,13 +78,16 @@ class DecoupledMlPredictITCase {
                         (request, sink) -> {
                             long id = request.input("ID").toInt64s()[0];
                             int n = request.input("N").toInt32s()[0];
-                            for (int i = 0; i < n; i++) {
+                            for (int i = 0; i < (n == poison ? 2 : n); i++) {
                                 sink.send(
                                         List.of(
                                                 Tensor.ofStrings(
                                                         "WORD",
                                                         new long[] {1},
                                                         new String[] {id + "-" + i})));
+                            }
+                            if (n == poison) {
+                                throw new IllegalArgumentException("poison N " + n);
                             }
                         })
                 .build();
@@ -190,6 +197,52 @@ class DecoupledMlPredictITCase {
         assertThat(plain)
                 .extracting(row -> (String) row.getField(0))
                 .containsExactly("3-0", "3-1", "3-2");
+    }
+
+    @Test
+    void underIgnoreARowWithAnErrorResponseGivesOneRowWithItsError() throws Exception {
+        StreamTableEnvironment tEnv = tableEnv(1);
+        tEnv.executeSql(
+                "CREATE TEMPORARY MODEL picky INPUT (ID BIGINT, N INT)"
+                        + " OUTPUT (WORD STRING, I INT, why STRING)"
+                        + " WITH ('provider' = 'flink-triton', 'endpoint' = '"
+                        + server.grpcEndpoint()
+                        + "', 'model-name' = 'picky', 'response-index-column' = 'I',"
+                        + " 'error-handling' = 'ignore', 'error-message-column' = 'why')");
+
+        List<Row> rows =
+                collect(
+                        tEnv.executeSql(
+                                "SELECT ID, WORD, I, why FROM ML_PREDICT(TABLE prompts,"
+                                        + " MODEL picky, DESCRIPTOR(ID, N)) WHERE ID < 7"));
+
+        assertThat(rows)
+                .extracting(row -> row.getField(0) + ":" + row.getField(1) + "@" + row.getField(2))
+                .containsExactly(
+                        "1:1-0@0",
+                        "2:2-0@0",
+                        "2:2-1@1",
+                        "3:3-0@0",
+                        "3:3-1@1",
+                        "3:3-2@2",
+                        "4:4-0@0",
+                        "4:4-1@1",
+                        "4:4-2@2",
+                        "4:4-3@3",
+                        "5:null@null",
+                        "6:6-0@0",
+                        "6:6-1@1",
+                        "6:6-2@2",
+                        "6:6-3@3",
+                        "6:6-4@4",
+                        "6:6-5@5");
+        assertThat(rows)
+                .filteredOn(row -> row.getField(0).equals(5L))
+                .singleElement()
+                .satisfies(row -> assertThat((String) row.getField(3)).contains("poison N 5"));
+        assertThat(rows)
+                .filteredOn(row -> !row.getField(0).equals(5L))
+                .allSatisfy(row -> assertThat(row.getField(3)).isNull());
     }
 
     @Test
