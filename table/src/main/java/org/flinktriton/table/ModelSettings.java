@@ -28,6 +28,7 @@ import static org.flinktriton.table.TritonModelOptions.MODEL_NAME;
 import static org.flinktriton.table.TritonModelOptions.MODEL_VERSION;
 import static org.flinktriton.table.TritonModelOptions.OUTPUT_TENSOR_NAMES;
 import static org.flinktriton.table.TritonModelOptions.PRIORITY;
+import static org.flinktriton.table.TritonModelOptions.RESPONSE_INDEX_COLUMN;
 import static org.flinktriton.table.TritonModelOptions.RETRY_INITIAL_BACKOFF;
 import static org.flinktriton.table.TritonModelOptions.RETRY_MAX_BACKOFF;
 import static org.flinktriton.table.TritonModelOptions.SEQUENCE_END;
@@ -82,6 +83,9 @@ final class ModelSettings implements Serializable {
     /** Null: no such column. */
     final String errorMessageColumn;
 
+    /** Null: no such column. */
+    final String responseIndexColumn;
+
     /**
      * Null: no {@code default-value}; checked against the OUTPUT columns by {@link DefaultValue}.
      */
@@ -98,6 +102,7 @@ final class ModelSettings implements Serializable {
         this.errorHandling = errorHandling(options, defaultValue);
         this.errorStatusColumn = column(options, ERROR_STATUS_COLUMN);
         this.errorMessageColumn = column(options, ERROR_MESSAGE_COLUMN);
+        this.responseIndexColumn = column(options, RESPONSE_INDEX_COLUMN);
         this.inputTensorNames =
                 new LinkedHashMap<>(options.getOptional(INPUT_TENSOR_NAMES).orElse(Map.of()));
         this.outputTensorNames =

@@ -366,6 +366,17 @@ public final class TritonModelOptions {
                                     + " whose inference failed, the failure's message; NULL for a"
                                     + " row that succeeded. Needs 'error-handling' = 'ignore'.");
 
+    public static final ConfigOption<String> RESPONSE_INDEX_COLUMN =
+            ConfigOptions.key("response-index-column")
+                    .stringType()
+                    .noDefaultValue()
+                    .withDescription(
+                            "For a decoupled model (one that answers a row with zero or more"
+                                    + " responses, over a grpc:// endpoint): an OUTPUT column of"
+                                    + " type INT or BIGINT that is not a tensor and receives each"
+                                    + " output row's position among its input row's responses,"
+                                    + " from 0. ML_PREDICT returns one row per response.");
+
     public static final ConfigOption<Map<String, String>> INPUT_TENSOR_NAMES =
             ConfigOptions.key("input-tensor-names")
                     .mapType()

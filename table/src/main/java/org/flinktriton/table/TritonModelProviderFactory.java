@@ -72,6 +72,7 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                 TritonModelOptions.ERROR_HANDLING,
                 TritonModelOptions.ERROR_STATUS_COLUMN,
                 TritonModelOptions.ERROR_MESSAGE_COLUMN,
+                TritonModelOptions.RESPONSE_INDEX_COLUMN,
                 TritonModelOptions.INPUT_TENSOR_NAMES,
                 TritonModelOptions.OUTPUT_TENSOR_NAMES,
                 TritonModelOptions.MAX_RETRIES,
@@ -99,8 +100,13 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
         RowType outputType =
                 (RowType) model.getResolvedOutputSchema().toPhysicalRowDataType().getLogicalType();
         ErrorColumns errorColumns = ErrorColumns.of(settings, outputType);
+        ResponseIndexColumn responseIndex =
+                ResponseIndexColumn.of(settings, outputType, errorColumns.names());
         DefaultValue defaultValue =
-                DefaultValue.of(settings.defaultValue, outputType, errorColumns.names());
+                DefaultValue.of(
+                        settings.defaultValue,
+                        outputType,
+                        TritonPredictFunction.notTensors(errorColumns, responseIndex));
         int sessionRowsInFlight =
                 context.getConfiguration()
                         .get(
@@ -112,6 +118,7 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                 inputType,
                 outputType,
                 errorColumns,
+                responseIndex,
                 defaultValue,
                 sessionRowsInFlight);
     }
@@ -123,6 +130,7 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
         private final RowType inputType;
         private final RowType outputType;
         private final ErrorColumns errorColumns;
+        private final ResponseIndexColumn responseIndex;
         private final DefaultValue defaultValue;
         private final int sessionRowsInFlight;
 
@@ -132,6 +140,7 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                 RowType inputType,
                 RowType outputType,
                 ErrorColumns errorColumns,
+                ResponseIndexColumn responseIndex,
                 DefaultValue defaultValue,
                 int sessionRowsInFlight) {
             this.modelId = modelId;
@@ -139,6 +148,7 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
             this.inputType = inputType;
             this.outputType = outputType;
             this.errorColumns = errorColumns;
+            this.responseIndex = responseIndex;
             this.defaultValue = defaultValue;
             this.sessionRowsInFlight = sessionRowsInFlight;
         }
@@ -158,6 +168,7 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                     inputType,
                     outputType,
                     errorColumns,
+                    responseIndex,
                     defaultValue,
                     Math.max(1, rowsInFlight));
         }
@@ -170,6 +181,7 @@ public final class TritonModelProviderFactory implements ModelProviderFactory {
                     inputType,
                     outputType,
                     errorColumns,
+                    responseIndex,
                     defaultValue,
                     sessionRowsInFlight);
         }

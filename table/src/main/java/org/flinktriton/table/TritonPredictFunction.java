@@ -4,7 +4,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -15,6 +17,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.runtime.execution.SuppressRestartsException;
 import org.apache.flink.table.api.TableException;
+import org.apache.flink.table.api.ValidationException;
 import org.apache.flink.table.data.GenericRowData;
 import org.apache.flink.table.data.RowData;
 import org.apache.flink.table.functions.AsyncPredictFunction;
@@ -22,6 +25,8 @@ import org.apache.flink.table.functions.FunctionContext;
 import org.apache.flink.table.types.logical.RowType;
 import org.flinktriton.TritonException;
 import org.flinktriton.client.InferenceOutcome;
+import org.flinktriton.client.ResponseListener;
+import org.flinktriton.client.StreamDelivery;
 import org.flinktriton.client.TritonModelClient;
 import org.flinktriton.client.TritonModelInfo;
 import org.flinktriton.table.TritonModelOptions.ErrorHandling;
@@ -43,6 +48,14 @@ import org.slf4j.LoggerFactory;
  * in the DataStream API, so it alone gets NULL outputs and its error columns, and the other rows of
  * its batch get their outputs.
  *
+ * <p>For a decoupled model (its config says {@code model_transaction_policy { decoupled: true }},
+ * read at {@link #open}) each row of a batch goes out as one request on the client's gRPC stream
+ * ({@link TritonModelClient#inferStream}, delivery {@link StreamDelivery#AFTER_FINAL}), and the
+ * row's future completes, once its final response is in, with one output row per response, in the
+ * server's order: none for a row with no response. The {@code response-index-column}, when set,
+ * receives each output row's index among its row's responses. A decoupled model needs a {@code
+ * grpc://} endpoint; over HTTP the function fails at {@code open}.
+ *
  * <p>In {@link #open}, the function fetches the model's metadata and checks every {@code INPUT} and
  * {@code OUTPUT} column against it, failing with a {@link TritonModelSchemaException} that lists
  * every mismatch. It is wrapped in Flink's {@link SuppressRestartsException}: no restart can make
@@ -60,6 +73,7 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
     private final RowType inputType;
     private final RowType outputType;
     private final ErrorColumns errorColumns;
+    private final ResponseIndexColumn responseIndex;
     private final DefaultValue defaultValue;
     private final int rowsInFlight;
 
@@ -70,6 +84,7 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
     private transient ScheduledExecutorService timer;
     private transient RowBatcher<Pending> batcher;
     private transient AtomicLong failedRows;
+    private transient boolean decoupled;
 
     TritonPredictFunction(
             String modelId,
@@ -77,6 +92,7 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
             RowType inputType,
             RowType outputType,
             ErrorColumns errorColumns,
+            ResponseIndexColumn responseIndex,
             DefaultValue defaultValue,
             int rowsInFlight) {
         this.modelId = modelId;
@@ -84,6 +100,7 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
         this.inputType = inputType;
         this.outputType = outputType;
         this.errorColumns = errorColumns;
+        this.responseIndex = responseIndex;
         this.defaultValue = defaultValue;
         this.rowsInFlight = rowsInFlight;
     }
@@ -94,6 +111,16 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
      */
     int batchSize(TritonModelInfo info) {
         return settings.batchSize(rowsInFlight, info.maxBatchSize());
+    }
+
+    /** The OUTPUT columns that are not tensors: the error columns and the response index. */
+    static Set<String> notTensors(ErrorColumns errorColumns, ResponseIndexColumn responseIndex) {
+        if (!responseIndex.isSet()) {
+            return errorColumns.names();
+        }
+        Set<String> names = new HashSet<>(errorColumns.names());
+        names.add(responseIndex.name());
+        return names;
     }
 
     @Override
@@ -112,13 +139,20 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
                             outputType,
                             settings.inputTensorNames,
                             settings.outputTensorNames,
-                            errorColumns.names());
+                            notTensors(errorColumns, responseIndex));
+            checkStreaming(info);
         } catch (TritonModelSchemaException e) {
             // No restart can make the columns fit the model: fail the job once, at once.
             client.close();
             client = null;
             throw new SuppressRestartsException(e);
+        } catch (ValidationException e) {
+            // Nor the endpoint's protocol or the options fit the model's kind.
+            client.close();
+            client = null;
+            throw new SuppressRestartsException(e);
         }
+        decoupled = info.decoupled();
         inputCodec = new RowDataInputCodec(binding.inputs);
         outputCodec = new RowDataOutputCodec(binding.outputs, outputType.getFieldCount());
         checkScratch = inputCodec.newScratch();
@@ -174,6 +208,40 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
                             return thread;
                         });
         batcher = new RowBatcher<>(batchSize, settings.maxBatchDelay, this::send, timer);
+    }
+
+    /**
+     * A decoupled model answers over gRPC's {@code ModelStreamInfer} only; the response index means
+     * something only for a decoupled model.
+     */
+    private void checkStreaming(TritonModelInfo info) {
+        if (info.decoupled()) {
+            String endpoint = settings.clientOptions.endpoint();
+            if (!endpoint.regionMatches(true, 0, "grpc", 0, 4)) {
+                throw new ValidationException(
+                        "Model "
+                                + modelId
+                                + " ('"
+                                + settings.model()
+                                + "') is decoupled (its config says model_transaction_policy {"
+                                + " decoupled: true }): it answers over gRPC's ModelStreamInfer"
+                                + " only, which '"
+                                + endpoint
+                                + "' does not speak. Set 'endpoint' to the server's grpc://"
+                                + " (or grpcs://) address, e.g. 'grpc://triton:8001', with"
+                                + " flink-triton-grpc on the class path.");
+            }
+        } else if (responseIndex.isSet()) {
+            throw new ValidationException(
+                    "'response-index-column' = '"
+                            + responseIndex.name()
+                            + "' is for a decoupled model, but model "
+                            + modelId
+                            + " ('"
+                            + settings.model()
+                            + "') is not decoupled: it answers each row once. Remove the option"
+                            + " and its OUTPUT column.");
+        }
     }
 
     private TritonModelInfo fetchModelInfo() throws Exception {
@@ -243,6 +311,10 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
         for (Pending pending : batch) {
             rows.add(pending.row);
         }
+        if (decoupled) {
+            sendStream(batch, rows);
+            return;
+        }
         if (settings.errorHandling == ErrorHandling.IGNORE) {
             sendEach(batch, rows);
             return;
@@ -294,6 +366,83 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
                         }
                     }
                 });
+    }
+
+    /**
+     * For a decoupled model: each row is one request on the client's stream; its future completes
+     * with its responses, one output row each, once its final response is in, or fails alone.
+     */
+    private void sendStream(List<Pending> batch, List<RowData> rows) {
+        StreamRows listener = new StreamRows(batch);
+        CompletableFuture<Void> call;
+        try {
+            call =
+                    client.inferStream(
+                            rows, inputCodec, outputCodec, StreamDelivery.AFTER_FINAL, listener);
+        } catch (RuntimeException e) {
+            call = CompletableFuture.failedFuture(e);
+        }
+        call.whenComplete(
+                (nothing, error) -> {
+                    if (error != null) {
+                        listener.failOpen(unwrap(error));
+                    }
+                });
+    }
+
+    /** Collects the responses of one batch's rows and completes each row at its end. */
+    private final class StreamRows implements ResponseListener<RowData> {
+        private final List<Pending> batch;
+        private final List<List<RowData>> responses;
+        private final boolean[] ended;
+
+        StreamRows(List<Pending> batch) {
+            this.batch = batch;
+            this.responses = new ArrayList<>(batch.size());
+            for (int i = 0; i < batch.size(); i++) {
+                responses.add(new ArrayList<>());
+            }
+            this.ended = new boolean[batch.size()];
+        }
+
+        @Override
+        public synchronized void onResponse(int record, int index, RowData response) {
+            GenericRowData row = (GenericRowData) response;
+            responseIndex.fill(row, index);
+            responses.get(record).add(row);
+        }
+
+        @Override
+        public synchronized void onEnd(int record, int count) {
+            if (ended[record]) {
+                return;
+            }
+            ended[record] = true;
+            List<RowData> rows = responses.get(record);
+            responses.set(record, null);
+            batch.get(record).completeAll(rows);
+        }
+
+        @Override
+        public synchronized void onFailure(int record, TritonException error) {
+            if (ended[record]) {
+                return;
+            }
+            ended[record] = true;
+            responses.set(record, null);
+            fail(batch.get(record), error);
+        }
+
+        /** The call failed as a whole: the rows without an end fail with it. */
+        synchronized void failOpen(Throwable error) {
+            for (int i = 0; i < ended.length; i++) {
+                if (!ended[i]) {
+                    ended[i] = true;
+                    responses.set(i, null);
+                    fail(batch.get(i), error);
+                }
+            }
+        }
     }
 
     private void failAll(List<Pending> batch, Throwable error) {
@@ -372,6 +521,11 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
 
         void complete(RowData output) {
             result.complete(Collections.singletonList(output));
+        }
+
+        /** Completes the row with several output rows (or none), for a decoupled model. */
+        void completeAll(List<RowData> outputs) {
+            result.complete(outputs);
         }
 
         /** Fails the row; through {@link #eval} as Flink's own {@code eval} would. */
