@@ -1,7 +1,6 @@
 package org.flinktriton.samples.generate;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -10,7 +9,9 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.flinktriton.samples.common.SampleMain;
 import org.flinktriton.samples.common.SampleOptions;
+import org.flinktriton.samples.common.Terminal;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -79,17 +80,37 @@ class TextGenerationJobITCase {
     }
 
     @Test
-    void anHttpEndpointIsRefusedWithTheReason() {
-        SampleOptions options =
-                TextGenerationJob.defaults().endpoint("http://127.0.0.1:8000").build();
-        assertThatThrownBy(
-                        () ->
-                                TextGenerationJob.run(
-                                        options,
-                                        TextGenerationJob.PROMPTS,
-                                        new PrintStream(new ByteArrayOutputStream())))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("grpc://host:8001")
-                .hasMessageContaining("http://127.0.0.1:8000");
+    void theCommandLineNamesWhatIsWrong() {
+        Terminal wrong = terminal("--max-tokens", "many");
+        assertThat(wrong.exitCode()).isEqualTo(SampleMain.USAGE);
+        assertThat(wrong.errLines().get(0)).contains("--max-tokens").contains("many");
+        assertThat(wrong.err()).contains("--max-tokens N");
+
+        Terminal http = terminal("--endpoint", "http://127.0.0.1:8000");
+        assertThat(http.exitCode()).isEqualTo(SampleMain.FAILED);
+        assertThat(http.errLines().get(0))
+                .contains("grpc://host:8001")
+                .contains("http://127.0.0.1:8000");
+
+        String dead = "grpc://127.0.0.1:" + Terminal.closedPort();
+        Terminal failed =
+                terminal("--endpoint", dead, "--records", "3", "--batch-timeout-ms", "1500");
+        assertThat(failed.exitCode()).as(failed.err()).isEqualTo(SampleMain.FAILED);
+        assertThat(failed.errLines().get(0))
+                .as(failed.err())
+                .startsWith("TextGenerationJob failed: Model 'vllm_model'")
+                .contains(dead.substring("grpc://".length()));
+
+        Terminal none = terminal("--records", "0");
+        assertThat(none.exitCode()).as(none.err()).isEqualTo(SampleMain.OK);
+        assertThat(none.out()).contains("summary: 0 prompts, 0 streamed responses");
+    }
+
+    private static Terminal terminal(String... args) {
+        return Terminal.run(
+                "TextGenerationJob",
+                TextGenerationJob::defaults,
+                (options, out) -> TextGenerationJob.run(options, TextGenerationJob.PROMPTS, out),
+                args);
     }
 }
