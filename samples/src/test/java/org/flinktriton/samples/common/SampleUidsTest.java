@@ -11,6 +11,7 @@ import java.util.Set;
 import org.apache.flink.api.dag.Transformation;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.flinktriton.samples.generate.TextGenerationJob;
 import org.flinktriton.samples.image.ImageClassificationJob;
 import org.flinktriton.samples.simple.SimpleJob;
 import org.flinktriton.samples.text.TextClassificationJob;
@@ -41,6 +42,14 @@ public class SampleUidsTest {
                                         ENDPOINT,
                                         ImageClassificationJob.defaults().build())))
                 .containsExactly("image-classification");
+        assertThat(
+                        inferenceUids(
+                                TextGenerationJob.pipeline(
+                                        env(),
+                                        "grpc://127.0.0.1:8001",
+                                        TextGenerationJob.defaults().build(),
+                                        TextGenerationJob.PROMPTS)))
+                .containsExactly("text-generation");
     }
 
     private static StreamExecutionEnvironment env() {
