@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -58,7 +57,11 @@ class FlinkTritonCompatibilityITCase {
 
     @BeforeAll
     static void startServer() {
-        server = TritonTestServer.builder().model(shout()).model(slowFirst()).start();
+        server =
+                TritonTestServer.builder()
+                        .model(ShoutModel.of(SHOUT, 64))
+                        .model(slowFirst())
+                        .start();
     }
 
     @AfterAll
@@ -70,25 +73,6 @@ class FlinkTritonCompatibilityITCase {
     void resetStats() {
         server.stats().reset();
         server.faults().clear();
-    }
-
-    private static TestModel shout() {
-        return TestModel.builder(SHOUT)
-                .maxBatchSize(64)
-                .input("INPUT", TritonDataType.BYTES, 1)
-                .output("OUTPUT", TritonDataType.BYTES, 1)
-                .handler(
-                        request -> {
-                            String[] words = request.input("INPUT").toStrings();
-                            String[] shouted = new String[words.length];
-                            for (int i = 0; i < words.length; i++) {
-                                shouted[i] = words[i].toUpperCase(Locale.ROOT);
-                            }
-                            return List.of(
-                                    Tensor.ofStrings(
-                                            "OUTPUT", request.outputShape("OUTPUT"), shouted));
-                        })
-                .build();
     }
 
     private static TestModel slowFirst() {

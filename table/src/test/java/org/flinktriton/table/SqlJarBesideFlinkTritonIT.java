@@ -16,10 +16,7 @@ import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-import org.flinktriton.annotations.TritonDataType;
-import org.flinktriton.testkit.TestModel;
 import org.flinktriton.testkit.TritonTestServer;
-import org.flinktriton.wire.Tensor;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -65,32 +62,9 @@ class SqlJarBesideFlinkTritonIT {
     static void startServer() {
         server =
                 TritonTestServer.builder()
-                        .model(shout(THEIR_MODEL))
-                        .model(shout(OUR_MODEL))
+                        .model(ShoutModel.of(THEIR_MODEL, 0))
+                        .model(ShoutModel.of(OUR_MODEL, 0))
                         .start();
-    }
-
-    /**
-     * Upper-cases a string. {@code max_batch_size} 0: Flink's provider sends one row as shape
-     * {@code [1]}, without a batch dimension.
-     */
-    private static TestModel shout(String name) {
-        return TestModel.builder(name)
-                .maxBatchSize(0)
-                .input("INPUT", TritonDataType.BYTES, 1)
-                .output("OUTPUT", TritonDataType.BYTES, 1)
-                .handler(
-                        request -> {
-                            String[] words = request.input("INPUT").toStrings();
-                            String[] shouted = new String[words.length];
-                            for (int i = 0; i < words.length; i++) {
-                                shouted[i] = words[i].toUpperCase(Locale.ROOT);
-                            }
-                            return List.of(
-                                    Tensor.ofStrings(
-                                            "OUTPUT", request.outputShape("OUTPUT"), shouted));
-                        })
-                .build();
     }
 
     @AfterAll

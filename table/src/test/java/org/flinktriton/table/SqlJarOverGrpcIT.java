@@ -8,10 +8,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.flinktriton.annotations.TritonDataType;
-import org.flinktriton.testkit.TestModel;
 import org.flinktriton.testkit.TritonTestServer;
-import org.flinktriton.wire.Tensor;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,7 +32,8 @@ class SqlJarOverGrpcIT {
     void theSqlJarAloneRunsMlPredictOverGrpc(@TempDir Path dir) throws Exception {
         Path sqlJar = Path.of(FlinkJvm.property("flinktriton.sqlJar"));
         assertThat(sqlJar).as("the -sql jar, built by `package` before this test").exists();
-        try (TritonTestServer server = TritonTestServer.builder().model(shout()).grpc().start()) {
+        try (TritonTestServer server =
+                TritonTestServer.builder().model(ShoutModel.of(MODEL, 8)).grpc().start()) {
             String text =
                     FlinkJvm.run(
                             "ML_PREDICT over gRPC from the -sql jar",
@@ -99,25 +97,5 @@ class SqlJarOverGrpcIT {
         String arch = System.getProperty("os.arch");
         return System.getProperty("os.name").toLowerCase(Locale.ROOT).contains("linux")
                 && (arch.equals("amd64") || arch.equals("x86_64") || arch.equals("aarch64"));
-    }
-
-    /** Upper-cases a string. */
-    private static TestModel shout() {
-        return TestModel.builder(MODEL)
-                .maxBatchSize(8)
-                .input("INPUT", TritonDataType.BYTES, 1)
-                .output("OUTPUT", TritonDataType.BYTES, 1)
-                .handler(
-                        request -> {
-                            String[] words = request.input("INPUT").toStrings();
-                            String[] shouted = new String[words.length];
-                            for (int i = 0; i < words.length; i++) {
-                                shouted[i] = words[i].toUpperCase(Locale.ROOT);
-                            }
-                            return List.of(
-                                    Tensor.ofStrings(
-                                            "OUTPUT", request.outputShape("OUTPUT"), shouted));
-                        })
-                .build();
     }
 }
