@@ -198,9 +198,16 @@ final class StreamSession {
         after.forEach(Runnable::run);
     }
 
-    /** Under the lock: forgets queued records of calls that are over (failed, cancelled). */
+    /**
+     * Under the lock: forgets the records at the head of the queue whose calls are over (failed,
+     * cancelled), so the next one polled is to be sent. Looking at the head only keeps this O(1)
+     * per record sent; the others are dropped when they reach it.
+     */
     private void dropInactive() {
-        queue.removeIf(entry -> entry.ended || !entry.call.op.isActive());
+        Entry<?, ?> head;
+        while ((head = queue.peek()) != null && (head.ended || !head.call.op.isActive())) {
+            queue.poll();
+        }
     }
 
     private boolean open(Handle handle, List<Runnable> after) {
