@@ -9,6 +9,7 @@ import java.nio.channels.UnresolvedAddressException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLException;
@@ -27,11 +28,14 @@ import org.flinktriton.client.spi.TransportContext;
  * the model may be decoupled); {@code DEADLINE_EXCEEDED} a {@link TritonTimeoutException}; {@code
  * RESOURCE_EXHAUSTED}, which comes from message-size limits and not from load (Triton signals load
  * with {@code UNAVAILABLE}), 413 and not retryable, with a message that names the size, the limit
- * and the option that raises it. A connection that cannot be made is a {@link
- * TritonConnectionException}, but a TLS handshake that fails on the server's certificate is a
- * {@link TritonException} worded as HTTP's and not retried. A {@code CANCELLED} that grpc-java
- * gives a call whose answer does not parse is a {@link TritonProtocolException}; any other stays a
- * cancel. Messages name the exchange, the endpoint and the status, never a header's value.
+ * and the option that raises it. A connection that cannot be made, or that breaks under a call (the
+ * peer resets the call's stream, as a server going down does to every call in flight, or the
+ * connection closes), is a retryable {@link TritonConnectionException}, as a refused or reset
+ * connection is for HTTP, never a server's answer (which bisection would take for a record's); but
+ * a TLS handshake that fails on the server's certificate is a {@link TritonException} worded as
+ * HTTP's and not retried. A {@code CANCELLED} that grpc-java gives a call whose answer does not
+ * parse is a {@link TritonProtocolException}; one the server answers stays a cancel. Messages name
+ * the exchange, the endpoint and the status, never a header's value.
  */
 final class GrpcFailures {
     private GrpcFailures() {}
@@ -98,6 +102,11 @@ final class GrpcFailures {
         String description = status.getDescription() == null ? "" : status.getDescription();
         String where = what + " at " + context.endpointText();
         Throwable cause = status.getCause();
+        if (status.getCode() != Status.Code.DEADLINE_EXCEEDED && brokenConnection(description)) {
+            return new TritonConnectionException(
+                    where + " failed: the connection broke (gRPC " + describe(status) + ")",
+                    status.asRuntimeException());
+        }
         switch (status.getCode()) {
             case DEADLINE_EXCEEDED:
                 return new TritonTimeoutException(
@@ -285,6 +294,32 @@ final class GrpcFailures {
             }
         }
         return message;
+    }
+
+    /**
+     * The words grpc-java's own transport gives a call that the connection under it ended, rather
+     * than a status the server answered: the peer reset the call's stream ({@code RST_STREAM},
+     * which a server closing its connections sends to every call in flight, and grpc-java reports
+     * as {@code CANCELLED}, {@code INTERNAL} or {@code UNAVAILABLE} by the HTTP/2 error code), the
+     * connection closed or went away ({@code GOAWAY}) under it, or its keepalive failed. HTTP's
+     * client sees the same as a connection reset.
+     */
+    private static final List<String> TRANSPORT_ENDINGS =
+            List.of(
+                    "RST_STREAM closed stream",
+                    "Network closed for unknown reason",
+                    "Connection closed after GOAWAY",
+                    "Abrupt GOAWAY closed",
+                    "Keepalive failed");
+
+    /** Whether {@code description} is grpc-java's word for a call its connection ended. */
+    static boolean brokenConnection(String description) {
+        for (String ending : TRANSPORT_ENDINGS) {
+            if (description.startsWith(ending)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean connectionFailure(Throwable cause) {

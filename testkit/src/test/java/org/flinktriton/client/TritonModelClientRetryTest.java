@@ -11,9 +11,12 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import org.flinktriton.TritonConnectionException;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonRecordException;
 import org.flinktriton.TritonServerException;
@@ -472,6 +475,59 @@ class TritonModelClientRetryTest {
             client.validate(AddSubRequest.class, AddSubResult.class);
 
             assertThat((System.nanoTime() - start) / 1_000_000).isGreaterThan(300L);
+            assertThat(client.retries()).isPositive();
+        }
+    }
+
+    /**
+     * Sends a request the server holds for 5 s, waits until it is there, then takes the server away
+     * for {@code outage} with the request in flight (a gRPC server resets the streams of the calls
+     * in flight), and returns the call.
+     */
+    private static CompletableFuture<List<AddSubResult>> cutOffByAnOutage(
+            TritonModelClient client, Duration outage) throws Exception {
+        assertThat(client.infer(records(1), AddSubResult.class).join()).hasSize(1);
+        server.faults().latency(Duration.ofSeconds(5));
+        CompletableFuture<List<AddSubResult>> call = client.infer(records(4), AddSubResult.class);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (server.stats().inferRequests("add_sub") < 2) {
+            assertThat(System.nanoTime()).as("the request arrives").isLessThan(deadline);
+            Thread.sleep(1);
+        }
+        server.faults().clear();
+        server.outage(outage).get(10, TimeUnit.SECONDS);
+        assertThat(server.stats().cutByOutage()).isEqualTo(1);
+        return call;
+    }
+
+    /**
+     * Over gRPC, as over HTTP (where OkHttp tries once more and is refused): a connection failure,
+     * never a cancel nor a record's rejection.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aRequestCutOffByAnOutageFailsAsABrokenConnection(Transport transport) throws Exception {
+        try (TritonModelClient client =
+                client(transport, "add_sub").retry(RetryPolicy.none()).build()) {
+            CompletableFuture<List<AddSubResult>> call =
+                    cutOffByAnOutage(client, Duration.ofMillis(100));
+
+            Throwable thrown = catchThrowable(() -> call.get(10, TimeUnit.SECONDS));
+            assertThat(thrown).isInstanceOf(ExecutionException.class);
+            assertThat(thrown.getCause()).isInstanceOf(TritonConnectionException.class);
+            assertThat(((TritonException) thrown.getCause()).retryable()).isTrue();
+        }
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aRequestCutOffByAnOutageIsSentAgainOnceTheServerIsBack(Transport transport)
+            throws Exception {
+        try (TritonModelClient client = client(transport, "add_sub").retry(fast(1000)).build()) {
+            CompletableFuture<List<AddSubResult>> call =
+                    cutOffByAnOutage(client, Duration.ofMillis(300));
+
+            assertThat(call.get(10, TimeUnit.SECONDS)).hasSize(4);
             assertThat(client.retries()).isPositive();
         }
     }
