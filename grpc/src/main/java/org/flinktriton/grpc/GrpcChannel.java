@@ -2,6 +2,7 @@ package org.flinktriton.grpc;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.Codec;
+import io.grpc.ConnectivityState;
 import io.grpc.DecompressorRegistry;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
@@ -173,6 +174,23 @@ final class GrpcChannel {
                     "the TLS settings for " + context.endpointText() + " cannot be used: " + e, e);
         }
         return tls.build();
+    }
+
+    /**
+     * Before a call: when the channel is in {@code TRANSIENT_FAILURE} (no connection to any address
+     * of the target, and grpc-java waiting out its reconnect backoff, which grows to many seconds
+     * during an outage and fails every call at once meanwhile), puts it back to idle, so that the
+     * call resolves the name again and connects at once, as an HTTP request does: it is sent as
+     * soon as the connection is up, or fails with the connection's failure (a refused connection, a
+     * {@code connectTimeout}) for the client's retry policy to decide. Without it, a server back
+     * after an outage of a few seconds is seen only seconds later, each retry meanwhile failing
+     * without trying. Nothing is lost: in that state the channel has no connection and no call
+     * waiting.
+     */
+    void reconnectIfFailed() {
+        if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
+            channel.enterIdle();
+        }
     }
 
     /** Whether the current thread runs this transport's callbacks. */

@@ -55,7 +55,8 @@ import org.flinktriton.wire.Tensor;
  * cancels it on the wire; requests are gzip-compressed when the client compresses. Tensors travel
  * raw, one {@code raw_input_contents} entry per input wrapping the encoder's buffer without a copy;
  * outputs are read from {@code raw_output_contents} or, from servers that answer that way, from
- * typed {@code contents} ({@link GrpcTensors}).
+ * typed {@code contents} ({@link GrpcTensors}). Every call, a retry too, finds a connection as an
+ * HTTP request does ({@link GrpcChannel#reconnectIfFailed}).
  */
 final class GrpcTransport implements TritonTransport {
     private final TransportContext context;
@@ -223,6 +224,7 @@ final class GrpcTransport implements TritonTransport {
 
     @Override
     public TransportStream openStream(TransportStreamListener listener) {
+        shared.reconnectIfFailed();
         return new GrpcStream(channel, options, this::request, context, listener);
     }
 
@@ -389,6 +391,7 @@ final class GrpcTransport implements TritonTransport {
                         timeoutNanos == 0
                                 ? options
                                 : options.withDeadlineAfter(timeoutNanos, TimeUnit.NANOSECONDS);
+                shared.reconnectIfFailed();
                 started = channel.newCall(method, callOptions);
                 call = started;
             }

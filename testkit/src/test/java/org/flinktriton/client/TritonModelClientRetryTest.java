@@ -532,6 +532,24 @@ class TritonModelClientRetryTest {
         }
     }
 
+    /**
+     * After an outage longer than grpc-java's reconnect backoff (1 s, then 1.6 s, …), the first
+     * request after it connects at once, as over HTTP, and is not retried until the channel's next
+     * reconnect.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aRequestAfterALongOutageConnectsAtOnce(Transport transport) throws Exception {
+        try (TritonModelClient client = client(transport, "add_sub").retry(fast(1000)).build()) {
+            assertThat(client.infer(records(1), AddSubResult.class).join()).hasSize(1);
+            server.outage(Duration.ofMillis(3500)).get(10, TimeUnit.SECONDS);
+            long retriesBefore = client.retries();
+
+            assertThat(client.infer(records(4), AddSubResult.class).join()).hasSize(4);
+            assertThat(client.retries() - retriesBefore).isZero();
+        }
+    }
+
     // ---- circuit breaker ---------------------------------------------------------------------
 
     @ParameterizedTest(name = "{0}")
