@@ -146,11 +146,8 @@ class TritonInferenceChaosITCase {
         return server.outage(Duration.ofSeconds(3));
     }
 
-    // HTTP only for now: over gRPC one CI run of two dead-lettered two whole requests (128
-    // records) besides the 10 poison ones, seemingly retries running out while the channel
-    // reconnected after the outage; open in issue 19 until found and fixed.
     @ParameterizedTest(name = "{0}")
-    @EnumSource(names = "HTTP")
+    @EnumSource(Transport.class)
     void withDeadLettersTheJobRidesOutTheChaosWithoutARestart(Transport transport)
             throws Exception {
         chaos();
