@@ -8,7 +8,13 @@ import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.grpc.netty.NettySslContextChannelCredentials;
 import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolNames;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.IdentityCipherSuiteFilter;
+import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.PrivateKey;
@@ -140,11 +146,13 @@ final class GrpcChannel {
         if (!context.tls()) {
             return InsecureChannelCredentials.create();
         }
+        if (context.sslContext().isPresent()) {
+            return callersContext(context.sslContext().get());
+        }
         TlsChannelCredentials.Builder tls = TlsChannelCredentials.newBuilder();
         try {
             List<X509Certificate> trusted = context.trustedCertificates();
             if (context.trustManager().isPresent()) {
-                // The caller's own (sslContext, sslSocketFactory): it alone decides.
                 tls.trustManager(context.trustManager().get());
             } else if (!trusted.isEmpty()) {
                 KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
@@ -191,6 +199,31 @@ final class GrpcChannel {
         if (channel.getState(false) == ConnectivityState.TRANSIENT_FAILURE) {
             channel.enterIdle();
         }
+    }
+
+    /**
+     * Credentials that make each connection's TLS engine with the caller's own {@link
+     * javax.net.ssl.SSLContext} (the JDK's TLS, which has ALPN since Java 9), so that its key
+     * managers present the client certificate for mutual TLS and its trust managers decide, as they
+     * do over HTTP. ALPN offers {@code h2} only, as grpc-java's own contexts do; grpc-java still
+     * checks that the server's certificate names the endpoint's host, and fails a connection on
+     * which the server did not choose {@code h2}.
+     */
+    private static ChannelCredentials callersContext(javax.net.ssl.SSLContext sslContext) {
+        return NettySslContextChannelCredentials.create(
+                new JdkSslContext(
+                        sslContext,
+                        true,
+                        null,
+                        IdentityCipherSuiteFilter.INSTANCE,
+                        new ApplicationProtocolConfig(
+                                ApplicationProtocolConfig.Protocol.ALPN,
+                                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
+                                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT,
+                                ApplicationProtocolNames.HTTP_2),
+                        ClientAuth.NONE,
+                        null,
+                        false));
     }
 
     /** Whether the current thread runs this transport's callbacks. */

@@ -31,11 +31,11 @@ import org.flinktriton.client.spi.TransportContext;
  * and the option that raises it. A connection that cannot be made, or that breaks under a call (the
  * peer resets the call's stream, as a server going down does to every call in flight, or the
  * connection closes), is a retryable {@link TritonConnectionException}, as a refused or reset
- * connection is for HTTP, never a server's answer (which bisection would take for a record's); but
- * a TLS handshake that fails on the server's certificate is a {@link TritonException} worded as
- * HTTP's and not retried. A {@code CANCELLED} that grpc-java gives a call whose answer does not
- * parse is a {@link TritonProtocolException}; one the server answers stays a cancel. Messages name
- * the exchange, the endpoint and the status, never a header's value.
+ * connection is for HTTP, never a server's answer (which bisection would take for a record's). A
+ * TLS failure is classified and worded as HTTP's (a rejected certificate or bytes that are not TLS
+ * are not retried, a handshake cut off is). A {@code CANCELLED} that grpc-java gives a call whose
+ * answer does not parse is a {@link TritonProtocolException}; one the server answers stays a
+ * cancel. Messages name the exchange, the endpoint and the status, never a header's value.
  */
 final class GrpcFailures {
     private GrpcFailures() {}
@@ -134,10 +134,14 @@ final class GrpcFailures {
             case UNAVAILABLE:
                 SSLException tls = find(cause, SSLException.class);
                 if (tls != null) {
-                    TritonException failure = tlsFailure(tls, context);
-                    if (failure != null) {
-                        return failure;
-                    }
+                    return tlsFailure(tls, context);
+                }
+                if (context.tls() && description.contains("TLS negotiation")) {
+                    // grpc-java's words for a connection closed during the handshake, which it
+                    // reports without the SSLException: a cut, as HTTP's "peer shut down".
+                    return new TritonConnectionException(
+                            "TLS with " + context.endpointText() + " failed (" + description + ")",
+                            status.asRuntimeException());
                 }
                 if (connectionFailure(cause)) {
                     return new TritonConnectionException(
@@ -255,24 +259,45 @@ final class GrpcFailures {
     }
 
     /**
-     * A TLS handshake that failed on the server's certificate, which will not change by trying
-     * again: worded as HTTP's, and not retried. Null for any other TLS failure, such as a handshake
-     * the server cut off (Netty reports that as an {@code SSLHandshakeException} too), which stays
-     * a connection failure.
+     * A TLS failure, classified and worded as HTTP's: the server's certificate rejected, which will
+     * not change by trying again, with the hint to trust it; a handshake the server cut off (Netty
+     * reports a connection closed during the handshake as an {@code SSLHandshakeException} of its
+     * own words), which may pass next time, a retryable {@link TritonConnectionException}; any
+     * other (bytes that are not TLS, such as a plaintext server's, a refused client certificate, no
+     * common protocol) a {@link TritonException} that is not retried.
      */
     private static TritonException tlsFailure(SSLException e, TransportContext context) {
-        if (find(e, CertificateException.class) == null
-                && find(e, CertPathValidatorException.class) == null) {
-            return null;
-        }
-        return new TritonException(
+        boolean rejected =
+                find(e, CertificateException.class) != null
+                        || find(e, CertPathValidatorException.class) != null;
+        String message =
                 "TLS with "
                         + context.endpointText()
-                        + " failed, the server's certificate was rejected ("
-                        + rootMessage(e)
-                        + "); to trust a private CA or a self-signed certificate, configure the"
-                        + " client's trustStore or sslContext",
-                e);
+                        + (rejected
+                                ? " failed, the server's certificate was rejected ("
+                                        + rootMessage(e)
+                                        + "); to trust a private CA or a self-signed"
+                                        + " certificate, configure the client's trustStore"
+                                        + " or sslContext"
+                                : " failed (" + rootMessage(e) + ")");
+        return !rejected && isCutConnection(e)
+                ? new TritonConnectionException(message, e)
+                : new TritonException(message, e);
+    }
+
+    /** Whether the peer closed or reset the connection, during the handshake or after. */
+    private static boolean isCutConnection(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = String.valueOf(t.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            if (t instanceof java.io.EOFException
+                    || t instanceof java.net.SocketException
+                    || t instanceof java.nio.channels.ClosedChannelException
+                    || message.startsWith("connection closed")
+                    || message.contains("connection reset")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The first throwable of {@code type} in the cause chain from {@code t}, or null. */
@@ -285,7 +310,10 @@ final class GrpcFailures {
         return null;
     }
 
-    /** The message of the innermost cause that has one. */
+    /**
+     * The message of the innermost cause that has one, without the hex dump of the bytes Netty puts
+     * in "not an SSL/TLS record: …".
+     */
     private static String rootMessage(Throwable t) {
         String message = t.toString();
         for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
@@ -293,7 +321,7 @@ final class GrpcFailures {
                 message = c.getMessage();
             }
         }
-        return message;
+        return message.replaceFirst("^(not an SSL/TLS record): [0-9a-fA-F]+$", "$1");
     }
 
     /**

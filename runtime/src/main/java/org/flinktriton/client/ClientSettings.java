@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 import javax.net.ssl.HostnameVerifier;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.HttpUrl;
@@ -48,6 +49,13 @@ final class ClientSettings {
     final X509TrustManager trustManager;
 
     /**
+     * The caller's own TLS context, given with the builder's {@code sslContext} ({@link
+     * #sslSocketFactory} is its socket factory then); null otherwise. Transports that do not open
+     * sockets (gRPC over Netty) use it as it is.
+     */
+    final SSLContext sslContext;
+
+    /**
      * Whether {@link #sslSocketFactory} was built here from the options' trusted certificates
      * rather than passed in: clients with equal certificates may then share a transport.
      */
@@ -68,6 +76,7 @@ final class ClientSettings {
 
     ClientSettings(
             TritonClientOptions options,
+            SSLContext sslContext,
             SSLSocketFactory sslSocketFactory,
             X509TrustManager trustManager,
             HostnameVerifier hostnameVerifier,
@@ -90,7 +99,9 @@ final class ClientSettings {
             this.sslSocketFactory = options.tls().sslContext(trusting).getSocketFactory();
             this.trustManager = trusting;
             this.tlsFromTrustedCertificates = true;
+            this.sslContext = null;
         } else {
+            this.sslContext = sslContext;
             this.sslSocketFactory = sslSocketFactory;
             this.trustManager = trustManager;
             this.tlsFromTrustedCertificates = false;

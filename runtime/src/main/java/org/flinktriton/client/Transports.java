@@ -11,6 +11,7 @@ import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509TrustManager;
 import org.flinktriton.TritonException;
 import org.flinktriton.client.spi.TransportContext;
@@ -207,6 +208,11 @@ final class Transports {
             return settings.tlsFromTrustedCertificates
                     ? Optional.empty()
                     : Optional.ofNullable(settings.trustManager);
+        }
+
+        @Override
+        public Optional<SSLContext> sslContext() {
+            return Optional.ofNullable(settings.sslContext);
         }
 
         @Override

@@ -386,6 +386,7 @@ public final class TritonModelClient implements AutoCloseable {
     public static final class Builder {
         private TritonClientOptions.Builder options = TritonClientOptions.builder(SUBJECT);
         private SSLSocketFactory sslSocketFactory;
+        private SSLContext sslContext;
         private X509TrustManager trustManager;
         private HostnameVerifier hostnameVerifier;
         private Supplier<String> requestIds;
@@ -598,29 +599,44 @@ public final class TritonModelClient implements AutoCloseable {
         /**
          * TLS for an {@code https} endpoint with a caller's socket factory and trust manager,
          * instead of the trust of the options (not together with {@link #trustStore} and its
-         * siblings: {@link #build()} refuses both). A {@code grpcs} endpoint trusts the servers
-         * {@code trustManager} trusts; the socket factory itself is HTTP's only, so a client
-         * certificate for gRPC is given with {@link #clientCertificate} instead.
+         * siblings: {@link #build()} refuses both). HTTP only: gRPC opens no sockets through a
+         * socket factory, so {@link #build()} refuses it for a {@code grpcs} endpoint; give the
+         * {@link SSLContext} the factory comes from with {@link #sslContext} instead.
          */
         public Builder sslSocketFactory(
                 SSLSocketFactory socketFactory, X509TrustManager trustManager) {
             this.sslSocketFactory = Objects.requireNonNull(socketFactory, "socketFactory");
             this.trustManager = Objects.requireNonNull(trustManager, "trustManager");
+            this.sslContext = null;
             return this;
         }
 
         /**
-         * TLS for an {@code https} endpoint with a caller's {@link SSLContext}; {@code
-         * trustManager} must be the one the context was initialised with, and is what a {@code
-         * grpcs} endpoint trusts. As {@link #sslSocketFactory}, not together with {@link
-         * #trustStore}.
+         * TLS for an {@code https} or {@code grpcs} endpoint with a caller's {@link SSLContext},
+         * used as it is by both transports: the client certificate of its key managers is presented
+         * to a server that asks for one (mutual TLS), and its trust managers decide which servers
+         * are trusted. {@code trustManager} must be the one the context was initialised with. Not
+         * together with {@link #trustStore} and its siblings, nor {@link #clientCertificate}.
+         *
+         * <pre>{@code
+         * SSLContext tls = SSLContext.getInstance("TLS");
+         * tls.init(keyManagers, new TrustManager[] {trustManager}, null);
+         * TritonModelClient.builder().endpoint("grpcs://triton:8001").model("m")
+         *     .sslContext(tls, trustManager).build();
+         * }</pre>
          */
         public Builder sslContext(SSLContext context, X509TrustManager trustManager) {
-            return sslSocketFactory(
+            sslSocketFactory(
                     Objects.requireNonNull(context, "context").getSocketFactory(), trustManager);
+            this.sslContext = context;
+            return this;
         }
 
-        /** Replaces the default host name check of {@code https} endpoints. */
+        /**
+         * Replaces the default host name check of {@code https} endpoints. HTTP only: gRPC checks
+         * the host name itself, against the endpoint's host, so {@link #build()} refuses a verifier
+         * for a {@code grpc} or {@code grpcs} endpoint.
+         */
         public Builder hostnameVerifier(HostnameVerifier verifier) {
             this.hostnameVerifier = Objects.requireNonNull(verifier, "verifier");
             return this;
@@ -638,10 +654,36 @@ public final class TritonModelClient implements AutoCloseable {
          * @throws IllegalStateException when the endpoint or the model is missing, or when both an
          *     {@link #sslSocketFactory} (or {@link #sslContext}) and TLS material of the options
          *     (certificates to trust: {@link #trustStore}, {@link #trustStorePem}, {@link
-         *     #trustedCertificates}; a {@link #clientCertificate}) are given
+         *     #trustedCertificates}; a {@link #clientCertificate}) are given, or when a {@code
+         *     grpc} or {@code grpcs} endpoint is given an option only HTTP honours ({@link
+         *     #hostnameVerifier}, {@link #sslSocketFactory})
          */
         public TritonModelClient build() {
             TritonClientOptions built = options.build();
+            String scheme = TritonClientOptions.schemeOf(built.endpoint());
+            if (scheme.equals("grpc") || scheme.equals("grpcs")) {
+                if (hostnameVerifier != null) {
+                    throw new IllegalStateException(
+                            SUBJECT
+                                    + ": hostnameVerifier applies to https:// endpoints only and"
+                                    + " cannot be honoured for "
+                                    + scheme
+                                    + "://: gRPC checks that the server's certificate names the"
+                                    + " endpoint's host itself. Remove hostnameVerifier and give"
+                                    + " the endpoint a host name that the certificate names (a"
+                                    + " subject alternative name), or use an https:// endpoint");
+                }
+                if (scheme.equals("grpcs") && sslSocketFactory != null && sslContext == null) {
+                    throw new IllegalStateException(
+                            SUBJECT
+                                    + ": sslSocketFactory applies to https:// endpoints only and"
+                                    + " cannot be honoured for grpcs://, which opens no sockets"
+                                    + " through a socket factory; pass the SSLContext it comes"
+                                    + " from with sslContext(context, trustManager), or the trust"
+                                    + " and client certificate with trustStore/trustStorePem and"
+                                    + " clientCertificate");
+                }
+            }
             if (sslSocketFactory != null && !built.tls().isJvmDefault()) {
                 throw new IllegalStateException(
                         SUBJECT
@@ -651,7 +693,12 @@ public final class TritonModelClient implements AutoCloseable {
             }
             return new TritonModelClient(
                     new ClientSettings(
-                            built, sslSocketFactory, trustManager, hostnameVerifier, requestIds));
+                            built,
+                            sslContext,
+                            sslSocketFactory,
+                            trustManager,
+                            hostnameVerifier,
+                            requestIds));
         }
     }
 }

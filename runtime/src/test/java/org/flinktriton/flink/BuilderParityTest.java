@@ -200,6 +200,7 @@ class BuilderParityTest {
                 .containsExactlyInAnyOrder(
                         "options",
                         "sslSocketFactory",
+                        "sslContext",
                         "trustManager",
                         "hostnameVerifier",
                         "requestIds");

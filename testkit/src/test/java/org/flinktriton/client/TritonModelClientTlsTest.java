@@ -16,7 +16,10 @@ import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import javax.net.ssl.HostnameVerifier;
+import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.TrustManager;
@@ -303,13 +306,7 @@ class TritonModelClientTlsTest {
         Key key = clientStore.getKey(alias, TestCertificates.password());
         Path keyFile = dir.resolve("client-key.pem");
         Files.writeString(keyFile, pem("PRIVATE KEY", key.getEncoded()));
-        try (TritonTestServer mutual =
-                TritonTestServer.builder()
-                        .https(TestCertificates.mutualServerContext())
-                        .requireClientCertificates()
-                        .grpc()
-                        .model(TestModels.addSub("add_sub", TritonDataType.FP32, 16, 8))
-                        .start()) {
+        try (TritonTestServer mutual = mutualServer()) {
             try (TritonModelClient anonymous =
                     TritonModelClient.builder()
                             .endpoint(transport.endpoint(mutual))
@@ -334,6 +331,109 @@ class TritonModelClientTlsTest {
             }
             assertThat(mutual.stats().batchSizes("add_sub")).containsExactlyInAnyOrder(8, 2);
         }
+    }
+
+    /**
+     * A caller's own {@link SSLContext} carrying the client key (its key managers) is used as it is
+     * by both transports: over gRPC too, the key is presented, not only the trust taken.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void mutualTlsWithACallersSslContext(Transport transport) throws Exception {
+        KeyManagerFactory keys =
+                KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        keys.init(TestCertificates.clientKeyStore(), TestCertificates.password());
+        TrustManagerFactory trust =
+                TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(trustStore);
+        X509TrustManager trustManager = (X509TrustManager) trust.getTrustManagers()[0];
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(keys.getKeyManagers(), new TrustManager[] {trustManager}, null);
+        try (TritonTestServer mutual = mutualServer();
+                TritonModelClient client =
+                        TritonModelClient.builder()
+                                .endpoint(transport.endpoint(mutual))
+                                .model("add_sub")
+                                .sslContext(context, trustManager)
+                                .requestTimeout(REQUEST_TIMEOUT)
+                                .retry(RetryPolicy.none())
+                                .build()) {
+            assertSmallBatch(client);
+            assertThat(mutual.stats().batchSizes("add_sub")).containsExactlyInAnyOrder(8, 2);
+        }
+    }
+
+    /**
+     * A socket factory is HTTP's: gRPC opens no sockets through it, so it could use only its trust
+     * manager and would silently leave out a client key the factory's context holds. Refused.
+     */
+    @Test
+    void aSocketFactoryIsRefusedForGrpcsNamingTheAlternative() throws Exception {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, null, null);
+        X509TrustManager trustManager = jvmTrust();
+        TritonModelClient.Builder builder =
+                client(Transport.GRPC, "add_sub")
+                        .sslSocketFactory(context.getSocketFactory(), trustManager);
+
+        assertThat(catchThrowable(builder::build))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("sslSocketFactory applies to https:// endpoints only")
+                .hasMessageContaining("sslContext(context, trustManager)");
+        // The same factory over HTTPS is the caller's to use.
+        client(Transport.HTTP, "add_sub")
+                .sslSocketFactory(context.getSocketFactory(), trustManager)
+                .build()
+                .close();
+    }
+
+    /**
+     * A host name verifier replaces HTTP's host name check; gRPC checks the host name itself and
+     * cannot ask a {@link HostnameVerifier}, so a gRPC endpoint refuses it rather than ignore it.
+     */
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(Transport.class)
+    void aHostnameVerifierIsHonouredOverHttpsAndRefusedOverGrpc(Transport transport)
+            throws Exception {
+        AtomicInteger asked = new AtomicInteger();
+        HostnameVerifier verifier =
+                (host, session) -> {
+                    asked.incrementAndGet();
+                    return true;
+                };
+        TritonModelClient.Builder builder =
+                Trust.TRUST_STORE
+                        .configure(client(transport, "add_sub"))
+                        .hostnameVerifier(verifier);
+        if (transport == Transport.GRPC) {
+            assertThat(catchThrowable(builder::build))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining(
+                            "hostnameVerifier applies to https:// endpoints only and cannot be"
+                                    + " honoured for grpcs://");
+            return;
+        }
+        try (TritonModelClient client = builder.build()) {
+            assertSmallBatch(client);
+        }
+        assertThat(asked.get()).isPositive();
+    }
+
+    private static X509TrustManager jvmTrust() throws Exception {
+        TrustManagerFactory factory =
+                TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        factory.init((KeyStore) null);
+        return (X509TrustManager) factory.getTrustManagers()[0];
+    }
+
+    /** A server over https and grpcs that requires the test client certificate. */
+    private static TritonTestServer mutualServer() {
+        return TritonTestServer.builder()
+                .https(TestCertificates.mutualServerContext())
+                .requireClientCertificates()
+                .grpc()
+                .model(TestModels.addSub("add_sub", TritonDataType.FP32, 16, 8))
+                .start();
     }
 
     private static String pem(String type, byte[] der) {

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.X509TrustManager;
 
 /**
@@ -78,6 +79,18 @@ public interface TransportContext {
      * default.
      */
     Optional<X509TrustManager> trustManager();
+
+    /**
+     * The caller's own {@link SSLContext}, given with the client builder's {@code sslContext}: when
+     * present, a transport makes its TLS connections with it as it is, so that the client
+     * certificate of its key managers is presented for mutual TLS and its trust decides, and {@link
+     * #trustManager} is the trust manager the caller said it was initialised with. Empty otherwise
+     * (a transport that cannot use a caller's socket factory is never opened with one: the client
+     * refuses that when it is built).
+     */
+    default Optional<SSLContext> sslContext() {
+        return Optional.empty();
+    }
 
     /** The client's certificate chain for mutual TLS; empty without one. */
     List<X509Certificate> clientCertificateChain();
