@@ -570,6 +570,29 @@ class TritonInferenceFunctionTest {
             }
         }
 
+        /**
+         * Early results, each as it was handed over, as "input: results" or "input: end results".
+         */
+        final List<String> early = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void emitEarly(int input, Callable<? extends Collection<T>> results) {
+            early(input + ": ", results);
+        }
+
+        @Override
+        public void completeInput(int input, Callable<? extends Collection<T>> results) {
+            early(input + ": end ", results);
+        }
+
+        private void early(String prefix, Callable<? extends Collection<T>> results) {
+            try {
+                early.add(prefix + results.call());
+            } catch (Exception e) {
+                completeExceptionally(e);
+            }
+        }
+
         @Override
         public Duration timeout() {
             return Duration.ofSeconds(30);
