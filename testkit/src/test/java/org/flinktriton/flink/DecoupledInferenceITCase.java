@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.functions.RichMapFunction;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.api.connector.sink2.SinkWriter;
@@ -77,6 +78,9 @@ class DecoupledInferenceITCase {
     /** Order violations seen by {@link OrderCheck}, in any attempt. */
     private static final Queue<String> DISORDER = new ConcurrentLinkedQueue<>();
 
+    /** Inputs whose responses started over at index 0 within one attempt, seen by OrderCheck. */
+    private static final AtomicLong RESTARTED = new AtomicLong();
+
     /** Responses whose index, as the combiner got it, was not the model's own. */
     private static final Queue<String> WRONG_INDEX = new ConcurrentLinkedQueue<>();
 
@@ -108,6 +112,7 @@ class DecoupledInferenceITCase {
         CommittingSink.reset();
         DISORDER.clear();
         WRONG_INDEX.clear();
+        RESTARTED.set(0);
         ARRIVALS.clear();
         TOKENS.clear();
         DEAD.clear();
@@ -126,7 +131,7 @@ class DecoupledInferenceITCase {
 
         tokens().build()
                 .apply(requests(env, INPUTS))
-                .map(new OrderCheck(true))
+                .map(new OrderCheck(true, 500))
                 .sinkTo(new CommittingSink<Token>(DecoupledInferenceITCase::responseNumber));
         env.execute("TritonInference: decoupled model");
 
@@ -138,24 +143,26 @@ class DecoupledInferenceITCase {
 
     /**
      * Responses emitted as they arrive, through a stream reset mid-response and a task failure
-     * after the first checkpoint: every response is committed at least once and some more than once
-     * (the inputs open at the reset, or at the checkpoint, were sent again), every repeat with the
-     * index of the first, so that dropping repeats by (input, index) leaves exactly the expected
-     * responses; within an input, responses leave in order, starting over at 0 when it was sent
-     * again; and the combiner gets the index the model gave each response.
+     * after the first checkpoint: every response is committed at least once, and the inputs open at
+     * the reset were sent again and their responses emitted again from index 0; every repeat has
+     * the index of the first, so that dropping repeats by (input, index) leaves exactly the
+     * expected responses; within an input, responses leave in order, starting over at 0 when it was
+     * sent again; and the combiner gets the index the model gave each response.
      */
     @ParameterizedTest(name = "ordered={0}")
     @ValueSource(booleans = {true, false})
     void asTheyArriveEveryResponseAtLeastOnceThroughAStreamResetAndARestore(boolean ordered)
             throws Exception {
-        server.faults().resetStreamAfter(3_000);
+        // The reset comes well before the failure, so that its repeats are seen in the first
+        // attempt.
+        server.faults().resetStreamAfter(1_000);
         StreamExecutionEnvironment env = failingOverOnce();
 
         tokens().ordered(ordered)
                 .emitResponsesAsTheyArrive()
                 .build()
                 .apply(requests(env, INPUTS), DecoupledInferenceITCase::indexed, Token.class)
-                .map(new OrderCheck(false))
+                .map(new OrderCheck(false, 2_000))
                 .sinkTo(new CommittingSink<Token>(DecoupledInferenceITCase::responseNumber));
         env.execute("TritonInference: decoupled model, responses as they arrive");
 
@@ -163,10 +170,10 @@ class DecoupledInferenceITCase {
         assertThat(FAILED).as("the job failed over once").isTrue();
         assertThat(DISORDER).isEmpty();
         assertThat(WRONG_INDEX).isEmpty();
-        long repeats = CommittingSink.assertEveryRecordCommittedAtLeastOnce(OFFSETS[INPUTS]);
-        assertThat(repeats)
-                .as("responses committed again after the reset and the restore")
+        assertThat(RESTARTED.get())
+                .as("inputs whose responses came again from index 0 after the stream reset")
                 .isPositive();
+        CommittingSink.assertEveryRecordCommittedAtLeastOnce(OFFSETS[INPUTS]);
     }
 
     /**
@@ -206,6 +213,55 @@ class DecoupledInferenceITCase {
                             .as("median gap between responses of input %d, ns: %s", id, gaps)
                             .isGreaterThanOrEqualTo(delay.toNanos() / 3);
                 });
+    }
+
+    /**
+     * Responses emitted as they arrive, and inputs that fail after two responses (the model throws
+     * then): their two responses are emitted, then the failure policy's output for them, a dead
+     * letter or a fallback output with the next index, 2.
+     */
+    @ParameterizedTest(name = "deadLetters={0}")
+    @ValueSource(booleans = {true, false})
+    void asTheyArriveAnInputThatFailsMidwayKeepsItsResponsesThenGoesByThePolicy(boolean deadLetters)
+            throws Exception {
+        int inputs = 100;
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        env.setParallelism(PARALLELISM);
+        env.enableCheckpointing(100);
+        TritonInference.Builder<TokenRequest, Token> builder = tokens().emitResponsesAsTheyArrive();
+        if (deadLetters) {
+            builder.deadLetters();
+        } else {
+            builder.fallback((request, failure) -> new Token(request.id, -1));
+        }
+        TritonInference<TokenRequest, Token> inference = builder.build();
+        SingleOutputStreamOperator<Token> tokens =
+                inference.apply(
+                        env.fromSequence(0, inputs - 1)
+                                .map(id -> new TokenRequest(id, id % 25 == 3 ? -1 : count(id)))
+                                .returns(TokenRequest.class),
+                        (request, token, index) -> new Token(request.id, index),
+                        Token.class);
+        tokens.sinkTo(new TokenSink());
+        if (deadLetters) {
+            tokens.getSideOutput(inference.deadLetterTag()).sinkTo(new DeadSink());
+        }
+        env.execute("TritonInference: decoupled model, failures midway, responses as they arrive");
+
+        List<Token> expected = new ArrayList<>();
+        for (long id = 0; id < inputs; id++) {
+            int responses = id % 25 == 3 ? (deadLetters ? 2 : 3) : count(id);
+            for (int i = 0; i < responses; i++) {
+                expected.add(new Token(id, i));
+            }
+        }
+        assertThat(TOKENS).containsExactlyInAnyOrderElementsOf(expected);
+        if (deadLetters) {
+            assertThat(DEAD)
+                    .extracting(dead -> dead.input().id)
+                    .containsExactlyInAnyOrder(3L, 28L, 53L, 78L);
+            assertThat(DEAD).allSatisfy(dead -> assertThat(dead.message()).contains("went wrong"));
+        }
     }
 
     /** Restarts up to 3 times; {@link OrderCheck} fails the job over once. */
@@ -352,19 +408,21 @@ class DecoupledInferenceITCase {
      * Checks that each input's responses leave the operator in order: together, one input after the
      * other ({@code together}), or else interleaved with other inputs', each input's in order but
      * starting over at index 0 when it was sent again. Fails the task once, after the first
-     * completed checkpoint.
+     * completed checkpoint, once it has seen {@code failAfter} responses.
      */
     static final class OrderCheck extends RichMapFunction<Token, Token>
             implements CheckpointListener {
         private static final long serialVersionUID = 1L;
 
         private final boolean together;
+        private final int failAfter;
         private transient Token last;
         private transient Map<Long, Integer> lastIndex;
         private transient long seen;
 
-        OrderCheck(boolean together) {
+        OrderCheck(boolean together, int failAfter) {
             this.together = together;
+            this.failAfter = failAfter;
         }
 
         @Override
@@ -382,12 +440,15 @@ class DecoupledInferenceITCase {
                 }
                 Integer before = lastIndex.put(token.id(), token.index());
                 next = token.index() == 0 || (before != null && token.index() == before + 1);
+                if (token.index() == 0 && before != null) {
+                    RESTARTED.incrementAndGet();
+                }
             }
             if (!next && DISORDER.size() < 10) {
                 DISORDER.add(last + " then " + token);
             }
             last = token;
-            if (++seen > 500 && CHECKPOINTED.get() && !FAILED.getAndSet(true)) {
+            if (++seen > failAfter && CHECKPOINTED.get() && !FAILED.getAndSet(true)) {
                 throw new IllegalStateException("injected: fail over once mid-job");
             }
             return token;
