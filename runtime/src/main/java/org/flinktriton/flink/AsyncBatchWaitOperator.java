@@ -55,6 +55,15 @@ import org.apache.flink.util.function.ThrowingRunnable;
  * then wait in {@link #queue} behind the batches that came before them. In ordered mode the queue
  * is emitted strictly head first; in unordered mode any completed batch ahead of the first queued
  * watermark may go out, which is the guarantee of Flink's own {@code AsyncWaitOperator}.
+ *
+ * <p>A function may also hand over results of single inputs before their batch completes ({@link
+ * BatchCompletion#emitEarly}, {@link BatchCompletion#completeInput}), such as the responses of a
+ * decoupled model as they arrive. They follow the same rules, per input: in ordered mode an input's
+ * early results leave once every input before it has all its results out (held until then), in
+ * unordered mode at once unless a watermark waits ahead of their batch (held until it leaves); each
+ * input's results in the order they were handed over, with its timestamp. An input whose results
+ * are all out leaves the snapshot; the others of its batch stay in it, so a restore sends them
+ * again and repeats what they had emitted: early results are at least once.
  */
 final class AsyncBatchWaitOperator<IN, OUT>
         extends FlinkLine.UdfStreamOperator<OUT, AsyncBatchFunction<IN, OUT>>
@@ -287,7 +296,12 @@ final class AsyncBatchWaitOperator<IN, OUT>
         List<StreamElement> pending = new ArrayList<>();
         for (Entry entry : queue) {
             if (entry instanceof Batch) {
-                pending.addAll(((Batch) entry).records);
+                Batch batch = (Batch) entry;
+                for (int i = 0; i < batch.records.size(); i++) {
+                    if (!batch.inputDone(i)) {
+                        pending.add(batch.records.get(i));
+                    }
+                }
             }
         }
         pending.addAll(buffer);
@@ -386,11 +400,129 @@ final class AsyncBatchWaitOperator<IN, OUT>
         throw new FlinkException(describe(batch) + " failed: " + error, error);
     }
 
+    /**
+     * Early results of one input, from {@link BatchCompletion#emitEarly} or {@link
+     * BatchCompletion#completeInput}: held in the batch, then emitted as far as the order and the
+     * watermarks allow.
+     */
+    private void onEarly(
+            Batch batch, int input, Callable<? extends Collection<OUT>> supplier, boolean last)
+            throws Exception {
+        if (batch.results != null) {
+            // Completed meanwhile (a timeout, say): the completion has the last word.
+            return;
+        }
+        int size = batch.records.size();
+        if (input < 0 || input >= size) {
+            onFailed(
+                    batch,
+                    new IllegalArgumentException(
+                            "early results for input "
+                                    + input
+                                    + ", which the batch does not have"));
+        }
+        if (batch.inputEnded != null && batch.inputEnded[input]) {
+            onFailed(
+                    batch,
+                    new IllegalStateException(
+                            "early results for input "
+                                    + input
+                                    + " after completeInput said it had all its results"));
+        }
+        Collection<OUT> results;
+        try {
+            results = supplier.call();
+        } catch (Exception e) {
+            onFailed(batch, e);
+            return;
+        }
+        if (results == null) {
+            onFailed(batch, batch.nullResults());
+        }
+        for (OUT result : results) {
+            if (result == null) {
+                onFailed(
+                        batch,
+                        new IllegalArgumentException(
+                                "early results for input "
+                                        + input
+                                        + " hold null; hand over non-null results only"));
+            }
+        }
+        batch.hold(input, results, last);
+        if (mayEmitEarly(batch)) {
+            release(batch, false);
+        }
+    }
+
+    /** Whether early results of {@code batch} may leave now: nothing must go out before them. */
+    private boolean mayEmitEarly(Batch batch) {
+        if (ordered) {
+            return queue.peekFirst() == batch;
+        }
+        for (Entry entry : queue) {
+            if (entry == batch) {
+                return true;
+            }
+            if (entry instanceof Marker) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Emits the early results {@code batch} holds: in ordered mode input by input, up to the first
+     * that has not all its results (unless {@code whole}, when the batch completed); in unordered
+     * mode all of them.
+     */
+    private void release(Batch batch, boolean whole) throws Exception {
+        if (batch.held == null) {
+            return;
+        }
+        int size = batch.records.size();
+        if (ordered && !whole) {
+            while (batch.cursor < size) {
+                emitHeld(batch, batch.cursor);
+                if (!batch.inputEnded[batch.cursor]) {
+                    return;
+                }
+                batch.cursor++;
+            }
+            return;
+        }
+        if (batch.heldCount == 0) {
+            return;
+        }
+        for (int i = 0; i < size; i++) {
+            emitHeld(batch, i);
+        }
+    }
+
+    private void emitHeld(Batch batch, int input) {
+        ArrayDeque<OUT> pending = batch.held.get(input);
+        if (pending == null || pending.isEmpty()) {
+            return;
+        }
+        StreamRecord<IN> source = batch.records.get(input);
+        if (source.hasTimestamp()) {
+            collector.setAbsoluteTimestamp(source.getTimestamp());
+        } else {
+            collector.eraseTimestamp();
+        }
+        OUT result;
+        while ((result = pending.pollFirst()) != null) {
+            batch.heldCount--;
+            collector.collect(result);
+        }
+    }
+
     private void emitReady() throws Exception {
         if (ordered) {
             while (!queue.isEmpty()) {
                 Entry head = queue.peekFirst();
                 if (head instanceof Batch && ((Batch) head).results == null) {
+                    release((Batch) head, false);
                     return;
                 }
                 queue.pollFirst();
@@ -406,9 +538,12 @@ final class AsyncBatchWaitOperator<IN, OUT>
                 if (entry instanceof Marker) {
                     break;
                 }
-                if (((Batch) entry).results != null) {
+                Batch batch = (Batch) entry;
+                if (batch.results != null) {
                     entries.remove();
                     emit(entry);
+                } else {
+                    release(batch, false);
                 }
             }
             if (!(queue.peekFirst() instanceof Marker)) {
@@ -430,6 +565,7 @@ final class AsyncBatchWaitOperator<IN, OUT>
         }
         Batch batch = (Batch) entry;
         inFlight--;
+        release(batch, true);
         Collection<OUT> results = batch.results;
         List<StreamRecord<IN>> records = batch.records;
         boolean aligned = results.size() == records.size();
@@ -529,6 +665,20 @@ final class AsyncBatchWaitOperator<IN, OUT>
         /** Set on the mailbox thread once the results arrived; null while pending. */
         Collection<OUT> results;
 
+        // Early results, on the mailbox thread; all null until the function hands over the first.
+
+        /** Per input, early results not emitted yet. */
+        List<ArrayDeque<OUT>> held;
+
+        /** Per input, whether it has all its early results ({@link #completeInput}). */
+        boolean[] inputEnded;
+
+        /** How many results {@link #held} holds. */
+        int heldCount;
+
+        /** In ordered mode, the first input whose early results are not all out. */
+        int cursor;
+
         Batch(List<StreamRecord<IN>> records) {
             this.records = records;
             List<IN> values = new ArrayList<>(records.size());
@@ -599,6 +749,57 @@ final class AsyncBatchWaitOperator<IN, OUT>
         }
 
         @Override
+        public void emitEarly(int input, Callable<? extends Collection<OUT>> results) {
+            early(input, results, false);
+        }
+
+        @Override
+        public void completeInput(int input, Callable<? extends Collection<OUT>> results) {
+            early(input, results, true);
+        }
+
+        private void early(int input, Callable<? extends Collection<OUT>> results, boolean last) {
+            if (completed.get()) {
+                return;
+            }
+            handOff(
+                    () -> onEarly(this, input, results, last),
+                    last
+                            ? "AsyncBatchWaitOperator#onInputCompleted"
+                            : "AsyncBatchWaitOperator#onEarlyResults");
+        }
+
+        /** On the mailbox thread: keeps early results of {@code input} until they may leave. */
+        void hold(int input, Collection<OUT> results, boolean last) {
+            if (held == null) {
+                int size = records.size();
+                held = new ArrayList<>(Collections.nCopies(size, null));
+                inputEnded = new boolean[size];
+            }
+            if (!results.isEmpty()) {
+                ArrayDeque<OUT> pending = held.get(input);
+                if (pending == null) {
+                    pending = new ArrayDeque<>();
+                    held.set(input, pending);
+                }
+                pending.addAll(results);
+                heldCount += results.size();
+            }
+            if (last) {
+                inputEnded[input] = true;
+            }
+        }
+
+        /** Whether input {@code input} has all its results out, so a restore need not send it. */
+        boolean inputDone(int input) {
+            if (inputEnded == null || !inputEnded[input]) {
+                return false;
+            }
+            ArrayDeque<OUT> pending = held.get(input);
+            return pending == null || pending.isEmpty();
+        }
+
+        @Override
         public Duration timeout() {
             return timeout;
         }
@@ -608,7 +809,7 @@ final class AsyncBatchWaitOperator<IN, OUT>
             return describe(this);
         }
 
-        private IllegalArgumentException nullResults() {
+        IllegalArgumentException nullResults() {
             return new IllegalArgumentException(
                     "the function completed the batch with null; complete it with an empty"
                             + " collection to emit nothing");

@@ -61,6 +61,14 @@ final class BatchResultFuture {
         future.complete(computed);
     }
 
+    /**
+     * Whether {@code future} takes results per input before its batch completes ({@link
+     * BatchCompletion#emitEarly}): the operator's future does, another (a test's, say) does not.
+     */
+    static boolean takesEarlyResults(ResultFuture<?> future) {
+        return future instanceof BatchCompletion;
+    }
+
     private static final class Handler<OUT> implements InvocationHandler {
         private final BatchCompletion<OUT> batch;
 
@@ -91,6 +99,15 @@ final class BatchResultFuture {
             }
             if (arity == 1 && name.equals("completeOnTaskThread")) {
                 batch.completeOnTaskThread((Callable<? extends Collection<OUT>>) args[0]);
+                return null;
+            }
+            if (arity == 2 && name.equals("emitEarly")) {
+                batch.emitEarly((Integer) args[0], (Callable<? extends Collection<OUT>>) args[1]);
+                return null;
+            }
+            if (arity == 2 && name.equals("completeInput")) {
+                batch.completeInput(
+                        (Integer) args[0], (Callable<? extends Collection<OUT>>) args[1]);
                 return null;
             }
             if (arity == 1 && name.equals("complete")) {

@@ -61,7 +61,6 @@ final class FailurePolicy<IN> implements Serializable {
      * @throws TritonException for the first failed record when the policy fails the task, naming
      *     its position in the batch and the failure
      */
-    @SuppressWarnings("unchecked")
     List<Object> results(
             List<IN> inputs,
             List<? extends InferenceOutcome<?>> outcomes,
@@ -90,43 +89,70 @@ final class FailurePolicy<IN> implements Serializable {
                 results.add(deadLetters ? Either.Left(result) : result);
                 continue;
             }
-            TritonException failure = outcome.failure();
-            if (deadLetters) {
-                metrics.deadLetter();
-                results.add(
-                        Either.Right(
-                                FailedInference.of(
-                                        input, model, failure, outcome.attempts(), now)));
-            } else if (fallback != null) {
-                metrics.fallback();
-                Object output = ((FallbackFunction<IN, Object>) fallback).apply(input, failure);
-                if (output == null) {
-                    throw new TritonException(
-                            "the fallback function returned null for the record at position "
-                                    + i
-                                    + " of a batch of "
-                                    + n
-                                    + "; it must return an output");
-                }
-                results.add(finish.apply(input, output));
-            } else {
-                throw new TritonException(
-                        "The record at position "
-                                + i
-                                + " of a batch of "
-                                + n
-                                + " failed after "
-                                + outcome.attempts()
-                                + " attempt(s): "
-                                + failure.getMessage()
-                                + ". To keep the job running, send such records to a side output"
-                                + " with TritonInference.Builder.deadLetters(), or emit a"
-                                + " fallback(...)",
-                        failure,
-                        failure.retryable());
-            }
+            results.add(
+                    failed(
+                            input,
+                            i,
+                            n,
+                            outcome.failure(),
+                            outcome.attempts(),
+                            finish,
+                            model,
+                            metrics,
+                            now));
         }
         return results;
+    }
+
+    /**
+     * The result for one record that failed for good: its dead letter or its fallback's output.
+     *
+     * @param position the record's position in its batch of {@code batchSize}, for the message
+     * @throws TritonException when the policy fails the task, naming the position and the failure
+     */
+    @SuppressWarnings("unchecked")
+    Object failed(
+            IN input,
+            int position,
+            int batchSize,
+            TritonException failure,
+            int attempts,
+            BiFunction<IN, Object, Object> finish,
+            String model,
+            InferenceMetrics metrics,
+            long failedAtMillis) {
+        if (deadLetters) {
+            metrics.deadLetter();
+            return Either.Right(
+                    FailedInference.of(input, model, failure, attempts, failedAtMillis));
+        }
+        if (fallback != null) {
+            metrics.fallback();
+            Object output = ((FallbackFunction<IN, Object>) fallback).apply(input, failure);
+            if (output == null) {
+                throw new TritonException(
+                        "the fallback function returned null for the record at position "
+                                + position
+                                + " of a batch of "
+                                + batchSize
+                                + "; it must return an output");
+            }
+            return finish.apply(input, output);
+        }
+        throw new TritonException(
+                "The record at position "
+                        + position
+                        + " of a batch of "
+                        + batchSize
+                        + " failed after "
+                        + attempts
+                        + " attempt(s): "
+                        + failure.getMessage()
+                        + ". To keep the job running, send such records to a side output"
+                        + " with TritonInference.Builder.deadLetters(), or emit a"
+                        + " fallback(...)",
+                failure,
+                failure.retryable());
     }
 
     /** Every input failed with {@code failure} (its batch timed out), by this policy. */

@@ -161,6 +161,7 @@ public final class TritonInference<IN, OUT> {
     private final AsyncBatchOptions options;
     private final boolean ordered;
     private final FailurePolicy<IN> failurePolicy;
+    private final boolean emitResponsesAsTheyArrive;
 
     /** Null: Flink generates the operators' uids. */
     private final String uid;
@@ -172,6 +173,7 @@ public final class TritonInference<IN, OUT> {
             AsyncBatchOptions options,
             boolean ordered,
             FailurePolicy<IN> failurePolicy,
+            boolean emitResponsesAsTheyArrive,
             String uid) {
         this.inputType = inputType;
         this.outputType = outputType;
@@ -179,6 +181,7 @@ public final class TritonInference<IN, OUT> {
         this.options = options;
         this.ordered = ordered;
         this.failurePolicy = failurePolicy;
+        this.emitResponsesAsTheyArrive = emitResponsesAsTheyArrive;
         this.uid = uid;
     }
 
@@ -202,8 +205,9 @@ public final class TritonInference<IN, OUT> {
     public SingleOutputStreamOperator<OUT> apply(DataStream<IN> input) {
         return add(
                 input,
-                TritonInferenceFunction.of(client, inputType, outputType, options.maxBatchSize())
-                        .failurePolicy(failurePolicy),
+                configured(
+                        TritonInferenceFunction.of(
+                                client, inputType, outputType, options.maxBatchSize())),
                 TypeInformation.of(outputType));
     }
 
@@ -228,7 +232,46 @@ public final class TritonInference<IN, OUT> {
             Combiner<? super IN, ? super OUT, ? extends R> combiner,
             TypeInformation<R> resultType) {
         Objects.requireNonNull(resultType, "resultType");
-        return add(input, this.<R>combining(combiner).failurePolicy(failurePolicy), resultType);
+        return add(input, configured(this.<R>combining(combiner)), resultType);
+    }
+
+    /**
+     * Adds the inference operator after {@code input}; each result is {@code combiner(input,
+     * response, index)}, with {@code TypeInformation.of(resultType)}: for a decoupled model, whose
+     * inputs have 0..n responses each, the index is the response's position among its input's, from
+     * 0. Keep it in the result to tell responses apart, for example to drop the repeats that {@link
+     * Builder#emitResponsesAsTheyArrive()} may emit.
+     *
+     * <pre>{@code
+     * DataStream<Piece> pieces = inference.apply(
+     *         prompts, (prompt, token, index) -> new Piece(prompt.id, index, token.text),
+     *         Piece.class);
+     * }</pre>
+     */
+    public <R> SingleOutputStreamOperator<R> apply(
+            DataStream<IN> input,
+            ResponseCombiner<? super IN, ? super OUT, ? extends R> combiner,
+            Class<R> resultType) {
+        Objects.requireNonNull(resultType, "resultType");
+        return apply(input, combiner, TypeInformation.of(resultType));
+    }
+
+    /**
+     * Adds the inference operator after {@code input}; each result is {@code combiner(input,
+     * response, index)}, of the given type (for generic result classes).
+     */
+    public <R> SingleOutputStreamOperator<R> apply(
+            DataStream<IN> input,
+            ResponseCombiner<? super IN, ? super OUT, ? extends R> combiner,
+            TypeInformation<R> resultType) {
+        Objects.requireNonNull(resultType, "resultType");
+        return add(input, configured(this.<R>combiningResponses(combiner)), resultType);
+    }
+
+    /** The function with this step's failure policy and delivery. */
+    private <R> TritonInferenceFunction<IN, R> configured(TritonInferenceFunction<IN, R> function) {
+        return function.failurePolicy(failurePolicy)
+                .emitResponsesAsTheyArrive(emitResponsesAsTheyArrive);
     }
 
     private <R> SingleOutputStreamOperator<R> add(
@@ -329,8 +372,8 @@ public final class TritonInference<IN, OUT> {
      */
     public TritonInferenceFunction<IN, OUT> function() {
         refuseDeadLetters("function()");
-        return TritonInferenceFunction.of(client, inputType, outputType, options.maxBatchSize())
-                .failurePolicy(failurePolicy);
+        return configured(
+                TritonInferenceFunction.of(client, inputType, outputType, options.maxBatchSize()));
     }
 
     /**
@@ -342,12 +385,30 @@ public final class TritonInference<IN, OUT> {
     public <R> TritonInferenceFunction<IN, R> function(
             Combiner<? super IN, ? super OUT, ? extends R> combiner) {
         refuseDeadLetters("function(combiner)");
-        return this.<R>combining(combiner).failurePolicy(failurePolicy);
+        return configured(this.<R>combining(combiner));
+    }
+
+    /**
+     * The function whose results are {@code combiner(input, response, index)}. A fallback applies.
+     *
+     * @throws IllegalStateException with {@link Builder#deadLetters()}: only {@link #apply} adds
+     *     the side output they go to
+     */
+    public <R> TritonInferenceFunction<IN, R> function(
+            ResponseCombiner<? super IN, ? super OUT, ? extends R> combiner) {
+        refuseDeadLetters("function(combiner)");
+        return configured(this.<R>combiningResponses(combiner));
     }
 
     private <R> TritonInferenceFunction<IN, R> combining(
             Combiner<? super IN, ? super OUT, ? extends R> combiner) {
         return TritonInferenceFunction.<IN, OUT, R>combining(
+                client, inputType, outputType, combiner, options.maxBatchSize());
+    }
+
+    private <R> TritonInferenceFunction<IN, R> combiningResponses(
+            ResponseCombiner<? super IN, ? super OUT, ? extends R> combiner) {
+        return TritonInferenceFunction.<IN, OUT, R>combiningResponses(
                 client, inputType, outputType, combiner, options.maxBatchSize());
     }
 
@@ -425,6 +486,15 @@ public final class TritonInference<IN, OUT> {
         return ordered;
     }
 
+    /**
+     * Whether a decoupled model's responses are emitted as they arrive ({@link
+     * Builder#emitResponsesAsTheyArrive()}), at least once, rather than after each input's final
+     * response, exactly once.
+     */
+    public boolean emitsResponsesAsTheyArrive() {
+        return emitResponsesAsTheyArrive;
+    }
+
     /** The uid of the batch operator, when {@link Builder#uid} set one. */
     public Optional<String> uid() {
         return Optional.ofNullable(uid);
@@ -453,6 +523,7 @@ public final class TritonInference<IN, OUT> {
                 + ", "
                 + options
                 + (ordered ? ", ordered" : ", unordered")
+                + (emitResponsesAsTheyArrive ? ", responses as they arrive" : "")
                 + (uid == null ? "" : ", uid " + uid)
                 + '}';
     }
@@ -475,6 +546,31 @@ public final class TritonInference<IN, OUT> {
     }
 
     /**
+     * Combines an input with one of the model's responses to it, and the response's index, into the
+     * record to emit: for a decoupled model, which answers an input with 0..n responses, the index
+     * is the response's position among its input's, from 0, in the order the server sent them; for
+     * a model that is not decoupled it is 0. A {@link Builder#fallback} output has the index that
+     * the input's next response would have had (0 unless responses were emitted before the input
+     * failed, which only {@link Builder#emitResponsesAsTheyArrive()} does).
+     *
+     * <p>With {@link Builder#emitResponsesAsTheyArrive()} a response may be emitted more than once,
+     * each time with the same index, so {@code (input, index)} identifies it: keep both in the
+     * result when downstream must drop repeats. Serializable, as it travels in the job graph.
+     *
+     * @param <IN> the input class
+     * @param <OUT> the model's output class, one response
+     * @param <R> the result
+     */
+    @FunctionalInterface
+    public interface ResponseCombiner<IN, OUT, R> extends Serializable {
+        /**
+         * Returns the record to emit for {@code response}, the response at {@code index} among
+         * those to {@code input}; not null. An exception fails the task.
+         */
+        R combine(IN input, OUT response, int index) throws Exception;
+    }
+
+    /**
      * Configures a {@link TritonInference}. An endpoint is required, and a model: {@link #model} or
      * {@code @TritonModel(name = ...)} on the input class.
      *
@@ -483,8 +579,8 @@ public final class TritonInference<IN, OUT> {
      * hands its value on to it; that is where each is documented, with its default. The batch
      * settings ({@link #maxBatchSize}, {@link #maxBatchDelay}, {@link #batchTimeout}, {@link
      * #capacity}) are {@link AsyncBatchOptions.Builder}'s, handed on the same way. What is the
-     * job's own ({@link #uid}, {@link #ordered}, {@link #deadLetters()}, {@link #fallback}) is
-     * documented here.
+     * job's own ({@link #uid}, {@link #ordered}, {@link #deadLetters()}, {@link #fallback}, {@link
+     * #emitResponsesAsTheyArrive()}) is documented here.
      *
      * <p>Where two settings meet, {@link #build()} says so: it logs once when the {@link
      * TritonInference#RETRY_RULE retry rule} sets aside a retry setting that was made explicitly,
@@ -503,6 +599,7 @@ public final class TritonInference<IN, OUT> {
         private String uid;
         private boolean deadLetters;
         private FallbackFunction<IN, OUT> fallback;
+        private boolean emitResponsesAsTheyArrive;
 
         private Builder(Class<IN> inputType, Class<OUT> outputType) {
             this.inputType = inputType;
@@ -808,6 +905,38 @@ public final class TritonInference<IN, OUT> {
         }
 
         /**
+         * For a decoupled model (which answers each input with 0..n responses, over a {@code
+         * grpc://} endpoint): emits each response as soon as it arrives, for latency (tokens of a
+         * text being generated), instead of all of an input's responses once its final one has
+         * arrived. No effect on a model that is not decoupled.
+         *
+         * <p>Responses are then emitted <b>at least once</b>: an input stays in the operator's
+         * checkpointed state until its final response has arrived and its responses are out, so
+         * after a restore the inputs still open are sent again and their responses emitted again
+         * from index 0; and when the gRPC stream breaks, the client sends the inputs it left open
+         * again, whose responses are emitted again from index 0 too. A repeat has the same index as
+         * the first: combine with a {@link ResponseCombiner} to keep the index in the result, and
+         * drop repeats downstream by {@code (input, index)}. A model that samples (an LLM at a
+         * temperature above 0) may answer a repeated input differently, so a repeat may differ from
+         * the first: a consumer that needs one coherent answer starts an input over when its index
+         * goes back to 0. By default each response is emitted exactly once.
+         *
+         * <p>Order: each input's responses leave in the order the server sent them; with {@link
+         * #ordered ordered(true)} (the default) an input's responses wait until every input before
+         * it has its final response out, and with {@code ordered(false)} they leave at once,
+         * interleaved with other inputs'. A watermark never overtakes a response emitted before it,
+         * {@code capacity} bounds the batches in flight, the end of input waits for every final
+         * response, and a failover cancels the calls in flight, as in the default mode. An input
+         * that fails after some of its responses were emitted becomes a dead letter, a fallback
+         * output or a task failure, by the failure policy, after those responses. Each response
+         * carries the timestamp of its input.
+         */
+        public Builder<IN, OUT> emitResponsesAsTheyArrive() {
+            this.emitResponsesAsTheyArrive = true;
+            return this;
+        }
+
+        /**
          * Checks the settings and the classes' generated codecs, and builds the inference step.
          * Nothing contacts the server: the model is checked when the job starts.
          *
@@ -856,6 +985,7 @@ public final class TritonInference<IN, OUT> {
                     batchOptions,
                     ordered,
                     failurePolicy,
+                    emitResponsesAsTheyArrive,
                     uid);
         }
 

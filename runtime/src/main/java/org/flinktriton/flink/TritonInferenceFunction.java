@@ -95,7 +95,15 @@ import org.slf4j.LoggerFactory;
  * TritonModelClient#inferStream} instead, and completes with every response of every input, in
  * input order and response order, once each input has its final response: an input's responses are
  * emitted together, never split by a checkpoint, so each is emitted exactly once after a restore. A
- * combiner gets the input and each of its responses.
+ * combiner gets the input and each of its responses; a {@link TritonInference.ResponseCombiner}
+ * also the response's index among its input's responses.
+ *
+ * <p>With {@link TritonInference.Builder#emitResponsesAsTheyArrive()} each response of a decoupled
+ * model is handed to the operator as it arrives ({@link StreamDelivery#IMMEDIATE}) and emitted as
+ * soon as the operator's order allows, on the task thread; an input leaves the operator's
+ * checkpointed state once its final response is in and its responses are out. Responses are then
+ * emitted at least once: after a restore, and after the client sent an input again on a stream that
+ * broke, an input's responses come again from index 0.
  *
  * @param <IN> the annotated class whose {@code @TritonInput}s are sent
  * @param <OUT> the results: the annotated output class, or what the combiner makes
@@ -111,8 +119,11 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
     private final Class<IN> inputType;
     private final Class<?> modelOutputType;
 
-    /** Null when the model's outputs are the results themselves. */
+    /** Null when the model's outputs are the results themselves, or {@link #responseCombiner}. */
     private final TritonInference.Combiner<? super IN, ?, ? extends OUT> combiner;
+
+    /** Null unless the results are combined with each response's index too. */
+    private final TritonInference.ResponseCombiner<? super IN, ?, ? extends OUT> responseCombiner;
 
     /** The operator's maxBatchSize, only to explain in the log how batches become requests. */
     private final int operatorBatchSize;
@@ -140,6 +151,14 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
     /** What a record that failed for good becomes; set by {@link TritonInference}. */
     private FailurePolicy<IN> failurePolicy = FailurePolicy.fail();
 
+    /**
+     * Whether a decoupled model's responses leave as they arrive; set by {@link TritonInference}.
+     */
+    private boolean emitResponsesAsTheyArrive;
+
+    /** The early batches of a decoupled model in flight, by the operator's future. */
+    private transient Map<ResultFuture<?>, EarlyBatch> earlyBatches;
+
     private transient InferenceMetrics metrics;
 
     private TritonInferenceFunction(
@@ -147,11 +166,13 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
             Class<IN> inputType,
             Class<?> modelOutputType,
             TritonInference.Combiner<? super IN, ?, ? extends OUT> combiner,
+            TritonInference.ResponseCombiner<? super IN, ?, ? extends OUT> responseCombiner,
             int operatorBatchSize) {
         this.options = Objects.requireNonNull(options, "options");
         this.inputType = Objects.requireNonNull(inputType, "inputType");
         this.modelOutputType = Objects.requireNonNull(modelOutputType, "modelOutputType");
         this.combiner = combiner;
+        this.responseCombiner = responseCombiner;
         this.operatorBatchSize = operatorBatchSize;
     }
 
@@ -162,7 +183,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
             Class<OUT> outputType,
             int operatorBatchSize) {
         return new TritonInferenceFunction<>(
-                options, inputType, outputType, null, operatorBatchSize);
+                options, inputType, outputType, null, null, operatorBatchSize);
     }
 
     /** A function whose results are {@code combiner(input, output)}. */
@@ -177,6 +198,23 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                 inputType,
                 outputType,
                 Objects.requireNonNull(combiner, "combiner"),
+                null,
+                operatorBatchSize);
+    }
+
+    /** A function whose results are {@code combiner(input, response, index)}. */
+    static <IN, M, OUT> TritonInferenceFunction<IN, OUT> combiningResponses(
+            TritonClientOptions options,
+            Class<IN> inputType,
+            Class<M> outputType,
+            TritonInference.ResponseCombiner<? super IN, ? super M, ? extends OUT> combiner,
+            int operatorBatchSize) {
+        return new TritonInferenceFunction<>(
+                options,
+                inputType,
+                outputType,
+                null,
+                Objects.requireNonNull(combiner, "combiner"),
                 operatorBatchSize);
     }
 
@@ -187,12 +225,19 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         outputCodec = TritonCodecs.forOutput(modelOutputType);
         enrichmentCopier = enrichesInPlace() ? inputSerializer() : null;
         calls = new ConcurrentHashMap<>();
+        earlyBatches = new ConcurrentHashMap<>();
         TritonModelClient opened = TritonModelClient.builder().clientOptions(options).build();
         try {
             opened.validate(inputCodec, outputCodec);
             TritonModelInfo info = opened.modelInfo().join();
             decoupled = info.decoupled();
             explainBatching(info);
+            if (emitResponsesAsTheyArrive && !decoupled && subtaskIndex() == 0) {
+                LOG.warn(
+                        "Model {} is not decoupled: emitResponsesAsTheyArrive() has no effect, each"
+                                + " input has one output, emitted exactly once after a restore.",
+                        modelText());
+            }
         } catch (TritonSchemaException e) {
             opened.close();
             throw new SuppressRestartsException(e);
@@ -216,6 +261,14 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
     /** Sets what a record that failed for good becomes; for {@link TritonInference}. */
     TritonInferenceFunction<IN, OUT> failurePolicy(FailurePolicy<IN> policy) {
         this.failurePolicy = Objects.requireNonNull(policy, "policy");
+        return this;
+    }
+
+    /**
+     * Sets whether a decoupled model's responses leave as they arrive; for {@link TritonInference}.
+     */
+    TritonInferenceFunction<IN, OUT> emitResponsesAsTheyArrive(boolean asTheyArrive) {
+        this.emitResponsesAsTheyArrive = asTheyArrive;
         return this;
     }
 
@@ -297,7 +350,13 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                             + " was used before open() or after close()");
         }
         if (decoupled) {
-            streamBatch(current, inputs, resultFuture, outputCodec);
+            // Only the operator's future takes responses before the batch completes; another
+            // (a test's) gets them all at the end.
+            if (emitResponsesAsTheyArrive && BatchResultFuture.takesEarlyResults(resultFuture)) {
+                streamBatchEarly(current, inputs, resultFuture, outputCodec);
+            } else {
+                streamBatch(current, inputs, resultFuture, outputCodec);
+            }
             return;
         }
         // Each record gets its own outcome: rejected records are isolated, not the whole batch.
@@ -399,6 +458,122 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                 });
     }
 
+    /**
+     * A batch for a decoupled model whose responses leave as they arrive: each response is handed
+     * to the operator at once ({@link BatchCompletion#emitEarly}), each input's end or failure
+     * completes that input ({@link BatchCompletion#completeInput}), and the batch completes with
+     * nothing more once every input has. The operator runs the combiner and the failure policy on
+     * the task thread and keeps each input in its checkpointed state until its final response is in
+     * and its responses are out, so after a restore an input's responses come again: at least once,
+     * each with the same index.
+     */
+    private <M> void streamBatchEarly(
+            TritonModelClient current,
+            List<IN> inputs,
+            ResultFuture<OUT> resultFuture,
+            TritonOutputCodec<M> codec) {
+        BatchCompletion<OUT> completion = asCompletion(resultFuture);
+        EarlyBatch batch = new EarlyBatch(inputs);
+        ResponseListener<M> listener =
+                new ResponseListener<>() {
+                    @Override
+                    public void onResponse(int record, int index, M response) {
+                        completion.emitEarly(
+                                record, () -> asResults(batch.response(record, index, response)));
+                    }
+
+                    @Override
+                    public void onEnd(int record, int count) {
+                        completion.completeInput(record, () -> asResults(batch.ended(record)));
+                    }
+
+                    @Override
+                    public void onFailure(int record, TritonException error) {
+                        completion.completeInput(
+                                record, () -> asResults(batch.failed(record, error, 1)));
+                    }
+                };
+        earlyBatches.put(resultFuture, batch);
+        CompletableFuture<Void> call =
+                current.inferStream(inputs, inputCodec, codec, StreamDelivery.IMMEDIATE, listener);
+        calls.put(resultFuture, call);
+        // The client completes the call after its last listener call, so the completion reaches
+        // the operator after every early result.
+        call.whenComplete(
+                (nothing, error) -> {
+                    if (calls.remove(resultFuture) == null) {
+                        return;
+                    }
+                    earlyBatches.remove(resultFuture);
+                    if (error != null) {
+                        resultFuture.completeExceptionally(unwrap(error));
+                    } else {
+                        resultFuture.complete(List.of());
+                    }
+                });
+    }
+
+    @SuppressWarnings("unchecked") // the operator's future completes batches of this OUT
+    private BatchCompletion<OUT> asCompletion(ResultFuture<OUT> future) {
+        return (BatchCompletion<OUT>) future;
+    }
+
+    /**
+     * What the task thread knows of an early batch: each input's next response index and whether it
+     * has ended. Touched only by what the operator runs on the task thread, in the order the client
+     * called the listener.
+     */
+    private final class EarlyBatch {
+        final List<IN> inputs;
+        final int[] next;
+        final boolean[] ended;
+
+        EarlyBatch(List<IN> inputs) {
+            this.inputs = inputs;
+            this.next = new int[inputs.size()];
+            this.ended = new boolean[inputs.size()];
+        }
+
+        List<Object> response(int record, int index, Object response) {
+            next[record] = Math.max(next[record], index + 1);
+            Object result = finish(inputs.get(record), response, index);
+            return List.of(failurePolicy.deadLettersOn() ? Either.Left(result) : result);
+        }
+
+        List<Object> ended(int record) {
+            ended[record] = true;
+            return List.of();
+        }
+
+        /** The failure policy's result for {@code record}; its index follows its responses'. */
+        List<Object> failed(int record, TritonException error, int attempts) {
+            ended[record] = true;
+            int index = next[record];
+            return List.of(
+                    failurePolicy.failed(
+                            inputs.get(record),
+                            record,
+                            inputs.size(),
+                            error,
+                            attempts,
+                            (input, output) -> finish(input, output, index),
+                            options.model(),
+                            metrics,
+                            System.currentTimeMillis()));
+        }
+
+        /** The failure policy's results for the inputs that have not ended, in input order. */
+        List<Object> failRemaining(TritonException error) {
+            List<Object> results = new ArrayList<>();
+            for (int i = 0; i < inputs.size(); i++) {
+                if (!ended[i]) {
+                    results.addAll(failed(i, error, 0));
+                }
+            }
+            return results;
+        }
+    }
+
     /** The responses of one input of a decoupled model, as one outcome. */
     private static final class Responses {
         final List<?> each;
@@ -415,8 +590,8 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         }
         List<?> each = ((Responses) output).each;
         List<Object> finished = new ArrayList<>(each.size());
-        for (Object response : each) {
-            finished.add(finish(input, response));
+        for (int i = 0; i < each.size(); i++) {
+            finished.add(finish(input, each.get(i), i));
         }
         return new Responses(finished);
     }
@@ -455,13 +630,26 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
     }
 
     /** A model (or fallback) output as the result to emit: combined with its input, or as is. */
-    @SuppressWarnings("unchecked")
     private Object finish(IN input, Object output) {
-        if (combiner == null) {
-            return output;
-        }
+        return finish(input, output, 0);
+    }
+
+    /**
+     * {@link #finish(Object, Object)} of the output at {@code index} among its input's (0 for a
+     * model that is not decoupled, and for a fallback that replaces all of an input's responses).
+     */
+    @SuppressWarnings("unchecked")
+    private Object finish(IN input, Object output, int index) {
         try {
-            return ((TritonInference.Combiner<IN, Object, OUT>) combiner).combine(input, output);
+            if (combiner != null) {
+                return ((TritonInference.Combiner<IN, Object, OUT>) combiner)
+                        .combine(input, output);
+            }
+            if (responseCombiner != null) {
+                return ((TritonInference.ResponseCombiner<IN, Object, OUT>) responseCombiner)
+                        .combine(input, output, index);
+            }
+            return output;
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -500,8 +688,13 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                                         + " batchTimeout(...), or lower maxBatchSize or capacity if the"
                                         + " server is overloaded.")
                         .inModel(options.model(), options.modelVersion().orElse(null));
+        EarlyBatch early = earlyBatches == null ? null : earlyBatches.remove(resultFuture);
         if (failurePolicy.failsTheTask()) {
             resultFuture.completeExceptionally(timeout);
+        } else if (early != null) {
+            // Runs on the task thread after the inputs that ended before it: only the others fail.
+            BatchResultFuture.completeOnTaskThread(
+                    resultFuture, () -> asResults(early.failRemaining(timeout)));
         } else {
             BatchResultFuture.completeOnTaskThread(
                     resultFuture,
@@ -529,6 +722,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         // when the operator is closing.
         List<CompletableFuture<?>> discarded = new ArrayList<>(calls.values());
         calls.clear();
+        earlyBatches.clear();
         for (CompletableFuture<?> call : discarded) {
             call.cancel(true);
         }
@@ -543,6 +737,9 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
         }
         if (calls != null) {
             calls.clear();
+        }
+        if (earlyBatches != null) {
+            earlyBatches.clear();
         }
         super.close();
     }
@@ -595,7 +792,8 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                 + inputType.getSimpleName()
                 + " -> "
                 + modelOutputType.getSimpleName()
-                + (combiner == null ? "" : " (combined)")
+                + (combiner == null && responseCombiner == null ? "" : " (combined)")
+                + (emitResponsesAsTheyArrive ? ", responses as they arrive" : "")
                 + ", "
                 + options
                 + '}';

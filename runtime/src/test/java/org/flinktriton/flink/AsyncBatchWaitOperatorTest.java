@@ -565,6 +565,140 @@ class AsyncBatchWaitOperatorTest {
     }
 
     // -----------------------------------------------------------------------------------------
+    // Early results (per input, before the batch completes)
+
+    @Test
+    void orderedModeEmitsEarlyResultsOnceEveryInputBeforeThemHasAllOfItsOwn() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(2, LONG, 10), true)) {
+            harness.open();
+            for (int i = 1; i <= 4; i++) {
+                harness.processElement(i, 100 + i);
+            }
+            // Batches [1,2] and [3,4].
+            function.early(0, 1, 21);
+            function.early(1, 0, 31);
+            runMails(harness);
+            assertThat(harness.getOutput())
+                    .as("input 1 of the head batch waits for input 0")
+                    .isEmpty();
+
+            function.early(0, 0, 11);
+            function.early(0, 0, 12);
+            runMails(harness);
+            assertThat(describeAll(harness)).containsExactly("11@101", "12@101");
+
+            function.ended(0, 0, 13);
+            runMails(harness);
+            assertThat(describeAll(harness))
+                    .containsExactly("11@101", "12@101", "13@101", "21@102");
+
+            function.ended(0, 1);
+            function.complete(0, List.of());
+            runMails(harness);
+            assertThat(describeAll(harness))
+                    .containsExactly("11@101", "12@101", "13@101", "21@102", "31@103");
+
+            function.ended(1, 0);
+            function.ended(1, 1, 41);
+            function.complete(1, List.of());
+            runMails(harness);
+            assertThat(describeAll(harness))
+                    .containsExactly("11@101", "12@101", "13@101", "21@102", "31@103", "41@104");
+        }
+    }
+
+    @Test
+    void unorderedModeEmitsEarlyResultsAtOnceUnlessAWatermarkWaitsAheadOfThem() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(2, LONG, 10), false)) {
+            harness.open();
+            harness.processElement(1, 1);
+            harness.processElement(2, 2); // batch 0
+            harness.processWatermark(2);
+            harness.processElement(3, 3);
+            harness.processElement(4, 4); // batch 1, behind the watermark
+
+            function.early(1, 1, 41);
+            function.early(0, 1, 21);
+            function.early(0, 0, 11);
+            runMails(harness);
+            assertThat(describeAll(harness)).containsExactly("21@2", "11@1");
+
+            function.ended(0, 0);
+            function.ended(0, 1, 22);
+            function.complete(0, List.of());
+            runMails(harness);
+            assertThat(describeAll(harness)).containsExactly("21@2", "11@1", "22@2", "WM2", "41@4");
+
+            function.early(1, 0, 31);
+            runMails(harness);
+            assertThat(describeAll(harness))
+                    .containsExactly("21@2", "11@1", "22@2", "WM2", "41@4", "31@3");
+        }
+    }
+
+    @Test
+    void aBatchThatCompletesEmitsWhatItsInputsStillHoldBeforeItsOwnResults() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(3, LONG, 10), true)) {
+            harness.open();
+            for (int i = 1; i <= 3; i++) {
+                harness.processElement(i, i);
+            }
+            function.early(0, 2, 31);
+            function.early(0, 1, 21);
+            function.complete(0, List.of(99));
+            function.early(0, 0, 11); // after the completion: ignored
+            runMails(harness);
+
+            assertThat(describeAll(harness)).containsExactly("21@2", "31@3", "99@3");
+        }
+    }
+
+    @Test
+    void aRestoreResendsOnlyTheInputsThatHadNotAllTheirResultsOut() throws Exception {
+        AsyncBatchOptions options = options(4, LONG, 4);
+        ManualFunction before = new ManualFunction();
+        OperatorSubtaskState snapshot;
+        try (var harness = harness(before, options, true)) {
+            harness.open();
+            for (int i = 1; i <= 4; i++) {
+                harness.processElement(i, i);
+            }
+            before.ended(0, 0, 10); // out and done
+            before.early(0, 1, 20); // out, not done
+            before.ended(0, 3, 40); // done, but held behind inputs 1 and 2
+            runMails(harness);
+            assertThat(describeAll(harness)).containsExactly("10@1", "20@2");
+            snapshot = harness.snapshot(1L, 1L);
+        }
+
+        ManualFunction after = new ManualFunction();
+        try (var harness = harness(after, options, true)) {
+            harness.initializeState(snapshot);
+            harness.open();
+            harness.endInputAsync(after);
+            assertThat(after.batchInputs()).containsExactly(List.of(2, 3, 4));
+        }
+    }
+
+    @Test
+    void earlyResultsForAnInputTheBatchDoesNotHaveFailTheTask() throws Exception {
+        ManualFunction function = new ManualFunction();
+        try (var harness = harness(function, options(2, LONG, 10), true)) {
+            harness.open();
+            harness.processElement(1, 1);
+            harness.processElement(2, 2);
+            function.early(0, 2, 7);
+
+            assertThatThrownBy(() -> runMails(harness))
+                    .isInstanceOf(FlinkException.class)
+                    .hasMessageContaining("early results for input 2");
+        }
+    }
+
+    // -----------------------------------------------------------------------------------------
     // Checkpoints
 
     @ParameterizedTest(name = "ordered={0}")
@@ -1063,6 +1197,20 @@ class AsyncBatchWaitOperatorTest {
             Received batch = batch(index);
             batch.future.complete(
                     batch.inputs.stream().map(x -> x * 10).collect(Collectors.toList()));
+        }
+
+        /** Hands over early results of input {@code input} of batch {@code index}. */
+        @SuppressWarnings("unchecked") // the operator's future is a BatchCompletion of its OUT
+        void early(int index, int input, Integer... results) {
+            ((BatchCompletion<Integer>) batch(index).future)
+                    .emitEarly(input, () -> List.of(results));
+        }
+
+        /** Hands over the last early results of input {@code input} of batch {@code index}. */
+        @SuppressWarnings("unchecked") // the operator's future is a BatchCompletion of its OUT
+        void ended(int index, int input, Integer... results) {
+            ((BatchCompletion<Integer>) batch(index).future)
+                    .completeInput(input, () -> List.of(results));
         }
 
         void awaitBatches(int count) throws InterruptedException {

@@ -23,8 +23,18 @@ class BatchResultFutureTest {
         future.complete(List.of(1, 2));
         future.completeExceptionally(new IllegalStateException("boom"));
         BatchResultFuture.completeOnTaskThread(future, () -> List.of(3));
+        BatchCompletion<Integer> early = asCompletion(future);
+        early.emitEarly(1, () -> List.of(4));
+        early.completeInput(2, () -> List.of(5));
 
-        assertThat(batch.events).containsExactly("complete [1, 2]", "failed boom", "later [3]");
+        assertThat(batch.events)
+                .containsExactly(
+                        "complete [1, 2]",
+                        "failed boom",
+                        "later [3]",
+                        "early 1 [4]",
+                        "input 2 done [5]");
+        assertThat(BatchResultFuture.takesEarlyResults(future)).isTrue();
         assertThat(((BatchTimeouts.TimedResultFuture) future).timeout())
                 .isEqualTo(Duration.ofSeconds(7));
     }
@@ -70,6 +80,12 @@ class BatchResultFutureTest {
                 });
 
         assertThat(completions).containsExactly(List.of(4), "no results");
+        assertThat(BatchResultFuture.takesEarlyResults(plain)).isFalse();
+    }
+
+    @SuppressWarnings("unchecked") // the proxy is a BatchCompletion of its own OUT
+    private static BatchCompletion<Integer> asCompletion(ResultFuture<Integer> future) {
+        return (BatchCompletion<Integer>) future;
     }
 
     private static final class Recording implements BatchCompletion<Integer> {
@@ -92,6 +108,24 @@ class BatchResultFutureTest {
         @Override
         public void completeExceptionally(Throwable error) {
             events.add("failed " + error.getMessage());
+        }
+
+        @Override
+        public void emitEarly(int input, Callable<? extends Collection<Integer>> results) {
+            try {
+                events.add("early " + input + " " + results.call());
+            } catch (Exception e) {
+                events.add("early failed " + e.getMessage());
+            }
+        }
+
+        @Override
+        public void completeInput(int input, Callable<? extends Collection<Integer>> results) {
+            try {
+                events.add("input " + input + " done " + results.call());
+            } catch (Exception e) {
+                events.add("input failed " + e.getMessage());
+            }
         }
 
         @Override

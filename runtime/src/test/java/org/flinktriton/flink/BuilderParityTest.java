@@ -195,7 +195,8 @@ class BuilderParityTest {
                         "ordered",
                         "uid",
                         "deadLetters",
-                        "fallback");
+                        "fallback",
+                        "emitResponsesAsTheyArrive");
         assertThat(instanceFields(TritonModelClient.Builder.class))
                 .containsExactlyInAnyOrder(
                         "options",

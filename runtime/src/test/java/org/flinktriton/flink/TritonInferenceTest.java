@@ -526,6 +526,36 @@ class TritonInferenceTest {
     }
 
     @Test
+    void aCombinerOfThreeParametersGetsTheResponseIndex() throws Exception {
+        DataStream<Request> requests = env.fromData(new Request());
+        TritonInference<Request, Result> inference =
+                TritonInference.builder(Request.class, Result.class)
+                        .endpoint(ENDPOINT)
+                        .emitResponsesAsTheyArrive()
+                        .build();
+
+        SingleOutputStreamOperator<Labelled> indexed =
+                inference.apply(
+                        requests,
+                        (request, result, index) -> new Labelled("#" + index, result.sum()[0]),
+                        Labelled.class);
+        TritonInferenceFunction<Request, Labelled> function =
+                inference.function((request, result, index) -> new Labelled("#" + index, 0f));
+
+        assertThat(indexed.getType()).isEqualTo(TypeInformation.of(Labelled.class));
+        assertThat(inference.emitsResponsesAsTheyArrive()).isTrue();
+        assertThat(inference.toString()).contains("responses as they arrive");
+        assertThat(InstantiationUtil.clone(function).toString())
+                .contains("(combined)", "responses as they arrive");
+        assertThat(
+                        TritonInference.builder(Request.class, Result.class)
+                                .endpoint(ENDPOINT)
+                                .build()
+                                .emitsResponsesAsTheyArrive())
+                .isFalse();
+    }
+
+    @Test
     void aCombinerThatCannotBeSerializedFailsWhileTheGraphIsBuilt() {
         DataStream<Request> requests = env.fromData(new Request());
         Object notSerializable = new Object();

@@ -111,6 +111,19 @@ final class CommittingSink<T> extends WriterSink<T>
         assertThat(COMMITTED_RECORDS.get()).as("committed outputs").isEqualTo(records);
     }
 
+    /**
+     * Every id in {@code [0, records)} was published at least once, and nothing else was: what an
+     * at-least-once job guarantees. Returns how many publications were repeats.
+     */
+    static long assertEveryRecordCommittedAtLeastOnce(long records) {
+        assertThat(WRONG).as("wrong outputs").isEmpty();
+        for (long id = 0; id < records; id++) {
+            assertThat(COMMITTED.get(id)).as("committed output of record %d", id).isNotNull();
+        }
+        assertThat(COMMITTED).as("records with a committed output").hasSize((int) records);
+        return COMMITTED_RECORDS.get() - records;
+    }
+
     @Override
     public CommittingSinkWriter<T, Transaction> createWriter(WriterInitContext context) {
         return new Writer(context.getTaskInfo().getAttemptNumber());

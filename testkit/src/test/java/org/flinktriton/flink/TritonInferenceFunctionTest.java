@@ -32,6 +32,9 @@ import org.flinktriton.TritonServerException;
 import org.flinktriton.TritonTimeoutException;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.client.RetryPolicy;
+import org.flinktriton.client.StreamTestTypes;
+import org.flinktriton.client.StreamTestTypes.Token;
+import org.flinktriton.client.StreamTestTypes.TokenRequest;
 import org.flinktriton.client.TritonClientConfigOptions;
 import org.flinktriton.client.TritonClientOptions;
 import org.flinktriton.flink.InferenceTypes.AddSubRequest;
@@ -65,9 +68,11 @@ class TritonInferenceFunctionTest {
     static void startServer() {
         server =
                 TritonTestServer.builder()
+                        .grpc()
                         .model(
                                 TestModels.addSub(
                                         "add_sub", TritonDataType.FP32, InferenceTypes.LENGTH, 8))
+                        .model(StreamTestTypes.tokens("tokens"))
                         .start();
     }
 
@@ -278,6 +283,39 @@ class TritonInferenceFunctionTest {
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static Class<Object> castOutput() {
         return (Class) AddSubResult.class;
+    }
+
+    /**
+     * With responses as they arrive, a batch that times out fails only its inputs that have not
+     * ended: an input that ended keeps what it emitted, and the open one gets the fallback, with
+     * the index its next response would have had.
+     */
+    @Test
+    void asTheyArriveATimeoutFailsOnlyTheInputsStillOpen() throws Exception {
+        server.faults().streamResponseDelay(Duration.ofSeconds(1));
+        TritonInferenceFunction<TokenRequest, Token> function =
+                open(
+                        TritonInference.builder(TokenRequest.class, Token.class)
+                                .endpoint(server.grpcEndpoint())
+                                .model("tokens")
+                                .emitResponsesAsTheyArrive()
+                                .fallback((request, failure) -> new Token(request.id, -1))
+                                .build()
+                                .function((request, token, index) -> new Token(request.id, index)));
+        RecordingFuture<Token> future = new RecordingFuture<>();
+        List<TokenRequest> batch = List.of(new TokenRequest(0, 0), new TokenRequest(1, 100));
+
+        function.asyncInvokeBatch(batch, future.resultFuture());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (future.early.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        // The next response of input 1 is a second away.
+        function.timeoutBatch(batch, future.resultFuture());
+
+        assertThat(future.early).containsExactly("0: end []", "1: [Token[id=1, index=0]]");
+        assertThat(future.results()).containsExactly(new Token(1, 1));
+        assertThat(future.suppliedBySupplier).isTrue();
     }
 
     @Test
@@ -565,6 +603,29 @@ class TritonInferenceFunctionTest {
             suppliedBySupplier = true;
             try {
                 complete(results.call());
+            } catch (Exception e) {
+                completeExceptionally(e);
+            }
+        }
+
+        /**
+         * Early results, each as it was handed over, as "input: results" or "input: end results".
+         */
+        final List<String> early = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void emitEarly(int input, Callable<? extends Collection<T>> results) {
+            early(input + ": ", results);
+        }
+
+        @Override
+        public void completeInput(int input, Callable<? extends Collection<T>> results) {
+            early(input + ": end ", results);
+        }
+
+        private void early(String prefix, Callable<? extends Collection<T>> results) {
+            try {
+                early.add(prefix + results.call());
             } catch (Exception e) {
                 completeExceptionally(e);
             }
