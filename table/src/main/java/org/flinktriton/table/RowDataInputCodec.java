@@ -17,18 +17,57 @@ import org.flinktriton.codec.TritonInputCodec;
  * ArrayData}: arrays of numbers go over as whole primitive arrays ({@code toFloatArray()} and
  * friends), strings as their UTF-8 bytes. Built at run time from the column bindings; stateless
  * after construction and thread-safe.
+ *
+ * <p>{@link #check} validates a row. The wire layer asks for every row's {@link #shape} again (once
+ * to group the rows of a batch, once to encode them); a codec made {@link #forCheckedRows} answers
+ * those from the tensor's declared dimensions and the arrays' lengths without validating again, for
+ * a caller that has checked every row it sends, as {@link TritonPredictFunction} does in {@code
+ * eval}.
  */
 final class RowDataInputCodec implements TritonInputCodec<RowData> {
     private final ColumnBinding[] columns;
     private final List<TensorSpec> specs;
 
+    /** Per input: its per-row shape when no dimension is variable, else null; when rows trusted. */
+    private final int[][] fixedShapes;
+
+    private final boolean rowsChecked;
+
     RowDataInputCodec(List<ColumnBinding> bindings) {
+        this(bindings, false);
+    }
+
+    private RowDataInputCodec(List<ColumnBinding> bindings, boolean rowsChecked) {
         this.columns = bindings.toArray(new ColumnBinding[0]);
         List<TensorSpec> specs = new ArrayList<>();
         for (ColumnBinding binding : bindings) {
             specs.add(binding.spec);
         }
         this.specs = List.copyOf(specs);
+        this.rowsChecked = rowsChecked;
+        this.fixedShapes = new int[columns.length][];
+        for (int i = 0; i < columns.length; i++) {
+            TensorSpec spec = columns[i].spec;
+            int[] dims = new int[spec.rank()];
+            for (int d = 0; dims != null && d < dims.length; d++) {
+                if (columns[i].layout == ColumnBinding.Layout.SCALAR) {
+                    dims[d] = 1;
+                } else if (spec.dim(d) == -1) {
+                    dims = null;
+                } else {
+                    dims[d] = spec.dim(d);
+                }
+            }
+            fixedShapes[i] = dims;
+        }
+    }
+
+    /**
+     * A codec for rows that have all passed {@link #check}: its {@link #shape} reads the shape
+     * without validating the row again.
+     */
+    static RowDataInputCodec forCheckedRows(List<ColumnBinding> bindings) {
+        return new RowDataInputCodec(bindings, true);
     }
 
     @Override
@@ -48,7 +87,7 @@ final class RowDataInputCodec implements TritonInputCodec<RowData> {
      */
     void check(RowData row, int[][] scratch) {
         for (int i = 0; i < columns.length; i++) {
-            shape(row, i, scratch[i]);
+            validatedShape(row, i, scratch[i]);
         }
     }
 
@@ -63,6 +102,45 @@ final class RowDataInputCodec implements TritonInputCodec<RowData> {
 
     @Override
     public void shape(RowData row, int input, int[] dims) {
+        if (!rowsChecked) {
+            validatedShape(row, input, dims);
+            return;
+        }
+        int[] fixed = fixedShapes[input];
+        if (fixed != null) {
+            System.arraycopy(fixed, 0, dims, 0, dims.length);
+            return;
+        }
+        ColumnBinding column = columns[input];
+        TensorSpec spec = column.spec;
+        ArrayData array = row.getArray(column.index);
+        if (column.layout == ColumnBinding.Layout.FLAT) {
+            long block = 1;
+            int variable = -1;
+            for (int d = 0; d < dims.length; d++) {
+                if (spec.dim(d) == -1) {
+                    variable = d;
+                } else {
+                    block *= spec.dim(d);
+                }
+                dims[d] = spec.dim(d);
+            }
+            dims[variable] = (int) (array.size() / block);
+            return;
+        }
+        // NESTED, checked rectangular: each level's length is that of its first array.
+        for (int d = 0; d < dims.length; d++) {
+            if (array == null) { // below an empty array
+                dims[d] = Math.max(spec.dim(d), 0);
+                continue;
+            }
+            dims[d] = array.size();
+            array = d + 1 < dims.length && dims[d] > 0 ? array.getArray(0) : null;
+        }
+    }
+
+    /** {@link #shape}, checking that the row's value fits the tensor. */
+    private void validatedShape(RowData row, int input, int[] dims) {
         ColumnBinding column = columns[input];
         if (row.isNullAt(column.index)) {
             throw new TritonRecordException(

@@ -153,7 +153,8 @@ public final class TritonPredictFunction extends AsyncPredictFunction {
             throw new SuppressRestartsException(e);
         }
         decoupled = info.decoupled();
-        inputCodec = new RowDataInputCodec(binding.inputs);
+        // Every row is checked in eval before it is batched: the wire layer need not check again.
+        inputCodec = RowDataInputCodec.forCheckedRows(binding.inputs);
         outputCodec = new RowDataOutputCodec(binding.outputs, outputType.getFieldCount());
         checkScratch = inputCodec.newScratch();
         int batchSize = batchSize(info);

@@ -3,6 +3,8 @@ package org.flinktriton.benchmarks.table;
 import com.sun.management.OperatingSystemMXBean;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -32,7 +34,8 @@ public final class MlPredictChild {
 
     /**
      * {@code MlPredictChild <provider> <endpoint> <model> <version or -> <width> <scale> <rows>
-     * <parallelism> <rows in flight> <extra WITH options or ->}.
+     * <parallelism> <rows in flight> <extra WITH options or -> <extra ML_PREDICT MAP entries or ->
+     * <Flink settings or ->}, the last two as {@code key=value} pairs separated by {@code ;}.
      */
     public static void main(String[] args) throws Exception {
         PrintStream out = System.out;
@@ -46,6 +49,15 @@ public final class MlPredictChild {
         int parallelism = Integer.parseInt(args[7]);
         int rowsInFlight = Integer.parseInt(args[8]);
         String extra = args[9].equals("-") ? "" : ", " + args[9];
+        StringBuilder predict = new StringBuilder();
+        for (Map.Entry<String, String> option : pairs(args[10]).entrySet()) {
+            predict.append(", '")
+                    .append(option.getKey())
+                    .append("', '")
+                    .append(option.getValue())
+                    .append("'");
+        }
+        Configuration flink = Configuration.fromMap(pairs(args[11]));
         String with =
                 "'provider' = '"
                         + provider
@@ -56,8 +68,9 @@ public final class MlPredictChild {
                         + "'"
                         + (version.equals("-") ? "" : ", 'model-version' = '" + version + "'")
                         + extra;
-        run(with, width, scale, Math.max(1_000, rows / 5), parallelism, rowsInFlight);
-        Measurements result = run(with, width, scale, rows, parallelism, rowsInFlight);
+        Query query = new Query(with, width, scale, parallelism, rowsInFlight, predict, flink);
+        run(query, Math.max(1_000, rows / 5));
+        Measurements result = run(query, rows);
         out.printf(
                 java.util.Locale.ROOT,
                 "RESULT|%d|%.6f|%d|%d%n",
@@ -69,11 +82,58 @@ public final class MlPredictChild {
         System.exit(0);
     }
 
-    private static Measurements run(
-            String with, int width, float scale, int rows, int parallelism, int rowsInFlight)
-            throws Exception {
+    /** {@code key=value;key=value} as a map; {@code -} for none. */
+    private static Map<String, String> pairs(String text) {
+        Map<String, String> pairs = new LinkedHashMap<>();
+        if (text.equals("-")) {
+            return pairs;
+        }
+        for (String pair : text.split(";")) {
+            int eq = pair.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("Not key=value: '" + pair + "' in " + text);
+            }
+            pairs.put(pair.substring(0, eq).trim(), pair.substring(eq + 1).trim());
+        }
+        return pairs;
+    }
+
+    /** What both runs of one side share. */
+    private static final class Query {
+        final String with;
+        final int width;
+        final float scale;
+        final int parallelism;
+        final int rowsInFlight;
+        final CharSequence predict;
+        final Configuration flink;
+
+        Query(
+                String with,
+                int width,
+                float scale,
+                int parallelism,
+                int rowsInFlight,
+                CharSequence predict,
+                Configuration flink) {
+            this.with = with;
+            this.width = width;
+            this.scale = scale;
+            this.parallelism = parallelism;
+            this.rowsInFlight = rowsInFlight;
+            this.predict = predict;
+            this.flink = flink;
+        }
+    }
+
+    private static Measurements run(Query query, int rows) throws Exception {
+        String with = query.with;
+        int width = query.width;
+        float scale = query.scale;
+        int rowsInFlight = query.rowsInFlight;
         StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.createLocalEnvironment(parallelism, new Configuration());
+                StreamExecutionEnvironment.createLocalEnvironment(
+                        query.parallelism, new Configuration(query.flink));
         StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
         tEnv.createTemporarySystemFunction("now_nanos", NowNanos.class);
         tEnv.executeSql(
@@ -106,7 +166,9 @@ public final class MlPredictChild {
                                         + " DESCRIPTOR(x), MAP['async', 'true',"
                                         + " 'max-concurrent-operations', '"
                                         + rowsInFlight
-                                        + "'])"))
+                                        + "'"
+                                        + query.predict
+                                        + "])"))
                 .sinkTo(new TimingSink());
         env.execute("ML_PREDICT");
         if (Measurements.CURRENT.count.get() != rows) {

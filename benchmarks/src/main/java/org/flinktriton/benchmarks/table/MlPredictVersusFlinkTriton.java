@@ -57,11 +57,15 @@ import org.flinktriton.wire.Tensor;
  *     [url=http://host:port model=echo_FP32 width=4 scale=1 version=1 theirModel=echo_FP32/infer?v=] \
  *     [ours=extra WITH options for ours, e.g. 'max-batch-size' = '64'] [table=table/target]
  *     [only=ours|theirs] [childJvm=extra JVM options of each run, space-separated]
+ *     [predict=extra ML_PREDICT MAP entries of both sides, e.g. 'timeout=0 s;output-mode=ALLOW_UNORDERED']
+ *     [flink=Flink configuration of both sides' jobs, e.g. 'pipeline.object-reuse=true']
  * </pre>
  *
  * <p>{@code only=} runs one side (no ratios), for profiling it: {@code only=ours
  * childJvm=-XX:StartFlightRecording=filename=ours.jfr,settings=profile} records each run of ours
- * with Flight Recorder.
+ * with Flight Recorder. {@code predict=} and {@code flink=} apply to both sides alike, to show what
+ * ML_PREDICT's own options and Flink's settings cost per row (each {@code key=value}, separated by
+ * {@code ;}); without them each side runs at Flink's defaults.
  */
 public final class MlPredictVersusFlinkTriton {
     private static final String MODEL = "scale_fp32";
@@ -85,6 +89,8 @@ public final class MlPredictVersusFlinkTriton {
         arg.put("table", "table/target");
         arg.put("only", "");
         arg.put("childJvm", "");
+        arg.put("predict", "");
+        arg.put("flink", "");
         for (String a : args) {
             int eq = a.indexOf('=');
             if (eq < 0 || !arg.containsKey(a.substring(0, eq))) {
@@ -204,7 +210,8 @@ public final class MlPredictVersusFlinkTriton {
                             + " two fixes) vs 'flink-triton', each at its defaults%n"
                             + "server %s, model %s (FP32[%s]); %s rows, parallelism %s,"
                             + " 'async' = 'true', 'max-concurrent-operations' = %s; ours' extra"
-                            + " options: %s; %d available processors, Java %s%n%n",
+                            + " options: %s; ML_PREDICT options: %s; Flink settings: %s; %d"
+                            + " available processors, Java %s%n%n",
                     server == null ? endpoint : "embedded (cost " + arg.get("costMs") + " ms)",
                     arg.get("model"),
                     arg.get("width"),
@@ -212,6 +219,8 @@ public final class MlPredictVersusFlinkTriton {
                     arg.get("parallelism"),
                     arg.get("rowsInFlight"),
                     arg.get("ours"),
+                    arg.get("predict").isEmpty() ? "-" : arg.get("predict"),
+                    arg.get("flink").isEmpty() ? "-" : arg.get("flink"),
                     Runtime.getRuntime().availableProcessors(),
                     System.getProperty("java.version"));
             String only = arg.get("only");
@@ -307,7 +316,9 @@ public final class MlPredictVersusFlinkTriton {
                             arg.get("rows"),
                             arg.get("parallelism"),
                             arg.get("rowsInFlight"),
-                            theirs ? "-" : arg.get("ours")));
+                            theirs ? "-" : arg.get("ours"),
+                            arg.get("predict").isEmpty() ? "-" : arg.get("predict"),
+                            arg.get("flink").isEmpty() ? "-" : arg.get("flink")));
             Process child = new ProcessBuilder(command).redirectErrorStream(true).start();
             String output =
                     new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
