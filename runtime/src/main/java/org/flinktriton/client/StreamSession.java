@@ -24,9 +24,10 @@ import org.flinktriton.wire.Tensor;
  * The client's one long-lived inference stream for a decoupled model, shared by its {@code
  * inferStream} calls: records wait in a queue, go out one request each while fewer than {@code
  * maxConcurrentRequests} are without their final response and the stream is ready, and their
- * responses are matched by request id. The server is asked for each response only after the one
- * before was handled, so a slow listener holds the server back through gRPC's flow control instead
- * of filling the client's memory.
+ * responses are matched by request id. The client asks gRPC for {@value #INBOUND_WINDOW} responses
+ * when a stream opens and for one more each time one has been handled, so at most that many wait in
+ * the client and a slow listener holds the server back through gRPC's flow control instead of
+ * filling the client's memory.
  *
  * <p>A stream that breaks (or ends with records open) is opened again after the retry policy's
  * backoff, and its open records are sent again, first and in their order, until a record has been
@@ -39,6 +40,13 @@ import org.flinktriton.wire.Tensor;
  */
 final class StreamSession {
     private static final String FINAL_PARAMETER = "triton_enable_empty_final_response";
+
+    /**
+     * Responses asked for ahead of the listener. With one at a time, the thread that reads the
+     * stream and the one that calls the listener hand every response back and forth (two context
+     * switches per response); a small window lets a run of responses through on one wake-up.
+     */
+    static final int INBOUND_WINDOW = 16;
 
     private final ClientSettings settings;
     private final TritonTransport transport;
@@ -246,7 +254,7 @@ final class StreamSession {
             handle.stream = stream;
             streamsOpened++;
         }
-        stream.request(1);
+        stream.request(INBOUND_WINDOW);
         return true;
     }
 
