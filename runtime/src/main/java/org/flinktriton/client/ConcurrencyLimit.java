@@ -6,11 +6,12 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * How many of a client's HTTP requests may be in flight at once, adapted to the server by additive
- * increase, multiplicative decrease (AIMD): an answer that says "too much" (429, 503, a timeout)
- * halves the limit, down to 1; after as many successes as the current limit (one window) it grows
- * by one, up to {@code maxConcurrentRequests}. Requests beyond the limit wait here, in order, and
- * start as others finish; no thread waits.
+ * How many of a client's requests may be in flight at once (unary requests over any transport, and
+ * the records of its {@code ModelStreamInfer} stream until their final response), adapted to the
+ * server by additive increase, multiplicative decrease (AIMD): an answer that says "too much" (429,
+ * 503, a timeout) halves the limit, down to 1; after as many successes as the current limit (one
+ * window) it grows by one, up to {@code maxConcurrentRequests}. Requests beyond the limit wait
+ * here, in order, and start as others finish; no thread waits.
  *
  * <p>Hand-written because resilience4j has no adaptive limit (its bulkhead is fixed, and blocks or
  * rejects instead of queueing asynchronously). Only one decrease is made per window: the requests
@@ -66,6 +67,21 @@ final class ConcurrencyLimit {
             permit = new Permit(generation);
         }
         start.accept(permit);
+    }
+
+    /**
+     * A permit now if the limit allows and nobody waits for one, else null (nothing is queued): for
+     * a caller that sends from a loop of its own, such as a stream's records, and asks {@link
+     * #acquire} to be called back once when this answers null.
+     */
+    Permit tryAcquire() {
+        synchronized (this) {
+            if (inFlight >= limit || !waiting.isEmpty()) {
+                return null;
+            }
+            inFlight++;
+            return new Permit(generation);
+        }
     }
 
     /** Returns a permit with what its request told; starts the requests the limit now allows. */

@@ -18,6 +18,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Consumer;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonServerException;
 import org.flinktriton.TritonTimeoutException;
@@ -270,6 +271,40 @@ final class Resilience {
         } else {
             breaker.onError(nanos, NANOSECONDS, error);
         }
+    }
+
+    /**
+     * A permit of the client's {@link ConcurrencyLimit} for one record of its stream, now if the
+     * limit allows and no request waits for one, else null: then {@link #awaitStreamPermit} calls
+     * back once one is free. The record holds it until its final response or its failure ({@link
+     * #releaseStreamPermit}), so unary requests and stream records share one adaptive limit.
+     */
+    ConcurrencyLimit.Permit tryStreamPermit() {
+        return limit.tryAcquire();
+    }
+
+    /** Calls {@code granted} with a permit once the limit has one (perhaps at once, here). */
+    void awaitStreamPermit(Consumer<ConcurrencyLimit.Permit> granted) {
+        limit.acquire(granted);
+    }
+
+    /** Gives back a stream permit that was not used, or whose record ended without an answer. */
+    void returnStreamPermit(ConcurrencyLimit.Permit permit) {
+        limit.release(permit, ConcurrencyLimit.Signal.NEUTRAL);
+    }
+
+    /**
+     * Gives back a stream record's permit: {@code error} null for its final response (a success),
+     * else what ended its time on the stream, an overload (503, 429, its deadline passed) or not.
+     */
+    void releaseStreamPermit(ConcurrencyLimit.Permit permit, TritonException error) {
+        limit.release(
+                permit,
+                error == null
+                        ? ConcurrencyLimit.Signal.SUCCESS
+                        : overload(error)
+                                ? ConcurrencyLimit.Signal.OVERLOAD
+                                : ConcurrencyLimit.Signal.NEUTRAL);
     }
 
     /**

@@ -22,12 +22,12 @@ import org.flinktriton.wire.Tensor;
 
 /**
  * The client's one long-lived inference stream for a decoupled model, shared by its {@code
- * inferStream} calls: records wait in a queue, go out one request each while fewer than {@code
- * maxConcurrentRequests} are without their final response and the stream is ready, and their
- * responses are matched by request id. The client asks gRPC for {@value #INBOUND_WINDOW} responses
- * when a stream opens and for one more each time one has been handled, so at most that many wait in
- * the client and a slow listener holds the server back through gRPC's flow control instead of
- * filling the client's memory.
+ * inferStream} calls: records wait in a queue, go out one request each while the stream is ready
+ * and the client's concurrency limit gives them a permit, and their responses are matched by
+ * request id. The client asks gRPC for {@value #INBOUND_WINDOW} responses when a stream opens and
+ * for one more each time one has been handled, so at most that many wait in the client and a slow
+ * listener holds the server back through gRPC's flow control instead of filling the client's
+ * memory.
  *
  * <p>A stream that breaks (or ends with records open) is opened again after the retry policy's
  * backoff, and its open records are sent again, first and in their order, until a record has been
@@ -37,6 +37,17 @@ import org.flinktriton.wire.Tensor;
  * waiting too. Each record must have its final response within {@code requestTimeout} of its first
  * sending. The circuit breaker (when on) is asked before a stream is opened and told whether it
  * answered or broke; while it is open, the records waiting fail fast.
+ *
+ * <p><b>Adaptive concurrency.</b> A record on the stream holds a permit of the client's {@link
+ * ConcurrencyLimit}, the one its unary requests use, from its sending to its final response (or its
+ * failure, or the break of its stream, after which it waits for a new permit to be sent again).
+ * With {@code adaptiveConcurrency} off the limit is {@code maxConcurrentRequests}, as before; with
+ * it on, the limit halves when the server says it is overloaded, the same signals as for unary
+ * requests: a stream that breaks with {@code UNAVAILABLE} (503) or 429, a record's error response
+ * carrying either status, a record without its final response within {@code requestTimeout}; and it
+ * grows by one after a window of records that reached their final response. A record's time to its
+ * final response is not a load signal of its own: it grows with the number of responses the model
+ * chooses to send, which says nothing of the server's load.
  */
 final class StreamSession {
     private static final String FINAL_PARAMETER = "triton_enable_empty_final_response";
@@ -51,7 +62,6 @@ final class StreamSession {
     private final ClientSettings settings;
     private final TritonTransport transport;
     private final Resilience resilience;
-    private final int maxInFlight;
     private final long timeoutNanos;
     private final String idPrefix =
             "fts-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + "-";
@@ -68,6 +78,12 @@ final class StreamSession {
     private int maxHeld; // guarded by lock
     private long streamsOpened; // guarded by lock
 
+    /** A permit granted by the limit while the loop waited, for the next record sent. */
+    private ConcurrencyLimit.Permit spare; // guarded by lock
+
+    /** Whether the limit will call back with a permit ({@link #permitGranted}). */
+    private boolean permitAwaited; // guarded by lock
+
     /** Serializes sending: a stream takes its requests from one thread at a time. */
     private final Object sendLock = new Object();
 
@@ -75,7 +91,6 @@ final class StreamSession {
         this.settings = settings;
         this.transport = transport;
         this.resilience = resilience;
-        this.maxInFlight = Math.max(1, settings.maxConcurrentRequests);
         this.timeoutNanos = settings.requestTimeout.toNanos();
     }
 
@@ -136,6 +151,9 @@ final class StreamSession {
         int count;
         Future<?> deadline;
 
+        /** Its place in the client's concurrency limit while it is on the stream. */
+        ConcurrencyLimit.Permit permit;
+
         Entry(Call<I, O> call, int index, I record) {
             this.call = call;
             this.index = index;
@@ -165,6 +183,7 @@ final class StreamSession {
      */
     private void pump() {
         List<Runnable> after = new ArrayList<>();
+        boolean awaitPermit = false;
         synchronized (sendLock) {
             while (true) {
                 Entry<?, ?> entry;
@@ -174,7 +193,9 @@ final class StreamSession {
                         break;
                     }
                     dropInactive();
-                    if (queue.isEmpty() || sent.size() >= maxInFlight) {
+                    if (queue.isEmpty()) {
+                        // Nothing to send: a permit kept for it goes back to the limit.
+                        giveBackSpare(after);
                         break;
                     }
                     if (current == null) {
@@ -186,7 +207,22 @@ final class StreamSession {
                         if (handle.stream == null || !handle.stream.isReady()) {
                             break;
                         }
+                        ConcurrencyLimit.Permit permit = spare;
+                        spare = null;
+                        if (permit == null) {
+                            permit = resilience.tryStreamPermit();
+                        }
+                        if (permit == null) {
+                            // As many records in flight as the limit allows: the limit calls back
+                            // when one of them (or a unary request) gives its permit back.
+                            if (!permitAwaited) {
+                                permitAwaited = true;
+                                awaitPermit = true;
+                            }
+                            break;
+                        }
                         entry = queue.poll();
+                        entry.permit = permit;
                         entry.id = idPrefix + nextId++;
                         entry.attempts++;
                         entry.responses = new ArrayList<>();
@@ -204,6 +240,47 @@ final class StreamSession {
             }
         }
         after.forEach(Runnable::run);
+        if (awaitPermit) {
+            resilience.awaitStreamPermit(this::permitGranted);
+        }
+    }
+
+    /** The limit has a permit for the next record, as {@link #pump} asked. */
+    private void permitGranted(ConcurrencyLimit.Permit permit) {
+        synchronized (lock) {
+            permitAwaited = false;
+            if (!closed) {
+                spare = permit;
+                permit = null;
+            }
+        }
+        if (permit != null) {
+            resilience.returnStreamPermit(permit);
+            return;
+        }
+        pump();
+    }
+
+    /** Under the lock: the kept permit, if any, goes back to the limit, from {@code after}. */
+    private void giveBackSpare(List<Runnable> after) {
+        ConcurrencyLimit.Permit permit = spare;
+        if (permit != null) {
+            spare = null;
+            after.add(() -> resilience.returnStreamPermit(permit));
+        }
+    }
+
+    /**
+     * Under the lock: {@code entry} leaves the stream (its final response when {@code error} is
+     * null, else a failure or a broken stream); its permit goes back to the limit, from {@code
+     * after}, telling it whether the server kept up.
+     */
+    private void releasePermit(Entry<?, ?> entry, TritonException error, List<Runnable> after) {
+        ConcurrencyLimit.Permit permit = entry.permit;
+        if (permit != null) {
+            entry.permit = null;
+            after.add(() -> resilience.releaseStreamPermit(permit, error));
+        }
     }
 
     /**
@@ -334,6 +411,7 @@ final class StreamSession {
             return;
         }
         end(entry);
+        releasePermit(entry, error, after);
         TritonException failure = Operation.failure("inferStream", error, settings);
         Call<I, O> call = entry.call;
         after.add(
@@ -492,6 +570,8 @@ final class StreamSession {
                         }
                         entry.responses = new ArrayList<>();
                         entry.count = 0;
+                        // Sent again under a new permit, when the limit has one.
+                        releasePermit(entry, cause, after);
                         queue.addFirst(entry);
                     }
                 }
@@ -553,6 +633,7 @@ final class StreamSession {
         int count = entry.count;
         boolean buffered = call.delivery == StreamDelivery.AFTER_FINAL;
         end(entry);
+        releasePermit(entry, null, after);
         after.add(
                 () -> {
                     call.deliver(
@@ -609,6 +690,7 @@ final class StreamSession {
             }
             sent.clear();
             failAllQueued(error, after);
+            giveBackSpare(after);
         }
         if (handle != null && handle.stream != null) {
             handle.stream.cancel("client closed");

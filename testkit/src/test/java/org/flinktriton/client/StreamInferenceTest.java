@@ -199,6 +199,69 @@ class StreamInferenceTest {
     }
 
     @Test
+    void aStreamBrokenByOverloadHalvesTheConcurrencyLimitAndFinalResponsesGrowItBack() {
+        List<TokenRequest> records = records(300, 13);
+        server.faults().resetStreamAfter(500); // UNAVAILABLE: Triton's overload status
+        Seen<Token> seen = new Seen<>();
+        AtomicInteger lowest = new AtomicInteger(Integer.MAX_VALUE);
+        try (TritonModelClient client = client("tokens", 16)) {
+            assertThat(client.concurrencyLimit()).isEqualTo(16);
+            ResponseListener<Token> watching =
+                    new ResponseListener<>() {
+                        @Override
+                        public void onResponse(int record, int index, Token response) {
+                            seen.onResponse(record, index, response);
+                        }
+
+                        @Override
+                        public void onEnd(int record, int count) {
+                            lowest.accumulateAndGet(client.concurrencyLimit(), Math::min);
+                            seen.onEnd(record, count);
+                        }
+
+                        @Override
+                        public void onFailure(int record, TritonException error) {
+                            seen.onFailure(record, error);
+                        }
+                    };
+            client.inferStream(records, Token.class, watching).join();
+            assertThat(client.streamsOpened()).isEqualTo(2);
+            // The records open at the break all report it; the limit halves once for them.
+            assertThat(lowest.get()).isEqualTo(8);
+            // 8 + 9 + ... + 15 records ending after the break raise it back to the maximum.
+            assertThat(client.concurrencyLimit()).isEqualTo(16);
+        }
+        assertThat(server.stats().streamResets()).isEqualTo(1);
+        assertExactlyOnce(records, seen);
+    }
+
+    @Test
+    void aHalvedLimitBoundsTheRecordsOnTheStream() {
+        List<TokenRequest> records = new ArrayList<>();
+        for (int i = 0; i < 28; i++) {
+            records.add(new TokenRequest(i, 3));
+        }
+        // Slow records: a reset after the first response breaks the stream with 16 open.
+        server.faults().resetStreamAfter(1).streamResponseDelay(Duration.ofMillis(50));
+        Seen<Token> seen = new Seen<>();
+        try (TritonModelClient client = client("tokens", 16)) {
+            client.inferStream(records.subList(0, 16), Token.class, seen).join();
+            // Halved to 8, then one more after a window of 8 final responses.
+            assertThat(client.concurrencyLimit()).isEqualTo(9);
+            server.stats().reset();
+            Seen<Token> later = new Seen<>();
+            client.inferStream(records.subList(16, 28), Token.class, later).join();
+            // Without the limit all 12 would be on the server at once (16 allowed); with it 9,
+            // then 10 after 9 more final responses.
+            assertThat(server.stats().peakInFlight()).isBetween(9, 10);
+            assertThat(later.failures).isEmpty();
+            assertThat(later.ends).hasSize(12);
+        }
+        assertThat(seen.failures).isEmpty();
+        assertThat(seen.ends).hasSize(16);
+    }
+
+    @Test
     void anErrorResponseFailsThatRecordOnly() {
         List<TokenRequest> records = records(100, 3);
         records.set(10, new TokenRequest(10, -1)); // fails after two responses
@@ -235,6 +298,9 @@ class StreamInferenceTest {
                         .requestTimeout(Duration.ofMillis(500))
                         .build()) {
             client.inferStream(records, Token.class, seen).join();
+            // A deadline passed is an overload, as for a unary request: the limit halves.
+            assertThat(client.concurrencyLimit())
+                    .isEqualTo(TritonClientOptions.DEFAULT_MAX_CONCURRENT_REQUESTS / 2);
         }
         assertThat(seen.ends).containsEntry(0, 3);
         assertThat(seen.failures.get(1))

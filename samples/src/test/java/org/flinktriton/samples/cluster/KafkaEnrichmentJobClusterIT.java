@@ -2,13 +2,10 @@ package org.flinktriton.samples.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -17,8 +14,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -53,24 +48,12 @@ class KafkaEnrichmentJobClusterIT {
     private static final int EVENTS = 20_000;
     private static final int PER_SECOND = 1_000;
     private static final int BAD_EVERY = 1_000;
-    private static final Pattern JOB_ID = Pattern.compile("JobID ([0-9a-f]{32})");
 
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void everyEventComesOutExactlyOnceAfterATaskManagerIsKilled() throws Exception {
-        Path jar = Path.of(property("flinktriton.samplesJar"));
-        assertThat(jar).as("the samples' fat jar, built by `package`").exists();
-        List<Path> classPath =
-                Arrays.stream(
-                                Files.readString(Path.of(property("flinktriton.flinkClasspath")))
-                                        .trim()
-                                        .split(File.pathSeparator))
-                        .map(Path::of)
-                        .toList();
-        Path dir =
-                Path.of(property("flinktriton.clusterDir"))
-                        .toAbsolutePath()
-                        .resolveSibling("flink-cluster-kafka");
+        Path jar = FailoverRun.samplesJar();
+        Path dir = FailoverRun.clusterDir("flink-cluster-kafka");
 
         long started = System.nanoTime();
         try (LocalKafka kafka = LocalKafka.start();
@@ -80,19 +63,7 @@ class KafkaEnrichmentJobClusterIT {
                                 .start()) {
             server.faults().seed(23).failRate(0.01, 503, "model is overloaded");
             StandaloneFlinkCluster cluster =
-                    StandaloneFlinkCluster.builder(dir, classPath)
-                            .taskManagers(2)
-                            .slots(2)
-                            .config("taskmanager.load-balance.mode", "SLOTS")
-                            .config(
-                                    "execution.checkpointing.dir",
-                                    dir.resolve("checkpoints").toUri().toString())
-                            .config("restart-strategy.type", "fixed-delay")
-                            .config("restart-strategy.fixed-delay.attempts", "10")
-                            .config("restart-strategy.fixed-delay.delay", "1 s")
-                            .config("heartbeat.interval", "1 s")
-                            .config("heartbeat.timeout", "20 s")
-                            .start();
+                    FailoverRun.cluster(dir, FailoverRun.flinkClassPath()).start();
             try {
                 cluster.awaitTaskManagers(Duration.ofMinutes(2));
                 double clusterSeconds = secondsSince(started);
@@ -103,8 +74,9 @@ class KafkaEnrichmentJobClusterIT {
                     }
                 }
 
-                ClusterProcess client =
-                        cluster.run(
+                FailoverRun run =
+                        FailoverRun.submit(
+                                cluster,
                                 jar,
                                 KafkaEnrichmentJob.class.getName(),
                                 List.of(
@@ -121,20 +93,10 @@ class KafkaEnrichmentJobClusterIT {
                                         "--parallelism",
                                         "2",
                                         "--verbose"));
+                ClusterProcess client = run.client();
                 List<ClusterProcess> all = new ArrayList<>(cluster.taskManagers().values());
                 all.add(client);
-                String job =
-                        "/jobs/"
-                                + StandaloneFlinkCluster.await(
-                                        "the client to submit the job",
-                                        Duration.ofMinutes(1),
-                                        () -> {
-                                            StandaloneFlinkCluster.requireAlive(List.of(client));
-                                            Matcher matcher = JOB_ID.matcher(client.output());
-                                            return matcher.find()
-                                                    ? Optional.of(matcher.group(1))
-                                                    : Optional.<String>empty();
-                                        });
+                String job = run.job();
 
                 List<CommittedReader.Arrival> arrivals;
                 String victim;
@@ -151,8 +113,7 @@ class KafkaEnrichmentJobClusterIT {
                                                 .filter(StandaloneFlinkCluster::allTasksRunning)
                                         : Optional.empty();
                             });
-                    victim = cluster.busiestTaskManager(job);
-                    cluster.taskManagers().get(victim).kill();
+                    victim = run.killBusiestTaskManager();
                     int committedAtKill = reader.arrived();
                     double killedAtSeconds = secondsSince(started);
 
@@ -179,16 +140,7 @@ class KafkaEnrichmentJobClusterIT {
                                     .collect(Collectors.joining("\n")));
                 }
 
-                assertThat(
-                                cluster.get(job + "/checkpoints")
-                                        .path("counts")
-                                        .path("restored")
-                                        .asInt())
-                        .as("restores from a checkpoint")
-                        .isGreaterThanOrEqualTo(1);
-                assertThat(cluster.get(job + "/exceptions").path("exceptionHistory").toString())
-                        .as("the job's failure history names the lost task manager")
-                        .contains(victim);
+                run.assertRestoredAfterLosing(victim);
                 int bad = EVENTS / BAD_EVERY;
                 assertThat(client.output())
                         .contains(
@@ -256,15 +208,7 @@ class KafkaEnrichmentJobClusterIT {
         assertThat(sources).hasSize(EVENTS);
     }
 
-    private static String property(String name) {
-        String value = System.getProperty(name);
-        assertThat(value)
-                .as("system property %s, set by maven-failsafe-plugin in samples/pom.xml", name)
-                .isNotBlank();
-        return value;
-    }
-
     private static double secondsSince(long nanos) {
-        return (System.nanoTime() - nanos) / 1e9;
+        return FailoverRun.secondsSince(nanos);
     }
 }

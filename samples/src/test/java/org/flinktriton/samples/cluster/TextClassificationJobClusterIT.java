@@ -2,18 +2,15 @@ package org.flinktriton.samples.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.Enumeration;
 import java.util.List;
 import java.util.Locale;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
@@ -63,134 +60,48 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TextClassificationJobClusterIT {
     private static final int RECORDS = 40_000;
-    private static final Pattern JOB_ID = Pattern.compile("JobID ([0-9a-f]{32})");
     private static final Pattern RESULT = Pattern.compile("^  #(\\d+) ", Pattern.MULTILINE);
 
     @Test
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void jobFinishesWithEveryResultAfterATaskManagerIsKilled() throws Exception {
-        Path jar = Path.of(property("flinktriton.samplesJar"));
-        assertThat(jar)
-                .as("the samples' fat jar, built by `package` before this integration test")
-                .exists();
-        List<Path> classPath =
-                Arrays.stream(
-                                Files.readString(Path.of(property("flinktriton.flinkClasspath")))
-                                        .trim()
-                                        .split(File.pathSeparator))
-                        .map(Path::of)
-                        .toList();
-
+        Path jar = FailoverRun.samplesJar();
         Path dir = Path.of(property("flinktriton.clusterDir")).toAbsolutePath();
         long started = System.nanoTime();
         StandaloneFlinkCluster cluster =
-                StandaloneFlinkCluster.builder(dir, classPath)
-                        .taskManagers(2)
-                        .slots(2)
-                        // Both task managers get subtasks: the survivor sees its peer vanish.
-                        .config("taskmanager.load-balance.mode", "SLOTS")
+                FailoverRun.cluster(dir, FailoverRun.flinkClassPath())
                         .config("execution.checkpointing.interval", "1 s")
-                        .config(
-                                "execution.checkpointing.dir",
-                                dir.resolve("checkpoints").toUri().toString())
-                        .config("restart-strategy.type", "fixed-delay")
-                        .config("restart-strategy.fixed-delay.attempts", "10")
-                        .config("restart-strategy.fixed-delay.delay", "1 s")
-                        .config("heartbeat.interval", "1 s")
-                        .config("heartbeat.timeout", "20 s")
                         .start();
         try {
             cluster.awaitTaskManagers(Duration.ofMinutes(2));
             double clusterSeconds = secondsSince(started);
 
-            ClusterProcess client =
-                    cluster.run(
+            FailoverRun run =
+                    FailoverRun.submit(
+                            cluster,
                             jar,
+                            null,
                             List.of(
                                     "--records", String.valueOf(RECORDS),
                                     "--parallelism", "2",
                                     "--max-batch-size", "1",
                                     "--capacity", "1",
                                     "--show", String.valueOf(RECORDS)));
-            List<ClusterProcess> all = new ArrayList<>(cluster.taskManagers().values());
-            all.add(client);
-
-            String jobId =
-                    StandaloneFlinkCluster.await(
-                            "the client to submit the job",
-                            Duration.ofMinutes(1),
-                            () -> {
-                                StandaloneFlinkCluster.requireAlive(List.of(client));
-                                Matcher matcher = JOB_ID.matcher(client.output());
-                                return matcher.find()
-                                        ? Optional.of(matcher.group(1))
-                                        : Optional.empty();
-                            });
-            String job = "/jobs/" + jobId;
 
             // Mid-job: every task running and at least one checkpoint to come back to.
-            StandaloneFlinkCluster.await(
-                    "the job to run and complete a checkpoint",
-                    Duration.ofMinutes(1),
-                    () -> {
-                        StandaloneFlinkCluster.requireAlive(all);
-                        return cluster.tryGet(job + "/checkpoints")
-                                .filter(c -> c.path("counts").path("completed").asInt() >= 1)
-                                .flatMap(c -> cluster.tryGet(job))
-                                .filter(StandaloneFlinkCluster::allTasksRunning);
-                    });
-            String victim = cluster.busiestTaskManager(job);
-            assertThat(cluster.get(job).path("state").asText())
-                    .as("the job must still run when the task manager is killed")
-                    .isEqualTo("RUNNING");
-
+            run.awaitCheckpointWhileRunning();
             long killedAtMillis = System.currentTimeMillis();
-            cluster.taskManagers().get(victim).kill();
-            List<ClusterProcess> survivors = new ArrayList<>(all);
-            survivors.remove(cluster.taskManagers().get(victim));
+            String victim = run.killBusiestTaskManager();
+            long restoredAtMillis = run.awaitRestore();
+            long runningAgainAtMillis = run.awaitRunningAgain();
 
-            long restoredAtMillis =
-                    StandaloneFlinkCluster.await(
-                            "the job to restore from a checkpoint",
-                            Duration.ofMinutes(1),
-                            () -> {
-                                StandaloneFlinkCluster.requireAlive(survivors);
-                                return cluster.tryGet(job + "/checkpoints")
-                                        .map(c -> c.path("latest").path("restored"))
-                                        .filter(r -> r.has("restore_timestamp"))
-                                        .map(r -> r.path("restore_timestamp").asLong());
-                            });
-            long runningAgainAtMillis =
-                    StandaloneFlinkCluster.await(
-                            "the restored job to run again (or finish)",
-                            Duration.ofMinutes(1),
-                            () ->
-                                    cluster.tryGet(job)
-                                            .filter(
-                                                    j ->
-                                                            StandaloneFlinkCluster.allTasksRunning(
-                                                                            j)
-                                                                    || j.path("state")
-                                                                            .asText()
-                                                                            .equals("FINISHED"))
-                                            .map(j -> System.currentTimeMillis()));
-
+            ClusterProcess client = run.client();
             assertThat(client.process().waitFor(2, TimeUnit.MINUTES))
                     .as("the client to finish (flink run waits for the job)")
                     .isTrue();
             String output = client.output();
             assertThat(client.process().exitValue()).as("flink run's exit code").isZero();
-
-            JsonNode finished = cluster.get(job);
-            assertThat(finished.path("state").asText()).isEqualTo("FINISHED");
-            JsonNode checkpoints = cluster.get(job + "/checkpoints");
-            assertThat(checkpoints.path("counts").path("restored").asInt())
-                    .as("restores from a checkpoint")
-                    .isGreaterThanOrEqualTo(1);
-            JsonNode failures = cluster.get(job + "/exceptions").path("exceptionHistory");
-            assertThat(failures.path("entries").toString())
-                    .as("the job's failure history names the lost task manager")
-                    .contains(victim);
+            run.assertRestoredAfterLosing(victim);
 
             // Every review scored, each exactly once.
             List<Long> ids = new ArrayList<>();
@@ -328,14 +239,10 @@ class TextClassificationJobClusterIT {
     }
 
     private static String property(String name) {
-        String value = System.getProperty(name);
-        assertThat(value)
-                .as("system property %s, set by maven-failsafe-plugin in samples/pom.xml", name)
-                .isNotBlank();
-        return value;
+        return FailoverRun.property(name);
     }
 
     private static double secondsSince(long nanos) {
-        return (System.nanoTime() - nanos) / 1e9;
+        return FailoverRun.secondsSince(nanos);
     }
 }
