@@ -983,7 +983,9 @@ public final class TritonClientOptions implements Serializable {
         /**
          * Whether the number of requests in flight adapts to the server (AIMD): halved, down to 1,
          * on 429, 503 and timeouts; raised by one after as many successes as the current limit, up
-         * to {@link #maxConcurrentRequests}. On by default; false keeps it at {@link
+         * to {@link #maxConcurrentRequests}. Records on a decoupled model's stream count as
+         * requests until their final response (a broken stream with 503 or 429 and a record past
+         * its timeout halve the limit). On by default; false keeps it at {@link
          * #maxConcurrentRequests}.
          */
         public Builder adaptiveConcurrency(boolean adaptive) {

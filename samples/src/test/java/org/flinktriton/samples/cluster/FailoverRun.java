@@ -119,7 +119,7 @@ final class FailoverRun {
                                     ? Optional.of(matcher.group(1))
                                     : Optional.<String>empty();
                         });
-        return new FailoverRun(cluster, client, id);
+        return new FailoverRun(cluster, client, "/jobs/" + id);
     }
 
     /** The {@code flink run} process. */
