@@ -43,11 +43,11 @@ import org.flinktriton.wire.Tensor;
  * failure, or the break of its stream, after which it waits for a new permit to be sent again).
  * With {@code adaptiveConcurrency} off the limit is {@code maxConcurrentRequests}, as before; with
  * it on, the limit halves when the server says it is overloaded, the same signals as for unary
- * requests: a stream that breaks with {@code UNAVAILABLE} (503) or 429, a record's error response
- * carrying either status, a record without its final response within {@code requestTimeout}; and it
- * grows by one after a window of records that reached their final response. A record's time to its
- * final response is not a load signal of its own: it grows with the number of responses the model
- * chooses to send, which says nothing of the server's load.
+ * requests: a stream that breaks with {@code UNAVAILABLE} (503) or 429, a record without its final
+ * response within {@code requestTimeout} (a record's error response, which carries no status, is
+ * not one); and it grows by one after a window of records that reached their final response. A
+ * record's time to its final response is not a load signal of its own: it grows with the number of
+ * responses the model chooses to send, which says nothing of the server's load.
  */
 final class StreamSession {
     private static final String FINAL_PARAMETER = "triton_enable_empty_final_response";
