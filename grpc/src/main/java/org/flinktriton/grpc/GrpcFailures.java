@@ -18,6 +18,7 @@ import org.flinktriton.TritonException;
 import org.flinktriton.TritonProtocolException;
 import org.flinktriton.TritonServerException;
 import org.flinktriton.TritonTimeoutException;
+import org.flinktriton.client.spi.TlsFailures;
 import org.flinktriton.client.spi.TransportContext;
 
 /**
@@ -267,22 +268,13 @@ final class GrpcFailures {
      * common protocol) a {@link TritonException} that is not retried.
      */
     private static TritonException tlsFailure(SSLException e, TransportContext context) {
-        boolean rejected =
+        return TlsFailures.of(
+                context.endpointText(),
+                rootMessage(e),
                 find(e, CertificateException.class) != null
-                        || find(e, CertPathValidatorException.class) != null;
-        String message =
-                "TLS with "
-                        + context.endpointText()
-                        + (rejected
-                                ? " failed, the server's certificate was rejected ("
-                                        + rootMessage(e)
-                                        + "); to trust a private CA or a self-signed"
-                                        + " certificate, configure the client's trustStore"
-                                        + " or sslContext"
-                                : " failed (" + rootMessage(e) + ")");
-        return !rejected && isCutConnection(e)
-                ? new TritonConnectionException(message, e)
-                : new TritonException(message, e);
+                        || find(e, CertPathValidatorException.class) != null,
+                isCutConnection(e),
+                e);
     }
 
     /** Whether the peer closed or reset the connection, during the handshake or after. */

@@ -27,6 +27,7 @@ import org.flinktriton.TritonException;
 import org.flinktriton.TritonProtocolException;
 import org.flinktriton.TritonServerException;
 import org.flinktriton.TritonTimeoutException;
+import org.flinktriton.client.spi.TlsFailures;
 
 /**
  * Maps what went wrong over HTTP to the exception family, and so decides {@link
@@ -130,21 +131,12 @@ final class HttpFailures {
     }
 
     private TritonException tlsFailure(SSLException e) {
-        boolean rejected = hasCause(e, CertificateException.class::isInstance);
-        String message =
-                "TLS with "
-                        + settings.endpointText
-                        + (rejected
-                                ? " failed, the server's certificate was rejected ("
-                                        + rootMessage(e)
-                                        + "); to trust a private CA or a self-signed"
-                                        + " certificate, configure the client's trustStore"
-                                        + " or sslContext"
-                                : " failed (" + rootMessage(e) + ")");
-        // A handshake the server cut off may pass next time; a certificate will not change.
-        return !rejected && isCutConnection(e)
-                ? new TritonConnectionException(message, e)
-                : new TritonException(message, e);
+        return TlsFailures.of(
+                settings.endpointText,
+                rootMessage(e),
+                hasCause(e, CertificateException.class::isInstance),
+                isCutConnection(e),
+                e);
     }
 
     /**
