@@ -119,11 +119,11 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
     private final Class<IN> inputType;
     private final Class<?> modelOutputType;
 
-    /** Null when the model's outputs are the results themselves, or {@link #responseCombiner}. */
-    private final TritonInference.Combiner<? super IN, ?, ? extends OUT> combiner;
-
-    /** Null unless the results are combined with each response's index too. */
-    private final TritonInference.ResponseCombiner<? super IN, ?, ? extends OUT> responseCombiner;
+    /**
+     * Null when the model's outputs are the results themselves; a plain {@link
+     * TritonInference.Combiner} is held as one that leaves the index aside.
+     */
+    private final TritonInference.ResponseCombiner<? super IN, ?, ? extends OUT> combiner;
 
     /** The operator's maxBatchSize, only to explain in the log how batches become requests. */
     private final int operatorBatchSize;
@@ -165,14 +165,12 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
             TritonClientOptions options,
             Class<IN> inputType,
             Class<?> modelOutputType,
-            TritonInference.Combiner<? super IN, ?, ? extends OUT> combiner,
-            TritonInference.ResponseCombiner<? super IN, ?, ? extends OUT> responseCombiner,
+            TritonInference.ResponseCombiner<? super IN, ?, ? extends OUT> combiner,
             int operatorBatchSize) {
         this.options = Objects.requireNonNull(options, "options");
         this.inputType = Objects.requireNonNull(inputType, "inputType");
         this.modelOutputType = Objects.requireNonNull(modelOutputType, "modelOutputType");
         this.combiner = combiner;
-        this.responseCombiner = responseCombiner;
         this.operatorBatchSize = operatorBatchSize;
     }
 
@@ -183,7 +181,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
             Class<OUT> outputType,
             int operatorBatchSize) {
         return new TritonInferenceFunction<>(
-                options, inputType, outputType, null, null, operatorBatchSize);
+                options, inputType, outputType, null, operatorBatchSize);
     }
 
     /** A function whose results are {@code combiner(input, output)}. */
@@ -193,13 +191,10 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
             Class<M> outputType,
             TritonInference.Combiner<? super IN, ? super M, ? extends OUT> combiner,
             int operatorBatchSize) {
-        return new TritonInferenceFunction<>(
-                options,
-                inputType,
-                outputType,
-                Objects.requireNonNull(combiner, "combiner"),
-                null,
-                operatorBatchSize);
+        Objects.requireNonNull(combiner, "combiner");
+        TritonInference.ResponseCombiner<IN, M, OUT> byInput =
+                (input, output, index) -> combiner.combine(input, output);
+        return combiningResponses(options, inputType, outputType, byInput, operatorBatchSize);
     }
 
     /** A function whose results are {@code combiner(input, response, index)}. */
@@ -213,7 +208,6 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                 options,
                 inputType,
                 outputType,
-                null,
                 Objects.requireNonNull(combiner, "combiner"),
                 operatorBatchSize);
     }
@@ -641,15 +635,10 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
     @SuppressWarnings("unchecked")
     private Object finish(IN input, Object output, int index) {
         try {
-            if (combiner != null) {
-                return ((TritonInference.Combiner<IN, Object, OUT>) combiner)
-                        .combine(input, output);
-            }
-            if (responseCombiner != null) {
-                return ((TritonInference.ResponseCombiner<IN, Object, OUT>) responseCombiner)
-                        .combine(input, output, index);
-            }
-            return output;
+            return combiner == null
+                    ? output
+                    : ((TritonInference.ResponseCombiner<IN, Object, OUT>) combiner)
+                            .combine(input, output, index);
         } catch (RuntimeException e) {
             throw e;
         } catch (Exception e) {
@@ -792,7 +781,7 @@ public final class TritonInferenceFunction<IN, OUT> extends RichAsyncBatchFuncti
                 + inputType.getSimpleName()
                 + " -> "
                 + modelOutputType.getSimpleName()
-                + (combiner == null && responseCombiner == null ? "" : " (combined)")
+                + (combiner == null ? "" : " (combined)")
                 + (emitResponsesAsTheyArrive ? ", responses as they arrive" : "")
                 + ", "
                 + options
