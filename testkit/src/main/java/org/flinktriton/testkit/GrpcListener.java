@@ -196,14 +196,23 @@ final class GrpcListener {
         }
         listening = false;
         server.shutdownNow();
+        // The transports report their calls closed on the worker pool: let them, before the pool
+        // stops taking tasks. The listening socket closes asynchronously: the caller may bind the
+        // port as soon as this returns, so wait for it, past a handler that holds the pool.
+        boolean terminated = awaitTermination(2);
+        workers.shutdownNow();
+        if (!terminated) {
+            awaitTermination(10);
+        }
+    }
+
+    private boolean awaitTermination(int seconds) {
         try {
-            // The transports report their calls closed on the worker pool: let them, before the
-            // pool stops taking tasks.
-            server.awaitTermination(2, TimeUnit.SECONDS);
+            return server.awaitTermination(seconds, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            return true;
         }
-        workers.shutdownNow();
     }
 
     /**
