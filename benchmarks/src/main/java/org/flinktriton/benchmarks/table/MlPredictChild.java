@@ -5,37 +5,45 @@ import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.sink2.SinkWriter;
 import org.apache.flink.api.connector.sink2.WriterInitContext;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.table.api.bridge.java.StreamTableEnvironment;
-import org.apache.flink.table.functions.ScalarFunction;
 import org.apache.flink.types.Row;
 
 /**
  * One provider's side of {@link MlPredictVersusFlinkTriton}, in a JVM of its own whose class path
- * is Flink's and that provider's jar: a warm-up query, then the measured one, both {@code SELECT
- * created, Y[1] = x[1] * scale FROM ML_PREDICT(TABLE v, MODEL m, DESCRIPTOR(x), MAP['async',
- * 'true', 'max-concurrent-operations', n])} over a bounded {@code datagen} table. Flink's and the
- * JDK's types only: nothing else of ours is on this class path.
+ * is Flink's and that provider's jar: one unbounded query, {@code SELECT y[1] = x[1] * scale AND
+ * CARDINALITY(y) = width FROM ML_PREDICT(TABLE v, MODEL m, DESCRIPTOR(x), MAP['async', 'true',
+ * 'max-concurrent-operations', n])} over an unthrottled {@code datagen} table, measured over a
+ * window of steady running, then cancelled. Flink's and the JDK's types only: nothing else of ours
+ * is on this class path.
  *
- * <p>The measured span runs from the first row created (stamped before ML_PREDICT) to the last row
- * at the sink; the JVM's process CPU time is read at both ends (every thread: Flink's, the
- * provider's HTTP client's, JIT and GC). The server is in the parent JVM (or elsewhere) and not
- * counted. Prints {@code RESULT|rows|seconds|cpu nanoseconds|wrong}.
+ * <p>The window opens {@code skip} seconds after the first row reaches the sink (the job's start,
+ * class loading and the JIT's first compilations stay outside it) and lasts {@code window} seconds;
+ * at both ends the sink's row count and the JVM's process CPU time are read (every thread: Flink's,
+ * the provider's HTTP client's, JIT and GC). The server is in the parent JVM (or elsewhere) and not
+ * counted. Prints {@code RESULT|rows in the window|seconds|cpu nanoseconds|wrong|rows in all}.
  */
 public final class MlPredictChild {
+    /** Rows at the sink; the MiniCluster runs in this JVM, so the job reports through a static. */
+    static final AtomicLong COUNT = new AtomicLong();
+
+    /** Rows at the sink whose answer is wrong. */
+    static final AtomicLong WRONG = new AtomicLong();
+
     private MlPredictChild() {}
 
     /**
-     * {@code MlPredictChild <provider> <endpoint> <model> <version or -> <width> <scale> <rows>
-     * <parallelism> <rows in flight> <extra WITH options or -> <extra ML_PREDICT MAP entries or ->
-     * <Flink settings or ->}, the last two as {@code key=value} pairs separated by {@code ;}.
+     * {@code MlPredictChild <provider> <endpoint> <model> <version or -> <width> <scale> <skip
+     * seconds> <window seconds> <parallelism> <rows in flight> <extra WITH options or -> <extra
+     * ML_PREDICT MAP entries or -> <Flink settings or ->}, the last two as {@code key=value} pairs
+     * separated by {@code ;}.
      */
     public static void main(String[] args) throws Exception {
         PrintStream out = System.out;
@@ -45,19 +53,20 @@ public final class MlPredictChild {
         String version = args[3];
         int width = Integer.parseInt(args[4]);
         float scale = Float.parseFloat(args[5]);
-        int rows = Integer.parseInt(args[6]);
-        int parallelism = Integer.parseInt(args[7]);
-        int rowsInFlight = Integer.parseInt(args[8]);
-        String extra = args[9].equals("-") ? "" : ", " + args[9];
+        double skip = Double.parseDouble(args[6]);
+        double window = Double.parseDouble(args[7]);
+        int parallelism = Integer.parseInt(args[8]);
+        int rowsInFlight = Integer.parseInt(args[9]);
+        String extra = args[10].equals("-") ? "" : ", " + args[10];
         StringBuilder predict = new StringBuilder();
-        for (Map.Entry<String, String> option : pairs(args[10]).entrySet()) {
+        for (Map.Entry<String, String> option : pairs(args[11]).entrySet()) {
             predict.append(", '")
                     .append(option.getKey())
                     .append("', '")
                     .append(option.getValue())
                     .append("'");
         }
-        Configuration flink = Configuration.fromMap(pairs(args[11]));
+        Configuration flink = Configuration.fromMap(pairs(args[12]));
         String with =
                 "'provider' = '"
                         + provider
@@ -68,16 +77,67 @@ public final class MlPredictChild {
                         + "'"
                         + (version.equals("-") ? "" : ", 'model-version' = '" + version + "'")
                         + extra;
-        Query query = new Query(with, width, scale, parallelism, rowsInFlight, predict, flink);
-        run(query, Math.max(1_000, rows / 5));
-        Measurements result = run(query, rows);
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.createLocalEnvironment(parallelism, flink);
+        StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
+        tEnv.executeSql(
+                "CREATE TEMPORARY TABLE gen (id BIGINT) WITH ('connector' = 'datagen',"
+                        + " 'rows-per-second' = '1000000000', 'fields.id.kind' = 'random',"
+                        + " 'fields.id.min' = '0', 'fields.id.max' = '999')");
+        StringBuilder x = new StringBuilder();
+        for (int i = 0; i < width; i++) {
+            x.append(i == 0 ? "" : ", ").append("CAST(id + ").append(i).append(" AS FLOAT)");
+        }
+        tEnv.executeSql("CREATE TEMPORARY VIEW v AS SELECT ARRAY[" + x + "] AS x FROM gen");
+        tEnv.executeSql(
+                "CREATE TEMPORARY MODEL m INPUT (x ARRAY<FLOAT>) OUTPUT (y ARRAY<FLOAT>)"
+                        + " WITH ("
+                        + with
+                        + ")");
+        tEnv.toDataStream(
+                        tEnv.sqlQuery(
+                                "SELECT y[1] = x[1] * CAST("
+                                        + scale
+                                        + " AS FLOAT) AND CARDINALITY(y) = "
+                                        + width
+                                        + " AS correct FROM ML_PREDICT(TABLE v, MODEL m,"
+                                        + " DESCRIPTOR(x), MAP['async', 'true',"
+                                        + " 'max-concurrent-operations', '"
+                                        + rowsInFlight
+                                        + "'"
+                                        + predict
+                                        + "])"))
+                .sinkTo(new CountingSink());
+        JobClient job = env.executeAsync("ML_PREDICT");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+        while (COUNT.get() == 0) {
+            if (System.nanoTime() > deadline
+                    || job.getJobStatus().get().isGloballyTerminalState()) {
+                throw new IllegalStateException(
+                        "No row reached the sink: " + job.getJobStatus().get());
+            }
+            Thread.sleep(10);
+        }
+        Thread.sleep(Math.round(skip * 1000));
+        long rows0 = COUNT.get();
+        long cpu0 = cpuNanos();
+        long t0 = System.nanoTime();
+        Thread.sleep(Math.round(window * 1000));
+        long rows1 = COUNT.get();
+        long cpu1 = cpuNanos();
+        long t1 = System.nanoTime();
+        if (job.getJobStatus().get().isGloballyTerminalState()) {
+            throw new IllegalStateException("The job ended early: " + job.getJobStatus().get());
+        }
+        job.cancel().get(1, TimeUnit.MINUTES);
         out.printf(
                 java.util.Locale.ROOT,
-                "RESULT|%d|%.6f|%d|%d%n",
-                result.count.get(),
-                (result.last.get() - result.first.get()) / 1e9,
-                result.cpuLast.get() - result.cpuFirst.get(),
-                result.wrong.get());
+                "RESULT|%d|%.6f|%d|%d|%d%n",
+                rows1 - rows0,
+                (t1 - t0) / 1e9,
+                cpu1 - cpu0,
+                WRONG.get(),
+                COUNT.get());
         out.flush();
         System.exit(0);
     }
@@ -98,133 +158,13 @@ public final class MlPredictChild {
         return pairs;
     }
 
-    /** What both runs of one side share. */
-    private static final class Query {
-        final String with;
-        final int width;
-        final float scale;
-        final int parallelism;
-        final int rowsInFlight;
-        final CharSequence predict;
-        final Configuration flink;
-
-        Query(
-                String with,
-                int width,
-                float scale,
-                int parallelism,
-                int rowsInFlight,
-                CharSequence predict,
-                Configuration flink) {
-            this.with = with;
-            this.width = width;
-            this.scale = scale;
-            this.parallelism = parallelism;
-            this.rowsInFlight = rowsInFlight;
-            this.predict = predict;
-            this.flink = flink;
-        }
-    }
-
-    private static Measurements run(Query query, int rows) throws Exception {
-        String with = query.with;
-        int width = query.width;
-        float scale = query.scale;
-        int rowsInFlight = query.rowsInFlight;
-        StreamExecutionEnvironment env =
-                StreamExecutionEnvironment.createLocalEnvironment(
-                        query.parallelism, new Configuration(query.flink));
-        StreamTableEnvironment tEnv = StreamTableEnvironment.create(env);
-        tEnv.createTemporarySystemFunction("now_nanos", NowNanos.class);
-        tEnv.executeSql(
-                "CREATE TEMPORARY TABLE gen (id BIGINT) WITH ('connector' = 'datagen',"
-                        + " 'rows-per-second' = '1000000000', 'fields.id.kind' = 'sequence',"
-                        + " 'fields.id.start' = '0', 'fields.id.end' = '"
-                        + (rows - 1)
-                        + "')");
-        StringBuilder x = new StringBuilder();
-        for (int i = 0; i < width; i++) {
-            x.append(i == 0 ? "" : ", ").append("CAST(id % 1000 + ").append(i).append(" AS FLOAT)");
-        }
-        tEnv.executeSql(
-                "CREATE TEMPORARY VIEW v AS SELECT now_nanos() AS created, ARRAY["
-                        + x
-                        + "] AS x FROM gen");
-        tEnv.executeSql(
-                "CREATE TEMPORARY MODEL m INPUT (x ARRAY<FLOAT>) OUTPUT (y ARRAY<FLOAT>)"
-                        + " WITH ("
-                        + with
-                        + ")");
-        Measurements.reset(rows);
-        tEnv.toDataStream(
-                        tEnv.sqlQuery(
-                                "SELECT created, y[1] = x[1] * CAST("
-                                        + scale
-                                        + " AS FLOAT) AND CARDINALITY(y) = "
-                                        + width
-                                        + " AS correct FROM ML_PREDICT(TABLE v, MODEL m,"
-                                        + " DESCRIPTOR(x), MAP['async', 'true',"
-                                        + " 'max-concurrent-operations', '"
-                                        + rowsInFlight
-                                        + "'"
-                                        + query.predict
-                                        + "])"))
-                .sinkTo(new TimingSink());
-        env.execute("ML_PREDICT");
-        if (Measurements.CURRENT.count.get() != rows) {
-            throw new IllegalStateException(
-                    Measurements.CURRENT.count.get() + " outputs for " + rows + " rows");
-        }
-        return Measurements.CURRENT;
-    }
-
     private static long cpuNanos() {
         return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getProcessCpuTime();
     }
 
-    /** The MiniCluster runs in this JVM, so the job reports through a static field. */
-    static final class Measurements {
-        static volatile Measurements CURRENT = new Measurements(0);
-
-        final int rows;
-        final AtomicInteger count = new AtomicInteger();
-        final AtomicLong wrong = new AtomicLong();
-        final AtomicLong first = new AtomicLong(Long.MAX_VALUE);
-        final AtomicLong last = new AtomicLong(Long.MIN_VALUE);
-        final AtomicBoolean started = new AtomicBoolean();
-        final AtomicLong cpuFirst = new AtomicLong();
-        final AtomicLong cpuLast = new AtomicLong();
-
-        Measurements(int rows) {
-            this.rows = rows;
-        }
-
-        static void reset(int rows) {
-            CURRENT = new Measurements(rows);
-        }
-    }
-
-    /** {@code now_nanos()}: {@link System#nanoTime()} as each row passes; the first reads CPU. */
-    public static final class NowNanos extends ScalarFunction {
-        private static final long serialVersionUID = 1L;
-
-        public long eval() {
-            Measurements m = Measurements.CURRENT;
-            if (!m.started.get() && m.started.compareAndSet(false, true)) {
-                m.cpuFirst.set(cpuNanos());
-            }
-            return System.nanoTime();
-        }
-
-        @Override
-        public boolean isDeterministic() {
-            return false;
-        }
-    }
-
-    /** Counts and checks rows; the last one reads the time and the CPU. */
-    static final class TimingSink implements Sink<Row> {
+    /** Counts rows and those whose answer is wrong. */
+    static final class CountingSink implements Sink<Row> {
         private static final long serialVersionUID = 1L;
 
         @Override
@@ -232,16 +172,10 @@ public final class MlPredictChild {
             return new SinkWriter<>() {
                 @Override
                 public void write(Row row, Context context) {
-                    long now = System.nanoTime();
-                    Measurements m = Measurements.CURRENT;
-                    if (!Boolean.TRUE.equals(row.getField(1))) {
-                        m.wrong.incrementAndGet();
+                    if (!Boolean.TRUE.equals(row.getField(0))) {
+                        WRONG.incrementAndGet();
                     }
-                    m.first.accumulateAndGet((Long) row.getField(0), Math::min);
-                    m.last.accumulateAndGet(now, Math::max);
-                    if (m.count.incrementAndGet() == m.rows) {
-                        m.cpuLast.set(cpuNanos());
-                    }
+                    COUNT.incrementAndGet();
                 }
 
                 @Override

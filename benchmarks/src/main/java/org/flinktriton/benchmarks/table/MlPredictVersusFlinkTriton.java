@@ -32,11 +32,14 @@ import org.flinktriton.wire.Tensor;
  *
  * <p>Each run is a JVM of its own ({@link MlPredictChild}) whose class path is Flink's (what a
  * distribution's {@code lib/} holds) plus that provider's jar, so neither provider's libraries meet
- * the other's; it runs a warm-up query, then the measured one. Reported per run: rows/s (first row
- * created to last row at the sink) and client CPU per row (the child JVM's process CPU time over
- * the same span: Flink, the provider, its HTTP client, JIT and GC; the server is not counted). The
- * two sides alternate which goes first from round to round; the table gives the ratios of each
- * round and their medians.
+ * the other's. It runs the query on an unthrottled, unbounded source and measures a window of
+ * {@code seconds} that opens {@code skip} seconds after the first row reaches the sink, then
+ * cancels the job: both sides are measured running steadily for the same time, whatever their speed
+ * (a fixed number of rows would give the faster side a run of a few seconds, most of it the job's
+ * start and the JIT's compilation of the job's generated code). Reported per run: rows/s in the
+ * window and client CPU per row (the child JVM's process CPU time over the window: Flink, the
+ * provider, its HTTP client, JIT and GC; the server is not counted). The two sides alternate which
+ * goes first from round to round; the table gives the ratios of each round and their medians.
  *
  * <p>The server is embedded in this JVM unless {@code url=} names another one. The model: one input
  * {@code X} FP32[width] and one output {@code Y} = X × scale, {@code max_batch_size} 128; on
@@ -53,7 +56,7 @@ import org.flinktriton.wire.Tensor;
  * mvn -B -q -pl benchmarks dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
  * java -cp benchmarks/target/classes:$(cat benchmarks/target/classpath.txt) \
  *     org.flinktriton.benchmarks.table.MlPredictVersusFlinkTriton \
- *     [rows=20000] [rounds=3] [parallelism=2] [rowsInFlight=200] [costMs=0] \
+ *     [seconds=15] [skip=10] [rounds=3] [parallelism=2] [rowsInFlight=200] [costMs=0] \
  *     [url=http://host:port model=echo_FP32 width=4 scale=1 version=1 theirModel=echo_FP32/infer?v=] \
  *     [ours=extra WITH options for ours, e.g. 'max-batch-size' = '64'] [table=table/target]
  *     [only=ours|theirs] [childJvm=extra JVM options of each run, space-separated]
@@ -74,7 +77,8 @@ public final class MlPredictVersusFlinkTriton {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> arg = new LinkedHashMap<>();
-        arg.put("rows", "20000");
+        arg.put("skip", "10");
+        arg.put("seconds", "15");
         arg.put("rounds", "3");
         arg.put("parallelism", "2");
         arg.put("rowsInFlight", "200");
@@ -208,14 +212,16 @@ public final class MlPredictVersusFlinkTriton {
                     Locale.ROOT,
                     "# ML_PREDICT: 'triton' (flink-model-triton 2.3.0, patched with Flink master's"
                             + " two fixes) vs 'flink-triton', each at its defaults%n"
-                            + "server %s, model %s (FP32[%s]); %s rows, parallelism %s,"
+                            + "server %s, model %s (FP32[%s]); %s s measured after %s s,"
+                            + " parallelism %s,"
                             + " 'async' = 'true', 'max-concurrent-operations' = %s; ours' extra"
                             + " options: %s; ML_PREDICT options: %s; Flink settings: %s; %d"
                             + " available processors, Java %s%n%n",
                     server == null ? endpoint : "embedded (cost " + arg.get("costMs") + " ms)",
                     arg.get("model"),
                     arg.get("width"),
-                    arg.get("rows"),
+                    arg.get("seconds"),
+                    arg.get("skip"),
                     arg.get("parallelism"),
                     arg.get("rowsInFlight"),
                     arg.get("ours"),
@@ -313,7 +319,8 @@ public final class MlPredictVersusFlinkTriton {
                             theirs ? arg.get("version") : "-",
                             arg.get("width"),
                             arg.get("scale"),
-                            arg.get("rows"),
+                            arg.get("skip"),
+                            arg.get("seconds"),
                             arg.get("parallelism"),
                             arg.get("rowsInFlight"),
                             theirs ? "-" : arg.get("ours"),
@@ -340,7 +347,7 @@ public final class MlPredictVersusFlinkTriton {
                             rows,
                             Double.parseDouble(f[2]),
                             Long.parseLong(f[3]),
-                            rows + Math.max(1_000, rows / 5),
+                            Long.parseLong(f[5]),
                             requests);
                 }
             }
@@ -349,8 +356,8 @@ public final class MlPredictVersusFlinkTriton {
     }
 
     /**
-     * One run. {@code requests} (0 on another server, which this JVM cannot count) covers the
-     * warm-up too, so rows per request divide it into {@code rowsSent}, warm-up included.
+     * One run. {@code requests} (0 on another server, which this JVM cannot count) covers the whole
+     * run, so rows per request divide it into {@code rowsSent}, every row of the run.
      */
     private static final class Result {
         final long rows;
