@@ -1,6 +1,5 @@
 package org.flinktriton.wire;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -74,11 +73,7 @@ public final class ResponseDecoder<T> {
      *     none (the whole body is JSON)
      */
     public static List<Tensor> outputs(byte[] body, int headerLength) {
-        String context = "Response";
-        JsonNode header = JsonHeaderReader.parse(body, headerLength, context);
-        int binaryStart = headerLength < 0 ? body.length : headerLength;
-        return JsonHeaderReader.tensors(
-                header.get("outputs"), body, binaryStart, "output", context, false, true);
+        return JsonHeaderReader.outputs(body, headerLength, "Response");
     }
 
     /**

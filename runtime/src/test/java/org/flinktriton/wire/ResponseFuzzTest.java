@@ -83,6 +83,32 @@ class ResponseFuzzTest {
     }
 
     /**
+     * Every mutated response reads as the tree reader read it (the same tensors or the same
+     * message), and the stream alone reads every response the tree accepts.
+     */
+    @Test
+    void mutatedResponsesReadAsTheTreeReadThem() {
+        int streamed = 0;
+        SplittableRandom random = new SplittableRandom(SEED);
+        for (int i = 0; i < CASES; i++) {
+            Response response = response(random, 1 + random.nextInt(4));
+            String mutation = mutate(random, response);
+            byte[] body = response.body;
+            int headerLength = response.headerLength;
+            StreamingHeaderTest.assertSameAsTree(body, headerLength);
+            boolean treeAccepts =
+                    StreamingHeaderTest.outcome(() -> TreeHeaderReader.outputs(body, headerLength))
+                            .startsWith("[");
+            boolean streamAccepts = StreamingHeaderTest.streamedAlone(body, headerLength) != null;
+            assertThat(streamAccepts)
+                    .as("case %d (%s) streamed alone", i, mutation)
+                    .isEqualTo(treeAccepts);
+            streamed += streamAccepts ? 1 : 0;
+        }
+        assertThat(streamed).isGreaterThan(CASES / 10);
+    }
+
+    /**
      * A valid response for {@code n} records, binary or JSON at random, with its expected values.
      */
     private static Response response(SplittableRandom random, int n) {
