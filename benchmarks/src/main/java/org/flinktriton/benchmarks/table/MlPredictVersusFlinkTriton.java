@@ -31,15 +31,17 @@ import org.flinktriton.wire.Tensor;
  * latest} goes into the URL, which Triton refuses).
  *
  * <p>Each run is a JVM of its own ({@link MlPredictChild}) whose class path is Flink's (what a
- * distribution's {@code lib/} holds) plus that provider's jar, so neither provider's libraries meet
- * the other's. It runs the query on an unthrottled, unbounded source and measures a window of
- * {@code seconds} that opens {@code skip} seconds after the first row reaches the sink, then
- * cancels the job: both sides are measured running steadily for the same time, whatever their speed
- * (a fixed number of rows would give the faster side a run of a few seconds, most of it the job's
- * start and the JIT's compilation of the job's generated code). Reported per run: rows/s in the
- * window and client CPU per row (the child JVM's process CPU time over the window: Flink, the
- * provider, its HTTP client, JIT and GC; the server is not counted). The two sides alternate which
- * goes first from round to round; the table gives the ratios of each round and their medians.
+ * distribution's {@code lib/} holds: Flink 2.3.0, the release their jar comes with, listed in
+ * {@code benchmarks/target/flink-classpath.txt}; {@code flinkClasspath=} names another list) plus
+ * that provider's jar, so neither provider's libraries meet the other's. It runs the query on an
+ * unthrottled, unbounded source and measures a window of {@code seconds} that opens {@code skip}
+ * seconds after the first row reaches the sink, then cancels the job: both sides are measured
+ * running steadily for the same time, whatever their speed (a fixed number of rows would give the
+ * faster side a run of a few seconds, most of it the job's start and the JIT's compilation of the
+ * job's generated code). Reported per run: rows/s in the window and client CPU per row (the child
+ * JVM's process CPU time over the window: Flink, the provider, its HTTP client, JIT and GC; the
+ * server is not counted). The two sides alternate which goes first from round to round; the table
+ * gives the ratios of each round and their medians.
  *
  * <p>The server is embedded in this JVM unless {@code url=} names another one. The model: one input
  * {@code X} FP32[width] and one output {@code Y} = X × scale, {@code max_batch_size} 128; on
@@ -49,7 +51,7 @@ import org.flinktriton.wire.Tensor;
  * theirModel=echo_FP32/infer?v=} gives theirs a model name that ends its URL's path there and puts
  * the version part into a query string the server ignores.
  *
- * <p>Run (the jars and Flink's class path come from table's {@code verify}):
+ * <p>Run (the jars come from table's {@code verify}, Flink's class path from benchmarks'):
  *
  * <pre>
  * mvn -B -q verify -DskipTests -Dspotless.check.skip=true -pl table,benchmarks -am
@@ -91,6 +93,7 @@ public final class MlPredictVersusFlinkTriton {
         arg.put("theirModel", "");
         arg.put("ours", "-");
         arg.put("table", "table/target");
+        arg.put("flinkClasspath", "benchmarks/target/flink-classpath.txt");
         arg.put("only", "");
         arg.put("childJvm", "");
         arg.put("predict", "");
@@ -108,7 +111,7 @@ public final class MlPredictVersusFlinkTriton {
                     "only= takes ours or theirs, not " + arg.get("only"));
         }
         Path table = Path.of(arg.get("table"));
-        Path flinkClasspath = table.resolve("flink-classpath.txt");
+        Path flinkClasspath = Path.of(arg.get("flinkClasspath"));
         Path theirJar = table.resolve("flink-model-triton/flink-model-triton-2.3.0.jar");
         Path sqlJar;
         try (var jars = Files.list(table)) {
@@ -125,7 +128,8 @@ public final class MlPredictVersusFlinkTriton {
         for (Path needed : List.of(flinkClasspath, theirJar)) {
             if (!Files.exists(needed)) {
                 throw new IllegalStateException(
-                        needed + " is missing: run mvn verify -DskipTests -pl table -am");
+                        needed
+                                + " is missing: run mvn verify -DskipTests -pl table,benchmarks -am");
             }
         }
         Path work = Files.createTempDirectory("ml-predict-versus");
