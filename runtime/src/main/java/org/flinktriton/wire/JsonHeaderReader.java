@@ -410,7 +410,7 @@ final class JsonHeaderReader {
         return binarySize.intValue();
     }
 
-    private static Tensor checked(
+    static Tensor checked(
             String name,
             TritonDataType datatype,
             long[] shape,
@@ -425,7 +425,7 @@ final class JsonHeaderReader {
         }
     }
 
-    private static TritonDataType datatype(JsonNode node, String what) {
+    static TritonDataType datatype(JsonNode node, String what) {
         TritonDataType datatype =
                 node != null && node.isTextual()
                         ? TritonDataType.fromWireName(node.asText())
@@ -440,7 +440,7 @@ final class JsonHeaderReader {
         return datatype;
     }
 
-    private static long[] shape(JsonNode node, String what) {
+    static long[] shape(JsonNode node, String what) {
         if (node == null || !node.isArray()) {
             throw new TritonProtocolException(
                     what + ": shape " + WireJson.describe(node) + " is not an array of dimensions");

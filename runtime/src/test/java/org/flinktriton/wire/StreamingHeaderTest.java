@@ -360,7 +360,7 @@ class StreamingHeaderTest {
         }
         JsonNode header;
         try {
-            header = TreeHeaderReader.parse(body, headerLength, "Response");
+            header = JsonHeaderReader.parse(body, headerLength, "Response");
         } catch (TritonProtocolException e) {
             return;
         }

@@ -1,8 +1,6 @@
 package org.flinktriton.wire;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 import org.flinktriton.TritonProtocolException;
@@ -10,8 +8,9 @@ import org.flinktriton.annotations.TritonDataType;
 
 /**
  * {@link JsonHeaderReader} as it was before it streamed: the whole header read into a tree, then
- * walked. Kept verbatim as the reference that the streaming reader must match, tensor for tensor
- * and message for message.
+ * walked. Its walk is kept verbatim as the reference that the streaming reader must match, tensor
+ * for tensor and message for message; the parse and the per-value checks it shares with the reader
+ * are the reader's own.
  */
 final class TreeHeaderReader {
     private TreeHeaderReader() {}
@@ -19,47 +18,9 @@ final class TreeHeaderReader {
     /** {@link ResponseDecoder#outputs} as it was: the outputs of the parsed header. */
     static List<Tensor> outputs(byte[] body, int headerLength) {
         String context = "Response";
-        JsonNode header = parse(body, headerLength, context);
+        JsonNode header = JsonHeaderReader.parse(body, headerLength, context);
         int binaryStart = headerLength < 0 ? body.length : headerLength;
         return tensors(header.get("outputs"), body, binaryStart, "output", context, false, true);
-    }
-
-    /**
-     * Parses the JSON header of {@code body}: its first {@code headerLength} bytes, or all of it
-     * when {@code headerLength} is negative (no {@code Inference-Header-Content-Length}).
-     */
-    static JsonNode parse(byte[] body, int headerLength, String context) {
-        int length = headerLength < 0 ? body.length : headerLength;
-        if (length > body.length) {
-            throw new TritonProtocolException(
-                    context
-                            + ": "
-                            + EncodedBody.HEADER_LENGTH
-                            + " is "
-                            + length
-                            + " but the body has only "
-                            + body.length
-                            + " bytes");
-        }
-        JsonNode header;
-        try {
-            header = WireJson.MAPPER.readTree(body, 0, length);
-        } catch (JsonProcessingException e) {
-            throw new TritonProtocolException(
-                    context + ": the header is not valid JSON (" + e.getOriginalMessage() + ")", e);
-        } catch (IOException e) {
-            throw new TritonProtocolException(
-                    context + ": the header cannot be read (" + e.getMessage() + ")", e);
-        }
-        if (header == null || !header.isObject()) {
-            throw new TritonProtocolException(
-                    context
-                            + ": the header is not a JSON object but "
-                            + (header == null || header.isMissingNode()
-                                    ? "empty"
-                                    : header.getNodeType().name().toLowerCase()));
-        }
-        return header;
     }
 
     /**
@@ -105,8 +66,8 @@ final class TreeHeaderReader {
             }
             String name = nameNode.asText();
             String what = context + ": " + role + " '" + name + "'";
-            TritonDataType datatype = datatype(node.get("datatype"), what);
-            long[] shape = shape(node.get("shape"), what);
+            TritonDataType datatype = JsonHeaderReader.datatype(node.get("datatype"), what);
+            long[] shape = JsonHeaderReader.shape(node.get("shape"), what);
             JsonNode parameters = node.get("parameters");
             JsonNode binarySize =
                     parameters != null && parameters.isObject()
@@ -129,7 +90,8 @@ final class TreeHeaderReader {
                                     + Math.max(0, body.length - cursor)
                                     + " bytes remain)");
                 }
-                tensors.add(checked(name, datatype, shape, body, cursor, size, what));
+                tensors.add(
+                        JsonHeaderReader.checked(name, datatype, shape, body, cursor, size, what));
                 cursor += size;
             } else {
                 JsonNode data = node.get("data");
@@ -144,7 +106,8 @@ final class TreeHeaderReader {
                     throw new TritonProtocolException(context + ": " + e.getMessage(), e);
                 }
                 byte[] raw = JsonTensorData.toRaw(data, datatype, count, nullIsNaN, what);
-                tensors.add(checked(name, datatype, shape, raw, 0, raw.length, what));
+                tensors.add(
+                        JsonHeaderReader.checked(name, datatype, shape, raw, 0, raw.length, what));
             }
         }
         if (strict && cursor != body.length) {
@@ -157,54 +120,5 @@ final class TreeHeaderReader {
                             + " and belong to none");
         }
         return tensors;
-    }
-
-    private static Tensor checked(
-            String name,
-            TritonDataType datatype,
-            long[] shape,
-            byte[] buf,
-            int offset,
-            int length,
-            String what) {
-        try {
-            return Tensor.ofRaw(name, datatype, shape, buf, offset, length);
-        } catch (TritonProtocolException e) {
-            throw new TritonProtocolException(what + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static TritonDataType datatype(JsonNode node, String what) {
-        TritonDataType datatype =
-                node != null && node.isTextual()
-                        ? TritonDataType.fromWireName(node.asText())
-                        : null;
-        if (datatype == null) {
-            throw new TritonProtocolException(
-                    what
-                            + ": datatype "
-                            + WireJson.describe(node)
-                            + " is not a KServe v2 datatype");
-        }
-        return datatype;
-    }
-
-    private static long[] shape(JsonNode node, String what) {
-        if (node == null || !node.isArray()) {
-            throw new TritonProtocolException(
-                    what + ": shape " + WireJson.describe(node) + " is not an array of dimensions");
-        }
-        long[] shape = new long[node.size()];
-        for (int i = 0; i < shape.length; i++) {
-            JsonNode dim = node.get(i);
-            if (!dim.isIntegralNumber()
-                    || dim.bigIntegerValue().signum() < 0
-                    || dim.bigIntegerValue().bitLength() > 31) {
-                throw new TritonProtocolException(
-                        what + ": shape " + node + " has an invalid dimension " + dim);
-            }
-            shape[i] = dim.longValue();
-        }
-        return shape;
     }
 }
