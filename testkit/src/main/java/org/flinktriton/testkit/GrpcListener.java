@@ -206,6 +206,7 @@ final class GrpcListener {
         }
     }
 
+    /** Whether the server terminated within {@code seconds}; interrupted, stops waiting. */
     private boolean awaitTermination(int seconds) {
         try {
             return server.awaitTermination(seconds, TimeUnit.SECONDS);
