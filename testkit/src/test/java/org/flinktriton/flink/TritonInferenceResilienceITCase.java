@@ -176,7 +176,9 @@ class TritonInferenceResilienceITCase {
             assertThat(dead.message())
                     .startsWith("Model 'poison': ")
                     .contains("record " + dead.input().id + " is poison");
-            assertThat(dead.attempts()).isBetween(2, 40);
+            // One request when the record travelled alone (a batch cut by its delay or by the end
+            // of input), more when bisection isolated it or a 503 was retried: never unbounded.
+            assertThat(dead.attempts()).isBetween(1, 40);
             assertThat(dead.failedAtMillis()).isPositive();
             assertThat(dead.toString()).contains("HTTP 400", "is poison");
             if (transport == Transport.GRPC) {
