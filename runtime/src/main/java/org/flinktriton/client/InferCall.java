@@ -138,11 +138,27 @@ final class InferCall<I, O> {
         new InferCall<>(settings, transport, resilience, op, plan, records, each).send();
     }
 
-    /** Index groups of the records, one per request, each in input order. */
+    /**
+     * Index groups of the records, one per request, each in input order. For {@code inferEach}, a
+     * record that does not fit its tensor spec goes alone and is noted in {@link #unfit}, to fail
+     * before it is sent; for {@code infer}, it fails the call.
+     */
     private List<int[]> split() {
         List<int[]> chunks = new ArrayList<>();
         long maxBytes = settings.maxRequestBytes;
-        for (int[] group : plan.encoder.groupByShape(records)) {
+        List<int[]> groups =
+                each
+                        ? plan.encoder.groupByShape(
+                                records,
+                                (failure, index) -> {
+                                    if (unfit == null) {
+                                        unfit = new HashMap<>();
+                                    }
+                                    unfit.put(index, failure);
+                                    chunks.add(new int[] {index});
+                                })
+                        : plan.encoder.groupByShape(records);
+        for (int[] group : groups) {
             if (maxBytes > 0) {
                 splitByBytes(group, maxBytes, chunks);
                 continue;
@@ -203,6 +219,12 @@ final class InferCall<I, O> {
      */
     private Map<Integer, Long> oversized;
 
+    /**
+     * For {@code inferEach}: the records that do not fit their tensor spec, by index, with why;
+     * null when there are none. Written by {@link #split} before the first request is sent.
+     */
+    private Map<Integer, TritonRecordException> unfit;
+
     /** The failure of a record of {@code size} input bytes, over {@code maxRequestBytes}. */
     private TritonRecordException tooLarge(int index, long size) {
         long max = settings.maxRequestBytes;
@@ -241,9 +263,15 @@ final class InferCall<I, O> {
                         + (batch.size() == 1 ? " record)" : " records)");
         EncodedBody body;
         try {
-            Long size = oversized == null ? null : oversized.get(chunk[0]);
-            if (size != null && chunk.length == 1) {
-                throw tooLarge(chunk[0], size);
+            if (chunk.length == 1) {
+                TritonRecordException unfitting = unfit == null ? null : unfit.get(chunk[0]);
+                if (unfitting != null) {
+                    throw unfitting;
+                }
+                Long size = oversized == null ? null : oversized.get(chunk[0]);
+                if (size != null) {
+                    throw tooLarge(chunk[0], size);
+                }
             }
             body = plan.encoder.encode(batch, requestId(), settings.parameters);
         } catch (TritonRecordException e) {

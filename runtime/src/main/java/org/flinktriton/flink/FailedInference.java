@@ -98,7 +98,8 @@ public final class FailedInference<IN> {
 
     /**
      * How many requests carried the record (retries and the requests that isolated it included); 0
-     * when its batch timed out before an answer.
+     * when none did: it did not fit its tensor spec or no request could carry it, or its batch
+     * timed out before an answer.
      */
     public int attempts() {
         return attempts;

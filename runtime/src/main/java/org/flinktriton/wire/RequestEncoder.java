@@ -10,8 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.ObjIntConsumer;
 import java.util.stream.Collectors;
 import org.flinktriton.TritonException;
+import org.flinktriton.TritonRecordException;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.codec.TensorSpec;
 import org.flinktriton.codec.TensorWriter;
@@ -218,19 +220,37 @@ public final class RequestEncoder<T> {
      * one request. Groups keep the records' order and hold their indexes into {@code records}; with
      * no variable dimension there is one group. Also validates every record against its spec.
      *
-     * @throws TritonException when a record does not fit its spec
+     * @throws TritonRecordException when a record does not fit its spec
      */
     public List<int[]> groupByShape(List<? extends T> records) {
+        return groupByShape(
+                records,
+                (failure, index) -> {
+                    throw failure;
+                });
+    }
+
+    /**
+     * As {@link #groupByShape(List)}, but a record that does not fit its spec is handed to {@code
+     * unfit} with its index and left out of the groups, so that the other records can still be
+     * sent.
+     */
+    public List<int[]> groupByShape(
+            List<? extends T> records, ObjIntConsumer<TritonRecordException> unfit) {
+        if (records.isEmpty()) {
+            return List.of();
+        }
         if (!variable) {
-            if (records.isEmpty()) {
-                return List.of();
+            try {
+                shapes(records); // validates every record
+                int[] all = new int[records.size()];
+                for (int r = 0; r < all.length; r++) {
+                    all[r] = r;
+                }
+                return List.of(all);
+            } catch (TritonRecordException e) {
+                // One or more records do not fit: find them one by one below.
             }
-            shapes(records); // validates every record
-            int[] all = new int[records.size()];
-            for (int r = 0; r < all.length; r++) {
-                all[r] = r;
-            }
-            return List.of(all);
         }
         Map<List<Integer>, List<Integer>> groups = new LinkedHashMap<>();
         int[][] dims = new int[inputs.size()][];
@@ -239,14 +259,19 @@ public final class RequestEncoder<T> {
         }
         for (int r = 0; r < records.size(); r++) {
             List<Integer> key = new ArrayList<>();
-            for (int i = 0; i < dims.length; i++) {
-                codec.shape(records.get(r), i, dims[i]);
-                TensorSpec spec = inputs.get(i);
-                for (int d = 0; d < dims[i].length; d++) {
-                    if (spec.dim(d) < 0) {
-                        key.add(dims[i][d]);
+            try {
+                for (int i = 0; i < dims.length; i++) {
+                    codec.shape(records.get(r), i, dims[i]);
+                    TensorSpec spec = inputs.get(i);
+                    for (int d = 0; d < dims[i].length; d++) {
+                        if (spec.dim(d) < 0) {
+                            key.add(dims[i][d]);
+                        }
                     }
                 }
+            } catch (TritonRecordException e) {
+                unfit.accept(e, r);
+                continue;
             }
             groups.computeIfAbsent(key, k -> new ArrayList<>()).add(r);
         }

@@ -736,8 +736,22 @@ class TritonModelClientErrorsTest {
                             "Model 'add_sub': ClientTestTypes.AddSubRequest.a has length 15 in dimension 0")
                     .contains("'INPUT0'")
                     .contains("16");
+            assertThat(server.stats().inferRequests()).isZero();
+
+            // inferEach: that record alone fails, unsent; the others go in one request.
+            List<InferenceOutcome<AddSubResult>> outcomes =
+                    client.inferEach(records, AddSubResult.class).orTimeout(30, SECONDS).join();
+            assertThat(outcomes)
+                    .extracting(InferenceOutcome::succeeded)
+                    .containsExactly(true, false, true);
+            assertThat(outcomes.get(1).failure())
+                    .isExactlyInstanceOf(TritonRecordException.class)
+                    .hasMessageStartingWith(
+                            "Model 'add_sub': ClientTestTypes.AddSubRequest.a has length 15");
+            assertThat(outcomes.get(1).attempts()).isZero();
+            assertThat(outcomes.get(2).output().sum()[0]).isEqualTo(records.get(2).a[0] + 1);
+            assertThat(server.stats().inferRequests()).isEqualTo(1);
         }
-        assertThat(server.stats().inferRequests()).isZero();
     }
 
     @Test

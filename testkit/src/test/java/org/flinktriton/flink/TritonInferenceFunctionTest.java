@@ -280,6 +280,44 @@ class TritonInferenceFunctionTest {
         }
     }
 
+    @Test
+    void withDeadLettersARecordThatDoesNotFitItsSpecIsTheOnlyDeadLetter() throws Exception {
+        TritonInferenceFunction<AddSubRequest, Object> function =
+                open(
+                        TritonInferenceFunction.<AddSubRequest, Object>of(
+                                        builder().build().clientOptions(),
+                                        AddSubRequest.class,
+                                        castOutput(),
+                                        8)
+                                .failurePolicy(FailurePolicy.deadLetters()));
+        RecordingFuture<Object> future = new RecordingFuture<>();
+        List<AddSubRequest> batch = requests(6);
+        batch.get(4).b = null;
+
+        function.asyncInvokeBatch(batch, future.resultFuture());
+
+        List<Object> results = new ArrayList<>(future.results());
+        assertThat(results).hasSize(6);
+        for (int i = 0; i < 6; i++) {
+            @SuppressWarnings("unchecked")
+            Either<AddSubResult, FailedInference<AddSubRequest>> either =
+                    (Either<AddSubResult, FailedInference<AddSubRequest>>) results.get(i);
+            if (i != 4) {
+                assertThat(InferenceTypes.isSumOf(i, either.left().sum())).isTrue();
+                continue;
+            }
+            FailedInference<AddSubRequest> dead = either.right();
+            assertThat(dead.input()).isSameAs(batch.get(4));
+            assertThat(dead.errorType()).isEqualTo("TritonRecordException");
+            assertThat(dead.message())
+                    .startsWith("Model 'add_sub': ")
+                    .contains("AddSubRequest.b is null", "'INPUT1'");
+            assertThat(dead.attempts()).isZero();
+        }
+        // The five that fit went in one request; the one that did not was never sent.
+        assertThat(server.stats().batchSizes("add_sub")).containsExactly(5);
+    }
+
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static Class<Object> castOutput() {
         return (Class) AddSubResult.class;
