@@ -247,14 +247,7 @@ class TritonInferenceFunctionTest {
 
     @Test
     void withDeadLettersATimedOutBatchBecomesDeadLettersWithoutAnHttpStatus() throws Exception {
-        TritonInferenceFunction<AddSubRequest, Object> function =
-                open(
-                        TritonInferenceFunction.<AddSubRequest, Object>of(
-                                        builder().build().clientOptions(),
-                                        AddSubRequest.class,
-                                        castOutput(),
-                                        8)
-                                .failurePolicy(FailurePolicy.deadLetters()));
+        TritonInferenceFunction<AddSubRequest, Object> function = open(withDeadLetters());
         server.faults().latency(Duration.ofSeconds(3));
         RecordingFuture<Object> future = new RecordingFuture<>();
         List<AddSubRequest> batch = requests(2);
@@ -282,14 +275,7 @@ class TritonInferenceFunctionTest {
 
     @Test
     void withDeadLettersARecordThatDoesNotFitItsSpecIsTheOnlyDeadLetter() throws Exception {
-        TritonInferenceFunction<AddSubRequest, Object> function =
-                open(
-                        TritonInferenceFunction.<AddSubRequest, Object>of(
-                                        builder().build().clientOptions(),
-                                        AddSubRequest.class,
-                                        castOutput(),
-                                        8)
-                                .failurePolicy(FailurePolicy.deadLetters()));
+        TritonInferenceFunction<AddSubRequest, Object> function = open(withDeadLetters());
         RecordingFuture<Object> future = new RecordingFuture<>();
         List<AddSubRequest> batch = requests(6);
         batch.get(4).b = null;
@@ -316,6 +302,13 @@ class TritonInferenceFunctionTest {
         }
         // The five that fit went in one request; the one that did not was never sent.
         assertThat(server.stats().batchSizes("add_sub")).containsExactly(5);
+    }
+
+    /** A function whose outputs are results and dead letters, as the operator's are then. */
+    private TritonInferenceFunction<AddSubRequest, Object> withDeadLetters() {
+        return TritonInferenceFunction.<AddSubRequest, Object>of(
+                        builder().build().clientOptions(), AddSubRequest.class, castOutput(), 8)
+                .failurePolicy(FailurePolicy.deadLetters());
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
