@@ -140,8 +140,8 @@ final class InferCall<I, O> {
 
     /**
      * Index groups of the records, one per request, each in input order. For {@code inferEach}, a
-     * record that does not fit its tensor spec goes alone and is noted in {@link #unfit}, to fail
-     * before it is sent; for {@code infer}, it fails the call.
+     * record that does not fit its tensor spec goes alone and is noted in {@link #unsendable}, to
+     * fail before it is sent; for {@code infer}, it fails the call.
      */
     private List<int[]> split() {
         List<int[]> chunks = new ArrayList<>();
@@ -151,10 +151,7 @@ final class InferCall<I, O> {
                         ? plan.encoder.groupByShape(
                                 records,
                                 (failure, index) -> {
-                                    if (unfit == null) {
-                                        unfit = new HashMap<>();
-                                    }
-                                    unfit.put(index, failure);
+                                    unsendable(index, failure);
                                     chunks.add(new int[] {index});
                                 })
                         : plan.encoder.groupByShape(records);
@@ -177,7 +174,7 @@ final class InferCall<I, O> {
     /**
      * Splits a group of records of one shape into requests of at most {@code recordsPerRequest}
      * records and {@code maxBytes} input bytes. A record larger than {@code maxBytes} goes alone
-     * and is noted in {@link #oversized}, to fail before it is sent.
+     * and is noted in {@link #unsendable}, to fail before it is sent.
      */
     private void splitByBytes(int[] group, long maxBytes, List<int[]> chunks) {
         boolean sameSize = plan.encoder.inputBytesFollowShape();
@@ -193,10 +190,7 @@ final class InferCall<I, O> {
                     chunks.add(Arrays.copyOfRange(group, from, k));
                 }
                 chunks.add(new int[] {group[k]});
-                if (oversized == null) {
-                    oversized = new HashMap<>();
-                }
-                oversized.put(group[k], size);
+                unsendable(group[k], tooLarge(group[k], size));
                 from = k + 1;
                 bytes = 0;
                 continue;
@@ -214,16 +208,18 @@ final class InferCall<I, O> {
     }
 
     /**
-     * The records too large for any request, by index, with their input bytes; null when there are
-     * none. Written by {@link #split} before the first request is sent.
+     * The records that fail before they are sent, by index, with why: too large for any request, or
+     * (for {@code inferEach}) not fitting their tensor spec; null when there are none. Written by
+     * {@link #split} before the first request is sent.
      */
-    private Map<Integer, Long> oversized;
+    private Map<Integer, TritonRecordException> unsendable;
 
-    /**
-     * For {@code inferEach}: the records that do not fit their tensor spec, by index, with why;
-     * null when there are none. Written by {@link #split} before the first request is sent.
-     */
-    private Map<Integer, TritonRecordException> unfit;
+    private void unsendable(int index, TritonRecordException failure) {
+        if (unsendable == null) {
+            unsendable = new HashMap<>();
+        }
+        unsendable.put(index, failure);
+    }
 
     /** The failure of a record of {@code size} input bytes, over {@code maxRequestBytes}. */
     private TritonRecordException tooLarge(int index, long size) {
@@ -263,15 +259,10 @@ final class InferCall<I, O> {
                         + (batch.size() == 1 ? " record)" : " records)");
         EncodedBody body;
         try {
-            if (chunk.length == 1) {
-                TritonRecordException unfitting = unfit == null ? null : unfit.get(chunk[0]);
-                if (unfitting != null) {
-                    throw unfitting;
-                }
-                Long size = oversized == null ? null : oversized.get(chunk[0]);
-                if (size != null) {
-                    throw tooLarge(chunk[0], size);
-                }
+            TritonRecordException unfit =
+                    unsendable == null || chunk.length != 1 ? null : unsendable.get(chunk[0]);
+            if (unfit != null) {
+                throw unfit;
             }
             body = plan.encoder.encode(batch, requestId(), settings.parameters);
         } catch (TritonRecordException e) {
