@@ -256,12 +256,11 @@ class TritonInferenceFunctionTest {
         assertThat(server.stats().awaitInFlight(1, Duration.ofSeconds(5))).isTrue();
         function.timeoutBatch(batch, future.resultFuture());
 
-        List<Object> results = new ArrayList<>(future.results());
+        List<Either<AddSubResult, FailedInference<AddSubRequest>>> results =
+                resultsOrDeadLetters(future);
         assertThat(results).hasSize(2);
         for (int i = 0; i < 2; i++) {
-            @SuppressWarnings("unchecked")
-            Either<AddSubResult, FailedInference<AddSubRequest>> either =
-                    (Either<AddSubResult, FailedInference<AddSubRequest>>) results.get(i);
+            Either<AddSubResult, FailedInference<AddSubRequest>> either = results.get(i);
             assertThat(either.isRight()).isTrue();
             FailedInference<AddSubRequest> dead = either.right();
             assertThat(dead.input()).isSameAs(batch.get(i));
@@ -282,12 +281,11 @@ class TritonInferenceFunctionTest {
 
         function.asyncInvokeBatch(batch, future.resultFuture());
 
-        List<Object> results = new ArrayList<>(future.results());
+        List<Either<AddSubResult, FailedInference<AddSubRequest>>> results =
+                resultsOrDeadLetters(future);
         assertThat(results).hasSize(6);
         for (int i = 0; i < 6; i++) {
-            @SuppressWarnings("unchecked")
-            Either<AddSubResult, FailedInference<AddSubRequest>> either =
-                    (Either<AddSubResult, FailedInference<AddSubRequest>>) results.get(i);
+            Either<AddSubResult, FailedInference<AddSubRequest>> either = results.get(i);
             if (i != 4) {
                 assertThat(InferenceTypes.isSumOf(i, either.left().sum())).isTrue();
                 continue;
@@ -309,6 +307,17 @@ class TritonInferenceFunctionTest {
         return TritonInferenceFunction.<AddSubRequest, Object>of(
                         builder().build().clientOptions(), AddSubRequest.class, castOutput(), 8)
                 .failurePolicy(FailurePolicy.deadLetters());
+    }
+
+    /** The outputs of a {@link #withDeadLetters()} function, in order. */
+    @SuppressWarnings("unchecked")
+    private static List<Either<AddSubResult, FailedInference<AddSubRequest>>> resultsOrDeadLetters(
+            RecordingFuture<Object> future) throws Exception {
+        List<Either<AddSubResult, FailedInference<AddSubRequest>>> results = new ArrayList<>();
+        for (Object result : future.results()) {
+            results.add((Either<AddSubResult, FailedInference<AddSubRequest>>) result);
+        }
+        return results;
     }
 
     @SuppressWarnings({"unchecked", "rawtypes"})
