@@ -494,8 +494,11 @@ class TritonModelClientRetryTest {
             assertThat(System.nanoTime()).as("the request arrives").isLessThan(deadline);
             Thread.sleep(1);
         }
+        // The latency goes only once the outage is on: cleared before, it would let a handler
+        // that has counted the request but not yet read the latency answer at once.
+        CompletableFuture<Void> over = server.outage(outage);
         server.faults().clear();
-        server.outage(outage).get(10, TimeUnit.SECONDS);
+        over.get(10, TimeUnit.SECONDS);
         assertThat(server.stats().cutByOutage()).isEqualTo(1);
         return call;
     }
