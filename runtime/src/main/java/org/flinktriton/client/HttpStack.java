@@ -7,7 +7,6 @@ import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
 
 /**
@@ -54,7 +53,8 @@ final class HttpStack {
         timer.setRemoveOnCancelPolicy(true);
         OkHttpClient.Builder builder =
                 new OkHttpClient.Builder()
-                        .connectionPool(new ConnectionPool(Integer.MAX_VALUE, 5, TimeUnit.MINUTES))
+                        .connectionPool(
+                                PoolHousekeeping.newPool(Integer.MAX_VALUE, 5, TimeUnit.MINUTES))
                         .socketFactory(new ClientSocketFactory())
                         // One deadline for the whole call, body included, kept by CallDeadlines;
                         // no per-read deadline that would fire first on a slow model.

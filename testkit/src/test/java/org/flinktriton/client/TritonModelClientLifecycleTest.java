@@ -265,11 +265,13 @@ class TritonModelClientLifecycleTest {
     // ---- cleanup -----------------------------------------------------------------------------
 
     /**
-     * After close no thread of this client and no connection of it remain. OkHttp keeps two
-     * JVM-wide daemon pools that no client owns and none can stop: "OkHttp TaskRunner" (the shared
-     * TaskRunner, whose threads idle out after 60 s) and "Okio Watchdog" (Okio's timeout thread,
+     * After close no thread of this client and no connection of it remain. Three JVM-wide daemon
+     * pools belong to no client and none can stop them: "OkHttp TaskRunner" (OkHttp's shared
+     * TaskRunner, whose threads idle out after 60 s), "Okio Watchdog" (Okio's timeout thread,
+     * likewise) and "flink-triton connection pools" (the pools' housekeeping, PoolHousekeeping,
      * likewise). The test allows those, requires them to be daemons, and requires every TaskRunner
-     * thread to be idle (parked in its pool, running no task of this client's connection pool).
+     * and housekeeping thread to be idle (parked in its pool, running no task of this client's
+     * connection pool).
      */
     @Test
     void closeLeavesNoThreadAndNoConnectionOfTheClient() throws Exception {
@@ -310,8 +312,11 @@ class TritonModelClientLifecycleTest {
                 Duration.ofSeconds(3),
                 "threads end; still running: " + describe(leftovers(before)));
         for (Thread thread : newThreads(before)) {
-            if (thread.getName().startsWith("OkHttp") || thread.getName().startsWith("Okio")) {
-                assertThat(thread.isDaemon()).as(thread.getName() + " is a daemon").isTrue();
+            String name = thread.getName();
+            if (name.startsWith("OkHttp")
+                    || name.startsWith("Okio")
+                    || name.startsWith("flink-triton connection pools #")) {
+                assertThat(thread.isDaemon()).as(name + " is a daemon").isTrue();
             }
         }
     }
@@ -325,8 +330,8 @@ class TritonModelClientLifecycleTest {
 
     /**
      * Threads of the client, or of OkHttp and Okio, that may not be there after close: any
-     * "flink-triton" thread, any "OkHttp …" thread other than the shared TaskRunner, and a
-     * TaskRunner thread that is not idle.
+     * "flink-triton" thread but the pools' housekeeping, any "OkHttp …" thread other than the
+     * shared TaskRunner, and a TaskRunner or housekeeping thread that is not idle.
      */
     private static Set<Thread> leftovers(Set<Thread> before) {
         Map<Thread, StackTraceElement[]> stacks = Thread.getAllStackTraces();
@@ -335,11 +340,12 @@ class TritonModelClientLifecycleTest {
                 .filter(
                         thread -> {
                             String name = thread.getName();
+                            if (name.equals("OkHttp TaskRunner")
+                                    || name.startsWith("flink-triton connection pools #")) {
+                                return !idleInPool(stacks.get(thread));
+                            }
                             if (name.startsWith("flink-triton ")) {
                                 return true;
-                            }
-                            if (name.equals("OkHttp TaskRunner")) {
-                                return !idleInPool(stacks.get(thread));
                             }
                             return name.startsWith("OkHttp") && !before.contains(thread);
                         })
