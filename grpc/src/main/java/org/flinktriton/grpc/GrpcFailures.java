@@ -3,6 +3,8 @@ package org.flinktriton.grpc;
 import com.google.protobuf.InvalidProtocolBufferException;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.StatusException;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.nio.channels.UnresolvedAddressException;
@@ -106,7 +108,7 @@ final class GrpcFailures {
         if (status.getCode() != Status.Code.DEADLINE_EXCEEDED && brokenConnection(description)) {
             return new TritonConnectionException(
                     where + " failed: the connection broke (gRPC " + describe(status) + ")",
-                    status.asRuntimeException());
+                    statusCause(status));
         }
         switch (status.getCode()) {
             case DEADLINE_EXCEEDED:
@@ -115,7 +117,7 @@ final class GrpcFailures {
                                 + " passed its deadline (requestTimeout) and was cancelled:"
                                 + " gRPC DEADLINE_EXCEEDED"
                                 + (description.isEmpty() ? "" : ": " + description),
-                        status.asRuntimeException());
+                        statusCause(status));
             case CANCELLED:
                 // grpc-java cancels the call itself when the answer's bytes do not parse; the
                 // client's own cancel has no cause.
@@ -131,7 +133,7 @@ final class GrpcFailures {
                             unreadable);
                 }
                 return new TritonException(
-                        where + " was cancelled: " + description, status.asRuntimeException());
+                        where + " was cancelled: " + description, statusCause(status));
             case UNAVAILABLE:
                 SSLException tls = find(cause, SSLException.class);
                 if (tls != null) {
@@ -142,7 +144,7 @@ final class GrpcFailures {
                     // reports without the SSLException: a cut, as HTTP's "peer shut down".
                     return new TritonConnectionException(
                             "TLS with " + context.endpointText() + " failed (" + description + ")",
-                            status.asRuntimeException());
+                            statusCause(status));
                 }
                 if (connectionFailure(cause)) {
                     return new TritonConnectionException(
@@ -351,6 +353,24 @@ final class GrpcFailures {
             }
         }
         return false;
+    }
+
+    /**
+     * The cause a failure carries for {@code status}: its code and description in a plain
+     * exception, with the status's own cause behind it. Not grpc-java's {@code
+     * StatusRuntimeException}, whose {@link Status} is not serializable: Flink serializes a task's
+     * failure with its whole cause chain, and with one in it a job would fail with a {@code
+     * SerializedThrowable} in place of the {@link TritonException}.
+     */
+    private static RuntimeException statusCause(Status status) {
+        Throwable cause = status.getCause();
+        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof StatusRuntimeException || t instanceof StatusException) {
+                cause = null; // described in the message instead
+                break;
+            }
+        }
+        return new RuntimeException("gRPC " + describe(status), cause);
     }
 
     private static String describe(Status status) {

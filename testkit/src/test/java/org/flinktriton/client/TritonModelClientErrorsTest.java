@@ -6,7 +6,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.ObjectInputStream;
+import java.io.ObjectOutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
@@ -527,11 +531,26 @@ class TritonModelClientErrorsTest {
             }
             assertThat(e.retryable()).isTrue();
             assertThat(elapsedMillis).isBetween(280L, 1_500L);
+            // Flink serializes a task's failure, causes and all.
+            assertThat(serialized(e))
+                    .isExactlyInstanceOf(TritonTimeoutException.class)
+                    .hasMessage(e.getMessage());
         }
         if (transport == Transport.GRPC) {
             // The server saw the call end before its answer: cancelled, not left to run.
             assertThat(server.stats().awaitIdle(Duration.ofSeconds(4))).isTrue();
             assertThat(server.stats().cancelled()).isEqualTo(1);
+        }
+    }
+
+    private static Throwable serialized(Throwable e) throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
+            out.writeObject(e);
+        }
+        try (ObjectInputStream in =
+                new ObjectInputStream(new ByteArrayInputStream(bytes.toByteArray()))) {
+            return (Throwable) in.readObject();
         }
     }
 
