@@ -72,12 +72,18 @@ class TritonModelClientSharingTest {
         }
     }
 
-    /** Live threads of the clients: "flink-triton …". */
+    /**
+     * Live threads of the clients' stacks: "flink-triton …", but not the JVM-wide housekeeping of
+     * the connection pools ("flink-triton connection pools #n"), which no client owns.
+     */
     private static List<String> clientThreads() {
         List<String> names = new ArrayList<>();
         for (Thread thread : Thread.getAllStackTraces().keySet()) {
-            if (thread.isAlive() && thread.getName().startsWith("flink-triton ")) {
-                names.add(thread.getName());
+            String name = thread.getName();
+            if (thread.isAlive()
+                    && name.startsWith("flink-triton ")
+                    && !name.startsWith("flink-triton connection pools #")) {
+                names.add(name);
             }
         }
         return names;
