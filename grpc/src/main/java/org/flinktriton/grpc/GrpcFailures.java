@@ -364,13 +364,11 @@ final class GrpcFailures {
      */
     private static RuntimeException statusCause(Status status) {
         Throwable cause = status.getCause();
-        for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof StatusRuntimeException || t instanceof StatusException) {
-                cause = null; // described in the message instead
-                break;
-            }
-        }
-        return new RuntimeException("gRPC " + describe(status), cause);
+        boolean nested =
+                find(cause, StatusRuntimeException.class) != null
+                        || find(cause, StatusException.class) != null;
+        // A nested status is in the message (describe names the cause) rather than the chain.
+        return new RuntimeException("gRPC " + describe(status), nested ? null : cause);
     }
 
     private static String describe(Status status) {
