@@ -31,6 +31,9 @@ import okhttp3.internal.connection.ConnectionListener;
 final class PoolHousekeeping {
     static final long PERIOD_MILLIS = 1_000;
 
+    /** How the housekeeping threads' names begin (a number follows). */
+    static final String THREAD_NAME = "flink-triton connection pools #";
+
     /** How often the runner's waiting thread has woken up, in this JVM. */
     private static final AtomicLong WAKE_UPS = new AtomicLong();
 
@@ -73,10 +76,7 @@ final class PoolHousekeeping {
                             new SynchronousQueue<>(),
                             task -> {
                                 Thread thread =
-                                        new Thread(
-                                                task,
-                                                "flink-triton connection pools #"
-                                                        + count.incrementAndGet());
+                                        new Thread(task, THREAD_NAME + count.incrementAndGet());
                                 thread.setDaemon(true);
                                 return thread;
                             });

@@ -315,7 +315,7 @@ class TritonModelClientLifecycleTest {
             String name = thread.getName();
             if (name.startsWith("OkHttp")
                     || name.startsWith("Okio")
-                    || name.startsWith("flink-triton connection pools #")) {
+                    || name.startsWith(PoolHousekeeping.THREAD_NAME)) {
                 assertThat(thread.isDaemon()).as(name + " is a daemon").isTrue();
             }
         }
@@ -341,7 +341,7 @@ class TritonModelClientLifecycleTest {
                         thread -> {
                             String name = thread.getName();
                             if (name.equals("OkHttp TaskRunner")
-                                    || name.startsWith("flink-triton connection pools #")) {
+                                    || name.startsWith(PoolHousekeeping.THREAD_NAME)) {
                                 return !idleInPool(stacks.get(thread));
                             }
                             if (name.startsWith("flink-triton ")) {

@@ -82,7 +82,7 @@ class TritonModelClientSharingTest {
             String name = thread.getName();
             if (thread.isAlive()
                     && name.startsWith("flink-triton ")
-                    && !name.startsWith("flink-triton connection pools #")) {
+                    && !name.startsWith(PoolHousekeeping.THREAD_NAME)) {
                 names.add(name);
             }
         }
