@@ -5,11 +5,10 @@ import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
-import okhttp3.Call;
 
 /**
- * Enforces {@code requestTimeout}: cancels an HTTP call that is still running at its deadline, on
- * one daemon thread per {@link HttpStack}, for all the clients that share it.
+ * Enforces {@code requestTimeout}: cancels an HTTP call ({@link HttpCall}) that is still running at
+ * its deadline, on one daemon thread per {@link HttpStack}, for all the clients that share it.
  *
  * <p>It does what OkHttp's call timeout does, without its cost: OkHttp's watchdog is woken by every
  * call that starts while it waits for nothing earlier, which is every call of a client that sends
@@ -25,11 +24,11 @@ import okhttp3.Call;
 final class CallDeadlines {
     /** A call being watched; {@link #end} it when the call is over. */
     final class Watch implements Comparable<Watch> {
-        private final Call call;
+        private final HttpCall call;
         private final long deadline;
         private volatile boolean expired;
 
-        private Watch(Call call, long deadline) {
+        private Watch(HttpCall call, long deadline) {
             this.call = call;
             this.deadline = deadline;
         }
@@ -76,7 +75,7 @@ final class CallDeadlines {
      * Watches {@code call}, which is about to start: it is cancelled if still running after {@code
      * timeoutNanos}.
      */
-    Watch start(Call call, long timeoutNanos) {
+    Watch start(HttpCall call, long timeoutNanos) {
         Watch watch = new Watch(call, System.nanoTime() + timeoutNanos);
         lock.lock();
         try {

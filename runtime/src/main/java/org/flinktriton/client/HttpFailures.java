@@ -21,7 +21,6 @@ import java.util.Locale;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Predicate;
 import javax.net.ssl.SSLException;
-import okhttp3.Response;
 import org.flinktriton.TritonConnectionException;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonProtocolException;
@@ -145,7 +144,7 @@ final class HttpFailures {
      *
      * @param body the error body as read, or null when it could not be read
      */
-    TritonServerException status(Response response, String what, byte[] body) {
+    TritonServerException status(HttpReply response, String what, byte[] body) {
         String error = body == null ? "" : errorText(body);
         String reason = response.message();
         return new TritonServerException(
@@ -164,8 +163,8 @@ final class HttpFailures {
      * For a 400 to a compressed request: servers such as KServe's Python model server read a gzip
      * body as JSON and refuse it with a message that does not say why.
      */
-    private static String compressionHint(Response response) {
-        String coding = response.request().header("Content-Encoding");
+    private static String compressionHint(HttpReply response) {
+        String coding = response.requestEncoding();
         if (response.code() != 400 || coding == null || coding.equalsIgnoreCase("identity")) {
             return "";
         }

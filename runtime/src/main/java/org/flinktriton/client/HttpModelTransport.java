@@ -7,8 +7,6 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiFunction;
 import okhttp3.HttpUrl;
-import okhttp3.Request;
-import okhttp3.Response;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonProtocolException;
 import org.flinktriton.client.spi.TransportCall;
@@ -22,7 +20,7 @@ import org.flinktriton.wire.Tensor;
 
 /**
  * The built-in transport of {@code http://} and {@code https://} endpoints: KServe v2 REST with
- * Triton's binary extension, on OkHttp ({@link HttpTransport}, {@link HttpResources}).
+ * Triton's binary extension ({@link HttpTransport}, {@link HttpResources}).
  *
  * <p>Servers other than Triton are taken as they come: a missing {@code …/config} (404, 400, 405 or
  * 501) answers no configuration, a 501 for a {@code /versions/} path switches to the unversioned
@@ -152,7 +150,7 @@ final class HttpModelTransport implements TritonTransport {
             TransportCall first(TransportCallback<Integer> next) {
                 asked = usesVersionPath();
                 HttpUrl url = modelUrl("ready", asked);
-                return http.call(http.get(url), describe("GET", url), Response::code, next);
+                return http.call(http.get(url), describe("GET", url), HttpReply::code, next);
             }
 
             @Override
@@ -258,7 +256,7 @@ final class HttpModelTransport implements TritonTransport {
     }
 
     /** Reads the body with {@code parser}. */
-    private <T> T read(Response response, String what, BiFunction<byte[], String, T> parser)
+    private <T> T read(HttpReply response, String what, BiFunction<byte[], String, T> parser)
             throws IOException {
         byte[] body = http.readBody(response, settings.maxResponseBytes, what);
         return parser.apply(body, what);
@@ -282,7 +280,7 @@ final class HttpModelTransport implements TritonTransport {
     public TransportCall infer(
             EncodedBody request, String what, TransportCallback<List<Tensor>> done) {
         InferUrl url = inferUrl();
-        Request post;
+        OutgoingRequest post;
         try {
             post = http.post(url.url, request);
         } catch (IOException e) {
@@ -291,7 +289,7 @@ final class HttpModelTransport implements TritonTransport {
         return http.call(post, what, response -> outputs(response, what), done);
     }
 
-    private List<Tensor> outputs(Response response, String what) throws IOException {
+    private List<Tensor> outputs(HttpReply response, String what) throws IOException {
         http.requireSuccess(response, what);
         byte[] body = http.readBody(response, settings.maxResponseBytes, what);
         int headerLength = headerLength(response.header(EncodedBody.HEADER_LENGTH), what);

@@ -1,6 +1,9 @@
 package org.flinktriton.client;
 
+import java.net.Proxy;
+import java.net.ProxySelector;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadFactory;
@@ -10,12 +13,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.OkHttpClient;
 
 /**
- * The OkHttp stack that the clients of one server and one set of TLS settings share inside a JVM
- * ({@link TransportKey}): the connection pool, the socket factory and TLS, the daemon threads their
- * requests run on, the {@link CallDeadlines} watcher and the retry timer. {@link #SHARED} counts
- * the clients that use a stack: it is built for the first and closed with the last. What each
- * client has of its own (its dispatcher to cancel its calls, its connect timeout, its counts) is in
- * its {@link HttpResources}.
+ * The HTTP stack that the clients of one server and one set of TLS settings share inside a JVM
+ * ({@link TransportKey}): the connections (the client's own {@link SocketPool} for a plain {@code
+ * http://} endpoint reached directly, OkHttp's pool, socket factory and TLS otherwise), the daemon
+ * threads their requests run on, the {@link CallDeadlines} watcher and the retry timer. {@link
+ * #SHARED} counts the clients that use a stack: it is built for the first and closed with the last.
+ * What each client has of its own (its calls to cancel, its connect timeout, its counts) is in its
+ * {@link HttpResources}.
  *
  * <p>The pool keeps every idle connection for 5 minutes, with no cap on their number: the
  * connections a stack opens are as many as its clients had requests in flight at once, which their
@@ -26,10 +30,22 @@ final class HttpStack {
     static final SharedResources<TransportKey, HttpStack> SHARED =
             new SharedResources<>(stack -> stack.close(5_000));
 
+    /** How long an idle connection is kept. */
+    private static final long KEEP_ALIVE_MINUTES = 5;
+
     /** Marks this stack's threads, so that {@link #close} never waits for itself. */
     private final ThreadLocal<Boolean> ownThread = ThreadLocal.withInitial(() -> false);
 
-    /** The shared base: each client builds its own view of it (see HttpResources). */
+    /**
+     * The connections of a plain {@code http://} endpoint reached directly, which carry its
+     * requests ({@link SocketCall}); null otherwise.
+     */
+    final SocketPool sockets;
+
+    /**
+     * The OkHttp base of the other endpoints ({@code https://}, or through a proxy): each client
+     * builds its own view of it (see HttpResources); null when {@link #sockets} serve.
+     */
     final OkHttpClient http;
 
     final ThreadPoolExecutor executor;
@@ -51,10 +67,43 @@ final class HttpStack {
         timer.setKeepAliveTime(30, TimeUnit.SECONDS);
         timer.allowCoreThreadTimeOut(true);
         timer.setRemoveOnCancelPolicy(true);
+        if (plainAndDirect(settings)) {
+            this.sockets =
+                    new SocketPool(
+                            settings.endpoint.host(),
+                            settings.endpoint.port(),
+                            KEEP_ALIVE_MINUTES,
+                            TimeUnit.MINUTES,
+                            timer);
+            this.http = null;
+        } else {
+            this.sockets = null;
+            this.http = okHttp(settings);
+        }
+    }
+
+    /**
+     * Whether the endpoint is plain {@code http://} and reached without a proxy (by the JVM's
+     * {@link ProxySelector}), which the client's own HTTP/1.1 serves.
+     */
+    private static boolean plainAndDirect(ClientSettings settings) {
+        if (!settings.endpoint.scheme().equals("http")) {
+            return false;
+        }
+        ProxySelector selector = ProxySelector.getDefault();
+        if (selector == null) {
+            return true;
+        }
+        List<Proxy> proxies = selector.select(settings.endpoint.uri());
+        return proxies == null || proxies.stream().allMatch(p -> p.type() == Proxy.Type.DIRECT);
+    }
+
+    private static OkHttpClient okHttp(ClientSettings settings) {
         OkHttpClient.Builder builder =
                 new OkHttpClient.Builder()
                         .connectionPool(
-                                PoolHousekeeping.newPool(Integer.MAX_VALUE, 5, TimeUnit.MINUTES))
+                                PoolHousekeeping.newPool(
+                                        Integer.MAX_VALUE, KEEP_ALIVE_MINUTES, TimeUnit.MINUTES))
                         .socketFactory(new ClientSocketFactory())
                         // One deadline for the whole call, body included, kept by CallDeadlines;
                         // no per-read deadline that would fire first on a slow model.
@@ -67,7 +116,7 @@ final class HttpStack {
         if (settings.hostnameVerifier != null) {
             builder.hostnameVerifier(settings.hostnameVerifier);
         }
-        this.http = builder.build();
+        return builder.build();
     }
 
     private ThreadFactory threads(String prefix) {
@@ -110,6 +159,17 @@ final class HttpStack {
                 Thread.currentThread().interrupt();
             }
         }
-        http.connectionPool().evictAll();
+        if (sockets != null) {
+            sockets.close();
+        } else {
+            http.connectionPool().evictAll();
+        }
+    }
+
+    /** Connections open now, idle or in use. */
+    int connectionCount() {
+        return sockets != null
+                ? sockets.connectionCount()
+                : http.connectionPool().connectionCount();
     }
 }

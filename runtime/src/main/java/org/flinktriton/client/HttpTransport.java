@@ -2,22 +2,12 @@ package org.flinktriton.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
-import java.util.Map;
+import java.io.InputStream;
+import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
-import okhttp3.Call;
-import okhttp3.Headers;
 import okhttp3.HttpUrl;
-import okhttp3.MediaType;
-import okhttp3.Request;
-import okhttp3.RequestBody;
-import okhttp3.Response;
-import okhttp3.ResponseBody;
-import okio.Buffer;
-import okio.BufferedSink;
-import okio.BufferedSource;
-import okio.GzipSource;
-import okio.Okio;
 import org.flinktriton.TritonException;
 import org.flinktriton.TritonServerException;
 import org.flinktriton.client.spi.TransportCall;
@@ -35,101 +25,44 @@ final class HttpTransport {
     /** The most of an error body that is read to find the server's message. */
     private static final int ERROR_BODY_LIMIT = 64 * 1024;
 
-    /** Okio's segment size: how much one read of a body without a Content-Length asks for. */
-    private static final long SEGMENT_BYTES = 8192;
-
-    private static final MediaType JSON_TYPE = MediaType.get(EncodedBody.JSON);
-    private static final MediaType OCTET_TYPE = MediaType.get(EncodedBody.OCTET_STREAM);
+    /** How much one read of a body without a Content-Length asks for. */
+    private static final int READ_CHUNK_BYTES = 16 * 1024;
 
     private final ClientSettings settings;
     private final HttpResources resources;
     private final HttpFailures failures;
-    private final Headers baseHeaders;
 
     HttpTransport(ClientSettings settings, HttpResources resources) {
         this.settings = settings;
         this.resources = resources;
         this.failures = new HttpFailures(settings, resources);
-        this.baseHeaders = baseHeaders(settings);
     }
 
     // ---- requests ----------------------------------------------------------------------------
 
     /** A GET of {@code url}. */
-    Request get(HttpUrl url) {
-        return base(url).get().build();
+    OutgoingRequest get(HttpUrl url) {
+        return OutgoingRequest.get(url);
     }
 
     /** A POST of an encoded inference body, compressed when the client compresses requests. */
-    Request post(HttpUrl url, EncodedBody body) throws IOException {
-        Request.Builder request = base(url);
-        if (body.hasBinary()) {
-            request.header(EncodedBody.HEADER_LENGTH, Integer.toString(body.headerLength()));
+    OutgoingRequest post(HttpUrl url, EncodedBody body) throws IOException {
+        if (!settings.compressRequests) {
+            return OutgoingRequest.post(url, body, null);
         }
-        MediaType type = body.hasBinary() ? OCTET_TYPE : JSON_TYPE;
-        if (settings.compressRequests) {
-            ByteArrayOutputStream bytes =
-                    new ByteArrayOutputStream((int) Math.min(1 << 20, body.length() / 2 + 64));
-            try (GZIPOutputStream gzip = new GZIPOutputStream(bytes, 64 * 1024)) {
-                body.writeTo(gzip);
-            }
-            request.header("Content-Encoding", "gzip");
-            request.post(RequestBody.create(bytes.toByteArray(), type));
-        } else {
-            request.post(new EncodedRequestBody(body, type));
+        ByteArrayOutputStream bytes =
+                new ByteArrayOutputStream((int) Math.min(1 << 20, body.length() / 2 + 64));
+        try (GZIPOutputStream gzip = new GZIPOutputStream(bytes, 64 * 1024)) {
+            body.writeTo(gzip);
         }
-        return request.build();
-    }
-
-    private Request.Builder base(HttpUrl url) {
-        return new Request.Builder().url(url).headers(baseHeaders);
-    }
-
-    /** The headers of every request: the client's own, then {@code Accept-Encoding}. */
-    private static Headers baseHeaders(ClientSettings settings) {
-        Headers.Builder headers = new Headers.Builder();
-        for (Map.Entry<String, String> header : settings.headers) {
-            headers.add(header.getKey(), header.getValue());
-        }
-        if (!settings.acceptCompressedResponses) {
-            // Without this OkHttp asks for gzip on every call, and Triton would spend its CPU
-            // compressing tensors for a loopback or LAN hop.
-            headers.set("Accept-Encoding", "identity");
-        }
-        return headers.build();
-    }
-
-    /** Sends an {@link EncodedBody} as it is: its buffers go to the socket without a copy. */
-    private static final class EncodedRequestBody extends RequestBody {
-        private final EncodedBody body;
-        private final MediaType type;
-
-        EncodedRequestBody(EncodedBody body, MediaType type) {
-            this.body = body;
-            this.type = type;
-        }
-
-        @Override
-        public MediaType contentType() {
-            return type;
-        }
-
-        @Override
-        public long contentLength() {
-            return body.length();
-        }
-
-        @Override
-        public void writeTo(BufferedSink sink) throws IOException {
-            body.writeTo(sink.outputStream());
-        }
+        return OutgoingRequest.post(url, body, bytes.toByteArray());
     }
 
     // ---- calls -------------------------------------------------------------------------------
 
     /** Reads a response into a result; runs on a client thread, the body is closed after it. */
     interface ResponseHandler<R> {
-        R handle(Response response) throws IOException;
+        R handle(HttpReply response) throws IOException;
     }
 
     /**
@@ -139,8 +72,11 @@ final class HttpTransport {
      * @param what how messages name the request, such as {@code POST /v2/models/m/infer}
      */
     <R> TransportCall call(
-            Request request, String what, ResponseHandler<R> handler, TransportCallback<R> done) {
-        Call call = resources.newCall(request);
+            OutgoingRequest request,
+            String what,
+            ResponseHandler<R> handler,
+            TransportCallback<R> done) {
+        HttpCall call = resources.newCall(request);
         return new TransportCall() {
             @Override
             public void start(boolean onCallingThread) {
@@ -163,7 +99,7 @@ final class HttpTransport {
 
     /** Runs {@code call} on the current thread and reports its outcome to {@code done}. */
     private <R> void exchange(
-            Call call,
+            HttpCall call,
             String what,
             ResponseHandler<R> handler,
             TransportCallback<R> done,
@@ -171,7 +107,7 @@ final class HttpTransport {
         R result = null;
         TritonException error = null;
         Error fatal = null;
-        Response response = null;
+        HttpReply response = null;
         try {
             response = call.execute();
             result = handler.handle(response);
@@ -208,7 +144,7 @@ final class HttpTransport {
      * Throws unless {@code response} is a success: a {@link TritonServerException} for a status of
      * 400 or above, a protocol failure for any other status outside 2xx.
      */
-    void requireSuccess(Response response, String what) {
+    void requireSuccess(HttpReply response, String what) {
         int code = response.code();
         if (code >= 400) {
             throw serverError(response, what);
@@ -219,7 +155,7 @@ final class HttpTransport {
     }
 
     /** The failure for a response with status 400 or above, with the server's error text. */
-    private TritonServerException serverError(Response response, String what) {
+    private TritonServerException serverError(HttpReply response, String what) {
         byte[] body;
         try {
             body = readBody(response, ERROR_BODY_LIMIT, what);
@@ -233,30 +169,36 @@ final class HttpTransport {
      * Reads the whole body, refusing one over {@code limit} bytes: by its {@code Content-Length}
      * before reading, and by counting while reading a body sent without one (chunked).
      */
-    byte[] readBody(Response response, long limit, String what) throws IOException {
-        ResponseBody body = response.body();
-        long declared = body.contentLength();
+    byte[] readBody(HttpReply response, long limit, String what) throws IOException {
+        long declared = response.contentLength();
         if (declared > limit) {
             throw failures.tooLarge(what, "its Content-Length is " + declared + " bytes", limit);
         }
-        BufferedSource source = body.source();
+        InputStream body = response.body();
         if ("gzip".equalsIgnoreCase(response.header("Content-Encoding"))) {
-            // The server compressed without being asked (OkHttp decompresses only what it asked
-            // for): the Content-Length is the compressed size.
-            source = Okio.buffer(new GzipSource(source));
+            // Compressed (asked for, or not: OkHttp decompresses only what it asked for and then
+            // drops the header): the Content-Length is the compressed size.
+            body = new GZIPInputStream(body, READ_CHUNK_BYTES);
         } else if (declared >= 0) {
             // One copy, into an array of the final size. A body that ends early throws.
             byte[] bytes = new byte[(int) declared];
-            source.readFully(bytes);
+            int read = body.readNBytes(bytes, 0, bytes.length);
+            if (read < bytes.length) {
+                throw new EOFException(
+                        "the body ended after " + read + " of its " + declared + " bytes");
+            }
             return bytes;
         }
-        // Unknown length: gather OkHttp's segments without copying, then copy once.
-        Buffer gathered = new Buffer();
-        while (source.read(gathered, SEGMENT_BYTES) != -1) {
+        // Unknown length: read up to the limit.
+        ByteArrayOutputStream gathered = new ByteArrayOutputStream(READ_CHUNK_BYTES);
+        byte[] chunk = new byte[READ_CHUNK_BYTES];
+        int n;
+        while ((n = body.read(chunk)) != -1) {
+            gathered.write(chunk, 0, n);
             if (gathered.size() > limit) {
                 throw failures.tooLarge(what, "it has more than " + limit + " bytes", limit);
             }
         }
-        return gathered.readByteArray();
+        return gathered.toByteArray();
     }
 }

@@ -6,6 +6,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -13,6 +17,7 @@ import okhttp3.Response;
 import org.flinktriton.annotations.TritonDataType;
 import org.flinktriton.client.ClientTestTypes.AddSubRequest;
 import org.flinktriton.client.ClientTestTypes.AddSubResult;
+import org.flinktriton.testkit.TestCertificates;
 import org.flinktriton.testkit.TestModels;
 import org.flinktriton.testkit.TritonTestServer;
 import org.junit.jupiter.api.AfterAll;
@@ -21,8 +26,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The connection pools' housekeeping runs on its own schedule: a request does not wake its thread,
- * and idle connections still close once their keep-alive has passed.
+ * The OkHttp connection pools' housekeeping runs on its own schedule: a request does not wake its
+ * thread, and idle connections still close once their keep-alive has passed. The client's OkHttp
+ * carries {@code https://} endpoints (plain {@code http://} has its own connections), so the server
+ * serves TLS.
  */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class PoolHousekeepingTest {
@@ -32,6 +39,7 @@ class PoolHousekeepingTest {
     static void start() {
         server =
                 TritonTestServer.builder()
+                        .https(TestCertificates.serverContext())
                         .model(TestModels.addSub("add_sub", TritonDataType.FP32, 16, 8))
                         .start();
     }
@@ -44,7 +52,11 @@ class PoolHousekeepingTest {
     @Test
     void requestsDoNotWakeTheHousekeepingThread() throws InterruptedException {
         try (TritonModelClient client =
-                TritonModelClient.builder().endpoint(server.endpoint()).model("add_sub").build()) {
+                TritonModelClient.builder()
+                        .endpoint(server.endpoint())
+                        .trustStore(TestCertificates.trustStore())
+                        .model("add_sub")
+                        .build()) {
             List<AddSubRequest> record = List.of(AddSubRequest.of(1));
             client.inferBlocking(record, AddSubResult.class);
 
@@ -67,7 +79,17 @@ class PoolHousekeepingTest {
     @Test
     void idleConnectionsStillCloseOnceTheirKeepAliveHasPassed() throws Exception {
         ConnectionPool pool = PoolHousekeeping.newPool(5, 300, TimeUnit.MILLISECONDS);
-        OkHttpClient http = new OkHttpClient.Builder().connectionPool(pool).build();
+        TrustManagerFactory trust =
+                TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        trust.init(TestCertificates.trustStore());
+        X509TrustManager trustManager = (X509TrustManager) trust.getTrustManagers()[0];
+        SSLContext tls = SSLContext.getInstance("TLS");
+        tls.init(null, new TrustManager[] {trustManager}, null);
+        OkHttpClient http =
+                new OkHttpClient.Builder()
+                        .connectionPool(pool)
+                        .sslSocketFactory(tls.getSocketFactory(), trustManager)
+                        .build();
         Request ready = new Request.Builder().url(server.endpoint() + "/v2/health/ready").build();
         long released;
         try (Response response = http.newCall(ready).execute()) {
