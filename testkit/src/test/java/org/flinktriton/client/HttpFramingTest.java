@@ -41,7 +41,7 @@ class HttpFramingTest {
 
     /** A metadata answer with a Content-Length, the config path unknown (404). */
     private static final Function<String, byte[]> SIZED =
-            path -> path.endsWith("/config") ? notFound() : sized("", METADATA.getBytes(UTF_8));
+            metadata(sized("", METADATA.getBytes(UTF_8)));
 
     @Test
     void aSizedBodyKeepsTheConnection() throws Exception {
@@ -65,9 +65,7 @@ class HttpFramingTest {
                         + "\r\n"
                         + new String(body, half, body.length - half, UTF_8)
                         + "\r\n0\r\nX-Trailer: yes\r\n\r\n";
-        try (ScriptedServer server =
-                new ScriptedServer(
-                        path -> path.endsWith("/config") ? notFound() : chunked.getBytes(UTF_8))) {
+        try (ScriptedServer server = new ScriptedServer(metadata(chunked.getBytes(UTF_8)))) {
             assertTwoModelInfos(server);
             assertThat(server.connections()).isEqualTo(1);
         }
@@ -77,12 +75,9 @@ class HttpFramingTest {
     void aBodyThatEndsWithTheConnectionIsReadAndTheNextRequestConnectsAgain() throws Exception {
         try (ScriptedServer server =
                 new ScriptedServer(
-                        path ->
-                                path.endsWith("/config")
-                                        ? notFound()
-                                        : ("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n"
-                                                        + METADATA)
-                                                .getBytes(UTF_8))) {
+                        metadata(
+                                ("HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n" + METADATA)
+                                        .getBytes(UTF_8)))) {
             server.closeAfterEachAnswer = true;
             assertTwoModelInfos(server);
             assertThat(server.connections()).isEqualTo(4);
@@ -93,14 +88,12 @@ class HttpFramingTest {
     void anHttp10AnswerIsNotReused() throws Exception {
         try (ScriptedServer server =
                 new ScriptedServer(
-                        path ->
-                                path.endsWith("/config")
-                                        ? notFound()
-                                        : ("HTTP/1.0 200 OK\r\nContent-Length: "
-                                                        + METADATA.length()
-                                                        + "\r\n\r\n"
-                                                        + METADATA)
-                                                .getBytes(UTF_8))) {
+                        metadata(
+                                ("HTTP/1.0 200 OK\r\nContent-Length: "
+                                                + METADATA.length()
+                                                + "\r\n\r\n"
+                                                + METADATA)
+                                        .getBytes(UTF_8)))) {
             assertTwoModelInfos(server);
             // Each metadata answer ends its connection; a 404 leaves its own for the next request.
             assertThat(server.connections()).isEqualTo(3);
@@ -129,12 +122,7 @@ class HttpFramingTest {
         }
         try (ScriptedServer server =
                 new ScriptedServer(
-                        path ->
-                                path.endsWith("/config")
-                                        ? notFound()
-                                        : sized(
-                                                "Content-Encoding: gzip\r\n",
-                                                gzipped.toByteArray()))) {
+                        metadata(sized("Content-Encoding: gzip\r\n", gzipped.toByteArray())))) {
             assertTwoModelInfos(server);
             assertThat(server.connections()).isEqualTo(1);
         }
@@ -259,6 +247,11 @@ class HttpFramingTest {
                         + body.length
                         + "\r\n\r\n",
                 body);
+    }
+
+    /** Answers metadata requests with {@code answer}, and the config path with a 404. */
+    private static Function<String, byte[]> metadata(byte[] answer) {
+        return path -> path.endsWith("/config") ? notFound() : answer;
     }
 
     private static byte[] notFound() {

@@ -7,8 +7,6 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.ConnectionPool;
 import okhttp3.OkHttpClient;
@@ -79,12 +77,8 @@ class PoolHousekeepingTest {
     @Test
     void idleConnectionsStillCloseOnceTheirKeepAliveHasPassed() throws Exception {
         ConnectionPool pool = PoolHousekeeping.newPool(5, 300, TimeUnit.MILLISECONDS);
-        TrustManagerFactory trust =
-                TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(TestCertificates.trustStore());
-        X509TrustManager trustManager = (X509TrustManager) trust.getTrustManagers()[0];
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, new TrustManager[] {trustManager}, null);
+        X509TrustManager trustManager = TestCertificates.trustManager();
+        SSLContext tls = TestCertificates.clientContext(trustManager);
         OkHttpClient http =
                 new OkHttpClient.Builder()
                         .connectionPool(pool)

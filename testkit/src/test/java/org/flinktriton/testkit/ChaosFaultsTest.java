@@ -18,8 +18,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -499,12 +497,8 @@ class ChaosFaultsTest {
                         .https(TestCertificates.serverContext())
                         .start();
         servers.add(server);
-        TrustManagerFactory trust =
-                TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        trust.init(TestCertificates.trustStore());
-        X509TrustManager trustManager = (X509TrustManager) trust.getTrustManagers()[0];
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, new TrustManager[] {trustManager}, null);
+        X509TrustManager trustManager = TestCertificates.trustManager();
+        SSLContext tls = TestCertificates.clientContext(trustManager);
         OkHttpClient client =
                 new OkHttpClient.Builder()
                         .sslSocketFactory(tls.getSocketFactory(), trustManager)
