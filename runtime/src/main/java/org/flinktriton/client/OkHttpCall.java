@@ -24,11 +24,12 @@ final class OkHttpCall implements HttpCall {
 
     OkHttpCall(OkHttpClient http, Headers headers, OutgoingRequest request) {
         Request.Builder builder = new Request.Builder().url(request.url).headers(headers);
-        if (request.hasBody()) {
-            if (request.headerLength >= 0) {
-                builder.header(EncodedBody.HEADER_LENGTH, Integer.toString(request.headerLength));
+        if (request.body != null) {
+            if (request.binary()) {
+                builder.header(
+                        EncodedBody.HEADER_LENGTH, Integer.toString(request.body.headerLength()));
             }
-            MediaType type = request.headerLength >= 0 ? OCTET_TYPE : JSON_TYPE;
+            MediaType type = request.binary() ? OCTET_TYPE : JSON_TYPE;
             if (request.compressed != null) {
                 builder.header("Content-Encoding", "gzip");
                 builder.post(RequestBody.create(request.compressed, type));

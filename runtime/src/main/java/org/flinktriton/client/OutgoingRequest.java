@@ -11,44 +11,34 @@ final class OutgoingRequest {
     final String method;
     final HttpUrl url;
 
-    /** The body as it is; null for a GET or a compressed body. */
+    /** The inference body; null for a GET. */
     final EncodedBody body;
 
-    /** The gzip-compressed body; null unless the client compresses requests. */
+    /** The body gzip-compressed, which is sent in its place; null unless the client compresses. */
     final byte[] compressed;
 
-    /** The body's {@value EncodedBody#HEADER_LENGTH}; -1 when not sent. */
-    final int headerLength;
-
-    private OutgoingRequest(
-            String method, HttpUrl url, EncodedBody body, byte[] compressed, int headerLength) {
+    private OutgoingRequest(String method, HttpUrl url, EncodedBody body, byte[] compressed) {
         this.method = method;
         this.url = url;
         this.body = body;
         this.compressed = compressed;
-        this.headerLength = headerLength;
     }
 
     static OutgoingRequest get(HttpUrl url) {
-        return new OutgoingRequest("GET", url, null, null, -1);
+        return new OutgoingRequest("GET", url, null, null);
     }
 
-    /** A POST of {@code body}, gzip-compressed when {@code compressed} is not null. */
+    /** A POST of {@code body}, sent as {@code compressed} when that is not null. */
     static OutgoingRequest post(HttpUrl url, EncodedBody body, byte[] compressed) {
-        int headerLength = body.hasBinary() ? body.headerLength() : -1;
-        return new OutgoingRequest(
-                "POST", url, compressed == null ? body : null, compressed, headerLength);
+        return new OutgoingRequest("POST", url, body, compressed);
     }
 
-    boolean hasBody() {
-        return body != null || compressed != null;
+    /** Whether binary tensor data follows the body's JSON header. */
+    boolean binary() {
+        return body != null && body.hasBinary();
     }
 
-    /** {@value EncodedBody#OCTET_STREAM} when binary data follows the JSON header, else JSON. */
-    String contentType() {
-        return headerLength >= 0 ? EncodedBody.OCTET_STREAM : EncodedBody.JSON;
-    }
-
+    /** The bytes sent as the body. */
     long contentLength() {
         return compressed != null ? compressed.length : body.length();
     }

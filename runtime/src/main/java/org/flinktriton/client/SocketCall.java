@@ -76,16 +76,16 @@ final class SocketCall implements HttpCall {
             head.append('?').append(query);
         }
         head.append(" HTTP/1.1\r\n").append(headers);
-        if (request.hasBody()) {
-            head.append("Content-Type: ").append(request.contentType()).append("\r\n");
+        if (request.body != null) {
+            head.append("Content-Type: ").append(request.body.contentType()).append("\r\n");
             head.append("Content-Length: ").append(request.contentLength()).append("\r\n");
             if (request.compressed != null) {
                 head.append("Content-Encoding: gzip\r\n");
             }
-            if (request.headerLength >= 0) {
+            if (request.binary()) {
                 head.append(EncodedBody.HEADER_LENGTH)
                         .append(": ")
-                        .append(request.headerLength)
+                        .append(request.body.headerLength())
                         .append("\r\n");
             }
         }
