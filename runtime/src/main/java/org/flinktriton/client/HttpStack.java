@@ -87,7 +87,7 @@ final class HttpStack {
      * {@link ProxySelector}), which the client's own HTTP/1.1 serves.
      */
     private static boolean plainAndDirect(ClientSettings settings) {
-        if (!settings.endpoint.scheme().equals("http")) {
+        if (!settings.scheme.equals("http")) {
             return false;
         }
         ProxySelector selector = ProxySelector.getDefault();
